@@ -1,0 +1,33 @@
+export { parseConnectorArgs, USAGE, type Command, type ParsedArgs } from './argv.js';
+export {
+  Checkpoint,
+  checkpoint,
+  defineDestination,
+  defineSource,
+  type Batch,
+  type BatchResult,
+  type CheckResult,
+  type ConnectorContext,
+  type ConnectorDefinition,
+  type DestinationDefinition,
+  type DestinationWriter,
+  type IncomingRecord,
+  type Operation,
+  type Rejection,
+  type SourceDefinition,
+  type StreamRead,
+} from './definitions.js';
+export {
+  BatchRejectedError,
+  ConfigError,
+  ConnectorError,
+  InternalError,
+  TransientError,
+  asConnectorError,
+} from './errors.js';
+export type { Logger } from './logger.js';
+export { EXIT, runConnector, type ConnectorIO } from './run-connector.js';
+export { REDACTED, collectSecrets, redact, redactConfig } from './secrets.js';
+export { loadSpec } from './spec-file.js';
+export { streamKey } from './stream-key.js';
+export { DEFAULT_BATCH_SIZE } from './write-command.js';

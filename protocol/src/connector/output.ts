@@ -1,0 +1,47 @@
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import type { AirbyteMessage } from '../types.js';
+import { redact } from './secrets.js';
+
+/**
+ * The connector's stdout: protocol messages only, one JSON object per line. Writes wait for
+ * `drain` when the reader is slower than us, so a connector never buffers a table in memory.
+ * LOG and TRACE texts are scrubbed of secrets here, the one place every message passes.
+ */
+export class MessageOutput {
+  private secrets: readonly string[] = [];
+
+  constructor(private readonly stream: Writable) {}
+
+  setSecrets(secrets: readonly string[]): void {
+    this.secrets = secrets;
+  }
+
+  async write(message: AirbyteMessage): Promise<void> {
+    const line = JSON.stringify(this.scrub(message)) + '\n';
+    if (!this.stream.write(line)) await once(this.stream, 'drain');
+  }
+
+  private scrub(message: AirbyteMessage): AirbyteMessage {
+    if (this.secrets.length === 0) return message;
+    if (message.type === 'LOG' && message.log) {
+      const log = { ...message.log, message: redact(message.log.message, this.secrets) };
+      if (log.stack_trace !== undefined) log.stack_trace = redact(log.stack_trace, this.secrets);
+      return { ...message, log };
+    }
+    if (message.type === 'TRACE' && message.trace?.error) {
+      const error = { ...message.trace.error, message: redact(message.trace.error.message, this.secrets) };
+      if (error.internal_message !== undefined) error.internal_message = redact(error.internal_message, this.secrets);
+      if (error.stack_trace !== undefined) error.stack_trace = redact(error.stack_trace, this.secrets);
+      return { ...message, trace: { ...message.trace, error } };
+    }
+    if (message.type === 'CONNECTION_STATUS' && message.connectionStatus?.message !== undefined) {
+      const connectionStatus = {
+        ...message.connectionStatus,
+        message: redact(message.connectionStatus.message, this.secrets),
+      };
+      return { ...message, connectionStatus };
+    }
+    return message;
+  }
+}

@@ -1,0 +1,180 @@
+import type { Readable, Writable } from 'node:stream';
+import { readMessages } from '../ndjson/index.js';
+import type { AirbyteMessage, ConfiguredAirbyteCatalog } from '../types.js';
+import { ProtocolError, compileSchema, validateMessage, validateWith } from '../validation/index.js';
+import { parseConnectorArgs, type Command } from './argv.js';
+import type { CheckResult, ConnectorContext, ConnectorDefinition } from './definitions.js';
+import { ConfigError, InternalError, asConnectorError, type ConnectorError } from './errors.js';
+import { readJsonFile } from './input-files.js';
+import { captureConsole, createLogger } from './logger.js';
+import { MessageOutput } from './output.js';
+import { runRead } from './read-command.js';
+import { collectSecrets } from './secrets.js';
+import { runWrite } from './write-command.js';
+
+/** Exit codes of a connector process. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+export interface ConnectorIO {
+  readonly stdin: Readable;
+  readonly stdout: Writable;
+}
+
+const SOURCE_COMMANDS: readonly Command[] = ['spec', 'check', 'discover', 'read'];
+const DESTINATION_COMMANDS: readonly Command[] = ['spec', 'check', 'discover', 'write'];
+
+/**
+ * Runs a connector with the Airbyte command line (`spec`, `check --config F`, `discover
+ * --config F`, `read --config F --catalog F [--state F]`, `write --config F --catalog F`),
+ * writing only protocol messages to stdout. Failures become a TRACE ERROR message and a
+ * non-zero exit code. Returns the exit code; when `io` is not given (a real process) it also
+ * exits the process once stdout is flushed, so a leaked handle cannot hang the runner.
+ */
+export async function runConnector<Config>(
+  definition: ConnectorDefinition<Config>,
+  argv: readonly string[],
+  io?: ConnectorIO,
+): Promise<number> {
+  const streams = io ?? { stdin: process.stdin, stdout: process.stdout };
+  const output = new MessageOutput(streams.stdout);
+  const abort = new AbortController();
+  let outputError: unknown;
+  const logger = createLogger(output, (error) => (outputError ??= error));
+  const restoreConsole = captureConsole(logger);
+  const stop = () => abort.abort(new Error('stopped by signal'));
+  if (!io) {
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  }
+  let code: number;
+  try {
+    code = await execute(definition, argv, streams, output, { logger, signal: abort.signal });
+  } catch (error) {
+    code = await reportFailure(output, asConnectorError(error), error);
+  } finally {
+    restoreConsole();
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+  }
+  if (outputError !== undefined && code === EXIT.ok) code = EXIT.failed;
+  if (!io) {
+    await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+    process.exit(code);
+  }
+  return code;
+}
+
+class UsageError extends ConfigError {}
+
+async function execute<Config>(
+  definition: ConnectorDefinition<Config>,
+  argv: readonly string[],
+  io: ConnectorIO,
+  output: MessageOutput,
+  base: Omit<ConnectorContext<Config>, 'config'>,
+): Promise<number> {
+  let args;
+  try {
+    args = parseConnectorArgs(argv, definition.kind === 'source' ? SOURCE_COMMANDS : DESTINATION_COMMANDS);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const spec = definition.spec;
+  if (args.command === 'spec') {
+    await output.write({ type: 'SPEC', spec });
+    return EXIT.ok;
+  }
+  const rawConfig = await readJsonFile(args.config!, 'config');
+  output.setSecrets(collectSecrets(spec.connectionSpecification, rawConfig));
+  const config = validateConfig<Config>(spec.connectionSpecification, rawConfig);
+  const ctx: ConnectorContext<Config> = { ...base, config };
+
+  switch (args.command) {
+    case 'check':
+      await output.write({ type: 'CONNECTION_STATUS', connectionStatus: await runCheck(() => definition.check(ctx)) });
+      return EXIT.ok;
+    case 'discover':
+      if (definition.kind === 'source') {
+        const catalog = validateWith<AirbyteMessage['catalog']>('AirbyteCatalog', await definition.discover(ctx), 'discovered catalog');
+        await output.write({ type: 'CATALOG', catalog });
+      } else {
+        if (!definition.discover) throw new ConfigError('this destination does not list its objects (no discover)');
+        const destination_catalog = await definition.discover(ctx);
+        await output.write({ type: 'DESTINATION_CATALOG', destination_catalog });
+      }
+      return EXIT.ok;
+    case 'read': {
+      if (definition.kind !== 'source') throw new InternalError('read is a source command');
+      const catalog = await readCatalog(args.catalog!);
+      const state = args.state === undefined ? undefined : await readJsonFile(args.state, 'state');
+      await runRead(definition, ctx, catalog, state, output);
+      return EXIT.ok;
+    }
+    case 'write': {
+      if (definition.kind !== 'destination') throw new InternalError('write is a destination command');
+      const catalog = await readCatalog(args.catalog!);
+      await runWrite(definition, ctx, catalog, validatedInput(io.stdin), output);
+      return EXIT.ok;
+    }
+  }
+}
+
+/** `check` answers with a status either way; only the connector's own crash is an error. */
+async function runCheck(check: () => Promise<CheckResult>) {
+  try {
+    const result = await check();
+    if (result && !result.ok) return { status: 'FAILED' as const, message: result.message };
+    return { status: 'SUCCEEDED' as const, ...(result?.message ? { message: result.message } : {}) };
+  } catch (error) {
+    return { status: 'FAILED' as const, message: asConnectorError(error).message };
+  }
+}
+
+function validateConfig<Config>(schema: unknown, raw: unknown): Config {
+  try {
+    return compileSchema<Config>(schema as object)(raw, 'config');
+  } catch (error) {
+    if (error instanceof ProtocolError) throw new ConfigError(`invalid config: ${error.message}`);
+    throw error;
+  }
+}
+
+async function readCatalog(path: string): Promise<ConfiguredAirbyteCatalog> {
+  const raw = await readJsonFile(path, 'catalog');
+  try {
+    return validateWith<ConfiguredAirbyteCatalog>('ConfiguredAirbyteCatalog', raw, `catalog ${path}`);
+  } catch (error) {
+    if (error instanceof ProtocolError) throw new ConfigError(`invalid catalog: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Messages from stdin, each checked against the protocol; a bad one names its line. */
+async function* validatedInput(stdin: Readable): AsyncGenerator<AirbyteMessage> {
+  for await (const { line, value } of readMessages(stdin, { source: 'stdin' })) {
+    try {
+      yield validateMessage(value);
+    } catch (error) {
+      if (error instanceof ProtocolError) throw new InternalError(error.at({ line, source: 'stdin' }).message);
+      throw error;
+    }
+  }
+}
+
+async function reportFailure(output: MessageOutput, error: ConnectorError, original: unknown): Promise<number> {
+  const stack = original instanceof Error && !(original instanceof ConfigError) ? original.stack : undefined;
+  await output.write({
+    type: 'TRACE',
+    trace: {
+      type: 'ERROR',
+      emitted_at: Date.now(),
+      error: {
+        message: error.message,
+        failure_type: error.failureType,
+        ...(error.internalMessage ? { internal_message: error.internalMessage } : {}),
+        ...(stack ? { stack_trace: stack } : {}),
+      },
+    },
+  });
+  return error instanceof UsageError ? EXIT.usage : EXIT.failed;
+}

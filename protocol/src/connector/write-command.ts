@@ -1,0 +1,160 @@
+import type {
+  AirbyteMessage,
+  AirbyteRecordMessage,
+  AirbyteStateMessage,
+  ConfiguredAirbyteCatalog,
+  ConfiguredAirbyteStream,
+  RejectedRecord,
+} from '../types.js';
+import type {
+  ConnectorContext,
+  DestinationDefinition,
+  DestinationWriter,
+  IncomingRecord,
+  Operation,
+  Rejection,
+} from './definitions.js';
+import { BatchRejectedError, InternalError } from './errors.js';
+import type { MessageOutput } from './output.js';
+import { streamKey } from './stream-key.js';
+
+/** Records per `write` call when the destination declares no `limits.max_batch_size`. */
+export const DEFAULT_BATCH_SIZE = 1000;
+
+interface PendingStream {
+  readonly configured: ConfiguredAirbyteStream;
+  readonly keyPaths: string[][];
+  records: IncomingRecord[];
+}
+
+/**
+ * Runs `write`: RECORDs are grouped per stream into batches of the declared size; a STATE is
+ * forwarded only after every record before it has been written and committed, carrying the
+ * count of records it covers and the records the destination rejected since the last one.
+ * Other message types are not meant for destinations and are ignored, as Airbyte does.
+ */
+export async function runWrite<Config>(
+  destination: DestinationDefinition<Config>,
+  ctx: ConnectorContext<Config>,
+  catalog: ConfiguredAirbyteCatalog,
+  input: AsyncIterable<AirbyteMessage>,
+  output: MessageOutput,
+): Promise<void> {
+  const batchSize = destination.spec.limits?.max_batch_size ?? DEFAULT_BATCH_SIZE;
+  const streams = new Map<string, PendingStream>();
+  for (const configured of catalog.streams) {
+    streams.set(streamKey(configured.stream), { configured, keyPaths: keyPathsOf(configured), records: [] });
+  }
+  const writer = await destination.open({ ...ctx, catalog });
+  let written = 0;
+  let rejected: RejectedRecord[] = [];
+
+  const flush = async (pending: PendingStream) => {
+    if (pending.records.length === 0) return;
+    const records = pending.records;
+    pending.records = [];
+    const rejections = await writeIsolating(writer, pending.configured, records);
+    written += records.length;
+    for (const rejection of rejections) rejected.push(toRejectedRecord(pending, records, rejection));
+  };
+
+  try {
+    for await (const message of input) {
+      if (message.type === 'RECORD' && message.record) {
+        const pending = streams.get(streamKey(message.record));
+        if (!pending) {
+          throw new InternalError(`RECORD for stream "${streamKey(message.record)}", which is not in the configured catalog`);
+        }
+        pending.records.push(incoming(message.record, pending.keyPaths));
+        if (pending.records.length >= batchSize) await flush(pending);
+      } else if (message.type === 'STATE' && message.state) {
+        for (const pending of streams.values()) await flush(pending);
+        await writer.commit?.();
+        await output.write({ type: 'STATE', state: withDestinationStats(message.state, written, rejected) });
+        written = 0;
+        rejected = [];
+      }
+    }
+    for (const pending of streams.values()) await flush(pending);
+    await writer.commit?.();
+    if (rejected.length > 0) {
+      ctx.logger.warn('%d record(s) rejected after the last STATE: no checkpoint reports them', rejected.length);
+    }
+  } finally {
+    await writer.close?.();
+  }
+}
+
+/**
+ * Writes a batch; when the destination refuses the whole batch for its data without naming
+ * the culprit, halves it until the bad records stand alone, so one bad row never sinks 99
+ * good ones. Costs O(bad × log n) extra calls, only on failure.
+ */
+async function writeIsolating(
+  writer: DestinationWriter,
+  stream: ConfiguredAirbyteStream,
+  records: readonly IncomingRecord[],
+  offset = 0,
+): Promise<Rejection[]> {
+  try {
+    const result = await writer.write({ stream, records });
+    return (result?.rejected ?? []).map((r) => ({ ...r, index: r.index + offset }));
+  } catch (error) {
+    if (!(error instanceof BatchRejectedError)) throw error;
+    if (records.length === 1) return [{ index: offset, reason: error.message, retryable: error.retryable }];
+    const middle = Math.ceil(records.length / 2);
+    const left = await writeIsolating(writer, stream, records.slice(0, middle), offset);
+    const right = await writeIsolating(writer, stream, records.slice(middle), offset + middle);
+    return [...left, ...right];
+  }
+}
+
+function keyPathsOf(configured: ConfiguredAirbyteStream): string[][] {
+  return configured.matching_keys ?? configured.primary_key ?? configured.stream.source_defined_primary_key ?? [];
+}
+
+function operationOf(record: AirbyteRecordMessage): Operation {
+  if (record.operation === 'delete') return 'delete';
+  // Airbyte's CDC convention for deletions, so records from Airbyte CDC sources delete too.
+  const deletedAt = record.data['_ab_cdc_deleted_at'];
+  return deletedAt !== undefined && deletedAt !== null ? 'delete' : 'upsert';
+}
+
+function incoming(record: AirbyteRecordMessage, keyPaths: string[][]): IncomingRecord {
+  const data = record.data as Record<string, unknown>;
+  const key: Record<string, unknown> = {};
+  for (const path of keyPaths) key[path.join('.')] = valueAt(data, path);
+  return { data, operation: operationOf(record), key };
+}
+
+function valueAt(data: Record<string, unknown>, path: readonly string[]): unknown {
+  let value: unknown = data;
+  for (const part of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+function toRejectedRecord(pending: PendingStream, records: readonly IncomingRecord[], rejection: Rejection): RejectedRecord {
+  const record = records[rejection.index];
+  if (!record) throw new InternalError(`destination rejected record #${rejection.index} of a batch of ${records.length}`);
+  const out: RejectedRecord = {
+    stream: pending.configured.stream.name,
+    key: record.key,
+    reason: rejection.reason,
+    retryable: rejection.retryable,
+  };
+  if (pending.configured.stream.namespace) out.namespace = pending.configured.stream.namespace;
+  if (rejection.field !== undefined) out.field = rejection.field;
+  return out;
+}
+
+function withDestinationStats(
+  state: AirbyteStateMessage,
+  recordCount: number,
+  rejected: readonly RejectedRecord[],
+): AirbyteStateMessage {
+  const stats = { recordCount, rejectedRecordCount: rejected.length, ...(rejected.length ? { rejected_records: [...rejected] } : {}) };
+  return { ...state, destinationStats: { ...state.destinationStats, ...stats } };
+}

@@ -1,0 +1,1 @@
+export { readFixture, runInProcess, type ConnectorRun, type HarnessInput } from './harness.js';
