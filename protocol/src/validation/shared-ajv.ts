@@ -1,0 +1,65 @@
+import { Ajv } from 'ajv';
+import formats from 'ajv-formats';
+import { protocolSchemas } from '../generated/schemas.js';
+
+/**
+ * Annotation keywords used by Airbyte connector specs and stream schemas (and by our
+ * schemas, copied from the reference). Declared so ajv's strict mode still rejects typos.
+ */
+const annotationKeywords = [
+  'airbyte_secret',
+  'airbyte_hidden',
+  'airbyte_type',
+  'always_show',
+  'display_type',
+  'existingJavaType',
+  'group',
+  'groups',
+  'multiline',
+  'order',
+  'path_in_connector_config',
+  'path_in_oauth_response',
+  'pattern_descriptor',
+  'tsType',
+];
+
+let instance: Ajv | undefined;
+let idsByName: Map<string, string> | undefined;
+
+/** The one ajv instance of the process, holding every protocol schema. */
+export function sharedAjv(): Ajv {
+  if (instance) return instance;
+  const ajv = new Ajv({
+    // Stop at the first failure (oneOf/anyOf still report each branch): fast on the hot
+    // path, and we report a single error anyway.
+    allErrors: false,
+    // Errors carry the failing value and schema, needed to describe them and mask secrets.
+    verbose: true,
+    strict: true,
+    // Connector specs in the wild omit `type` next to `properties`; that is not an error.
+    strictTypes: false,
+    strictTuples: false,
+    strictRequired: false,
+    allowUnionTypes: true,
+    keywords: annotationKeywords,
+  });
+  // ajv-formats ships its own copy of ajv's types; the plugin works on any ajv 8 instance.
+  (formats.default as unknown as (ajv: Ajv) => Ajv)(ajv);
+  for (const schema of protocolSchemas) ajv.addSchema(schema as Record<string, unknown>);
+  instance = ajv;
+  return ajv;
+}
+
+/** The `$id` of a protocol schema given its title, file name or `$id`. */
+export function protocolSchemaId(name: string): string | undefined {
+  if (!idsByName) {
+    idsByName = new Map();
+    for (const schema of protocolSchemas) {
+      const id = String(schema.$id);
+      idsByName.set(id, id);
+      idsByName.set(String(schema.title), id);
+      idsByName.set(id.slice(id.lastIndexOf('/') + 1), id);
+    }
+  }
+  return idsByName.get(name);
+}

@@ -1,0 +1,114 @@
+import type { ValidateFunction } from 'ajv';
+import type { AirbyteMessage } from '../types.js';
+import { describeErrors } from './describe-errors.js';
+import { checkPayloads } from './message-rules.js';
+import { ProtocolError, type ProtocolLocation } from './protocol-error.js';
+import { secretPropertyNames } from './secrets.js';
+import { protocolSchemaId, sharedAjv } from './shared-ajv.js';
+
+/** Where a value came from: a source name, or a line and source. */
+export type Where = string | ProtocolLocation;
+
+/**
+ * A compiled JSON Schema. Calling it returns `value` typed as `T`, or throws a
+ * {@link ProtocolError}.
+ */
+export interface CompiledSchema<T> {
+  (value: unknown, where?: Where): T;
+  /** Returns the error instead of throwing; `undefined` when `value` is valid. */
+  check(value: unknown, where?: Where): ProtocolError | undefined;
+}
+
+const byObject = new WeakMap<object, CompiledSchema<unknown>>();
+const byText = new Map<string, CompiledSchema<unknown>>();
+const byProtocolId = new Map<string, CompiledSchema<unknown>>();
+
+function wrap<T>(validator: ValidateFunction, secretNames: ReadonlySet<string>): CompiledSchema<T> {
+  const check = (value: unknown, where?: Where): ProtocolError | undefined => {
+    if (validator(value)) return undefined;
+    return new ProtocolError({
+      ...describeErrors(validator.errors ?? [], secretNames),
+      ...location(where),
+    });
+  };
+  const validate = (value: unknown, where?: Where): T => {
+    const error = check(value, where);
+    if (error) throw error;
+    return value as T;
+  };
+  return Object.assign(validate, { check });
+}
+
+/**
+ * Compiles (once, then cached) an arbitrary JSON Schema such as a connector's config spec or
+ * a stream's `json_schema`. Values of properties marked `airbyte_secret: true` never appear
+ * in errors. A schema ajv cannot compile raises a ProtocolError with rule `schema`.
+ */
+export function compileSchema<T = unknown>(schema: object): CompiledSchema<T> {
+  const cached = byObject.get(schema);
+  if (cached) return cached as CompiledSchema<T>;
+  const text = JSON.stringify(schema);
+  let compiled = byText.get(text);
+  if (!compiled) {
+    const ajv = sharedAjv();
+    const id = (schema as { $id?: unknown }).$id;
+    let validator: ValidateFunction | undefined =
+      typeof id === 'string' ? ajv.getSchema(id) : undefined;
+    try {
+      validator ??= ajv.compile(schema);
+    } catch (error) {
+      throw new ProtocolError({
+        rule: 'schema',
+        path: '',
+        expected: 'a valid JSON Schema (draft-07)',
+        actual: error instanceof Error ? error.message : String(error),
+      });
+    }
+    compiled = wrap(validator, secretPropertyNames(schema));
+    byText.set(text, compiled);
+  }
+  byObject.set(schema, compiled);
+  return compiled as CompiledSchema<T>;
+}
+
+function protocolValidator<T>(schemaTitleOrId: string): CompiledSchema<T> {
+  const id = protocolSchemaId(schemaTitleOrId);
+  if (id === undefined) throw new Error(`unknown protocol schema "${schemaTitleOrId}"`);
+  let compiled = byProtocolId.get(id);
+  if (!compiled) {
+    const validator = sharedAjv().getSchema(id);
+    if (!validator) throw new Error(`protocol schema ${id} is not registered`);
+    compiled = wrap(validator, new Set());
+    byProtocolId.set(id, compiled);
+  }
+  return compiled as CompiledSchema<T>;
+}
+
+/**
+ * Validates `value` against a protocol schema named by title (`ConfiguredAirbyteCatalog`),
+ * file name (`configured-airbyte-catalog.json`) or `$id`. Throws a {@link ProtocolError}.
+ */
+export function validateWith<T>(schemaTitleOrId: string, value: unknown, where?: Where): T {
+  return protocolValidator<T>(schemaTitleOrId)(value, where);
+}
+
+/**
+ * Validates one protocol message: the AirbyteMessage schema, then the payload rules the
+ * schema leaves implicit (a `RECORD` needs `record`, a `STREAM` state needs `stream`...).
+ * Throws a {@link ProtocolError}.
+ */
+export function validateMessage(value: unknown, where?: Where): AirbyteMessage {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    const { line, source } = location(where);
+    throw ProtocolError.notObject(value, line, source);
+  }
+  const message = protocolValidator<AirbyteMessage>('AirbyteMessage')(value, where);
+  const broken = checkPayloads(message);
+  if (broken) throw new ProtocolError({ ...broken, ...location(where) });
+  return message;
+}
+
+function location(where: Where | undefined): ProtocolLocation {
+  if (where === undefined) return {};
+  return typeof where === 'string' ? { source: where } : where;
+}
