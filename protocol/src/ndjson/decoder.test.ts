@@ -1,0 +1,229 @@
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { describe, expect, it } from 'vitest';
+import { createDecoder, readMessages } from './decoder.js';
+import { NdjsonError } from './ndjson-error.js';
+import type { DecodedMessage, DecoderOptions } from './ndjson-parser.js';
+
+type Decode = (chunks: Iterable<Buffer>, options?: DecoderOptions) => Promise<DecodedMessage[]>;
+
+const viaTransform: Decode = async (chunks, options) => {
+  const messages: DecodedMessage[] = [];
+  await pipeline(
+    Readable.from(chunks),
+    createDecoder(options),
+    new Writable({
+      objectMode: true,
+      write(message: DecodedMessage, _encoding, callback) {
+        messages.push(message);
+        callback();
+      },
+    }),
+  );
+  return messages;
+};
+
+const viaIterator: Decode = async (chunks, options) => {
+  const messages: DecodedMessage[] = [];
+  for await (const message of readMessages(Readable.from(chunks), options)) messages.push(message);
+  return messages;
+};
+
+/** Every shape the splitter must handle, in one payload: multi-byte characters (2 and 4
+ * bytes), CRLF, blank lines (LF and CRLF), whitespace-only lines, no final newline. */
+const payload = Buffer.from(
+  [
+    '{"type":"RECORD","record":{"name":"Zoé"}}',
+    '',
+    '{"emoji":"😀😀","n":1}\r',
+    '\r',
+    '   ',
+    '{"a":[1,2,{"b":null}]}\r',
+    '{"last":"ü"}',
+  ].join('\n'),
+);
+const expected: DecodedMessage[] = [
+  { line: 1, value: { type: 'RECORD', record: { name: 'Zoé' } } },
+  { line: 3, value: { emoji: '😀😀', n: 1 } },
+  { line: 6, value: { a: [1, 2, { b: null }] } },
+  { line: 7, value: { last: 'ü' } },
+];
+
+async function decodeError(decode: Decode, chunks: Buffer[], options?: DecoderOptions) {
+  const error = await decode(chunks, options).then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(NdjsonError);
+  return error as NdjsonError;
+}
+
+describe.each([
+  ['createDecoder', viaTransform],
+  ['readMessages', viaIterator],
+])('%s', (_name, decode) => {
+  it('decodes a payload delivered in one chunk', async () => {
+    expect(await decode([payload])).toEqual(expected);
+  });
+
+  it('decodes the same messages whatever byte offset splits the payload', async () => {
+    for (let offset = 0; offset <= payload.length; offset += 1) {
+      const chunks = [payload.subarray(0, offset), payload.subarray(offset)];
+      expect(await decode(chunks), `split at byte ${offset}`).toEqual(expected);
+    }
+  });
+
+  it('decodes a payload delivered one byte at a time', async () => {
+    const bytes = Array.from({ length: payload.length }, (_, i) => payload.subarray(i, i + 1));
+    expect(await decode(bytes)).toEqual(expected);
+  });
+
+  it('reassembles a 4-byte character split across three chunks', async () => {
+    const line = Buffer.from('{"s":"😀"}\n');
+    const at = line.indexOf(0xf0);
+    const chunks = [line.subarray(0, at + 1), line.subarray(at + 1, at + 3), line.subarray(at + 3)];
+    expect(await decode(chunks)).toEqual([{ line: 1, value: { s: '😀' } }]);
+  });
+
+  it('yields nothing for an empty stream or one of blank lines', async () => {
+    expect(await decode([])).toEqual([]);
+    expect(await decode([Buffer.from('\n\r\n\n')])).toEqual([]);
+  });
+
+  it('fails on a line that is not JSON, with its line number, source and parser reason', async () => {
+    const input = Buffer.from('{"ok":1}\n\nStarting sync...\n{"never":1}\n');
+    const error = await decodeError(decode, [input], { source: 'source-postgres' });
+    expect(error).toMatchObject({ rule: 'not-json', line: 3, source: 'source-postgres', path: '' });
+    expect(error.actual).toContain('is not valid JSON');
+    expect(error.message).toMatch(
+      /^line 3 from source-postgres: expected a JSON object, got invalid JSON/,
+    );
+    expect(error.cause).toBeInstanceOf(SyntaxError);
+  });
+
+  it('fails on truncated JSON at the end of the stream', async () => {
+    const error = await decodeError(decode, [Buffer.from('{"ok":1}\n{"cut":')]);
+    expect(error).toMatchObject({ rule: 'not-json', line: 2, source: undefined });
+  });
+
+  it.each([
+    ['[1,2]', 'an array'],
+    ['"text"', 'a string'],
+    ['42', 'a number'],
+    ['true', 'a boolean'],
+    ['null', 'null'],
+  ])('fails on JSON that is not an object: %s', async (line, actual) => {
+    const error = await decodeError(decode, [Buffer.from(`{"ok":1}\r\n${line}\r\n`)]);
+    expect(error).toMatchObject({ rule: 'not-object', line: 2, actual, expected: 'a JSON object' });
+  });
+
+  it('delivers the messages before a bad line', async () => {
+    const messages: DecodedMessage[] = [];
+    const source = Readable.from([Buffer.from('{"a":1}\n{"b":2}\n'), Buffer.from('oops\n')]);
+    await expect(async () => {
+      for await (const message of readMessages(source)) messages.push(message);
+    }).rejects.toThrow(NdjsonError);
+    expect(messages.map((m) => m.line)).toEqual([1, 2]);
+  });
+
+  it('accepts a line of exactly maxLineBytes, with LF, CRLF or no terminator', async () => {
+    const line = `{"s":"${'x'.repeat(92)}"}`;
+    expect(Buffer.byteLength(line)).toBe(100);
+    const input = Buffer.from(`${line}\n${line}\r\n${line}`);
+    for (let offset = 0; offset <= input.length; offset += 7) {
+      const chunks = [input.subarray(0, offset), input.subarray(offset)];
+      const messages = await decode(chunks, { maxLineBytes: 100 });
+      expect(messages.map((m) => m.line)).toEqual([1, 2, 3]);
+    }
+  });
+
+  it('counts bytes, not characters, against maxLineBytes', async () => {
+    // 50 characters, 101 bytes: "é" is two bytes in UTF-8.
+    const line = `{"s":"${'é'.repeat(46)}x"}`;
+    expect(Buffer.byteLength(line)).toBe(101);
+    const error = await decodeError(decode, [Buffer.from(`{}\n${line}\n`)], { maxLineBytes: 100 });
+    expect(error).toMatchObject({ rule: 'line-too-long', line: 2 });
+    expect(error.expected).toBe('a line of at most 100 bytes');
+  });
+
+  it.each([
+    ['terminated by LF', '\n'],
+    ['terminated by CRLF', '\r\n'],
+    ['at the end of the stream', ''],
+  ])('fails on a line one byte too long, %s', async (_case, terminator) => {
+    const line = `{"s":"${'x'.repeat(93)}"}`;
+    const input = Buffer.from(`{}\n\n${line}${terminator}`);
+    for (let offset = 0; offset <= input.length; offset += 5) {
+      const chunks = [input.subarray(0, offset), input.subarray(offset)];
+      const error = await decodeError(decode, chunks, { maxLineBytes: 100 });
+      expect(error).toMatchObject({ rule: 'line-too-long', line: 3 });
+    }
+  });
+});
+
+describe('oversize lines are not buffered whole', () => {
+  const maxLineBytes = 1000;
+  const chunk = Buffer.alloc(64, 'x');
+
+  it('createDecoder fails while the line is still arriving', () => {
+    const decoder = createDecoder({ maxLineBytes, source: 'source-big' });
+    const errors: unknown[] = [];
+    decoder.on('error', (error) => errors.push(error));
+    decoder.write(Buffer.from('{"ok":1}\n{"s":"'));
+    let written = 0;
+    // An endless line: the decoder must give up after about maxLineBytes, not wait for it.
+    // `errored` is set as the failing write returns; `destroyed` follows a tick later.
+    while (decoder.errored === null && written < 100 * maxLineBytes) {
+      decoder.write(chunk);
+      written += chunk.length;
+    }
+    expect(decoder.errored).toBeInstanceOf(NdjsonError);
+    expect(written).toBeLessThanOrEqual(maxLineBytes + chunk.length);
+    return new Promise<void>((resolve) => {
+      setImmediate(() => {
+        expect(decoder.destroyed).toBe(true);
+        expect(errors).toHaveLength(1);
+        expect(errors[0]).toMatchObject({ rule: 'line-too-long', line: 2, source: 'source-big' });
+        expect((errors[0] as Error).message).toMatch(/stopped reading it after \d+ bytes/);
+        resolve();
+      });
+    });
+  });
+
+  it('readMessages stops pulling chunks once the line passes the limit', async () => {
+    let pulled = 0;
+    async function* endlessLine(): AsyncGenerator<Buffer> {
+      yield Buffer.from('{"ok":1}\n{"s":"');
+      for (;;) {
+        pulled += chunk.length;
+        yield chunk;
+      }
+    }
+    const lines: number[] = [];
+    const error = await (async () => {
+      for await (const message of readMessages(endlessLine(), { maxLineBytes })) {
+        lines.push(message.line);
+      }
+    })().then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(lines).toEqual([1]);
+    expect(error).toMatchObject({ rule: 'line-too-long', line: 2 });
+    expect(pulled).toBeLessThanOrEqual(maxLineBytes + chunk.length);
+  });
+});
+
+describe('createDecoder options', () => {
+  it.each([0, -1, 1.5, Number.NaN])('rejects maxLineBytes %s', (maxLineBytes) => {
+    expect(() => createDecoder({ maxLineBytes })).toThrow(RangeError);
+  });
+
+  it('accepts strings written to it', async () => {
+    const decoder = createDecoder();
+    decoder.end('{"a":"é"}\n');
+    const messages: DecodedMessage[] = [];
+    for await (const message of decoder) messages.push(message as DecodedMessage);
+    expect(messages).toEqual([{ line: 1, value: { a: 'é' } }]);
+  });
+});

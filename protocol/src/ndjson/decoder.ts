@@ -1,0 +1,71 @@
+import { Transform } from 'node:stream';
+import { NdjsonParser, type DecodedMessage, type DecoderOptions } from './ndjson-parser.js';
+
+/**
+ * A Transform from NDJSON bytes to `DecodedMessage` objects (`{ line, value }`).
+ *
+ * Blank lines are skipped but counted; CRLF is accepted; a last line without a newline is
+ * emitted at the end. The first bad line destroys the stream with an `NdjsonError`
+ * (`not-json`, `not-object` or `line-too-long`), which `stream.pipeline` reports.
+ */
+export function createDecoder(options: DecoderOptions = {}): Transform {
+  const parser = new NdjsonParser(options);
+  const decoder: Transform = new Transform({
+    readableObjectMode: true,
+    transform(chunk: Buffer, _encoding, callback) {
+      try {
+        parser.write(chunk, push);
+      } catch (error) {
+        callback(error as Error);
+        return;
+      }
+      callback();
+    },
+    flush(callback) {
+      try {
+        parser.end(push);
+      } catch (error) {
+        callback(error as Error);
+        return;
+      }
+      callback();
+    },
+  });
+  const push = (message: DecodedMessage): void => {
+    decoder.push(message);
+  };
+  return decoder;
+}
+
+/**
+ * Reads NDJSON messages from a byte stream (e.g. a child's stdout). Throws `NdjsonError`
+ * on the first bad line; leaving the loop early destroys `readable`.
+ */
+export async function* readMessages(
+  readable: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
+  options: DecoderOptions = {},
+): AsyncGenerator<DecodedMessage, void, undefined> {
+  const parser = new NdjsonParser(options);
+  const ready: DecodedMessage[] = [];
+  const collect = (message: DecodedMessage): void => {
+    ready.push(message);
+  };
+  for await (const chunk of readable) {
+    parser.write(toBuffer(chunk), collect);
+    yield* drain(ready);
+  }
+  parser.end(collect);
+  yield* drain(ready);
+}
+
+function* drain(ready: DecodedMessage[]): Generator<DecodedMessage, void, undefined> {
+  for (let i = 0; i < ready.length; i += 1) yield ready[i] as DecodedMessage;
+  ready.length = 0;
+}
+
+function toBuffer(chunk: Uint8Array | string): Buffer {
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  return Buffer.isBuffer(chunk)
+    ? chunk
+    : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}

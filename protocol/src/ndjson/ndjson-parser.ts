@@ -1,0 +1,154 @@
+import { NdjsonError } from './ndjson-error.js';
+
+/** One message read from an NDJSON stream, with the line it came from. */
+export interface DecodedMessage {
+  /** 1-based line number, blank lines included, so it matches what an editor shows. */
+  line: number;
+  value: Record<string, unknown>;
+}
+
+/** Options shared by `createDecoder` and `readMessages`. */
+export interface DecoderOptions {
+  /**
+   * Longest accepted line in bytes, line terminator excluded. Default 64 MiB. The decoder
+   * fails as soon as a line grows past this, without buffering the rest of it.
+   */
+  maxLineBytes?: number;
+  /** Who writes the stream (e.g. a connector name), copied into errors. */
+  source?: string;
+}
+
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Splits bytes into lines and parses each line as a JSON object. Synchronous and
+ * stream-agnostic so the Transform and the async iterator share one implementation.
+ *
+ * Lines are cut on the byte 0x0A, which never occurs inside a multi-byte UTF-8 sequence, so
+ * a character split across chunks is always whole by the time its line is decoded.
+ */
+export class NdjsonParser {
+  readonly #maxLineBytes: number;
+  readonly #source: string | undefined;
+  /** Pieces of the current, unterminated line, each a view into a chunk already received. */
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  /** Number of the last line completed. */
+  #line = 0;
+
+  constructor(options: DecoderOptions = {}) {
+    const max = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    if (!Number.isSafeInteger(max) || max < 1) {
+      throw new RangeError(`maxLineBytes must be a positive integer, got ${max}`);
+    }
+    this.#maxLineBytes = max;
+    this.#source = options.source;
+  }
+
+  /** Feeds one chunk, calling `emit` for every message it completes. Throws `NdjsonError`. */
+  write(chunk: Buffer, emit: (message: DecodedMessage) => void): void {
+    let start = 0;
+    let newline = chunk.indexOf(LF);
+    while (newline !== -1) {
+      this.#line += 1;
+      if (this.#pendingBytes === 0) {
+        this.#parseLine(chunk, start, newline, emit);
+      } else {
+        const bytes = this.#pendingBytes + newline - start;
+        if (bytes > this.#maxLineBytes + 1) throw this.#tooLong(this.#line, bytes, true);
+        const whole = this.#takePending(chunk.subarray(start, newline));
+        this.#parseLine(whole, 0, whole.length, emit);
+      }
+      start = newline + 1;
+      newline = chunk.indexOf(LF, start);
+    }
+    if (start < chunk.length) {
+      const bytes = this.#pendingBytes + chunk.length - start;
+      // One byte of slack: the last byte may be the CR of a CRLF terminator.
+      if (bytes > this.#maxLineBytes + 1) throw this.#tooLong(this.#line + 1, bytes, false);
+      this.#pendingBytes = bytes;
+      this.#pending.push(start === 0 ? chunk : chunk.subarray(start));
+    }
+  }
+
+  /** Flushes a last line that had no terminator. Throws `NdjsonError`. */
+  end(emit: (message: DecodedMessage) => void): void {
+    if (this.#pendingBytes === 0) return;
+    this.#line += 1;
+    const whole = this.#takePending(undefined);
+    this.#parseLine(whole, 0, whole.length, emit);
+  }
+
+  #takePending(tail: Buffer | undefined): Buffer {
+    if (tail !== undefined) this.#pending.push(tail);
+    const whole =
+      this.#pending.length === 1
+        ? (this.#pending[0] as Buffer)
+        : Buffer.concat(this.#pending, this.#pendingBytes + (tail?.length ?? 0));
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    return whole;
+  }
+
+  #parseLine(
+    buffer: Buffer,
+    start: number,
+    end: number,
+    emit: (message: DecodedMessage) => void,
+  ): void {
+    if (end > start && buffer[end - 1] === CR) end -= 1;
+    if (end === start) return;
+    if (end - start > this.#maxLineBytes) throw this.#tooLong(this.#line, end - start, true);
+    const text = buffer.toString('utf8', start, end);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      // Whitespace-only lines count as blank; testing only after a failure keeps the
+      // common path free of an extra scan.
+      if (text.trim() === '') return;
+      throw new NdjsonError({
+        rule: 'not-json',
+        expected: 'a JSON object',
+        actual: `invalid JSON (${(error as Error).message})`,
+        line: this.#line,
+        source: this.#source,
+        cause: error,
+      });
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new NdjsonError({
+        rule: 'not-object',
+        expected: 'a JSON object',
+        actual: describeNonObject(value),
+        line: this.#line,
+        source: this.#source,
+      });
+    }
+    emit({ line: this.#line, value: value as Record<string, unknown> });
+  }
+
+  /** `complete` tells whether `bytes` is the whole line or where reading stopped. */
+  #tooLong(line: number, bytes: number, complete: boolean): NdjsonError {
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    return new NdjsonError({
+      rule: 'line-too-long',
+      expected: `a line of at most ${this.#maxLineBytes} bytes`,
+      actual: complete
+        ? `a line of ${bytes} bytes`
+        : `a longer line (stopped reading it after ${bytes} bytes)`,
+      line,
+      source: this.#source,
+    });
+  }
+}
+
+function describeNonObject(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
