@@ -151,13 +151,13 @@ async function readCatalog(path: string): Promise<ConfiguredAirbyteCatalog> {
 
 /** Messages from stdin, each checked against the protocol; a bad one names its line. */
 async function* validatedInput(stdin: Readable): AsyncGenerator<AirbyteMessage> {
-  for await (const { line, value } of readMessages(stdin, { source: 'stdin' })) {
-    try {
-      yield validateMessage(value);
-    } catch (error) {
-      if (error instanceof ProtocolError) throw new InternalError(error.at({ line, source: 'stdin' }).message);
-      throw error;
+  try {
+    for await (const { line, value } of readMessages(stdin, { source: 'stdin' })) {
+      yield validateMessage(value, { line, source: 'stdin' });
     }
+  } catch (error) {
+    if (error instanceof ProtocolError) throw new InternalError(error.message);
+    throw error;
   }
 }
 

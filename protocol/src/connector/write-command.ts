@@ -61,10 +61,9 @@ export async function runWrite<Config>(
   try {
     for await (const message of input) {
       if (message.type === 'RECORD' && message.record) {
-        const pending = streams.get(streamKey(message.record));
-        if (!pending) {
-          throw new InternalError(`RECORD for stream "${streamKey(message.record)}", which is not in the configured catalog`);
-        }
+        const name = streamKey({ name: message.record.stream, namespace: message.record.namespace });
+        const pending = streams.get(name);
+        if (!pending) throw new InternalError(`RECORD for stream "${name}", which is not in the configured catalog`);
         pending.records.push(incoming(message.record, pending.keyPaths));
         if (pending.records.length >= batchSize) await flush(pending);
       } else if (message.type === 'STATE' && message.state) {
