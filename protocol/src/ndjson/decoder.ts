@@ -5,8 +5,8 @@ import { NdjsonParser, type DecodedMessage, type DecoderOptions } from './ndjson
  * A Transform from NDJSON bytes to `DecodedMessage` objects (`{ line, value }`).
  *
  * Blank lines are skipped but counted; CRLF is accepted; a last line without a newline is
- * emitted at the end. The first bad line destroys the stream with an `NdjsonError`
- * (`not-json`, `not-object` or `line-too-long`), which `stream.pipeline` reports.
+ * emitted at the end. The first bad line destroys the stream with a `ProtocolError` whose
+ * rule is `json`, `object` or `line-too-long`, which `stream.pipeline` reports.
  */
 export function createDecoder(options: DecoderOptions = {}): Transform {
   const parser = new NdjsonParser(options);
@@ -38,8 +38,9 @@ export function createDecoder(options: DecoderOptions = {}): Transform {
 }
 
 /**
- * Reads NDJSON messages from a byte stream (e.g. a child's stdout). Throws `NdjsonError`
- * on the first bad line; leaving the loop early destroys `readable`.
+ * Reads NDJSON messages from a byte stream (e.g. a child's stdout). Throws a
+ * `ProtocolError` on the first bad line, like `createDecoder`; leaving the loop early
+ * destroys `readable`.
  */
 export async function* readMessages(
   readable: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,

@@ -1,6 +1,5 @@
 export { createDecoder, readMessages } from './decoder.js';
 export { createEncoder, encodeMessage, writeMessage } from './encoder.js';
-export { NdjsonError, type NdjsonErrorDetails, type NdjsonRule } from './ndjson-error.js';
 export {
   DEFAULT_MAX_LINE_BYTES,
   type DecodedMessage,

@@ -1,4 +1,4 @@
-import { NdjsonError } from './ndjson-error.js';
+import { ProtocolError } from '../validation/index.js';
 
 /** One message read from an NDJSON stream, with the line it came from. */
 export interface DecodedMessage {
@@ -48,7 +48,10 @@ export class NdjsonParser {
     this.#source = options.source;
   }
 
-  /** Feeds one chunk, calling `emit` for every message it completes. Throws `NdjsonError`. */
+  /**
+   * Feeds one chunk, calling `emit` for every message it completes. Throws a `ProtocolError`
+   * with rule `json`, `object` or `line-too-long`.
+   */
   write(chunk: Buffer, emit: (message: DecodedMessage) => void): void {
     let start = 0;
     let newline = chunk.indexOf(LF);
@@ -74,7 +77,7 @@ export class NdjsonParser {
     }
   }
 
-  /** Flushes a last line that had no terminator. Throws `NdjsonError`. */
+  /** Flushes a last line that had no terminator. Throws like `write`. */
   end(emit: (message: DecodedMessage) => void): void {
     if (this.#pendingBytes === 0) return;
     this.#line += 1;
@@ -110,33 +113,23 @@ export class NdjsonParser {
       // Whitespace-only lines count as blank; testing only after a failure keeps the
       // common path free of an extra scan.
       if (text.trim() === '') return;
-      throw new NdjsonError({
-        rule: 'not-json',
-        expected: 'a JSON object',
-        actual: `invalid JSON (${(error as Error).message})`,
-        line: this.#line,
-        source: this.#source,
-        cause: error,
-      });
+      // The raw line is left out: V8's reason already quotes its start, and a record line
+      // can hold customer data that should not be copied into logs.
+      throw ProtocolError.notJson(this.#line, (error as Error).message, undefined, this.#source);
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new NdjsonError({
-        rule: 'not-object',
-        expected: 'a JSON object',
-        actual: describeNonObject(value),
-        line: this.#line,
-        source: this.#source,
-      });
+      throw ProtocolError.notObject(value, this.#line, this.#source);
     }
     emit({ line: this.#line, value: value as Record<string, unknown> });
   }
 
   /** `complete` tells whether `bytes` is the whole line or where reading stopped. */
-  #tooLong(line: number, bytes: number, complete: boolean): NdjsonError {
+  #tooLong(line: number, bytes: number, complete: boolean): ProtocolError {
     this.#pending = [];
     this.#pendingBytes = 0;
-    return new NdjsonError({
+    return new ProtocolError({
       rule: 'line-too-long',
+      path: '',
       expected: `a line of at most ${this.#maxLineBytes} bytes`,
       actual: complete
         ? `a line of ${bytes} bytes`
@@ -145,10 +138,4 @@ export class NdjsonParser {
       source: this.#source,
     });
   }
-}
-
-function describeNonObject(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
 }
