@@ -72,7 +72,8 @@ function linkRefs(node, titles, file, imports) {
   return out;
 }
 
-const declaredNames = (code) => [...code.matchAll(/^export (?:interface|type|enum|const enum) (\w+)/gm)].map((m) => m[1]);
+const declaredNames = (code) =>
+  [...code.matchAll(/^export (?:interface|type|enum|const enum) (\w+)/gm)].map((m) => m[1]);
 
 async function protocolOutputs() {
   const files = (await readdir(schemasDir)).filter((f) => f.endsWith('.json')).sort();
@@ -168,7 +169,8 @@ async function main() {
     const differing = [];
     for (const [file, text] of outputs) {
       const current = await readFile(file, 'utf8').catch(() => undefined);
-      if (current !== text) differing.push(current === undefined ? `${relative(repoRoot, file)} (missing)` : relative(repoRoot, file));
+      if (current !== text)
+        differing.push(current === undefined ? `${relative(repoRoot, file)} (missing)` : relative(repoRoot, file));
     }
     for (const file of stale) differing.push(`${relative(repoRoot, file)} (no longer generated)`);
     if (differing.length > 0) {

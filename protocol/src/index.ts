@@ -46,16 +46,5 @@ export type {
 } from './types.js';
 export { destinationSyncModeFor } from './sync-behaviour.js';
 export { protocolSchemas } from './generated/schemas.js';
-export {
-  ProtocolError,
-  compileSchema,
-  payloadFieldByType,
-  validateMessage,
-  validateWith,
-} from './validation/index.js';
-export type {
-  CompiledSchema,
-  ProtocolErrorFields,
-  ProtocolLocation,
-  Where,
-} from './validation/index.js';
+export { ProtocolError, compileSchema, payloadFieldByType, validateMessage, validateWith } from './validation/index.js';
+export type { CompiledSchema, ProtocolErrorFields, ProtocolLocation, Where } from './validation/index.js';

@@ -4,7 +4,7 @@
  * Airbyte connection status
  */
 export interface AirbyteConnectionStatus {
-  status: "SUCCEEDED" | "FAILED";
+  status: 'SUCCEEDED' | 'FAILED';
   message?: string;
   [k: string]: unknown;
 }

@@ -4,7 +4,7 @@ export interface AirbyteLogMessage {
   /**
    * log level
    */
-  level: "FATAL" | "ERROR" | "WARN" | "INFO" | "DEBUG" | "TRACE";
+  level: 'FATAL' | 'ERROR' | 'WARN' | 'INFO' | 'DEBUG' | 'TRACE';
   /**
    * log message
    */

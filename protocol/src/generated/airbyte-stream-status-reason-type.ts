@@ -4,4 +4,4 @@
  * Type of reason
  *
  */
-export type AirbyteStreamStatusReasonType = "RATE_LIMITED";
+export type AirbyteStreamStatusReasonType = 'RATE_LIMITED';

@@ -4,5 +4,4 @@
  * The current status of a stream within the context of an executing synchronization job.
  *
  */
-export type AirbyteStreamStatus =
-  "STARTED" | "RUNNING" | "COMPLETE" | "INCOMPLETE";
+export type AirbyteStreamStatus = 'STARTED' | 'RUNNING' | 'COMPLETE' | 'INCOMPLETE';

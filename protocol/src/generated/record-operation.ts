@@ -3,4 +3,4 @@
 /**
  * Backflow extension: what a destination should do with a record. `upsert` (the default when `operation` is absent) creates or updates the object matched by the stream's matching keys; `delete` removes it, and the record's `data` then holds at least the key fields. A destination may also treat a record whose `data._ab_cdc_deleted_at` is non-null as a delete (Airbyte's CDC convention).
  */
-export type RecordOperation = "upsert" | "delete";
+export type RecordOperation = 'upsert' | 'delete';

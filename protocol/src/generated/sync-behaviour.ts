@@ -3,5 +3,4 @@
 /**
  * Backflow extension: how a reverse-ETL sync writes a stream into the destination. upsert: create or update objects matched by `matching_keys` (destination_sync_mode append_dedup). update: only update objects that already exist, never create (update). insert: only create objects (append). mirror: upsert and delete objects Backflow delivered earlier that left the model (append_dedup plus delete records). append: add every record as a new row or event, no matching (append).
  */
-export type SyncBehaviour =
-  "upsert" | "update" | "insert" | "mirror" | "append";
+export type SyncBehaviour = 'upsert' | 'update' | 'insert' | 'mirror' | 'append';

@@ -12,10 +12,7 @@ const maxListed = 12;
  * most useful description. ajv reports the failure that stopped validation last, after the
  * errors of any oneOf/anyOf/if branches it tried, so the last error is the outermost one.
  */
-export function describeErrors(
-  errors: readonly ErrorObject[],
-  secretNames: ReadonlySet<string>,
-): Described {
+export function describeErrors(errors: readonly ErrorObject[], secretNames: ReadonlySet<string>): Described {
   const last = errors[errors.length - 1];
   if (last === undefined) {
     return { rule: 'schema', path: '', expected: 'valid', actual: 'an invalid value' };
@@ -53,16 +50,12 @@ function describeAlternatives(
     return furthest[0].description;
   }
   const alternatives = described.map(
-    ({ description }) =>
-      `${relativePath(description.path, combinator.instancePath)} must be ${description.expected}`,
+    ({ description }) => `${relativePath(description.path, combinator.instancePath)} must be ${description.expected}`,
   );
   return {
     rule: combinator.keyword,
     path: combinator.instancePath,
-    expected: truncate(
-      `one of ${alternatives.length} alternatives (${alternatives.join(' | ')})`,
-      240,
-    ),
+    expected: truncate(`one of ${alternatives.length} alternatives (${alternatives.join(' | ')})`, 240),
     actual: describeData(combinator, secretNames),
   };
 }
@@ -81,9 +74,7 @@ function describeOne(error: ErrorObject, secretNames: ReadonlySet<string>): Desc
       };
     case 'additionalProperties': {
       const name = String(params.additionalProperty);
-      const allowed = Object.keys(
-        (error.parentSchema?.properties as Record<string, unknown> | undefined) ?? {},
-      );
+      const allowed = Object.keys((error.parentSchema?.properties as Record<string, unknown> | undefined) ?? {});
       const value = (error.data as Record<string, unknown> | undefined)?.[name];
       return {
         ...base,
@@ -199,5 +190,4 @@ function relativePath(path: string, base: string): string {
 }
 
 const escapePointer = (segment: string): string => segment.replace(/~/g, '~0').replace(/\//g, '~1');
-const unescapePointer = (segment: string): string =>
-  segment.replace(/~1/g, '/').replace(/~0/g, '~');
+const unescapePointer = (segment: string): string => segment.replace(/~1/g, '/').replace(/~0/g, '~');

@@ -54,12 +54,7 @@ export class ProtocolError extends Error implements ProtocolErrorFields {
   }
 
   /** A line that is not JSON at all; `detail` is the parser's complaint, `text` the raw line. */
-  static notJson(
-    line: number | undefined,
-    detail: string,
-    text?: string,
-    source?: string,
-  ): ProtocolError {
+  static notJson(line: number | undefined, detail: string, text?: string, source?: string): ProtocolError {
     return new ProtocolError({
       rule: 'json',
       path: '',

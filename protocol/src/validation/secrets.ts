@@ -27,9 +27,7 @@ export function secretPropertyNames(schema: unknown): ReadonlySet<string> {
 /** True when a (sub)schema marks its value as a secret. */
 export function isSecretSchema(schema: unknown): boolean {
   return (
-    schema !== null &&
-    typeof schema === 'object' &&
-    (schema as { airbyte_secret?: unknown }).airbyte_secret === true
+    schema !== null && typeof schema === 'object' && (schema as { airbyte_secret?: unknown }).airbyte_secret === true
   );
 }
 
@@ -38,10 +36,7 @@ export function maskSecrets(value: unknown, secretNames: ReadonlySet<string>): u
   if (secretNames.size === 0 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((item) => maskSecrets(item, secretNames));
   return Object.fromEntries(
-    Object.entries(value).map(([key, item]) => [
-      key,
-      secretNames.has(key) ? mask : maskSecrets(item, secretNames),
-    ]),
+    Object.entries(value).map(([key, item]) => [key, secretNames.has(key) ? mask : maskSecrets(item, secretNames)]),
   );
 }
 

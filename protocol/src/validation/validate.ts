@@ -52,8 +52,7 @@ export function compileSchema<T = unknown>(schema: object): CompiledSchema<T> {
   if (!compiled) {
     const ajv = sharedAjv();
     const id = (schema as { $id?: unknown }).$id;
-    let validator: ValidateFunction | undefined =
-      typeof id === 'string' ? ajv.getSchema(id) : undefined;
+    let validator: ValidateFunction | undefined = typeof id === 'string' ? ajv.getSchema(id) : undefined;
     try {
       validator ??= ajv.compile(schema);
     } catch (error) {
