@@ -126,7 +126,9 @@ function checkTargets(ctx: HandlerContext, type: ObjectTypeDef, operation: 'upda
     if (operation === 'upsert' || idProperty !== undefined) {
       const name = idProperty ?? 'hs_object_id';
       // Contacts upsert by email; batch update by email is refused like any non-unique property.
-      const allowed = uniqueProperties(type).filter((p) => operation === 'upsert' || p !== 'email' || type.name !== 'contacts');
+      const allowed = uniqueProperties(type).filter(
+        (p) => operation === 'upsert' || p !== 'email' || type.name !== 'contacts',
+      );
       if (!allowed.includes(name)) throw nonUniqueIdProperty(ctx, type, name);
     }
     const key = `${idProperty ?? ''}\u0000${normalizeKey(type, idProperty, input.id)}`;
@@ -216,7 +218,9 @@ function batchRead(
   inputs: unknown[],
   params: URLSearchParams,
 ): FakeResponse {
-  const missingTop = missingOf(body, ['properties', 'propertiesWithHistory']).filter((name) => !Array.isArray(body[name]));
+  const missingTop = missingOf(body, ['properties', 'propertiesWithHistory']).filter(
+    (name) => !Array.isArray(body[name]),
+  );
   if (missingTop.length > 0) throw missingAttributes(INPUT_MODEL.read, missingTop);
   const properties = (body.properties as unknown[]).filter((p): p is string => typeof p === 'string');
   const history = (body.propertiesWithHistory as unknown[]).filter((p): p is string => typeof p === 'string');
@@ -268,7 +272,12 @@ function findForRead(
   archived: boolean,
 ): StoredRecord | undefined {
   if (archived) {
-    return ctx.store.all(type).find((r) => r.archived && (idProperty && idProperty !== 'hs_object_id' ? r.properties[idProperty] === id : r.id === id));
+    return ctx.store
+      .all(type)
+      .find(
+        (r) =>
+          r.archived && (idProperty && idProperty !== 'hs_object_id' ? r.properties[idProperty] === id : r.id === id),
+      );
   }
   return idProperty && idProperty !== 'hs_object_id'
     ? ctx.store.findByProperty(type, idProperty, id)
@@ -409,4 +418,3 @@ function singularLabel(type: ObjectTypeDef): string {
   const label = type.messageLabel;
   return /^\d/.test(label) ? 'Object' : label.charAt(0) + label.slice(1).toLowerCase();
 }
-

@@ -8,12 +8,7 @@ import type { RateLimitOptions } from './rate-limiter.js';
 import { SchemaRegistry, defaultProperties } from './schema.js';
 import { listen } from './server.js';
 import type { InjectedFailure } from './server.js';
-import type {
-  BatchOperation,
-  CustomObjectDefinition,
-  PropertyDefinition,
-  StandardObjectType,
-} from './types.js';
+import type { BatchOperation, CustomObjectDefinition, PropertyDefinition, StandardObjectType } from './types.js';
 
 export interface HubSpotFakeOptions {
   /** Private-app token the fake accepts; a random `pat-na1-…` token by default. */

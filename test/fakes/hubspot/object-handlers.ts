@@ -73,7 +73,12 @@ export function archiveObject(ctx: HandlerContext, type: ObjectTypeDef, id: stri
   return { status: 204 };
 }
 
-function findOne(ctx: HandlerContext, type: ObjectTypeDef, id: string, idProperty: string | null): StoredRecord | undefined {
+function findOne(
+  ctx: HandlerContext,
+  type: ObjectTypeDef,
+  id: string,
+  idProperty: string | null,
+): StoredRecord | undefined {
   if (idProperty === null || idProperty === 'hs_object_id') return ctx.store.all(type).find((r) => r.id === id);
   if (!uniqueProperties(type).includes(idProperty)) {
     throw validationError(`Unable to find unique property ${idProperty} for object type ${type.objectTypeId}`);
@@ -82,6 +87,8 @@ function findOne(ctx: HandlerContext, type: ObjectTypeDef, id: string, idPropert
 }
 
 function notFound(id: string): HttpError {
-  return new HttpError(404, errorBody('OBJECT_NOT_FOUND', 'Object not found.  objectId are usually numeric.', { context: { id: [id] } }));
+  return new HttpError(
+    404,
+    errorBody('OBJECT_NOT_FOUND', 'Object not found.  objectId are usually numeric.', { context: { id: [id] } }),
+  );
 }
-

@@ -6,8 +6,7 @@ import type {
   StandardObjectType,
 } from './types.js';
 
-const options = (...values: string[]): PropertyOption[] =>
-  values.map((value) => ({ label: value, value }));
+const options = (...values: string[]): PropertyOption[] => values.map((value) => ({ label: value, value }));
 
 const string = (name: string, extra: Partial<PropertyDefinition> = {}): PropertyDefinition => ({
   name,
