@@ -52,6 +52,9 @@ async function format(text, file) {
   return prettier.format(text, { ...config, filepath: file });
 }
 
+/** Paths inside the repository are shown relative to it, others in full. */
+const display = (file) => (file.startsWith(repoRoot + '/') ? relative(repoRoot, file) : file);
+
 const readJson = async (file) => JSON.parse(await readFile(file, 'utf8'));
 
 /** Replaces every `{"$ref": "other.json"}` with a named type reference and records it. */
@@ -151,7 +154,7 @@ async function singleOutput(schemaFile, outFile) {
     cwd: dirname(source),
     declareExternallyReferenced: true,
   });
-  const from = relative(repoRoot, source) + (args.pointer ? `#${args.pointer}` : '');
+  const from = display(source) + (args.pointer ? `#${args.pointer}` : '');
   return new Map([[out, await format(banner(from) + '\n' + body, out)]]);
 }
 
@@ -169,10 +172,9 @@ async function main() {
     const differing = [];
     for (const [file, text] of outputs) {
       const current = await readFile(file, 'utf8').catch(() => undefined);
-      if (current !== text)
-        differing.push(current === undefined ? `${relative(repoRoot, file)} (missing)` : relative(repoRoot, file));
+      if (current !== text) differing.push(current === undefined ? `${display(file)} (missing)` : display(file));
     }
-    for (const file of stale) differing.push(`${relative(repoRoot, file)} (no longer generated)`);
+    for (const file of stale) differing.push(`${display(file)} (no longer generated)`);
     if (differing.length > 0) {
       console.error(`Generated types are out of date; run \`npm run gen\`:\n  ${differing.join('\n  ')}`);
       process.exit(1);

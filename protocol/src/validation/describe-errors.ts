@@ -30,6 +30,15 @@ function describeAlternatives(
   inner: readonly ErrorObject[],
   secretNames: ReadonlySet<string>,
 ): Described {
+  const passing = (combinator.params as { passingSchemas?: number[] | null }).passingSchemas;
+  if (passing) {
+    return {
+      rule: combinator.keyword,
+      path: combinator.instancePath,
+      expected: 'exactly one alternative',
+      actual: `${describeData(combinator, secretNames)}, matching alternatives ${passing.join(' and ')}`,
+    };
+  }
   const prefix = `${combinator.schemaPath}/`;
   const branches = new Map<string, ErrorObject[]>();
   for (const error of inner) {
@@ -38,12 +47,19 @@ function describeAlternatives(
     branches.set(index, [...(branches.get(index) ?? []), error]);
   }
   const base = depthOf(combinator.instancePath);
-  const described = [...branches.values()].map((branchErrors) => ({
-    description: describeErrors(branchErrors, secretNames),
-    depth: Math.max(...branchErrors.map((error) => progress(error, base))),
-  }));
-  // The branch that got furthest into the value is almost always the one the author meant;
-  // the others usually failed on a discriminator or a type right at the start.
+  const branchSchemas = Array.isArray(combinator.schema) ? (combinator.schema as unknown[]) : [];
+  const described = [...branches].map(([index, branchErrors]) => {
+    const mismatch = discriminatorMismatch(branchSchemas[Number(index)], combinator, secretNames);
+    return {
+      description: mismatch ?? describeErrors(branchErrors, secretNames),
+      discriminated: mismatch === undefined && hasDiscriminator(branchSchemas[Number(index)]),
+      depth: mismatch ? base : Math.max(...branchErrors.map((error) => progress(error, base))),
+    };
+  });
+  // A branch whose discriminator (a property with a `const`, like Airbyte's `auth_type`)
+  // matches is the one meant; failing that, the branch that got furthest into the value.
+  const matching = described.filter((branch) => branch.discriminated);
+  if (matching.length === 1 && matching[0] !== undefined) return matching[0].description;
   const deepest = Math.max(...described.map((branch) => branch.depth));
   const furthest = described.filter((branch) => branch.depth === deepest);
   if (furthest.length === 1 && furthest[0] !== undefined && deepest > base) {
@@ -58,6 +74,38 @@ function describeAlternatives(
     expected: truncate(`one of ${alternatives.length} alternatives (${alternatives.join(' | ')})`, 240),
     actual: describeData(combinator, secretNames),
   };
+}
+
+function constProperties(schema: unknown): [string, unknown][] {
+  const properties = (schema as { properties?: Record<string, { const?: unknown }> } | undefined)?.properties;
+  if (properties === null || typeof properties !== 'object') return [];
+  return Object.entries(properties)
+    .filter(([, property]) => property !== null && typeof property === 'object' && 'const' in property)
+    .map(([name, property]) => [name, property.const]);
+}
+
+const hasDiscriminator = (schema: unknown): boolean => constProperties(schema).length > 0;
+
+/** The first `const` property of a branch that the data contradicts, described as an error. */
+function discriminatorMismatch(
+  schema: unknown,
+  combinator: ErrorObject,
+  secretNames: ReadonlySet<string>,
+): Described | undefined {
+  const data: unknown = combinator.data;
+  if (data === null || typeof data !== 'object') return undefined;
+  for (const [name, value] of constProperties(schema)) {
+    const actual = (data as Record<string, unknown>)[name];
+    if (JSON.stringify(actual) !== JSON.stringify(value)) {
+      return {
+        rule: 'const',
+        path: `${combinator.instancePath}/${escapePointer(name)}`,
+        expected: JSON.stringify(value),
+        actual: secretNames.has(name) ? secretMask : describeValue(actual),
+      };
+    }
+  }
+  return undefined;
 }
 
 function describeOne(error: ErrorObject, secretNames: ReadonlySet<string>): Described {

@@ -50,24 +50,30 @@ export function compileSchema<T = unknown>(schema: object): CompiledSchema<T> {
   const text = JSON.stringify(schema);
   let compiled = byText.get(text);
   if (!compiled) {
-    const ajv = sharedAjv();
-    const id = (schema as { $id?: unknown }).$id;
-    let validator: ValidateFunction | undefined = typeof id === 'string' ? ajv.getSchema(id) : undefined;
-    try {
-      validator ??= ajv.compile(schema);
-    } catch (error) {
-      throw new ProtocolError({
-        rule: 'schema',
-        path: '',
-        expected: 'a valid JSON Schema (draft-07)',
-        actual: error instanceof Error ? error.message : String(error),
-      });
-    }
-    compiled = wrap(validator, secretPropertyNames(schema));
+    compiled = wrap(compileNew(schema, text), secretPropertyNames(schema));
     byText.set(text, compiled);
   }
   byObject.set(schema, compiled);
   return compiled as CompiledSchema<T>;
+}
+
+function compileNew(schema: object, text: string): ValidateFunction {
+  const ajv = sharedAjv();
+  const id = (schema as { $id?: unknown }).$id;
+  const registered = typeof id === 'string' ? ajv.getSchema(id) : undefined;
+  if (registered) {
+    if (JSON.stringify(registered.schema) === text) return registered;
+    throw schemaError(`a different schema is already registered with $id ${String(id)}`);
+  }
+  try {
+    return ajv.compile(schema);
+  } catch (error) {
+    throw schemaError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function schemaError(detail: string): ProtocolError {
+  return new ProtocolError({ rule: 'schema', path: '', expected: 'a valid JSON Schema (draft-07)', actual: detail });
 }
 
 function protocolValidator<T>(schemaTitleOrId: string): CompiledSchema<T> {
