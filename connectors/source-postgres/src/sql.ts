@@ -1,0 +1,19 @@
+/** Quotes an identifier for Postgres, so any table, schema or column name is safe in SQL. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** `"schema"."name"`. */
+export function qualifiedName(schema: string, name: string): string {
+  return `${quoteIdent(schema)}.${quoteIdent(name)}`;
+}
+
+/** A model's SQL without the trailing semicolons and blanks that would break wrapping it in a subquery. */
+export function trimModelSql(sql: string): string {
+  return sql.replace(/[\s;]+$/, '');
+}
+
+/** `(<model sql>) AS m`, usable where a table name would be. The newline ends a trailing `--` comment. */
+export function modelRelation(sql: string): string {
+  return `(\n${trimModelSql(sql)}\n) AS backflow_model`;
+}

@@ -1,0 +1,91 @@
+import { parseArrayLiteral } from './array-literal.js';
+import {
+  booleanValue,
+  byteaValue,
+  dateValue,
+  floatValue,
+  jsonValue,
+  timeTzValue,
+  timestampTzValue,
+  timestampValue,
+} from './text-values.js';
+import type { PgType } from './type-registry.js';
+
+/** A JSON Schema fragment describing one column. */
+export type JsonSchema = Record<string, unknown>;
+
+/** Turns a column's text output into its RECORD value. */
+export type Decoder = (text: string) => unknown;
+
+interface Mapping {
+  readonly schema: JsonSchema;
+  readonly decode: Decoder;
+}
+
+const asText: Decoder = (text) => text;
+const asInteger: Decoder = (text) => Number(text);
+
+const JSON_ANY: JsonSchema = { type: ['object', 'array', 'string', 'number', 'boolean', 'null'] };
+const TEXT: Mapping = { schema: { type: 'string' }, decode: asText };
+
+// Built-in type OIDs (pg_type.dat) and their representation from protocol/docs/types.md.
+const BUILTINS = new Map<number, Mapping>([
+  [16, { schema: { type: 'boolean' }, decode: booleanValue }],
+  [17, { schema: { type: 'string', contentEncoding: 'base64', airbyte_type: 'binary' }, decode: byteaValue }],
+  [20, { schema: { type: 'string', airbyte_type: 'integer' }, decode: asText }],
+  [21, { schema: { type: 'integer' }, decode: asInteger }],
+  [23, { schema: { type: 'integer' }, decode: asInteger }],
+  [26, { schema: { type: 'integer' }, decode: asInteger }],
+  [114, { schema: JSON_ANY, decode: jsonValue }],
+  [3802, { schema: JSON_ANY, decode: jsonValue }],
+  [700, { schema: { type: 'number' }, decode: floatValue }],
+  [701, { schema: { type: 'number' }, decode: floatValue }],
+  [1700, { schema: { type: 'string', airbyte_type: 'number' }, decode: asText }],
+  [1082, { schema: { type: 'string', format: 'date' }, decode: dateValue }],
+  [1083, { schema: { type: 'string', airbyte_type: 'time_without_timezone' }, decode: asText }],
+  [1266, { schema: { type: 'string', airbyte_type: 'time_with_timezone' }, decode: timeTzValue }],
+  [
+    1114,
+    {
+      schema: { type: 'string', format: 'date-time', airbyte_type: 'timestamp_without_timezone' },
+      decode: timestampValue,
+    },
+  ],
+  [
+    1184,
+    {
+      schema: { type: 'string', format: 'date-time', airbyte_type: 'timestamp_with_timezone' },
+      decode: timestampTzValue,
+    },
+  ],
+  [1186, { schema: { type: 'string', airbyte_type: 'interval' }, decode: asText }],
+  [2950, { schema: { type: 'string', format: 'uuid' }, decode: asText }],
+]);
+
+function mappingFor(type: PgType): Mapping {
+  if (type.kind === 'scalar') return BUILTINS.get(type.base) ?? TEXT;
+  const element = mappingFor(type.element);
+  const decodeElement = element.decode;
+  return {
+    schema: { type: 'array', items: nullable(element.schema) },
+    decode: (text) => parseArrayLiteral(text, decodeElement, type.delimiter),
+  };
+}
+
+/** Adds `"null"` to a schema's `type` (json/jsonb already allow it). */
+function nullable(schema: JsonSchema): JsonSchema {
+  const type = schema.type;
+  if (Array.isArray(type)) return type.includes('null') ? schema : { ...schema, type: ['null', ...type] };
+  return { ...schema, type: ['null', type] };
+}
+
+/** The JSON Schema of a column of `type`, with `"null"` in `type` when it may be NULL. */
+export function columnSchema(type: PgType, isNullable: boolean): JsonSchema {
+  const schema = mappingFor(type).schema;
+  return isNullable ? nullable(schema) : { ...schema };
+}
+
+/** The decoder of a column of `type` (NULLs never reach it). */
+export function decoderFor(type: PgType): Decoder {
+  return mappingFor(type).decode;
+}
