@@ -1,0 +1,39 @@
+import type { ConfiguredAirbyteStream, SyncBehaviour } from '@backflow/protocol';
+import { ConfigError, streamKey } from '@backflow/protocol/connector';
+
+/** Airbyte's sync modes read as Backflow behaviours, for catalogs that carry no `behaviour`. */
+const behaviourBySyncMode: Readonly<Record<string, SyncBehaviour>> = {
+  append: 'append',
+  append_dedup: 'upsert',
+  overwrite: 'mirror',
+  update: 'update',
+};
+
+/** How a configured stream is to be written, and the fields that identify a record. */
+export interface StreamPlan {
+  readonly behaviour: SyncBehaviour;
+  /** Paths of the matching key fields; empty for `append`. */
+  readonly keyPaths: readonly (readonly string[])[];
+}
+
+/**
+ * The behaviour of a configured stream (`behaviour`, else derived from
+ * `destination_sync_mode`) and its key, refusing what this destination cannot honour.
+ */
+export function planStream(configured: ConfiguredAirbyteStream, supported: readonly SyncBehaviour[]): StreamPlan {
+  const name = streamKey(configured.stream);
+  const behaviour = configured.behaviour ?? behaviourBySyncMode[configured.destination_sync_mode];
+  if (!behaviour) {
+    throw new ConfigError(`stream "${name}": destination_sync_mode "${configured.destination_sync_mode}" is not supported`);
+  }
+  if (!supported.includes(behaviour)) {
+    throw new ConfigError(
+      `stream "${name}": behaviour "${behaviour}" is not supported by this destination (supported: ${supported.join(', ')})`,
+    );
+  }
+  const keyPaths = configured.matching_keys ?? configured.primary_key ?? configured.stream.source_defined_primary_key ?? [];
+  if (behaviour !== 'append' && keyPaths.length === 0) {
+    throw new ConfigError(`stream "${name}": behaviour "${behaviour}" needs matching_keys (or a primary key)`);
+  }
+  return { behaviour, keyPaths: behaviour === 'append' ? [] : keyPaths };
+}

@@ -1,0 +1,85 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { csvFormat } from './csv-format.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'csv-format-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const tricky = [
+  'plain',
+  'comma, inside',
+  'quote " inside',
+  '"fully quoted"',
+  'new\nline',
+  'carriage\r\nreturn',
+  ' leading and trailing ',
+  'unicode: żółć 東京 🚀 \u2028',
+  'semi;colon',
+  '',
+];
+
+async function writeAll(format: ReturnType<typeof csvFormat>, rows: (string | null)[][]): Promise<string> {
+  const encoder = format.encoder();
+  const text = encoder.start() + encoder.rows(rows) + encoder.end();
+  const path = join(dir, 'out.csv');
+  await writeFile(path, text);
+  return path;
+}
+
+async function readAll(format: ReturnType<typeof csvFormat>, path: string) {
+  const rows = [];
+  for await (const row of format.read(path)) rows.push(row);
+  return rows;
+}
+
+describe('csvFormat', () => {
+  it('escapes values so an independent CSV parser reads them back exactly', async () => {
+    const format = csvFormat({ columns: ['id', 'text'], delimiter: ',', header: true });
+    const rows = tricky.map((text, i) => format.fromRecord({ id: i, text }));
+    const path = await writeAll(format, rows);
+    const parsed = parse(await readFile(path, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(parsed.map((r) => r.text)).toEqual(tricky);
+    expect(parsed.map((r) => r.id)).toEqual(tricky.map((_, i) => String(i)));
+  });
+
+  it('reads back its own files, telling null from the empty string', async () => {
+    const format = csvFormat({ columns: ['a', 'b'], delimiter: ';', header: false });
+    const rows = [...tricky.map((t) => [t, null]), [null, '']];
+    const path = await writeAll(format, rows);
+    expect(await readAll(format, path)).toEqual(rows);
+  });
+
+  it('writes nested values as JSON text, booleans and numbers in JSON form', () => {
+    const format = csvFormat({ columns: ['o', 'a', 'b', 'n', 'missing'], delimiter: ',', header: true });
+    expect(format.fromRecord({ o: { x: [1, 'y'] }, a: [1, 2], b: false, n: 1.5 })).toEqual([
+      '{"x":[1,"y"]}',
+      '[1,2]',
+      'false',
+      '1.5',
+      null,
+    ]);
+  });
+
+  it('maps an existing file to the current columns by header name', async () => {
+    const path = join(dir, 'old.csv');
+    await writeFile(path, 'b,gone,a\n2,x,1\n');
+    const format = csvFormat({ columns: ['a', 'b', 'new'], delimiter: ',', header: true });
+    expect(await readAll(format, path)).toEqual([['1', '2', null]]);
+  });
+
+  it('keys rows by their text, including nested key paths', () => {
+    const format = csvFormat({ columns: ['id', 'obj'], delimiter: ',', header: true });
+    const row = format.fromRecord({ id: 7, obj: { code: 'x' } });
+    expect(format.keyOf(row, [['id']])).toBe('["7"]');
+    expect(format.keyOf(row, [['id'], ['obj', 'code']])).toBe('["7","x"]');
+    expect(format.keyOf(format.fromRecord({ id: null }), [['id']])).toBeUndefined();
+  });
+});
