@@ -48,3 +48,12 @@ export { destinationSyncModeFor } from './sync-behaviour.js';
 export { protocolSchemas } from './generated/schemas.js';
 export { ProtocolError, compileSchema, payloadFieldByType, validateMessage, validateWith } from './validation/index.js';
 export type { CompiledSchema, ProtocolErrorFields, ProtocolLocation, Where } from './validation/index.js';
+export {
+  DEFAULT_MAX_LINE_BYTES,
+  createDecoder,
+  createEncoder,
+  encodeMessage,
+  readMessages,
+  writeMessage,
+} from './ndjson/index.js';
+export type { DecodedMessage, DecoderOptions } from './ndjson/index.js';

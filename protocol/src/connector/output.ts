@@ -1,5 +1,5 @@
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
+import { writeMessage } from '../ndjson/index.js';
 import type { AirbyteMessage } from '../types.js';
 import { redact } from './secrets.js';
 
@@ -18,8 +18,7 @@ export class MessageOutput {
   }
 
   async write(message: AirbyteMessage): Promise<void> {
-    const line = JSON.stringify(this.scrub(message)) + '\n';
-    if (!this.stream.write(line)) await once(this.stream, 'drain');
+    await writeMessage(this.stream, this.scrub(message));
   }
 
   private scrub(message: AirbyteMessage): AirbyteMessage {

@@ -1,0 +1,87 @@
+import { readFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { collectSecrets } from '@backflow/protocol/connector';
+import { checkConnection, discoverDestination, discoverSource, fetchSpec } from '../connectors/connector-commands.js';
+import { ConfigurationError, EXIT_CODES, RunnerError } from '../errors.js';
+import { launcherFor } from '../sync/run-sync.js';
+import { createReporter } from '../report/reporter.js';
+import { jsonLogSink } from '../report/json-log-sink.js';
+
+interface ConnectorOptions {
+  image?: string;
+  command?: string;
+  executor: 'process' | 'docker';
+  config?: string;
+  json?: boolean;
+}
+
+/** `runner spec|check|discover <connector>`: one connector command, printed readably or as JSON. */
+export function connectorCommand(name: 'spec' | 'check' | 'discover', description: string, setExit: (code: number) => void) {
+  const command = new Command(name)
+    .description(description)
+    .argument('[connector]', 'a connector package in connectors/, e.g. source-postgres')
+    .option('--image <image>', 'run a Docker image instead, e.g. backflow/destination-postgres:0.1.0')
+    .option('--command <command>', 'run a local program that speaks the Airbyte protocol, e.g. "node main.js"')
+    .addOption(new Option('--executor <executor>', 'how to run a connector package').choices(['process', 'docker']).default('process'))
+    .option('--json', 'print the result as JSON');
+  if (name !== 'spec') command.requiredOption('--config <file>', 'the connector config (JSON or YAML)');
+  return command.action(async (connector: string | undefined, options: ConnectorOptions) => {
+    const reporter = createReporter([jsonLogSink(process.stderr)]);
+    try {
+      setExit(await run(name, connector, options, reporter));
+    } catch (error) {
+      const message = reporter.scrub(error instanceof Error ? error.message : String(error));
+      process.stderr.write(`error: ${message}\n`);
+      setExit(error instanceof RunnerError ? error.exitCode : EXIT_CODES.failed);
+    }
+  });
+}
+
+async function run(
+  name: 'spec' | 'check' | 'discover',
+  connector: string | undefined,
+  options: ConnectorOptions,
+  reporter: ReturnType<typeof createReporter>,
+): Promise<number> {
+  const given = [connector, options.image, options.command].filter((v) => v !== undefined);
+  if (given.length !== 1) throw new ConfigurationError('give exactly one of <connector>, --image or --command');
+  const endpoint = options.image ? { image: options.image } : options.command ? { command: options.command } : { connector: connector! };
+  const target = await launcherFor(endpoint, { executor: options.executor });
+  const spec = await fetchSpec(target, reporter);
+  if (name === 'spec') return print(spec, options.json, JSON.stringify(spec, null, 2));
+  const config = await readConfig(options.config!);
+  reporter.addSecrets(collectSecrets(spec.connectionSpecification, config));
+  if (name === 'check') {
+    const status = await checkConnection(target, config, reporter);
+    print(status, options.json, `${status.status}${status.message ? `: ${reporter.scrub(status.message)}` : ''}`);
+    return status.status === 'SUCCEEDED' ? EXIT_CODES.success : EXIT_CODES.failed;
+  }
+  if (spec.supported_destination_sync_modes !== undefined) {
+    const catalog = await discoverDestination(target, config, reporter);
+    return print(catalog, options.json, catalog.operations.map((o) => `${o.object_name}  ${o.sync_mode}`).join('\n'));
+  }
+  const catalog = await discoverSource(target, config, reporter);
+  const describe = (properties: object | undefined) => Object.keys(properties ?? {}).join(', ');
+  const lines = catalog.streams.map((s) => `${s.name}  (${describe((s.json_schema as { properties?: object }).properties)})`);
+  return print(catalog, options.json, lines.join('\n'));
+}
+
+function print(value: unknown, json: boolean | undefined, text: string): number {
+  process.stdout.write((json ? JSON.stringify(value, null, 2) : text) + '\n');
+  return EXIT_CODES.success;
+}
+
+async function readConfig(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigurationError(`cannot read --config ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  try {
+    return parseYaml(text);
+  } catch {
+    throw new ConfigurationError(`--config ${file} is neither JSON nor YAML`);
+  }
+}

@@ -1,0 +1,36 @@
+import { Command } from 'commander';
+import { EXIT_CODES } from '../errors.js';
+import { connectorCommand } from './connector-command.js';
+import { syncCommand } from './sync-command.js';
+
+const EXIT_HELP = `
+Exit codes:
+  0    success
+  1    the sync or command failed (a connector crashed, hung, or broke the protocol)
+  2    invalid usage or configuration; nothing was started
+  3    the sync finished but the destination rejected some records
+  130  interrupted by SIGINT/SIGTERM; state is kept at the last commit`;
+
+/** Runs the `runner` command line and returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode: number = EXIT_CODES.success;
+  const setExit = (code: number) => (exitCode = code);
+  const program = new Command('runner')
+    .description('Backflow: sync modeled warehouse data into business tools over the Airbyte protocol')
+    .addHelpText('after', EXIT_HELP)
+    .exitOverride()
+    .showHelpAfterError();
+  program.addCommand(connectorCommand('spec', "print a connector's specification", setExit));
+  program.addCommand(connectorCommand('check', "check a connector's config and connection", setExit));
+  program.addCommand(connectorCommand('discover', 'list the streams (sources) or objects (destinations) a connector offers', setExit));
+  program.addCommand(syncCommand(setExit));
+  for (const command of program.commands) command.exitOverride();
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return EXIT_CODES.success;
+    return EXIT_CODES.invalid;
+  }
+  return exitCode;
+}

@@ -1,0 +1,33 @@
+import { Command, Option } from 'commander';
+import { createReporter, type EventSink } from '../report/reporter.js';
+import { formatSummary } from '../report/format-summary.js';
+import { jsonLogSink } from '../report/json-log-sink.js';
+import { terminalSink } from '../report/terminal-sink.js';
+import { sync } from '../sync/run-sync.js';
+
+/** `runner sync <connection.yaml>`: runs a sync with a live display, logs and a final summary. */
+export function syncCommand(setExit: (code: number) => void) {
+  return new Command('sync')
+    .description('sync a connection: read the source, write the destination, checkpoint state')
+    .argument('<connection>', 'connection file (YAML)')
+    .addOption(new Option('--executor <executor>', 'run connectors as local processes or Docker containers').choices(['process', 'docker']))
+    .option('--json', 'print one machine-readable summary object on stdout')
+    .option('--verbose', 'show debug logs from connectors')
+    .action(async (file: string, options: { executor?: 'process' | 'docker'; json?: boolean; verbose?: boolean }) => {
+      const sinks: EventSink[] = [process.stderr.isTTY ? terminalSink({ verbose: options.verbose ?? false }) : jsonLogSink(process.stderr)];
+      const reporter = createReporter(sinks);
+      const abort = new AbortController();
+      const stop = () => abort.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        const summary = await sync(file, { reporter, signal: abort.signal, ...(options.executor ? { executor: options.executor } : {}) });
+        if (options.json) process.stdout.write(JSON.stringify(summary) + '\n');
+        else process.stdout.write(formatSummary(summary));
+        setExit(summary.exitCode);
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
+    });
+}

@@ -1,0 +1,114 @@
+import { createInterface } from 'node:readline';
+import type { Writable } from 'node:stream';
+import { ProtocolError, readMessages, validateMessage, type AirbyteErrorTraceMessage, type AirbyteMessage } from '@backflow/protocol';
+import { ConnectorFailure } from '../errors.js';
+import type { ConnectorInvocation, ConnectorProcess, Launcher } from '../launchers/index.js';
+import type { Reporter } from '../report/reporter.js';
+
+/** Longest accepted stdout line from a connector; a longer one fails the connector, named. */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+const STDERR_TAIL = 10;
+
+export interface LineMessage {
+  readonly line: number;
+  readonly message: AirbyteMessage;
+}
+
+/**
+ * A running connector seen through the protocol: its stdout as validated messages (a
+ * broken line fails with the connector's name, the line number and the rule), stderr as
+ * log lines, and its exit checked. The first TRACE ERROR it prints is kept as the reason it
+ * failed, which is what an operator needs to read, not "exit code 1".
+ */
+export class ConnectorSession implements AsyncDisposable {
+  private traceError: AirbyteErrorTraceMessage | undefined;
+  private readonly stderrTail: string[] = [];
+  private readonly stderrDone: Promise<void>;
+  lastActivity = Date.now();
+
+  private constructor(
+    readonly name: string,
+    private readonly process: ConnectorProcess,
+    private readonly reporter: Reporter,
+  ) {
+    this.stderrDone = this.pumpStderr();
+  }
+
+  static async start(launcher: Launcher, invocation: ConnectorInvocation, reporter: Reporter): Promise<ConnectorSession> {
+    return new ConnectorSession(invocation.name, await launcher.start(invocation), reporter);
+  }
+
+  get stdin(): Writable {
+    return this.process.stdin;
+  }
+
+  /** The connector's messages in order. LOG and TRACE messages are also reported as they pass. */
+  async *messages(): AsyncGenerator<LineMessage> {
+    try {
+      for await (const { line, value } of readMessages(this.process.stdout, {
+        source: `${this.name} stdout`,
+        maxLineBytes: MAX_MESSAGE_BYTES,
+      })) {
+        this.lastActivity = Date.now();
+        const message = validateMessage(value, { line });
+        this.observe(message);
+        yield { line, message };
+      }
+    } catch (error) {
+      if (error instanceof ProtocolError) {
+        throw new ConnectorFailure(this.name, `invalid message: ${error.message}`, { line: error.line, cause: error });
+      }
+      throw error;
+    }
+  }
+
+  /** Drains what is left, waits for the exit and fails if the connector failed. */
+  async finish(): Promise<void> {
+    const exit = await this.process.exit;
+    await this.stderrDone;
+    if (this.traceError) {
+      throw new ConnectorFailure(this.name, this.traceError.message, {
+        failureType: this.traceError.failure_type,
+      });
+    }
+    if (exit.stopReason) throw new ConnectorFailure(this.name, `stopped: ${exit.stopReason}`);
+    if (exit.code !== 0) {
+      const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+      const tail = this.stderrTail.length ? `; last stderr lines:\n  ${this.stderrTail.join('\n  ')}` : '';
+      throw new ConnectorFailure(this.name, `${how}${tail}`);
+    }
+  }
+
+  /** The error the connector itself reported, if any. */
+  get reportedError(): AirbyteErrorTraceMessage | undefined {
+    return this.traceError;
+  }
+
+  stop(reason: string): Promise<void> {
+    return this.process.stop(reason);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.process[Symbol.asyncDispose]();
+  }
+
+  private observe(message: AirbyteMessage): void {
+    if (message.type === 'LOG' && message.log) {
+      this.reporter.log(this.name, message.log.level, message.log.message);
+    } else if (message.type === 'TRACE' && message.trace?.error) {
+      this.traceError ??= message.trace.error;
+      this.reporter.log(this.name, 'ERROR', message.trace.error.message);
+    }
+  }
+
+  private async pumpStderr(): Promise<void> {
+    const lines = createInterface({ input: this.process.stderr, crlfDelay: Infinity });
+    for await (const line of lines) {
+      if (line.trim() === '') continue;
+      this.lastActivity = Date.now();
+      this.stderrTail.push(line);
+      if (this.stderrTail.length > STDERR_TAIL) this.stderrTail.shift();
+      this.reporter.log(this.name, 'INFO', line);
+    }
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * The runner's exit codes, stable for schedulers and orchestrators (documented in README).
+ */
+export const EXIT_CODES = {
+  /** Every record was delivered (or there was nothing to do). */
+  success: 0,
+  /** The sync failed: a connector crashed, hung, exited non-zero or broke the protocol. */
+  failed: 1,
+  /** Bad usage or configuration (connection file, connector config): nothing was started. */
+  invalid: 2,
+  /** The sync completed but the destination rejected some records (see the run's rejections). */
+  rejected: 3,
+  /** Stopped by SIGINT/SIGTERM; state is at the last commit. */
+  interrupted: 130,
+} as const;
+
+export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
+
+/** Base of the runner's own errors: each knows the exit code it maps to. */
+export abstract class RunnerError extends Error {
+  abstract readonly exitCode: ExitCode;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The connection file or a connector config is invalid; names the file and the field. */
+export class ConfigurationError extends RunnerError {
+  readonly exitCode = EXIT_CODES.invalid;
+}
+
+/** A connector failed: crashed, exited non-zero, hung, reported an error or broke the protocol. */
+export class ConnectorFailure extends RunnerError {
+  readonly exitCode = EXIT_CODES.failed;
+
+  constructor(
+    readonly connector: string,
+    problem: string,
+    options?: { cause?: unknown; line?: number; failureType?: string },
+  ) {
+    super(`${connector}${options?.line === undefined ? '' : ` (stdout line ${options.line})`}: ${problem}`, options);
+    this.line = options?.line;
+    this.failureType = options?.failureType;
+  }
+
+  readonly line: number | undefined;
+  readonly failureType: string | undefined;
+}
+
+/** The run was stopped by a signal. */
+export class InterruptedError extends RunnerError {
+  readonly exitCode = EXIT_CODES.interrupted;
+}

@@ -1,0 +1,31 @@
+import { redact } from '@backflow/protocol/connector';
+import type { SyncEvent } from './events.js';
+
+/**
+ * Where a sync tells what happens. Every text passes `redact` with the secrets of both
+ * connectors' configs before it reaches any sink, so no display, log or callback can leak one.
+ */
+export interface Reporter {
+  log(origin: string, level: string, message: string): void;
+  emit(event: SyncEvent): void;
+  /** Registers values that must never be printed (config secrets, interpolated env vars). */
+  addSecrets(secrets: readonly string[]): void;
+  /** Scrubs registered secrets from a text (for errors printed outside the reporter). */
+  scrub(text: string): string;
+}
+
+export type EventSink = (event: SyncEvent) => void;
+
+export function createReporter(sinks: readonly EventSink[]): Reporter {
+  const secrets = new Set<string>();
+  const scrub = (text: string) => redact(text, [...secrets]);
+  const emit = (event: SyncEvent) => {
+    for (const sink of sinks) sink(event);
+  };
+  return {
+    log: (origin, level, message) => emit({ type: 'log', origin, level, message: scrub(message) }),
+    emit,
+    addSecrets: (values) => values.forEach((value) => secrets.add(value)),
+    scrub,
+  };
+}

@@ -1,0 +1,60 @@
+import cliProgress from 'cli-progress';
+import type { SyncEvent } from './events.js';
+import type { EventSink } from './reporter.js';
+
+const QUIET_LEVELS = new Set(['DEBUG', 'TRACE']);
+
+/**
+ * A live display for people at a terminal: one line per stream with records read, sent and
+ * committed and the rate, with connector logs scrolling above it.
+ */
+export function terminalSink(options: { verbose?: boolean } = {}): EventSink {
+  const bars = new cliProgress.MultiBar(
+    {
+      format: ' {stream} | read {read} | sent {sent} | committed {committed} | rejected {rejected} | {rate} rec/s',
+      hideCursor: true,
+      clearOnComplete: false,
+      stopOnComplete: false,
+      fps: 8,
+      noTTYOutput: false,
+    },
+    cliProgress.Presets.shades_grey,
+  );
+  const lines = new Map<string, cliProgress.SingleBar>();
+  const started = new Map<string, number>();
+  const width = { value: 0 };
+  return (event: SyncEvent) => {
+    switch (event.type) {
+      case 'started':
+        width.value = Math.max(...event.streams.map((s) => s.length));
+        for (const stream of event.streams) {
+          started.set(stream, Date.now());
+          lines.set(stream, bars.create(1, 0, payload(stream, width.value, undefined, 0)));
+        }
+        break;
+      case 'progress': {
+        const seconds = (Date.now() - (started.get(event.stream) ?? Date.now())) / 1000;
+        const rate = seconds > 0 ? Math.round(event.counts.read / seconds) : 0;
+        lines.get(event.stream)?.update(0, payload(event.stream, width.value, event.counts, rate));
+        break;
+      }
+      case 'log':
+        if (options.verbose || !QUIET_LEVELS.has(event.level)) bars.log(`[${event.origin}] ${event.level} ${event.message}\n`);
+        break;
+      case 'finished':
+        bars.stop();
+        break;
+      case 'committed':
+        break;
+    }
+  };
+}
+
+function payload(
+  stream: string,
+  width: number,
+  counts: { read: number; sent: number; committed: number; rejected: number } | undefined,
+  rate: number,
+) {
+  return { stream: stream.padEnd(width), ...(counts ?? { read: 0, sent: 0, committed: 0, rejected: 0 }), rate };
+}
