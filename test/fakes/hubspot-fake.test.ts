@@ -323,7 +323,7 @@ describe('multi-status batch create', () => {
 });
 
 describe('batch update, read and archive', () => {
-  test('update by id changes only named properties; unknown ids fail the batch with 404', async () => {
+  test('update by id changes only named properties; unknown ids are dropped silently with 207', async () => {
     const { fake, client } = await start();
     const [seeded] = fake.store.seed('deals', [
       { properties: { dealname: 'Big', amount: '10', dealstage: 'qualifiedtobuy' } },
@@ -334,17 +334,18 @@ describe('batch update, read and archive', () => {
     expect(updated.results[0]?.properties).toMatchObject({ amount: '20' });
     expect(fake.store.get('deals', seeded!.id)?.properties).toMatchObject({ dealname: 'Big', amount: '20' });
 
-    const refused = await failure(
-      client.crm.deals.batchApi.update({
-        inputs: [
-          { id: seeded!.id, properties: { amount: '30' } },
-          { id: '999999', properties: { amount: '1' } },
-        ],
-      }),
-    );
-    expect(refused.code).toBe(404);
-    expect(refused.body).toMatchObject({ category: 'OBJECT_NOT_FOUND', context: { ids: ['999999'] } });
-    expect(fake.store.get('deals', seeded!.id)?.properties.amount).toBe('20');
+    const partial = await client.crm.deals.batchApi.updateWithHttpInfo({
+      inputs: [
+        { id: seeded!.id, properties: { amount: '30' } },
+        { id: '999999', properties: { amount: '1' } },
+      ],
+    });
+    expect(partial.httpStatusCode).toBe(207);
+    const body = partial.data as unknown as { results: { id: string }[]; numErrors: number; errors: unknown[] };
+    expect(body.results.map((r) => r.id)).toEqual([seeded!.id]);
+    expect(body).toMatchObject({ numErrors: 0, errors: [] });
+    expect(fake.store.get('deals', seeded!.id)?.properties.amount).toBe('30');
+    expect(fake.store.list('deals')).toHaveLength(1);
   });
 
   test('contacts cannot be batch-updated by email (not a hasUniqueValue property)', async () => {

@@ -29,9 +29,7 @@ type Json = Record<string, unknown>;
 
 /** Why one input of a write batch cannot be applied. */
 type Failure =
-  | { kind: 'invalid'; problems: PropertyProblem[] }
-  | { kind: 'conflict'; property: string; existingId: string }
-  | { kind: 'missing'; id: string };
+  { kind: 'invalid'; problems: PropertyProblem[] } | { kind: 'conflict'; property: string; existingId: string };
 
 interface Plan {
   traceId?: string;
@@ -40,7 +38,8 @@ interface Plan {
   apply: () => StoredRecord;
 }
 
-type Outcome = { index: number; failure: Failure } | { index: number; plan: Plan };
+/** `skipped`: a batch update naming a record that does not exist (HubSpot drops it silently). */
+type Outcome = { index: number; failure: Failure } | { index: number; plan: Plan } | { index: number; skipped: true };
 
 /** Routes `POST /crm/v3/objects/{type}/batch/{operation}`. */
 export function handleBatch(
@@ -81,12 +80,13 @@ function batchWrite(
 
   const claimed = new Map<string, number>();
   const outcomes: Outcome[] = inputs.map((input, index) => {
-    const failureOrPlan = planWrite(ctx, type, operation, input, claimed, index);
-    return 'kind' in failureOrPlan ? { index, failure: failureOrPlan } : { index, plan: failureOrPlan };
+    const planned = planWrite(ctx, type, operation, input, claimed, index);
+    if (planned === 'skipped') return { index, skipped: true };
+    return 'kind' in planned ? { index, failure: planned } : { index, plan: planned };
   });
 
   const failures = outcomes.filter((o): o is Extract<Outcome, { failure: Failure }> => 'failure' in o);
-  if (!multiStatus && failures.length > 0) throw wholeBatchError(ctx, type, failures);
+  if (!multiStatus && failures[0]) throw wholeBatchError(ctx, type, failures[0].failure);
 
   const results = outcomes.flatMap((outcome) => {
     if (!('plan' in outcome)) return [];
@@ -101,7 +101,9 @@ function batchWrite(
   });
   const completedAt = new Date(ctx.now()).toISOString();
   const envelope = { status: 'COMPLETE', results, requestedAt: startedAt, startedAt, completedAt };
-  if (failures.length > 0) {
+  // A batch update that skipped unknown ids answers 207 with neither their results nor errors,
+  // as observed on HubSpot: callers must compare results with inputs.
+  if (failures.length > 0 || outcomes.some((o) => 'skipped' in o)) {
     const errors = failures.map(({ index, failure }) =>
       standardError(ctx, type, failure, traceIdOf(inputs[index] as Json)),
     );
@@ -150,7 +152,7 @@ function planWrite(
   input: Json,
   claimed: Map<string, number>,
   index: number,
-): Failure | Plan {
+): Failure | Plan | 'skipped' {
   if (operation === 'create' && !isObjectValue(input.properties)) {
     throw missingAttributes(ITEM_MODEL.create, ['properties']);
   }
@@ -160,7 +162,7 @@ function planWrite(
   let target: StoredRecord | undefined;
   if (operation === 'update') {
     target = idProperty ? ctx.store.findByProperty(type, idProperty, id) : ctx.store.findById(type, id);
-    if (!target) return { kind: 'missing', id };
+    if (!target) return 'skipped';
   }
   if (operation === 'upsert' && idProperty) {
     const key = checkProperties(type, { [idProperty]: id });
@@ -315,22 +317,12 @@ function batchArchive(ctx: HandlerContext, type: ObjectTypeDef, inputs: unknown[
   return { status: 204 };
 }
 
-function wholeBatchError(
-  ctx: HandlerContext,
-  type: ObjectTypeDef,
-  failures: { index: number; failure: Failure }[],
-): HttpError {
-  const missing = failures.flatMap(({ failure }) => (failure.kind === 'missing' ? [failure.id] : []));
-  if (missing.length > 0) return new HttpError(404, notFoundBody(type, missing));
-  const first = failures[0]!.failure;
-  const body = failureBody(ctx, type, first);
-  return new HttpError(first.kind === 'conflict' ? 409 : 400, body);
+function wholeBatchError(ctx: HandlerContext, type: ObjectTypeDef, failure: Failure): HttpError {
+  return new HttpError(failure.kind === 'conflict' ? 409 : 400, failureBody(ctx, type, failure));
 }
 
 function failureBody(ctx: HandlerContext, type: ObjectTypeDef, failure: Failure): ErrorBody {
   switch (failure.kind) {
-    case 'missing':
-      return notFoundBody(type, [failure.id]);
     case 'conflict':
       return errorBody('CONFLICT', `${singularLabel(type)} already exists. Existing ID: ${failure.existingId}`, {
         context: { propertyName: [failure.property] },
