@@ -427,6 +427,36 @@ describe('batch update, read and archive', () => {
   });
 });
 
+describe('single-object endpoints', () => {
+  test('create, get and update by email, and archive go through the same rules', async () => {
+    const { fake, client } = await start();
+    const created = await client.crm.contacts.basicApi.create({
+      properties: { email: 'solo@example.com', firstname: 'Solo' },
+      associations: [],
+    });
+    expect(created.properties.email).toBe('solo@example.com');
+    const byEmail = await client.crm.contacts.basicApi.getById(
+      'solo@example.com',
+      ['firstname'],
+      undefined,
+      undefined,
+      false,
+      'email',
+    );
+    expect(byEmail.id).toBe(created.id);
+    await client.crm.contacts.basicApi.update('solo@example.com', { properties: { lastname: 'Han' } }, 'email');
+    expect(fake.store.get('contacts', created.id)?.properties.lastname).toBe('Han');
+    const invalid = await failure(
+      client.crm.contacts.basicApi.update(created.id, { properties: { lifecyclestage: 'x' } }),
+    );
+    expect(invalid.code).toBe(400);
+    await client.crm.contacts.basicApi.archive(created.id);
+    await client.crm.contacts.basicApi.archive('987654');
+    const gone = await failure(client.crm.contacts.basicApi.getById(created.id));
+    expect(gone.code).toBe(404);
+  });
+});
+
 describe('listing', () => {
   test('pages with limit and paging.next.after until the last page', async () => {
     const { fake, client } = await start();

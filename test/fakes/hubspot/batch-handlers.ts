@@ -74,7 +74,7 @@ function batchWrite(
   rawInputs: unknown[],
 ): FakeResponse {
   const startedAt = new Date(ctx.now()).toISOString();
-  const inputs = rawInputs.map((input) => asObject(input, ITEM_MODEL[operation]));
+  const inputs = rawInputs.map((input) => withStringId(asObject(input, ITEM_MODEL[operation])));
   const multiStatus = ctx.multiStatusOperations.has(operation) && hasUniqueTraceIds(inputs);
   if (operation !== 'create') checkTargets(ctx, type, operation, inputs);
 
@@ -242,7 +242,7 @@ function batchRead(
   const missing: string[] = [];
   const seen = new Set<string>();
   for (const raw of inputs) {
-    const input = asObject(raw, 'SimplePublicObjectId');
+    const input = withStringId(asObject(raw, 'SimplePublicObjectId'));
     if (typeof input.id !== 'string') throw missingAttributes('SimplePublicObjectId', ['id']);
     if (seen.has(input.id)) continue;
     seen.add(input.id);
@@ -306,7 +306,7 @@ function withHistory(
 // HubSpot answers 204 for them.
 function batchArchive(ctx: HandlerContext, type: ObjectTypeDef, inputs: unknown[]): FakeResponse {
   const ids = inputs.map((raw) => {
-    const input = asObject(raw, 'SimplePublicObjectId');
+    const input = withStringId(asObject(raw, 'SimplePublicObjectId'));
     if (typeof input.id !== 'string') throw missingAttributes('SimplePublicObjectId', ['id']);
     return input.id;
   });
@@ -385,6 +385,11 @@ function asObject(value: unknown, model: string): Json {
     throw invalidInputJson(`Cannot construct instance of \`${model}\` from non-object value`);
   }
   return value as Json;
+}
+
+// Jackson binds a JSON number to a string field, so `"id": 123` means `"123"`.
+function withStringId(input: Json): Json {
+  return typeof input.id === 'number' ? { ...input, id: String(input.id) } : input;
 }
 
 function isObjectValue(value: unknown): boolean {
