@@ -88,7 +88,11 @@ export interface DestinationWriter {
    * destination that works in transactions commits here; others need not implement it.
    */
   commit?(): Promise<void>;
-  /** Releases resources; called once, after success or failure. */
+  /**
+   * Releases resources; called once, after success or failure. Work not committed by then
+   * must be discarded (a transactional destination rolls back): it is covered by no STATE, so
+   * the runner will send it again.
+   */
   close?(): Promise<void>;
 }
 

@@ -150,7 +150,7 @@ describe('runConnector', () => {
       input: [record(1), record(2), record(3), record(4), state(4), record(5), state(5)],
     });
     expect(run.exitCode).toBe(0);
-    expect(events).toEqual(['write 1,2,3', 'write 4', 'commit', 'write 5', 'commit', 'commit']);
+    expect(events).toEqual(['write 1,2,3', 'write 4', 'commit', 'write 5', 'commit']);
     expect(run.states.map((s) => s.destinationStats)).toEqual([
       { recordCount: 4, rejectedRecordCount: 0 },
       { recordCount: 1, rejectedRecordCount: 0 },
@@ -199,5 +199,17 @@ describe('runConnector', () => {
     expect(run.exitCode).toBe(1);
     expect(run.errors[0]!.message).toMatch(/stdin line 2/);
     expect(run.errors[0]!.message).toMatch(/data/);
+  });
+});
+
+describe('records after the last STATE', () => {
+  it('are neither written nor committed, and a warning says so', async () => {
+    const { destination, events } = recordingDestination();
+    const run = await runInProcess(destination, 'write', { config, catalog, input: [record(1), state(1), record(2), record(3)] });
+    expect(run.exitCode).toBe(0);
+    expect(events).toEqual(['write 1', 'commit']);
+    expect(run.logs.map((l) => l.message)).toContain(
+      'input ended with 2 record(s) after the last STATE: not committed, as no checkpoint covers them',
+    );
   });
 });

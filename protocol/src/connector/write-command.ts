@@ -32,6 +32,8 @@ interface PendingStream {
  * forwarded only after every record before it has been written and committed, carrying the
  * count of records it covers and the records the destination rejected since the last one.
  * Other message types are not meant for destinations and are ignored, as Airbyte does.
+ * Records after the last STATE are not committed: only a checkpoint makes a write count, so a
+ * sync cut short resumes from its last state without duplicating rows.
  */
 export async function runWrite<Config>(
   destination: DestinationDefinition<Config>,
@@ -74,10 +76,9 @@ export async function runWrite<Config>(
         rejected = [];
       }
     }
-    for (const pending of streams.values()) await flush(pending);
-    await writer.commit?.();
-    if (rejected.length > 0) {
-      ctx.logger.warn('%d record(s) rejected after the last STATE: no checkpoint reports them', rejected.length);
+    const uncovered = written + [...streams.values()].reduce((n, pending) => n + pending.records.length, 0);
+    if (uncovered > 0) {
+      ctx.logger.warn('input ended with %d record(s) after the last STATE: not committed, as no checkpoint covers them', uncovered);
     }
   } finally {
     await writer.close?.();
