@@ -103,8 +103,9 @@ function checkValue(node: SchemaNode, value: unknown, path: string): void {
       value.forEach((item, index) => checkValue(node.items ?? {}, item, `${path}[${index}]`));
       return;
     case 'string':
-      // int64 fields are strings in JSON, but Google's parser also takes JSON numbers.
-      if (typeof value === 'number' && /int64$/.test(node.format ?? '')) return;
+      // Google's JSON parser takes a JSON number or boolean for a string field: int64
+      // fields, and query parameter values, which the Node client sends unquoted.
+      if (typeof value === 'number' || typeof value === 'boolean') return;
       if (typeof value !== 'string') throw invalid();
       if (node.enum && !node.enum.includes(value)) throw invalid();
       return;
@@ -169,4 +170,10 @@ export function schemaViolations(schemaName: string, value: unknown): string[] {
   };
   walk({ $ref: schemaName }, value, schemaName);
   return problems;
+}
+
+/** Where a successful response of the given method (short id, e.g. `jobs.query`) departs from its schema. */
+export function responseViolations(methodId: string, body: unknown): string[] {
+  const schema = discovery.methods[`bigquery.${methodId}`]?.response?.$ref;
+  return schema ? schemaViolations(schema, body) : [];
 }

@@ -12,7 +12,7 @@ import type { Handler, RecordedRequest } from './server.js';
 export type { ServiceAccountKey, ServiceAccountRole } from './auth.js';
 export type { InjectedFailure } from './failures.js';
 export type { RecordedRequest } from './server.js';
-export { schemaViolations } from './discovery.js';
+export { responseViolations, schemaViolations } from './discovery.js';
 
 /** Options of {@link startBigQueryFake}. */
 export interface BigQueryFakeOptions {

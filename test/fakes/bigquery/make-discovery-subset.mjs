@@ -1,5 +1,6 @@
 // Regenerates discovery-subset.json from Google's BigQuery v2 discovery document:
 //   node test/fakes/bigquery/make-discovery-subset.mjs <path to bigquery.v2.json>
+//   npx prettier --write test/fakes/bigquery/discovery-subset.json
 // Keeps only the methods the fake serves and the schemas they reach, without prose, so the
 // fake can validate requests (and tests can validate responses) against Google's own spec.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,8 @@ const strip = (value) => {
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(
     Object.entries(value)
-      .filter(([key]) => key !== 'description' && key !== 'enumDescriptions')
+      // Prose only: a property that is itself named `description` is a schema (an object).
+      .filter(([key, inner]) => !(key === 'description' && typeof inner === 'string') && key !== 'enumDescriptions')
       .map(([key, inner]) => [key, strip(inner)]),
   );
 };

@@ -9,7 +9,8 @@ export interface QueryParameterType {
 
 /** BigQuery's QueryParameterValue. */
 export interface QueryParameterValue {
-  value?: string | null;
+  /** A string on the wire, though clients may send numbers and booleans bare. */
+  value?: string | number | boolean | null;
   arrayValues?: QueryParameterValue[];
   structValues?: Record<string, QueryParameterValue>;
 }
@@ -86,8 +87,8 @@ function literal(type: QueryParameterType, value: QueryParameterValue | undefine
     });
     return `CAST(struct_pack(${fields.join(', ')}) AS ${duckType})`;
   }
-  const raw = value?.value;
-  if (raw === undefined || raw === null) return `CAST(NULL AS ${duckType})`;
+  if (value?.value === undefined || value.value === null) return `CAST(NULL AS ${duckType})`;
+  const raw = String(value.value);
   if (type.type === 'BYTES') return `from_base64(${quote(raw)})`;
   return `CAST(${quote(raw)} AS ${duckType})`;
 }

@@ -30,6 +30,8 @@ export interface RecordedRequest {
   query: Record<string, string>;
   body?: unknown;
   status: number;
+  /** The JSON body the fake answered with. */
+  response?: unknown;
 }
 
 interface Route {
@@ -120,6 +122,7 @@ export async function startFrontEnd(options: FrontEndOptions): Promise<{ server:
     const text = await readBody(request);
     const reply = (status: number, body: unknown, headers?: Record<string, string>): void => {
       record.status = status;
+      record.response = body;
       send(response, status, body, headers);
     };
 
