@@ -63,7 +63,8 @@ export function toConnectorError(error: unknown, scope: ErrorScope): ConnectorEr
   if (TLS_CODES.has(code)) {
     return new ConfigError(`cannot verify the TLS certificate of ${at}: ${pg.message} (check "ssl_ca" and "ssl_mode")`, options);
   }
-  if (pg.message.includes('timeout') && pg.message.startsWith('Connection terminated')) {
+  // pg's own connect timer destroys the socket with 'timeout expired'.
+  if (pg.message === 'timeout expired' || pg.message.includes('due to connection timeout')) {
     return new TransientError(`cannot reach ${at}: timed out connecting (see "connect_timeout_seconds")`, options);
   }
   if (pg.message.startsWith('Connection terminated')) return new TransientError(`lost the connection to ${at}: ${pg.message}`, options);

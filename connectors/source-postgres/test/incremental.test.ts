@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AirbyteStateMessage, ConfiguredAirbyteCatalog } from '@backflow/protocol';
+import { runInProcess, type ConnectorRun } from '@backflow/protocol/testing';
+import { source } from '../src/index.js';
+import { configure, streamNamed } from './catalogs.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+let db: TestDatabase;
+
+// Cursor values repeat in runs of 1 to 7 rows, so checkpoints every 4 rows fall inside runs.
+const RUNS = [3, 5, 1, 7, 4, 2, 6];
+
+beforeAll(async () => {
+  db = await createTestDatabase('sp_incr');
+  const values: string[] = [];
+  let id = 0;
+  RUNS.forEach((size, run) => {
+    for (let i = 0; i < size; i++) {
+      // ids are not in cursor order, so the tie-breaker really is (cursor, id).
+      id++;
+      values.push(`(${(id * 37) % 101}, timestamptz '2024-01-01 00:00:00.000001+00' + interval '${run} hour', 'row ${id}')`);
+    }
+  });
+  await db.sql(`
+    CREATE TABLE events (id integer PRIMARY KEY, updated_at timestamptz, note text);
+    INSERT INTO events VALUES ${values.join(', ')};
+    INSERT INTO events VALUES (1000, NULL, 'never read incrementally');
+    CREATE VIEW events_view AS SELECT * FROM events;
+    CREATE TABLE amounts (id integer PRIMARY KEY, amount numeric);
+    INSERT INTO amounts VALUES (1, 1.0), (2, 1.00), (3, 1.000), (4, 2), (5, 2.0), (6, 3);
+  `);
+});
+
+afterAll(async () => {
+  await db?.drop();
+});
+
+async function discoverStream(config: Record<string, unknown>, name: string, namespace?: string) {
+  const run = await runInProcess(source, 'discover', { config });
+  expect(run.errors).toEqual([]);
+  return streamNamed(run.catalog, name, namespace);
+}
+
+async function read(config: Record<string, unknown>, catalog: ConfiguredAirbyteCatalog, state?: AirbyteStateMessage) {
+  const run = await runInProcess(source, 'read', { config, catalog, ...(state ? { state: [state] } : {}) });
+  expect(run.errors).toEqual([]);
+  expect(run.exitCode).toBe(0);
+  return run;
+}
+
+/** For each STATE of `run`: the ids of the records emitted before it. */
+function idsBeforeEachState(run: ConnectorRun, key: string): { state: AirbyteStateMessage; before: string[] }[] {
+  const seen: string[] = [];
+  const out: { state: AirbyteStateMessage; before: string[] }[] = [];
+  for (const message of run.messages) {
+    if (message.record) seen.push(String(message.record.data[key]));
+    if (message.state) out.push({ state: message.state, before: [...seen] });
+  }
+  return out;
+}
+
+/** Resuming from every checkpoint of a full run yields exactly the rows not yet emitted. */
+async function expectExactResumes(config: Record<string, unknown>, catalog: ConfiguredAirbyteCatalog, key: string) {
+  const full = await read(config, catalog);
+  const all = full.records.map((record) => String(record.data[key]));
+  expect(new Set(all).size).toBe(all.length);
+  const checkpoints = idsBeforeEachState(full, key);
+  expect(checkpoints.length).toBeGreaterThan(2);
+  for (const { state, before } of checkpoints) {
+    const resumed = await read(config, catalog, state);
+    const after = resumed.records.map((record) => String(record.data[key]));
+    expect([...before, ...after].sort(), JSON.stringify(state.stream?.stream_state)).toEqual([...all].sort());
+  }
+  return { full, checkpoints };
+}
+
+describe('incremental read of a table with a primary key', () => {
+  const config = () => ({ ...db.config, checkpoint_interval: 4 });
+
+  it('checkpoints every 4 records and resumes from each checkpoint without skipping or repeating a row', async () => {
+    const stream = await discoverStream(config(), 'events', 'public');
+    const catalog = configure(stream, { sync_mode: 'incremental', cursor_field: ['updated_at'] });
+    const { full, checkpoints } = await expectExactResumes(config(), catalog, 'id');
+    const total = RUNS.reduce((a, b) => a + b, 0);
+    expect(full.records).toHaveLength(total); // the NULL-cursor row is not read
+    expect(checkpoints.map((c) => c.before.length)).toEqual([4, 8, 12, 16, 20, 24, 28]);
+    const lastState = checkpoints.at(-1)!.state;
+    expect(lastState.stream?.stream_state).toMatchObject({ cursor_field: 'updated_at', primary_key: ['id'] });
+    expect(lastState.sourceStats?.recordCount).toBe(4);
+  });
+
+  it('picks up rows added after the final checkpoint, including ones sharing its cursor value', async () => {
+    const stream = await discoverStream(config(), 'events', 'public');
+    const catalog = configure(stream, { sync_mode: 'incremental', cursor_field: ['updated_at'] });
+    const full = await read(config(), catalog);
+    const final = full.states.at(-1)!;
+    expect((await read(config(), catalog, final)).records).toHaveLength(0);
+    await db.sql(`INSERT INTO events SELECT 5000, updated_at, 'late tie' FROM events WHERE id = $1`, [
+      Number(full.records.at(-1)!.data.id),
+    ]);
+    await db.sql(`INSERT INTO events VALUES (5001, '2030-01-01', 'later')`);
+    try {
+      const next = await read(config(), catalog, final);
+      expect(next.records.map((record) => record.data.id)).toEqual([5000, 5001]);
+    } finally {
+      await db.sql('DELETE FROM events WHERE id >= 5000');
+    }
+  });
+});
+
+describe('incremental read without a primary key', () => {
+  it('checkpoints only between different cursor values, and resumes exactly', async () => {
+    const config = { ...db.config, checkpoint_interval: 4 };
+    const stream = await discoverStream(config, 'events_view', 'public');
+    expect(stream.source_defined_primary_key).toBeUndefined();
+    const catalog = configure(stream, { sync_mode: 'incremental', cursor_field: ['updated_at'] });
+    const { full, checkpoints } = await expectExactResumes(config, catalog, 'id');
+    // Runs of 3, 5, 1, 7, 4, 2, 6 rows: a checkpoint once >= 4 rows since the last, at the next run's start.
+    expect(checkpoints.map((c) => c.before.length)).toEqual([8, 16, 20, 28]);
+    for (const { state, before } of checkpoints) {
+      expect(state.stream?.stream_state).not.toHaveProperty('primary_key_values');
+      const cursor = full.records[before.length - 1]!.data.updated_at;
+      const next = full.records[before.length]?.data.updated_at;
+      expect(next).not.toBe(cursor);
+    }
+  });
+
+  it('treats cursor values Postgres finds equal as one run (1.0 = 1.00)', async () => {
+    const config = {
+      ...db.config,
+      checkpoint_interval: 1,
+      tables: [],
+      models: [{ name: 'amounts_model', sql: 'select id, amount from amounts' }],
+    };
+    const stream = await discoverStream(config, 'amounts_model');
+    const catalog = configure(stream, { sync_mode: 'incremental', cursor_field: ['amount'] });
+    const { checkpoints } = await expectExactResumes(config, catalog, 'id');
+    expect(checkpoints.map((c) => c.before.length)).toEqual([3, 5, 6]);
+  });
+});
+
+describe('incremental read of a model', () => {
+  it('uses the primary key and cursor the model config declares', async () => {
+    const config = {
+      ...db.config,
+      checkpoint_interval: 5,
+      tables: [],
+      models: [{ name: 'notes', sql: 'select id, updated_at, upper(note) as shout from events;', primary_key: ['id'], cursor_field: 'updated_at' }],
+    };
+    const stream = await discoverStream(config, 'notes');
+    expect(stream.default_cursor_field).toEqual(['updated_at']);
+    expect(stream.source_defined_primary_key).toEqual([['id']]);
+    const { checkpoints } = await expectExactResumes(config, configure(stream, { sync_mode: 'incremental' }), 'id');
+    expect(checkpoints[0]!.state.stream?.stream_state).toMatchObject({ primary_key: ['id'] });
+  });
+
+  it('starts over when the state was taken with another cursor column', async () => {
+    const config = { ...db.config, tables: ['events'] };
+    const stream = await discoverStream(config, 'events', 'public');
+    const catalog = configure(stream, { sync_mode: 'incremental', cursor_field: ['updated_at'] });
+    const state: AirbyteStateMessage = {
+      type: 'STREAM',
+      stream: { stream_descriptor: { name: 'events', namespace: 'public' }, stream_state: { cursor_field: 'id', cursor: '50' } },
+    };
+    const run = await read(config, catalog, state);
+    expect(run.records).toHaveLength(RUNS.reduce((a, b) => a + b, 0));
+    expect(run.logs.some((log) => log.message.includes('reading from the beginning'))).toBe(true);
+  });
+});
