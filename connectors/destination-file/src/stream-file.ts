@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import type { IncomingRecord, Rejection } from '@backflow/protocol/connector';
 import type { StreamPlan } from './behaviour.js';
-import { keyText } from './formats/key-text.js';
+import { keyText, valueAt } from './formats/key-text.js';
 import type { RowFormat } from './formats/row-format.js';
 import { TempFile, replaceAtomically } from './temp-file.js';
 
@@ -101,10 +101,11 @@ export class StreamFile<Row> {
   }
 
   private keyOf(record: IncomingRecord): string | { field: string } {
-    const fields = this.options.plan.keyPaths.map((path) => path.join('.'));
-    const key = keyText(fields.map((field) => record.key[field]));
+    const values = this.options.plan.keyPaths.map((path) => valueAt(record.data, path));
+    const key = keyText(values);
     if (key !== undefined) return key;
-    return { field: fields.find((field) => keyText([record.key[field]]) === undefined)! };
+    const empty = values.findIndex((value) => keyText([value]) === undefined);
+    return { field: this.options.plan.keyPaths[empty]!.join('.') };
   }
 
   private async append(rows: readonly Row[]): Promise<void> {

@@ -72,8 +72,8 @@ describe('formats', () => {
     expect(parse(text, { delimiter: ';' })).toEqual(users.map((u) => [String(u.id), u.name ?? '', JSON.stringify(u.tags)]));
   });
 
-  it('creates an empty file for a stream that received nothing', async () => {
-    const run = await write({ format: 'json' }, catalogOf(configuredStream('users', 'mirror')), []);
+  it('creates an empty file for a stream that received nothing by a checkpoint', async () => {
+    const run = await write({ format: 'json' }, catalogOf(configuredStream('users', 'mirror')), [state('users', 1)]);
     expect(run.exitCode).toBe(0);
     expect(JSON.parse(await readFile(join(dir, 'users.json'), 'utf8'))).toEqual([]);
   });
@@ -177,6 +177,14 @@ describe('refusals', () => {
 });
 
 describe('crash safety', () => {
+  it('commits nothing after the last STATE', async () => {
+    const catalog = catalogOf(configuredStream('users', 'append'));
+    const run = await write({ format: 'jsonl' }, catalog, [record('users', users[0]!), state('users', 1), record('users', users[1]!)]);
+    expect(run.exitCode).toBe(0);
+    expect(await readJsonl(join(dir, 'users.jsonl'))).toEqual([users[0]]);
+    expect(await readdir(dir)).toEqual(['users.jsonl']);
+  });
+
   it('leaves the last committed file, whole, when a run fails between writes', async () => {
     const catalog = catalogOf(configuredStream('users', 'mirror'));
     const run = await write({ format: 'json' }, catalog, [

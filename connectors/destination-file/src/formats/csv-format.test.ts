@@ -68,6 +68,12 @@ describe('csvFormat', () => {
     ]);
   });
 
+  it('reads only own fields, so a column named __proto__ or constructor is plain data', () => {
+    const format = csvFormat({ columns: ['__proto__', 'constructor'], delimiter: ',', header: true });
+    expect(format.fromRecord({})).toEqual([null, null]);
+    expect(format.fromRecord(JSON.parse('{"__proto__":"x","constructor":1}') as Record<string, unknown>)).toEqual(['x', '1']);
+  });
+
   it('maps an existing file to the current columns by header name', async () => {
     const path = join(dir, 'old.csv');
     await writeFile(path, 'b,gone,a\n2,x,1\n');

@@ -25,7 +25,7 @@ export function csvFormat(options: CsvOptions): RowFormat<Cell[]> {
 
   return {
     extension: 'csv',
-    fromRecord: (data) => columns.map((column) => cellText(data[column])),
+    fromRecord: (data) => columns.map((column) => cellText(valueAt(data, [column]))),
     keyOf(row, keyPaths) {
       return keyText(
         keyPaths.map(([column, ...rest]) => {

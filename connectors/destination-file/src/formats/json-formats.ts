@@ -79,7 +79,7 @@ async function* readJsonLines(path: string, element: (line: string) => string | 
 function ordered(data: Readonly<JsonRow>, columns: readonly string[]): JsonRow {
   // No prototype, so a field named "__proto__" is data like any other.
   const row = Object.create(null) as JsonRow;
-  for (const column of columns) if (column in data) row[column] = data[column];
+  for (const column of columns) if (Object.hasOwn(data, column)) row[column] = data[column];
   for (const [field, value] of Object.entries(data)) if (!(field in row)) row[field] = value;
   return row;
 }

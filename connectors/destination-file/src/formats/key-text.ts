@@ -12,7 +12,8 @@ export function cellText(value: unknown): Cell {
 export function valueAt(data: unknown, path: readonly string[]): unknown {
   let value = data;
   for (const part of path) {
-    if (value === null || typeof value !== 'object') return undefined;
+    // Own fields only: a field named "__proto__" or "constructor" is data, never inherited.
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, part)) return undefined;
     value = (value as Record<string, unknown>)[part];
   }
   return value;
