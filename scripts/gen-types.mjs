@@ -7,6 +7,8 @@
 //       (the schemas embedded for the validator) and protocol/src/types.ts (re-exports).
 //   node scripts/gen-types.mjs --schema <file.json> --out <file.ts> [--pointer /connectionSpecification] [--name Config] [--check]
 //       one schema (e.g. a connector's spec.json) -> one self-contained file.
+//   Without --schema it also generates connectors/*/src/generated/config.ts (named by the
+//   connectionSpecification's title, else `Config`) and runner/src/generated/connection.ts.
 //
 // --check writes nothing; it exits 1 and names each file whose committed content differs.
 import { readFile, readdir, writeFile, mkdir, unlink } from 'node:fs/promises';
@@ -143,25 +145,45 @@ function jsonPointer(doc, pointer) {
     }, doc);
 }
 
-async function singleOutput(schemaFile, outFile) {
+async function singleOutput(schemaFile, outFile, pointer = args.pointer, title = args.name) {
   const source = resolve(schemaFile);
   const out = resolve(outFile);
-  const schema = structuredClone(jsonPointer(await readJson(source), args.pointer));
-  if (args.name) schema.title = args.name;
+  const schema = structuredClone(jsonPointer(await readJson(source), pointer));
+  if (title) schema.title = title;
   const name = schema.title ?? basename(out, '.ts');
   const body = await compile(schema, name, {
     ...compileOptions,
     cwd: dirname(source),
     declareExternallyReferenced: true,
   });
-  const from = display(source) + (args.pointer ? `#${args.pointer}` : '');
+  const from = display(source) + (pointer ? `#${pointer}` : '');
   return new Map([[out, await format(banner(from) + '\n' + body, out)]]);
+}
+
+/** Every other schema-owned type in the repository: each connector's config and the connection file. */
+async function workspaceOutputs() {
+  const outputs = new Map();
+  const connectorsDir = join(repoRoot, 'connectors');
+  for (const name of (await readdir(connectorsDir).catch(() => [])).sort()) {
+    const spec = join(connectorsDir, name, 'spec.json');
+    if (!(await readFile(spec).catch(() => undefined))) continue;
+    const out = join(connectorsDir, name, 'src', 'generated', 'config.ts');
+    // The spec's own title names the type when it has one; `Config` otherwise.
+    const title = (await readJson(spec)).connectionSpecification?.title ? undefined : 'Config';
+    for (const [file, text] of await singleOutput(spec, out, '/connectionSpecification', title)) outputs.set(file, text);
+  }
+  const connection = join(repoRoot, 'runner', 'schemas', 'connection.json');
+  const connectionOut = join(repoRoot, 'runner', 'src', 'generated', 'connection.ts');
+  for (const [file, text] of await singleOutput(connection, connectionOut, undefined, undefined)) outputs.set(file, text);
+  return outputs;
 }
 
 async function main() {
   if (Boolean(args.schema) !== Boolean(args.out)) throw new Error('--schema and --out go together');
   const single = Boolean(args.schema);
-  const outputs = single ? await singleOutput(args.schema, args.out) : await protocolOutputs();
+  const outputs = single
+    ? await singleOutput(args.schema, args.out)
+    : new Map([...(await protocolOutputs()), ...(await workspaceOutputs())]);
   const stale = single
     ? []
     : (await readdir(generatedDir).catch(() => []))
