@@ -8,7 +8,12 @@ export function quoteLiteral(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
-/** A model's query without trailing semicolons, so it can be wrapped as a subquery. */
+/** A model's query without surrounding whitespace and trailing semicolons. */
+export function trimQuery(sql: string): string {
+  return sql.trim().replace(/[;\s]+$/, '');
+}
+
+/** A model's query as a parenthesized subquery (the newline ends a trailing `--` comment). */
 export function asSubquery(sql: string): string {
-  return `(${sql.trim().replace(/[;\s]+$/, '')}\n)`;
+  return `(${trimQuery(sql)}\n)`;
 }

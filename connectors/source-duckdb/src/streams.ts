@@ -1,8 +1,8 @@
-import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
+import { StatementType, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
 import { ConfigError } from '@backflow/protocol/connector';
 import type { ResolvedConfig } from './config.js';
 import { duckdbMessage } from './duckdb-error.js';
-import { asSubquery, quoteIdent, quoteLiteral } from './sql.js';
+import { asSubquery, quoteIdent, quoteLiteral, trimQuery } from './sql.js';
 
 export type StreamKind = 'table' | 'view' | 'file' | 'model';
 
@@ -17,6 +17,8 @@ export interface StreamSource {
   readonly primaryKey: readonly string[];
   /** The cursor a model or file declares; tables leave the choice to the user. */
   readonly cursorField: string | undefined;
+  /** A model's own query, prepared as written so DuckDB's errors point into the user's SQL. */
+  readonly query?: string;
 }
 
 export interface Column {
@@ -46,6 +48,7 @@ export async function listStreams(connection: DuckDBConnection, config: Resolved
       relation: asSubquery(model.sql),
       primaryKey: model.primaryKey,
       cursorField: model.cursorField,
+      query: trimQuery(model.sql),
     }),
   );
   return [...tables, ...files, ...models];
@@ -129,11 +132,14 @@ async function primaryKeys(connection: DuckDBConnection): Promise<Map<string, st
 export async function describeColumns(connection: DuckDBConnection, stream: StreamSource): Promise<Column[]> {
   let prepared;
   try {
-    prepared = await connection.prepare(`SELECT * FROM ${stream.relation}`);
+    prepared = await connection.prepare(stream.query ?? `SELECT * FROM ${stream.relation}`);
   } catch (error) {
     throw new ConfigError(`${stream.kind} "${stream.name}": ${duckdbMessage(error)}`, { cause: error });
   }
   try {
+    if (prepared.statementType !== StatementType.SELECT) {
+      throw new ConfigError(`${stream.kind} "${stream.name}": the query must be a single SELECT statement`);
+    }
     const notNull = stream.kind === 'table' ? await notNullColumns(connection, stream) : new Set<string>();
     const columns: Column[] = [];
     for (let i = 0; i < prepared.columnCount; i++) {
