@@ -182,6 +182,25 @@ describe('BigQuery fake', () => {
       });
     });
 
+    test('short-lived tokens are fetched again, and expired ones are refused', async () => {
+      const shortLived = await startBigQueryFake({ projectId: PROJECT, datasets: ['d'], tokenTtlSeconds: 60 });
+      try {
+        const client = clientFor(shortLived);
+        // google-auth-library refreshes tokens that expire within five minutes before use.
+        await client.dataset('d').get();
+        await client.dataset('d').get();
+        expect(shortLived.calls.token).toBe(2);
+        const token = (await authClientFor(shortLived.credentials).getAccessToken()).token;
+        expect((await rawCall(shortLived, '/datasets/d', { token })).status).toBe(200);
+        shortLived.expireTokens();
+        const refused = await rawCall(shortLived, '/datasets/d', { token });
+        expect(refused.status).toBe(401);
+        expect(refused.body.error.errors[0].reason).toBe('authError');
+      } finally {
+        await shortLived.close();
+      }
+    });
+
     test('a service account without a role gets 403 accessDenied', async () => {
       const outsider = clientFor(fake, fake.createServiceAccount({ name: 'outsider', role: 'none' }));
       const failure = await outsider
@@ -611,6 +630,66 @@ describe('BigQuery fake', () => {
         body: JSON.stringify({ query: 'SELECT 1', useLegacySql: false, maxRowz: 3 }),
       });
       expect(badBody.body.error.message).toMatch(/Unknown name "maxRowz"/);
+    });
+
+    test('a dry run reports the schema without running or keeping a job', async () => {
+      const before = fake.calls['jobs.getQueryResults'] ?? 0;
+      const [, response] = (await bigquery.createQueryJob({
+        query: 'SELECT id, updated_at FROM analytics.users',
+        dryRun: true,
+      })) as unknown as [unknown, any];
+      expect(response.status).toEqual({ state: 'DONE' });
+      expect(response.statistics.query.schema.fields).toEqual([
+        { name: 'id', type: 'INTEGER', mode: 'NULLABLE' },
+        { name: 'updated_at', type: 'TIMESTAMP', mode: 'NULLABLE' },
+      ]);
+      expect(response.jobReference.jobId).toBeUndefined();
+      expect(fake.calls['jobs.getQueryResults'] ?? 0).toBe(before);
+      await expect(
+        bigquery.createQueryJob({ query: 'SELECT nope FROM analytics.users', dryRun: true }),
+      ).rejects.toMatchObject({
+        code: 400,
+        errors: [expect.objectContaining({ reason: 'invalidQuery' })],
+      });
+    });
+
+    test('with JOB_CREATION_OPTIONAL a one-page result names no job, a larger one says why it made one', async () => {
+      const client = clientFor(fake, fake.credentials, { defaultJobCreationMode: 'JOB_CREATION_OPTIONAL' });
+      const [small] = await client.query('SELECT 1 AS x');
+      expect(small).toEqual([{ x: 1 }]);
+      const smallResponse = fake.requests.filter((entry) => entry.method === 'jobs.query').at(-1)?.response as any;
+      expect(smallResponse.jobReference).toBeUndefined();
+      expect(smallResponse.queryId).toEqual(expect.any(String));
+      const [large] = await client.query({ query: 'SELECT id FROM analytics.users', maxResults: 1000 });
+      expect(large).toHaveLength(2500);
+      const largeResponse = fake.requests.filter((entry) => entry.method === 'jobs.query').at(-1)?.response as any;
+      expect(largeResponse).toMatchObject({
+        jobReference: { jobId: expect.any(String) },
+        jobCreationReason: { code: 'LARGE_RESULTS' },
+      });
+    });
+
+    test('DML reports affected rows, DDL no result, and a script answers with its last statement', async () => {
+      await bigquery.query('CREATE TABLE analytics.scratch (id INTEGER, note VARCHAR)');
+      await bigquery.query("INSERT INTO analytics.scratch VALUES (1, 'a'), (2, 'b'), (3, 'c')");
+      const dml = fake.requests.filter((entry) => entry.method === 'jobs.query').at(-1)?.response as any;
+      expect(dml).toMatchObject({ numDmlAffectedRows: '3', statementType: 'INSERT', jobComplete: true });
+      expect(dml.schema).toBeUndefined();
+      const [rows] = await bigquery.query(
+        "UPDATE analytics.scratch SET note = 'z' WHERE id > 1; SELECT note, count(*) AS n FROM analytics.scratch GROUP BY note ORDER BY note",
+      );
+      expect(rows).toEqual([
+        { note: 'a', n: 1 },
+        { note: 'z', n: 2 },
+      ]);
+      const script = fake.requests.filter((entry) => entry.method === 'jobs.query').at(-1)?.response as any;
+      expect(script.statementType).toBe('SCRIPT');
+      await bigquery.query('DROP TABLE analytics.scratch');
+    });
+
+    test('a dashed project id may stand unquoted at the head of a table path', async () => {
+      const [rows] = await bigquery.query(`SELECT count(*) AS n FROM ${PROJECT}.analytics.users`);
+      expect(rows).toEqual([{ n: 2500 }]);
     });
 
     test('a job that is still running is polled until it is done', async () => {

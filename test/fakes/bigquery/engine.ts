@@ -1,5 +1,5 @@
 import { DuckDBInstance, StatementType } from '@duckdb/node-api';
-import type { DuckDBConnection, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBResultReader, DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import { QueryError } from './errors.js';
 
 /** A statement's outcome, kept by its job and paged over without running it again. */
@@ -39,6 +39,7 @@ const STATEMENT_TYPES: Partial<Record<number, string>> = {
   [StatementType.ALTER]: 'ALTER_TABLE',
 };
 const DML = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
+const DDL = new Set(['CREATE_TABLE', 'DROP_TABLE', 'ALTER_TABLE']);
 
 function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
@@ -90,27 +91,44 @@ export class Engine {
     this.instance.closeSync();
   }
 
-  /** Runs SQL (already rewritten to DuckDB's dialect) and reads the whole result. */
+  /**
+   * Runs SQL (already rewritten to DuckDB's dialect) and reads the whole result. A script
+   * (several statements) runs statement by statement and answers with the last one, as a
+   * BigQuery script job does; DDL answers with no result set.
+   */
   execute(sql: string, defaultDataset?: string): Promise<QueryOutcome> {
-    return this.serialized(async () => {
-      if (defaultDataset) await this.connection.run(`USE ${quoteIdent(this.projectId)}.${quoteIdent(defaultDataset)}`);
-      try {
-        const reader = await this.connection.runAndReadAll(sql);
-        const statementType = STATEMENT_TYPES[reader.statementType] ?? 'SCRIPT';
-        if (DML.has(statementType)) {
-          return { columnNames: [], columnTypes: [], rows: [], statementType, affectedRows: reader.rowsChanged };
-        }
-        return {
-          columnNames: reader.columnNames(),
-          columnTypes: reader.columnTypes(),
-          rows: reader.getRows(),
-          statementType,
-        };
-      } catch (error) {
-        throw this.classify(error as Error);
-      } finally {
-        if (defaultDataset) await this.connection.run(`USE ${quoteIdent(this.projectId)}`);
+    return this.withDataset(defaultDataset, async () => {
+      const statements = await this.connection.extractStatements(sql);
+      if (statements.count === 0) throw new QueryError('invalidQuery', 'Syntax error: Unexpected end of script');
+      let reader: DuckDBResultReader | undefined;
+      for (let index = 0; index < statements.count; index += 1) {
+        reader = await (await statements.prepare(index)).runAndReadAll();
       }
+      const last = reader as DuckDBResultReader;
+      const kind = STATEMENT_TYPES[last.statementType] ?? 'SELECT';
+      const statementType = statements.count > 1 ? 'SCRIPT' : kind;
+      if (DML.has(kind)) {
+        return { columnNames: [], columnTypes: [], rows: [], statementType, affectedRows: last.rowsChanged };
+      }
+      if (DDL.has(kind)) return { columnNames: [], columnTypes: [], rows: [], statementType };
+      return { columnNames: last.columnNames(), columnTypes: last.columnTypes(), rows: last.getRows(), statementType };
+    });
+  }
+
+  /** Plans SQL without running it (a dry run): the result columns of its last statement. */
+  plan(sql: string, defaultDataset?: string): Promise<QueryOutcome> {
+    return this.withDataset(defaultDataset, async () => {
+      const statements = await this.connection.extractStatements(sql);
+      if (statements.count === 0) throw new QueryError('invalidQuery', 'Syntax error: Unexpected end of script');
+      const prepared = await statements.prepare(statements.count - 1);
+      const kind = STATEMENT_TYPES[prepared.statementType] ?? 'SELECT';
+      const columns = kind === 'SELECT' ? Array.from({ length: prepared.columnCount }, (_, index) => index) : [];
+      return {
+        columnNames: columns.map((index) => prepared.columnName(index)),
+        columnTypes: columns.map((index) => prepared.columnType(index)),
+        rows: [],
+        statementType: statements.count > 1 ? 'SCRIPT' : kind,
+      };
     });
   }
 
@@ -196,10 +214,28 @@ export class Engine {
     return run;
   }
 
-  // DuckDB's message is kept, minus the caret excerpt; missing tables and datasets become
-  // BigQuery's notFound, as the real service reports them.
+  // Runs with `dataset` as the default schema (a query's defaultDataset), turning DuckDB
+  // errors into BigQuery's.
+  private withDataset<T>(dataset: string | undefined, work: () => Promise<T>): Promise<T> {
+    return this.serialized(async () => {
+      if (dataset) await this.connection.run(`USE ${quoteIdent(this.projectId)}.${quoteIdent(dataset)}`);
+      try {
+        return await work();
+      } catch (error) {
+        if (error instanceof QueryError) throw error;
+        throw this.classify(error as Error);
+      } finally {
+        if (dataset) await this.connection.run(`USE ${quoteIdent(this.projectId)}`);
+      }
+    });
+  }
+
+  // DuckDB's message is kept, minus the caret excerpt and the Node binding's prefix; missing
+  // tables and datasets become BigQuery's notFound, as the real service reports them.
   private classify(error: Error): QueryError {
-    const message = error.message.split(/\n\s*\nLINE \d+:/)[0]?.trim() ?? error.message;
+    const message = (error.message.split(/\n\s*\nLINE \d+:/)[0] ?? error.message)
+      .replace(/^Failed to extract statements: /, '')
+      .trim();
     const missingSchema = /Table with name "?([^"]+?)"? does not exist because schema "([^"]+)" does not exist/.exec(
       message,
     );

@@ -87,6 +87,7 @@ export class JobStore {
       );
     }
     const location = reference.location ?? this.options.location;
+    if (configuration.dryRun === true) return this.dryRun(projectId, location, query, configuration, principal);
     if (this.jobs.has(this.key(projectId, jobId))) {
       throw new GoogleApiError(409, 'duplicate', `Already Exists: Job ${projectId}:${location}.${jobId}`);
     }
@@ -111,6 +112,26 @@ export class JobStore {
     body: Record<string, unknown>,
     principal: Principal,
   ): Promise<Record<string, unknown>> {
+    const settings = body as QuerySettings;
+    const location = typeof body.location === 'string' ? body.location : this.options.location;
+    if (body.dryRun === true) {
+      const planned = await this.dryRun(
+        projectId,
+        location,
+        settings,
+        { query: this.queryConfiguration(settings) },
+        principal,
+      );
+      const statistics = planned.statistics as { query: { schema?: unknown; totalBytesProcessed: string } };
+      return {
+        kind: 'bigquery#queryResponse',
+        ...(statistics.query.schema ? { schema: statistics.query.schema } : {}),
+        jobComplete: true,
+        cacheHit: false,
+        totalBytesProcessed: statistics.query.totalBytesProcessed,
+        location,
+      };
+    }
     const requestId = typeof body.requestId === 'string' ? body.requestId : undefined;
     // A retried request with the same requestId gets the job the first one created.
     const earlier = requestId ? this.requestIds.get(`${projectId}/${requestId}`) : undefined;
@@ -119,17 +140,29 @@ export class JobStore {
       (await this.run(
         projectId,
         `job_${randomUUID().replaceAll('-', '_')}`,
-        typeof body.location === 'string' ? body.location : this.options.location,
-        body as QuerySettings,
-        { query: this.queryConfiguration(body as QuerySettings) },
+        location,
+        settings,
+        { query: this.queryConfiguration(settings) },
         principal,
       ));
     if (requestId) this.requestIds.set(`${projectId}/${requestId}`, job.jobId);
     const format = timestampFormat((body.formatOptions ?? {}) as Record<string, unknown>);
     const page: PageRequest = typeof body.maxResults === 'number' ? { maxResults: body.maxResults } : {};
-    const results = this.results(job, page, format);
+    const { jobReference, ...results } = this.results(job, page, format);
+    // With JOB_CREATION_OPTIONAL, BigQuery names no job when the first page holds the whole
+    // result (the client then reads nothing more), and says why it made one otherwise.
+    const optional = body.jobCreationMode === 'JOB_CREATION_OPTIONAL';
+    const stateless = optional && results.jobComplete && !results.pageToken;
     return {
       kind: 'bigquery#queryResponse',
+      ...(stateless
+        ? { queryId: job.jobId }
+        : {
+            jobReference,
+            ...(optional
+              ? { jobCreationReason: { code: results.jobComplete ? 'LARGE_RESULTS' : 'LONG_RUNNING' } }
+              : {}),
+          }),
       ...results,
       creationTime: String(job.creationTime),
       ...(results.jobComplete ? { startTime: String(job.creationTime), endTime: String(job.endTime) } : {}),
@@ -167,6 +200,7 @@ export class JobStore {
     if (outcome.affectedRows !== undefined) {
       return { ...common, numDmlAffectedRows: String(outcome.affectedRows) };
     }
+    if (outcome.columnNames.length === 0) return common;
     const scope = `${job.projectId}:${job.jobId}`;
     const slice = takePage(
       scope,
@@ -192,18 +226,7 @@ export class JobStore {
     configuration: Record<string, unknown>,
     principal: Principal,
   ): Promise<JobRecord> {
-    if (typeof settings.query !== 'string' || settings.query.trim() === '') {
-      throw new GoogleApiError(400, 'invalid', 'Required parameter is missing: query', {
-        location: 'query',
-        locationType: 'other',
-      });
-    }
-    if (settings.useLegacySql !== false) {
-      // The REST default is legacy SQL; the Node client always sends useLegacySql: false.
-      throw invalid(
-        'The BigQuery fake runs GoogleSQL only: set useLegacySql to false (the REST default is legacy SQL).',
-      );
-    }
+    const sql = this.sqlOf(settings);
     const creationTime = this.options.now();
     const job: JobRecord = {
       projectId,
@@ -219,8 +242,7 @@ export class JobStore {
       runningPolls: this.options.runningPolls,
     };
     try {
-      const sql = rewriteSql(settings.query, this.parameters(settings));
-      const outcome = await this.engine.execute(sql, settings.defaultDataset?.datasetId);
+      const outcome = await this.engine.execute(sql(), settings.defaultDataset?.datasetId);
       job.schema = outcome.columnNames.map((name, index) =>
         fieldSchema(name, outcome.columnTypes[index] as DuckDBType),
       );
@@ -236,6 +258,74 @@ export class JobStore {
     job.endTime = this.options.now();
     this.jobs.set(this.key(projectId, jobId), job);
     return job;
+  }
+
+  // Checks what every query needs, and returns how to turn it into DuckDB SQL (which can
+  // itself fail as the query would: an unknown parameter, an unclosed string).
+  private sqlOf(settings: QuerySettings): () => string {
+    const query = settings.query;
+    if (typeof query !== 'string' || query.trim() === '') {
+      throw new GoogleApiError(400, 'invalid', 'Required parameter is missing: query', {
+        location: 'query',
+        locationType: 'other',
+      });
+    }
+    if (settings.useLegacySql !== false) {
+      // The REST default is legacy SQL; the Node client always sends useLegacySql: false.
+      throw invalid(
+        'The BigQuery fake runs GoogleSQL only: set useLegacySql to false (the REST default is legacy SQL).',
+      );
+    }
+    return () => rewriteSql(query, this.parameters(settings), this.engine.projectId);
+  }
+
+  // A dry run plans the query and reports its schema; nothing runs and no job is kept.
+  // BigQuery answers an invalid dry run with the HTTP error itself.
+  private async dryRun(
+    projectId: string,
+    location: string,
+    settings: QuerySettings,
+    configuration: Record<string, unknown>,
+    principal: Principal,
+  ): Promise<Record<string, unknown>> {
+    const sql = this.sqlOf(settings);
+    let fields: TableFieldSchema[];
+    let statementType: string;
+    try {
+      const planned = await this.engine.plan(sql(), settings.defaultDataset?.datasetId);
+      fields = planned.columnNames.map((name, index) => fieldSchema(name, planned.columnTypes[index] as DuckDBType));
+      statementType = planned.statementType;
+    } catch (error) {
+      if (error instanceof UnsupportedTypeError) throw new QueryError('invalidQuery', error.message).asHttpError();
+      if (error instanceof QueryError) throw error.asHttpError();
+      throw error;
+    }
+    const resource = {
+      kind: 'bigquery#job',
+      user_email: principal.email,
+      principal_subject: `serviceAccount:${principal.email}`,
+      configuration: {
+        ...configuration,
+        query: this.queryConfiguration(settings, configuration.query as QuerySettings | undefined),
+        dryRun: true,
+        jobType: 'QUERY',
+      },
+      jobReference: { projectId, location },
+      statistics: {
+        creationTime: String(this.options.now()),
+        totalBytesProcessed: '0',
+        query: {
+          totalBytesProcessed: '0',
+          totalBytesBilled: '0',
+          totalBytesProcessedAccuracy: 'PRECISE',
+          cacheHit: false,
+          statementType,
+          ...(fields.length > 0 ? { schema: { fields } } : {}),
+        },
+      },
+      status: { state: 'DONE' },
+    };
+    return { ...resource, etag: etag(resource) };
   }
 
   private parameters(settings: QuerySettings): { named: Map<string, QueryParameter>; positional: QueryParameter[] } {

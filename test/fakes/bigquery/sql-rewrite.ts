@@ -105,10 +105,10 @@ function duckIdentifier(path: string): string {
  * Translates GoogleSQL's lexical conventions into DuckDB SQL, leaving the rest of the text
  * alone: backtick paths (`project.dataset.table`) become quoted DuckDB paths, single- and
  * double-quoted strings (with escapes, raw `r''`, bytes `b''`, triple quotes) become DuckDB
- * literals, `#` comments become `--` comments, and `@name` / `?` parameters are replaced by
- * typed literals.
+ * literals, `#` comments become `--` comments, `@name` / `?` parameters are replaced by
+ * typed literals, and the project id may stand unquoted even with dashes in it.
  */
-export function rewriteSql(sql: string, parameters: BoundParameters): string {
+export function rewriteSql(sql: string, parameters: BoundParameters, projectId: string): string {
   let out = '';
   let i = 0;
   let nextPositional = 0;
@@ -161,6 +161,14 @@ export function rewriteSql(sql: string, parameters: BoundParameters): string {
       nextPositional += 1;
       out += parameterLiteral(parameter);
       i += 1;
+    } else if (
+      projectId.includes('-') &&
+      sql.startsWith(`${projectId}.`, i) &&
+      !IDENTIFIER_PART.test(sql[i - 1] ?? '')
+    ) {
+      // GoogleSQL lets a dashed project id stand unquoted at the head of a table path.
+      out += duckIdentifier(projectId);
+      i += projectId.length;
     } else if (IDENTIFIER_START.test(ch)) {
       let end = i + 1;
       while (end < sql.length && IDENTIFIER_PART.test(sql[end] as string)) end += 1;
