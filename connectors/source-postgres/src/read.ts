@@ -78,11 +78,15 @@ function selectedColumns(jsonSchema: Record<string, unknown>, plan: IncrementalP
 }
 
 function recordBuilder(names: readonly string[], decoders: readonly Decoder[]) {
+  // Assigning `record["__proto__"]` would replace the prototype instead of adding a column.
+  const protoColumn = names.indexOf('__proto__');
   return (row: RawRow): Record<string, unknown> => {
     const record: Record<string, unknown> = {};
     for (let i = 0; i < names.length; i++) {
-      const raw = row[i];
-      record[names[i]!] = raw === null || raw === undefined ? null : decoders[i]!(raw);
+      const raw = row[i]!;
+      const value = raw === null ? null : decoders[i]!(raw);
+      if (i === protoColumn) Object.defineProperty(record, '__proto__', { value, enumerable: true, writable: true, configurable: true });
+      else record[names[i]!] = value;
     }
     return record;
   };

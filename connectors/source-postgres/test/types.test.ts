@@ -32,6 +32,9 @@ beforeAll(async () => {
     );
     INSERT INTO every_type (id, normal) VALUES (2, 0);
     CREATE VIEW every_type_view AS SELECT id, normal, zoned_ts FROM every_type;
+    CREATE SCHEMA "Odd Schema";
+    CREATE TABLE "Odd Schema"."odd ""table""" ("__proto__" int, "quote""d" text, "Mixed Case" int);
+    INSERT INTO "Odd Schema"."odd ""table""" VALUES (1, 'x', 2);
   `);
 });
 
@@ -103,6 +106,16 @@ describe('discover', () => {
 });
 
 describe('read', () => {
+  it('quotes every identifier and keeps any column name, even __proto__', async () => {
+    const config = { ...db.config, schemas: ['Odd Schema'] };
+    const discovered = await runInProcess(source, 'discover', { config });
+    const stream = streamNamed(discovered.catalog, 'odd "table"', 'Odd Schema');
+    expect(Object.keys((stream.json_schema as { properties: object }).properties)).toEqual(['__proto__', 'quote"d', 'Mixed Case']);
+    const run = await runInProcess(source, 'read', { config, catalog: configure(stream) });
+    expect(run.errors).toEqual([]);
+    expect(JSON.stringify(run.records[0]!.data)).toBe('{"__proto__":1,"quote\\"d":"x","Mixed Case":2}');
+  });
+
   it('emits every value exactly, NULLs as null', async () => {
     const discovered = await runInProcess(source, 'discover', { config: db.config });
     const catalog = configure(streamNamed(discovered.catalog, 'every_type', 'public'));
