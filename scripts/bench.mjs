@@ -1,0 +1,30 @@
+// Runs every benchmark in scripts/bench/ and prints its table. Each module exports
+// `run(options)` returning figures and `format(figures)` returning text; every figure is a
+// ratio against a baseline measured in the same run, because timings on shared machines are
+// noisy. `npm run bench` builds first; benches import the built `dist/` output.
+//
+//   npm run bench [-- name ...]     e.g. npm run bench -- codec runner
+import { readdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+const dir = fileURLToPath(new URL('./bench/', import.meta.url));
+const wanted = process.argv.slice(2);
+const names = (await readdir(dir))
+  .filter((file) => file.endsWith('.mjs'))
+  .map((file) => file.slice(0, -'.mjs'.length))
+  .filter((name) => wanted.length === 0 || wanted.includes(name))
+  .sort();
+
+let failed = false;
+for (const name of names) {
+  const bench = await import(new URL(`./bench/${name}.mjs`, import.meta.url).href);
+  if (typeof bench.run !== 'function' || typeof bench.format !== 'function') continue;
+  console.log(`\n== ${name} ==`);
+  try {
+    console.log(bench.format(await bench.run()));
+  } catch (error) {
+    failed = true;
+    console.log(`failed: ${error instanceof Error ? error.message : error}`);
+  }
+}
+process.exitCode = failed ? 1 : 0;
