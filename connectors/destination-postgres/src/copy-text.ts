@@ -1,0 +1,55 @@
+import type { TypeFamily } from './column-types.js';
+
+/** A value refused before it reached Postgres, e.g. binary that is not base64. */
+export class ValueError extends Error {}
+
+/** Turns a record value into the text Postgres parses for a column; null means SQL NULL. */
+export type ValueEncoder = (value: unknown) => string | null;
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * The encoder for a column of the given family: JSON columns get the value as JSON, bytea
+ * columns base64 decoded to hex when the field is binary, arrays an array literal, and
+ * everything else the value's text form (Postgres parses the representations of
+ * protocol/docs/types.md as they are: ISO dates and durations, decimal strings, "NaN").
+ */
+export function encoderFor(family: TypeFamily, element: TypeFamily | undefined, binary: boolean): ValueEncoder {
+  if (element !== undefined) {
+    const encodeElement = encoderFor(element, undefined, binary);
+    return (value) => (value === null || value === undefined ? null : arrayLiteral(value, encodeElement));
+  }
+  if (family === 'json') return (value) => (value === null || value === undefined ? null : JSON.stringify(value));
+  if (family === 'bytea' && binary) return (value) => (value === null || value === undefined ? null : byteaHex(value));
+  return textOf;
+}
+
+function textOf(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value);
+}
+
+function byteaHex(value: unknown): string {
+  if (typeof value !== 'string' || !BASE64.test(value)) throw new ValueError('binary value is not base64');
+  return `\\x${Buffer.from(value, 'base64').toString('hex')}`;
+}
+
+/** A Postgres array literal (`{"a","b",NULL}`), nested arrays as dimensions, every element quoted. */
+function arrayLiteral(value: unknown, encodeElement: ValueEncoder): string {
+  if (!Array.isArray(value)) throw new ValueError(`expected an array, got ${typeof value}`);
+  const items = value.map((item) => {
+    if (Array.isArray(item)) return arrayLiteral(item, encodeElement);
+    const text = encodeElement(item);
+    return text === null ? 'NULL' : `"${text.replace(/[\\"]/g, '\\$&')}"`;
+  });
+  return `{${items.join(',')}}`;
+}
+
+const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** One field of COPY's text format: backslash escapes, `\N` for NULL. */
+export function copyField(text: string | null): string {
+  return text === null ? '\\N' : text.replace(/[\\\n\r\t]/g, (char) => COPY_ESCAPES[char]!);
+}
