@@ -1,0 +1,22 @@
+import { hostname } from 'node:os';
+
+/** Labels Backflow reads on connector images and writes on the containers it starts. */
+export const LABELS = {
+  /** On every container Backflow starts: "true". */
+  managed: 'io.backflow.managed',
+  /** On containers: the launcher's run id. */
+  run: 'io.backflow.run',
+  /** On containers: `<hostname>/<pid>` of the runner that started it. */
+  owner: 'io.backflow.owner',
+  /** On images and containers: the connector's name. */
+  connector: 'io.backflow.connector',
+  /** On images: the connector's package version. */
+  version: 'io.backflow.version',
+  /** On images: "host" when the connector needs the network, else "none". */
+  network: 'io.backflow.network',
+} as const;
+
+/** The value of the owner label for containers started by this process. */
+export function ownerLabel(): string {
+  return `${hostname()}/${process.pid}`;
+}

@@ -1,0 +1,244 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { constants } from 'node:os';
+import { posix } from 'node:path';
+import type { Duplex, Readable, Writable } from 'node:stream';
+import Docker from 'dockerode';
+import { LABELS, ownerLabel } from './docker-labels.js';
+import { dockerError, dockerStatus, imageNotFound } from './docker-errors.js';
+import { attachStdin, demuxAttachStream } from './docker-streams.js';
+import { LauncherError } from './errors.js';
+import { invocationArgs, invocationFiles, type InvocationFile } from './invocation-files.js';
+import { tarFiles } from './tar.js';
+import type { ConnectorExit, ConnectorInvocation, ConnectorProcess, Launcher } from './types.js';
+
+/** Options of {@link DockerLauncher}. */
+export interface DockerLauncherOptions {
+  /** Image to run, e.g. "backflow/destination-postgres:0.1.0". It is never pulled. */
+  image: string;
+  /** Overrides the image's `io.backflow.network` label; default: the label, else "none". */
+  network?: 'none' | 'host';
+  /** Memory limit; default 2048 MiB. */
+  memoryMb?: number;
+  /** CPU limit in cores, e.g. 1.5; default: no limit. */
+  cpus?: number;
+  /** Size of the writable tmpfs at /tmp; default 64 MiB. */
+  tmpfsMb?: number;
+  /** Time between SIGTERM and SIGKILL when stopping (whole seconds); default 10 000 ms. */
+  stopGraceMs?: number;
+  /** Value of the `io.backflow.run` label on this launcher's containers; default: a new UUID. */
+  runId?: string;
+  /** Docker client; default: `new Docker()` (DOCKER_HOST or the local socket). */
+  docker?: Docker;
+}
+
+/** Where the invocation's files appear inside the container (an anonymous volume). */
+export const CONTAINER_FILES_DIR = '/run/backflow';
+
+/** The user connector containers run as (nobody). */
+export const CONTAINER_USER = '65534:65534';
+
+const DEFAULT_MEMORY_MB = 2048;
+const DEFAULT_TMPFS_MB = 64;
+const DEFAULT_STOP_GRACE_MS = 10_000;
+const MIB = 1024 * 1024;
+
+/**
+ * Runs connectors as Docker containers: as nobody, read-only root filesystem, no capabilities,
+ * no network unless the image asks for the host's, memory- and CPU-limited, and labelled so
+ * {@link removeStaleContainers} can clean up after a crash.
+ */
+export class DockerLauncher implements Launcher {
+  readonly kind = 'docker';
+  readonly runId: string;
+  private readonly docker: Docker;
+
+  constructor(private readonly options: DockerLauncherOptions) {
+    this.docker = options.docker ?? new Docker();
+    this.runId = options.runId ?? randomUUID();
+  }
+
+  async start(invocation: ConnectorInvocation): Promise<ConnectorProcess> {
+    const files = invocationFiles(invocation);
+    const network = await this.networkOf(invocation.name);
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer(this.containerSpec(invocation, network, files));
+    } catch (error) {
+      throw dockerError(error, `${invocation.name}: could not create a container from ${this.options.image}`);
+    }
+    try {
+      if (files.length > 0) {
+        const archive = tarFiles(files.map((f) => ({ name: f.fileName, content: f.content, mode: 0o444 })));
+        await container.putArchive(archive, { path: CONTAINER_FILES_DIR });
+      }
+      const socket = (await container.attach({
+        stream: true,
+        hijack: true,
+        stdin: true,
+        stdout: true,
+        stderr: true,
+      })) as unknown as Duplex;
+      await container.start();
+      const gracePeriodMs = this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
+      return new ContainerConnectorProcess(container, socket, gracePeriodMs);
+    } catch (error) {
+      await removeContainer(container).catch(() => undefined);
+      throw dockerError(error, `${invocation.name}: could not start ${this.options.image}`);
+    }
+  }
+
+  private async networkOf(name: string): Promise<'none' | 'host'> {
+    const { image } = this.options;
+    let labels: Record<string, string> | undefined;
+    try {
+      labels = (await this.docker.getImage(image).inspect()).Config?.Labels ?? undefined;
+    } catch (error) {
+      if (dockerStatus(error) === 404) throw imageNotFound(image, error);
+      throw dockerError(error, `${name}: could not inspect ${image}`);
+    }
+    if (this.options.network) return this.options.network;
+    const label = labels?.[LABELS.network] ?? 'none';
+    if (label !== 'none' && label !== 'host') {
+      throw new LauncherError(
+        'INVALID_INVOCATION',
+        `${name}: image ${image} has ${LABELS.network}="${label}"; expected "none" or "host"`,
+      );
+    }
+    return label;
+  }
+
+  private containerSpec(
+    invocation: ConnectorInvocation,
+    network: 'none' | 'host',
+    files: InvocationFile[],
+  ): Docker.ContainerCreateOptions {
+    const slug = invocation.name.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-');
+    return {
+      name: `backflow-${slug}-${randomBytes(4).toString('hex')}`,
+      Image: this.options.image,
+      Cmd: invocationArgs(invocation, files, (name) => posix.join(CONTAINER_FILES_DIR, name)),
+      Env: Object.entries(invocation.env ?? {}).map(([key, value]) => `${key}=${value}`),
+      User: CONTAINER_USER,
+      Labels: {
+        [LABELS.managed]: 'true',
+        [LABELS.run]: this.runId,
+        [LABELS.owner]: ownerLabel(),
+        [LABELS.connector]: invocation.name,
+      },
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      OpenStdin: true,
+      StdinOnce: true,
+      Tty: false,
+      // An anonymous volume, not a bind mount: `putArchive` fills it before start whatever
+      // the host user or engine location, and `remove({ v: true })` deletes it with the container.
+      ...(files.length > 0 ? { Volumes: { [CONTAINER_FILES_DIR]: {} } } : {}),
+      HostConfig: {
+        NetworkMode: network,
+        ReadonlyRootfs: true,
+        Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${this.options.tmpfsMb ?? DEFAULT_TMPFS_MB}m` },
+        Memory: (this.options.memoryMb ?? DEFAULT_MEMORY_MB) * MIB,
+        ...(this.options.cpus ? { NanoCpus: Math.round(this.options.cpus * 1e9) } : {}),
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+        // A tiny init as PID 1 forwards SIGTERM to node (PID 1 itself would ignore it).
+        Init: true,
+      },
+    };
+  }
+}
+
+class ContainerConnectorProcess implements ConnectorProcess {
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  readonly exit: Promise<ConnectorExit>;
+  private exited = false;
+  private stopReason: string | undefined;
+  private removed: Promise<void> | undefined;
+
+  constructor(
+    private readonly container: Docker.Container,
+    private readonly socket: Duplex,
+    private readonly gracePeriodMs: number,
+  ) {
+    this.stdin = attachStdin(socket);
+    const { stdout, stderr } = demuxAttachStream(socket);
+    this.stdout = stdout;
+    this.stderr = stderr;
+    this.exit = this.waitForExit();
+    // Remove the container once it has exited and all its output has been read.
+    Promise.all([this.exit, once(socket, 'close')])
+      .then(() => this.remove())
+      .catch(() => undefined);
+  }
+
+  async stop(reason = 'stopped'): Promise<void> {
+    if (!this.exited) {
+      this.stopReason ??= reason;
+      try {
+        await this.container.stop({ t: Math.ceil(this.gracePeriodMs / 1000) });
+      } catch (error) {
+        // 304: already stopped; 404: already gone.
+        const status = dockerStatus(error);
+        if (status !== 304 && status !== 404) throw dockerError(error, 'could not stop the container');
+      }
+    }
+    await this.exit;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      await this.stop('disposed');
+    } finally {
+      this.stdin.destroy();
+      this.socket.destroy();
+      await this.remove();
+    }
+  }
+
+  private async waitForExit(): Promise<ConnectorExit> {
+    let statusCode: number;
+    try {
+      statusCode = ((await this.container.wait()) as { StatusCode: number }).StatusCode;
+    } catch (error) {
+      throw dockerError(error, 'lost the container while waiting for it');
+    } finally {
+      this.exited = true;
+    }
+    return {
+      ...exitFromStatus(statusCode),
+      ...(this.stopReason === undefined ? {} : { stopReason: this.stopReason }),
+    };
+  }
+
+  private remove(): Promise<void> {
+    this.removed ??= removeContainer(this.container);
+    return this.removed;
+  }
+}
+
+/** Force-removes a container and its anonymous volumes; a container already gone is fine. */
+export async function removeContainer(container: Docker.Container): Promise<void> {
+  try {
+    await container.remove({ force: true, v: true });
+  } catch (error) {
+    // 404: already removed; 409: removal already in progress.
+    const status = dockerStatus(error);
+    if (status !== 404 && status !== 409) throw dockerError(error, 'could not remove the container');
+  }
+}
+
+/**
+ * The container's init exits with 128 + N when the connector died of signal N, like a shell;
+ * report that the way a child process reports it.
+ */
+function exitFromStatus(statusCode: number): Pick<ConnectorExit, 'code' | 'signal'> {
+  if (statusCode > 128) {
+    const signal = Object.entries(constants.signals).find(([, n]) => n === statusCode - 128)?.[0];
+    if (signal) return { code: null, signal };
+  }
+  return { code: statusCode, signal: null };
+}

@@ -1,0 +1,91 @@
+import { PassThrough, Writable, type Readable } from 'node:stream';
+import type { Duplex } from 'node:stream';
+
+const HEADER_BYTES = 8;
+const STDOUT = 1;
+const STDERR = 2;
+
+/**
+ * Splits Docker's multiplexed attach stream (8-byte frame headers: stream id, 3 zero bytes,
+ * big-endian payload length) into stdout and stderr. Unlike `modem.demuxStream` it honours
+ * backpressure: a frame is not acknowledged until its target has room, so a slow reader
+ * pauses the socket and, through it, the container's writes.
+ */
+export function demuxAttachStream(attach: Readable): { stdout: PassThrough; stderr: PassThrough } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let pending: Buffer = Buffer.alloc(0);
+
+  const demux = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      const writes: Promise<void>[] = [];
+      while (pending.length >= HEADER_BYTES) {
+        const size = pending.readUInt32BE(4);
+        if (pending.length < HEADER_BYTES + size) break;
+        const target = pending[0] === STDERR ? stderr : pending[0] === STDOUT ? stdout : undefined;
+        const payload = pending.subarray(HEADER_BYTES, HEADER_BYTES + size);
+        pending = pending.subarray(HEADER_BYTES + size);
+        if (target) writes.push(writeWithBackpressure(target, payload));
+      }
+      Promise.all(writes).then(() => callback(), callback);
+    },
+    final(callback) {
+      stdout.end();
+      stderr.end();
+      callback();
+    },
+  });
+  attach.on('error', (error) => demux.destroy(error));
+  demux.on('error', (error) => {
+    stdout.destroy(error);
+    stderr.destroy(error);
+  });
+  attach.pipe(demux);
+  return { stdout, stderr };
+}
+
+/** Resolves once `target` can take more; output for a reader that has gone away is dropped. */
+function writeWithBackpressure(target: PassThrough, payload: Buffer): Promise<void> {
+  if (target.destroyed || target.writableEnded) return Promise.resolve();
+  if (target.write(payload)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      target.off('drain', done);
+      target.off('close', done);
+      resolve();
+    };
+    target.on('drain', done);
+    target.on('close', done);
+  });
+}
+
+/**
+ * The connector's stdin over the hijacked attach socket. Ending it half-closes the socket, which
+ * Docker turns into EOF on the container's stdin (StdinOnce); the output keeps flowing. A write
+ * after the container has gone fails with EPIPE, as it does for a child process.
+ */
+export function attachStdin(socket: Duplex): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      if (socket.writableEnded || socket.destroyed) {
+        callback(brokenPipe());
+        return;
+      }
+      socket.write(chunk, (error) => callback(error ? brokenPipe(error) : undefined));
+    },
+    final(callback) {
+      if (socket.writableEnded || socket.destroyed) {
+        callback();
+        return;
+      }
+      socket.end(() => callback());
+    },
+  });
+}
+
+function brokenPipe(cause?: Error): Error {
+  return Object.assign(new Error('write EPIPE: the connector has closed its stdin', { cause }), {
+    code: 'EPIPE',
+  });
+}

@@ -1,0 +1,13 @@
+export type { ConnectorExit, ConnectorInvocation, ConnectorProcess, Launcher } from './types.js';
+export { LauncherError, type LauncherErrorCode } from './errors.js';
+export { DEFAULT_INHERITED_ENV, ProcessLauncher, type ProcessLauncherOptions } from './process-launcher.js';
+export { CONTAINER_FILES_DIR, CONTAINER_USER, DockerLauncher, type DockerLauncherOptions } from './docker-launcher.js';
+export { LABELS } from './docker-labels.js';
+export { removeStaleContainers, type RemoveStaleContainersOptions } from './stale-containers.js';
+export {
+  DEFAULT_CONNECTORS_DIR,
+  resolveConnector,
+  type ConnectorRef,
+  type Executor,
+  type ResolveConnectorOptions,
+} from './resolve-connector.js';

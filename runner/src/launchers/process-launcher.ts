@@ -1,0 +1,155 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { execa, type ResultPromise } from 'execa';
+import { LauncherError } from './errors.js';
+import { invocationArgs, invocationFiles } from './invocation-files.js';
+import type { ConnectorExit, ConnectorInvocation, ConnectorProcess, Launcher } from './types.js';
+
+/** Options of {@link ProcessLauncher}. */
+export interface ProcessLauncherOptions {
+  /** Program and leading arguments, e.g. `[process.execPath, '/abs/connectors/x/bin/main.js']`. */
+  command: string[];
+  /** Working directory of the connector; default: the runner's. */
+  cwd?: string;
+  /** Time between SIGTERM and SIGKILL when stopping; default 10 000 ms. */
+  stopGraceMs?: number;
+  /** Variables copied from the runner's environment; default {@link DEFAULT_INHERITED_ENV}. */
+  inheritEnv?: readonly string[];
+}
+
+/**
+ * What a connector process sees of the runner's environment. Everything else (credentials,
+ * PG* variables, ...) stays out, so a process behaves like its container would.
+ */
+export const DEFAULT_INHERITED_ENV: readonly string[] = [
+  'PATH',
+  'HOME',
+  'TMPDIR',
+  'TZ',
+  'LANG',
+  'LC_ALL',
+  'NODE_EXTRA_CA_CERTS',
+  'SYSTEMROOT',
+];
+
+const DEFAULT_STOP_GRACE_MS = 10_000;
+
+/** Runs connectors as local child processes (no shell), for development and embedded use. */
+export class ProcessLauncher implements Launcher {
+  readonly kind = 'process';
+
+  constructor(private readonly options: ProcessLauncherOptions) {
+    if (options.command.length === 0) {
+      throw new LauncherError('INVALID_INVOCATION', 'ProcessLauncher needs a command');
+    }
+  }
+
+  async start(invocation: ConnectorInvocation): Promise<ConnectorProcess> {
+    const files = invocationFiles(invocation);
+    // mkdtemp creates the directory with mode 0700: configs hold secrets.
+    const dir = await mkdtemp(join(tmpdir(), 'backflow-'));
+    try {
+      for (const file of files) {
+        await writeFile(join(dir, file.fileName), file.content, { mode: 0o600, flag: 'wx' });
+      }
+      const [program, ...leading] = this.options.command as [string, ...string[]];
+      const args = [...leading, ...invocationArgs(invocation, files, (name) => join(dir, name))];
+      const subprocess = execa(program, args, {
+        cwd: this.options.cwd,
+        env: { ...inheritedEnv(this.options.inheritEnv ?? DEFAULT_INHERITED_ENV), ...invocation.env },
+        extendEnv: false,
+        buffer: false,
+        reject: false,
+        stdin: 'pipe',
+        stdout: 'pipe',
+        stderr: 'pipe',
+        forceKillAfterDelay: this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
+      });
+      const child = new ChildConnectorProcess(subprocess, () => rm(dir, { recursive: true, force: true }));
+      await spawned(subprocess, invocation.name, program);
+      return child;
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+}
+
+function inheritedEnv(names: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of names) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
+async function spawned(subprocess: ResultPromise, name: string, program: string): Promise<void> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      subprocess.once('spawn', resolve);
+      subprocess.once('error', reject);
+      // execa reports some spawn failures only through its result.
+      subprocess.then((result) => reject(result.cause ?? new Error(result.message)), reject);
+    });
+  } catch (error) {
+    throw new LauncherError('SPAWN_FAILED', `${name}: could not start "${program}": ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+class ChildConnectorProcess implements ConnectorProcess {
+  readonly stdin: Writable;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  readonly exit: Promise<ConnectorExit>;
+  private exited = false;
+  private stopReason: string | undefined;
+  private cleaned: Promise<void> | undefined;
+
+  constructor(
+    private readonly subprocess: ResultPromise,
+    private readonly removeFiles: () => Promise<void>,
+  ) {
+    this.stdin = subprocess.stdin as Writable;
+    this.stdout = subprocess.stdout as Readable;
+    this.stderr = subprocess.stderr as Readable;
+    this.exit = new Promise((resolve) => {
+      subprocess.once('exit', (code, signal) => {
+        this.exited = true;
+        void this.cleanup().then(() =>
+          resolve({
+            code,
+            signal,
+            ...(this.stopReason === undefined ? {} : { stopReason: this.stopReason }),
+          }),
+        );
+      });
+    });
+  }
+
+  async stop(reason = 'stopped'): Promise<void> {
+    if (!this.exited) {
+      this.stopReason ??= reason;
+      // execa escalates to SIGKILL after `forceKillAfterDelay`.
+      this.subprocess.kill('SIGTERM');
+    }
+    await this.exit;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop('disposed');
+    this.stdin.destroy();
+    this.stdout.destroy();
+    this.stderr.destroy();
+    await this.cleanup();
+  }
+
+  private cleanup(): Promise<void> {
+    this.cleaned ??= this.removeFiles();
+    return this.cleaned;
+  }
+}
