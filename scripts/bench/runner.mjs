@@ -15,7 +15,7 @@ import { stringify } from 'yaml';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const fixtures = join(root, 'test', 'fixtures', 'connectors');
-const fixture = (name) => `${process.execPath} ${join(fixtures, name, 'main.js')}`;
+const fixture = (name) => `${process.execPath} ${join(fixtures, name, 'bin', 'main.js')}`;
 
 function time(fn) {
   const start = process.hrtime.bigint();
@@ -99,7 +99,7 @@ export async function run({ records = 1_000_000 } = {}) {
     );
     const source = await time(async () => {
       const child = spawn(process.execPath, [
-        join(fixtures, 'source-counter', 'main.js'),
+        join(fixtures, 'source-counter', 'bin', 'main.js'),
         'read',
         '--config',
         config,

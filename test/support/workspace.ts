@@ -10,7 +10,7 @@ export const RUNNER_BIN = join(REPO_ROOT, 'runner', 'bin', 'runner.js');
 
 /** `node <fixture>/main.js`, as a connection file's `command:`. */
 export function fixtureCommand(name: string): string {
-  return `${process.execPath} ${join(FIXTURE_CONNECTORS, name, 'main.js')}`;
+  return `${process.execPath} ${join(FIXTURE_CONNECTORS, name, 'bin', 'main.js')}`;
 }
 
 /** A temporary folder for one test: connection files, state, outputs. Remove it with `cleanup`. */
