@@ -49,18 +49,11 @@ describe('encodeMessage', () => {
 
 describe('createEncoder', () => {
   it('round-trips messages through the decoder', async () => {
-    const messages = [
-      { type: 'RECORD', record: { stream: 'users', data: { name: 'Zoé 😀' } } },
-      { type: 'STATE' },
-    ];
+    const messages = [{ type: 'RECORD', record: { stream: 'users', data: { name: 'Zoé 😀' } } }, { type: 'STATE' }];
     const chunks: Buffer[] = [];
-    await pipeline(
-      Readable.from(messages),
-      createEncoder(),
-      async (source: AsyncIterable<Buffer>) => {
-        for await (const chunk of source) chunks.push(chunk);
-      },
-    );
+    await pipeline(Readable.from(messages), createEncoder(), async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) chunks.push(chunk);
+    });
     const decoded = [];
     for await (const message of readMessages(chunks)) decoded.push(message);
     expect(decoded).toEqual(messages.map((value, i) => ({ line: i + 1, value })));
@@ -68,9 +61,9 @@ describe('createEncoder', () => {
 
   it('fails the pipeline on a value it cannot encode', async () => {
     const sink = new Writable({ write: (_chunk, _encoding, callback) => callback() });
-    await expect(
-      pipeline(Readable.from([{ ok: 1 }, () => 0]), createEncoder(), sink),
-    ).rejects.toThrow(/cannot encode function/);
+    await expect(pipeline(Readable.from([{ ok: 1 }, () => 0]), createEncoder(), sink)).rejects.toThrow(
+      /cannot encode function/,
+    );
   });
 
   it('reports backpressure from a slow destination and resumes on drain', async () => {
