@@ -7,7 +7,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['source'] } },
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/dist/**', 'templates/**'],
+    exclude: ['**/node_modules/**', '**/dist/**', 'templates/**', '.backflow/**', 'examples/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },
