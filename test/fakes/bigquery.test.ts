@@ -9,7 +9,7 @@ import {
 } from '@google-cloud/bigquery';
 import type { BigQueryOptions } from '@google-cloud/bigquery';
 import { JWT } from 'google-auth-library';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { responseViolations, startBigQueryFake } from './bigquery/index.js';
 import type { BigQueryFake, ServiceAccountKey } from './bigquery/index.js';
 
@@ -473,7 +473,7 @@ describe('BigQuery fake', () => {
       expect(full.t).toEqual(new BigQueryTime('08:09:10.500000'));
       expect(full.ts).toBeInstanceOf(BigQueryTimestamp);
       expect(full.ts.value).toBe('2024-02-29T12:34:56.123456000Z');
-      expect(full.j).toBe('{"k": [1, 2]}');
+      expect(full.j).toBe('{"k":[1,2]}');
       // wrapIntegers reaches into records and arrays too.
       const int = (value: string): unknown => expect.objectContaining({ type: 'BigQueryInt', value });
       expect(full.r).toEqual({ a: int('1'), tags: ['x', 'y'], inner_rec: { x: 2.5 } });
@@ -701,6 +701,13 @@ describe('BigQuery fake', () => {
         const [rows] = await job.getQueryResults();
         expect(rows).toEqual([{ x: 1 }]);
         expect(slow.calls['jobs.getQueryResults']).toBe(3);
+        // jobs.query counts as the first status read; the client then polls getQueryResults.
+        const [viaQuery] = await client.query('SELECT 2 AS y');
+        expect(viaQuery).toEqual([{ y: 2 }]);
+        expect(slow.requests.filter((entry) => entry.method === 'jobs.query').at(-1)?.response).toMatchObject({
+          jobComplete: false,
+        });
+        expect(slow.calls['jobs.getQueryResults']).toBe(5);
         expectResponsesWithinSpec(slow);
       } finally {
         await slow.close();
@@ -709,11 +716,6 @@ describe('BigQuery fake', () => {
   });
 
   describe('injected failures', () => {
-    afterEach(() => {
-      // A failure left queued by a failed test must not leak into the next one.
-      fake.failNext({ method: 'none', times: 0 });
-    });
-
     test('5xx and 429 answers are retried by the client', async () => {
       fake.failNext({ method: 'jobs.getQueryResults', status: 503 });
       fake.failNext({ method: 'jobs.getQueryResults', status: 429, retryAfterSeconds: 0 });

@@ -42,7 +42,8 @@ export class FailureQueue {
   private readonly pending: (InjectedFailure & { remaining: number })[] = [];
 
   add(failure: InjectedFailure): void {
-    this.pending.push({ ...failure, remaining: failure.times ?? 1 });
+    const remaining = failure.times ?? 1;
+    if (remaining > 0) this.pending.push({ ...failure, remaining });
   }
 
   /** Takes the failure that applies to this call, if any. */

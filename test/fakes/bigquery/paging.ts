@@ -54,5 +54,6 @@ export function takePage<T>(
     items.push(item);
     index += 1;
   }
-  return index < total ? { items, nextPageToken: encodePageToken(scope, index) } : { items };
+  // maxResults=0 asks for no rows at all (clients use it to wait for a job), not a page.
+  return index < total && wanted > 0 ? { items, nextPageToken: encodePageToken(scope, index) } : { items };
 }

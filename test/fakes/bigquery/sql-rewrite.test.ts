@@ -2,8 +2,9 @@ import { describe, expect, test } from 'vitest';
 import { QueryError } from './errors.js';
 import type { QueryParameter } from './query-params.js';
 import { rewriteSql } from './sql-rewrite.js';
+import type { BoundParameters } from './sql-rewrite.js';
 
-const none = { named: new Map<string, QueryParameter>(), positional: [] };
+const none: BoundParameters = { named: new Map(), positional: [] };
 
 function rewrite(sql: string, parameters = none): string {
   return rewriteSql(sql, parameters, 'my-proj');

@@ -105,6 +105,31 @@ function decimalString(text: string): string {
   return trimmed === '-0' ? '0' : trimmed;
 }
 
+// BigQuery returns JSON values in compact form: whitespace outside strings goes, numbers
+// keep their digits (no round trip through JS numbers).
+function compactJson(text: string): string {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const ch = text[i] as string;
+    if (inString) {
+      out += ch;
+      if (ch === '\\') {
+        out += text[i + 1] ?? '';
+        i += 1;
+      } else if (ch === '"') {
+        inString = false;
+      }
+    } else if (ch === '"') {
+      inString = true;
+      out += ch;
+    } else if (!/\s/.test(ch)) {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 // INTERVAL's canonical form: "Y-M D H:M:S[.F]".
 function intervalString(value: DuckDBIntervalValue): string {
   const years = Math.trunc(value.months / 12);
@@ -139,6 +164,8 @@ function scalar(value: DuckDBValue, type: DuckDBType, format: TimestampFormat): 
       return timestampString((value as DuckDBTimestampTZValue).micros, format);
     case 'INTERVAL':
       return intervalString(value as DuckDBIntervalValue);
+    case 'JSON':
+      return compactJson(String(value));
     default:
       return String(value);
   }
