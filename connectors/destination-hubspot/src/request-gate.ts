@@ -1,0 +1,109 @@
+import { TransientError, type Logger } from '@backflow/protocol/connector';
+import { HubSpotApiError, type HubSpotErrorBody } from './api-error.js';
+import { backoffMs, retryAfterMs } from './backoff.js';
+import type { RollingWindow } from './rolling-window.js';
+import type { Timing } from './timing.js';
+
+export interface RequestGateOptions {
+  readonly window: RollingWindow;
+  readonly timing: Timing;
+  /** Retries of one request after a 429, a 5xx or a network error. */
+  readonly maxRetries: number;
+  readonly logger: Logger;
+  readonly signal?: AbortSignal;
+}
+
+/** What `@hubspot/api-client` throws for a non-2xx answer (its `ApiException`). */
+interface ApiException {
+  code: number;
+  body: unknown;
+  headers: Record<string, string | undefined>;
+}
+
+/**
+ * Every HubSpot request goes through here: paced by the rolling window so steady state
+ * never meets a 429, retried on 429 (waiting as `Retry-After` says), 5xx and network errors,
+ * and turned into typed errors otherwise. The SDK's own limiter and retries stay off: they
+ * sleep on the real clock, and its retry ignores `Retry-After`.
+ */
+export class RequestGate {
+  constructor(private readonly options: RequestGateOptions) {}
+
+  /** Sends one request; `what` names it in logs and errors (`batch upsert of contacts`). */
+  async send<T>(what: string, request: () => Promise<T>): Promise<T> {
+    const { window, timing, signal, logger } = this.options;
+    for (let attempt = 1; ; attempt++) {
+      const slot = await window.acquire(signal);
+      let failure: unknown;
+      try {
+        return await request();
+      } catch (error) {
+        failure = error;
+      } finally {
+        slot.done();
+      }
+      const wait = this.retryDelay(what, failure, attempt);
+      logger.warn('%s: %s; retry %d of %d in %d ms', what, summary(failure), attempt, this.options.maxRetries, wait);
+      await timing.sleep(wait, signal);
+    }
+  }
+
+  /** How long to wait before retrying, or throws the error to fail with. */
+  private retryDelay(what: string, failure: unknown, attempt: number): number {
+    const { timing, maxRetries, signal, window } = this.options;
+    if (signal?.aborted) throw failure;
+    const exhausted = attempt > maxRetries;
+    if (isApiException(failure)) {
+      const body = (failure.body ?? {}) as HubSpotErrorBody;
+      const status = failure.code;
+      const asked = retryAfterMs(header(failure, 'retry-after'), timing.now());
+      if (status === 429 && isDailyLimit(failure, body)) {
+        const daily = header(failure, 'x-hubspot-ratelimit-daily');
+        throw new TransientError(
+          `${what}: HubSpot's daily API limit${daily ? ` (${daily} requests)` : ''} is used up; ` +
+            'it resets at midnight in the account time zone, or raise it with an API limit increase',
+          asked === undefined ? undefined : { retryAfterMs: asked },
+        );
+      }
+      if (status === 429) {
+        if (exhausted) throw new TransientError(`${what}: still rate-limited by HubSpot after ${maxRetries} retries (${body.policyName ?? body.message ?? '429'})`);
+        return asked ?? window.windowMs;
+      }
+      if (status >= 500) {
+        if (exhausted) throw new TransientError(`${what}: HubSpot answered ${status} ${attempt} times: ${body.message ?? 'no message'}`);
+        return asked ?? backoffMs(attempt, timing.random());
+      }
+      throw new HubSpotApiError(status, body, what);
+    }
+    if (isNetworkError(failure)) {
+      if (exhausted) throw new TransientError(`${what}: cannot reach HubSpot after ${attempt} attempts: ${(failure as Error).message}`);
+      return backoffMs(attempt, timing.random());
+    }
+    throw failure;
+  }
+}
+
+function isApiException(error: unknown): error is ApiException {
+  return typeof error === 'object' && error !== null && typeof (error as ApiException).code === 'number' && 'body' in error;
+}
+
+// node-fetch's FetchError (type "system") for refused, reset or timed-out connections.
+function isNetworkError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { type, code } = error as Error & { type?: string; code?: unknown };
+  return type === 'system' || error.name === 'FetchError' || (typeof code === 'string' && /^E[A-Z]+/.test(code));
+}
+
+function isDailyLimit(error: ApiException, body: HubSpotErrorBody): boolean {
+  return body.policyName === 'DAILY' || /daily limit/i.test(body.message ?? '') || header(error, 'x-hubspot-ratelimit-daily-remaining') === '0';
+}
+
+function header(error: ApiException, name: string): string | undefined {
+  for (const [key, value] of Object.entries(error.headers ?? {})) if (key.toLowerCase() === name) return value;
+  return undefined;
+}
+
+function summary(failure: unknown): string {
+  if (isApiException(failure)) return `HubSpot answered ${failure.code} ${((failure.body ?? {}) as HubSpotErrorBody).message ?? ''}`.trim();
+  return failure instanceof Error ? failure.message : String(failure);
+}

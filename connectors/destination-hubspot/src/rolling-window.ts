@@ -1,0 +1,46 @@
+import type { Timing } from './timing.js';
+
+/** A claimed request slot; `done()` marks when the request's answer arrived. */
+export interface Slot {
+  done(): void;
+}
+
+/**
+ * Client-side pacing for a rolling rate limit ("at most `max` requests in any `windowMs`"),
+ * the way HubSpot counts its TEN_SECONDLY_ROLLING policy: a log of recent request times, and
+ * a request waits until the oldest one leaves the window. A slot counts from when the answer
+ * arrived, not when the request left: the server counted it somewhere in between, so this
+ * never undercounts however long requests take. (Bottleneck's reservoir refills on a fixed
+ * interval, which lets two full reservoirs straddle one rolling window, and it cannot run
+ * on an injected clock.)
+ */
+export class RollingWindow {
+  private readonly slots: { at: number }[] = [];
+
+  constructor(
+    readonly max: number,
+    readonly windowMs: number,
+    private readonly timing: Timing,
+  ) {}
+
+  /** Waits until one more request fits in the window, then claims it. */
+  async acquire(signal?: AbortSignal): Promise<Slot> {
+    for (;;) {
+      const now = this.timing.now();
+      this.expire(now);
+      if (this.slots.length < this.max) {
+        const slot = { at: now };
+        this.slots.push(slot);
+        return { done: () => (slot.at = Math.max(slot.at, this.timing.now())) };
+      }
+      const oldest = Math.min(...this.slots.map((slot) => slot.at));
+      await this.timing.sleep(Math.max(1, oldest + this.windowMs - now), signal);
+    }
+  }
+
+  private expire(now: number): void {
+    for (let i = this.slots.length - 1; i >= 0; i--) {
+      if (this.slots[i]!.at <= now - this.windowMs) this.slots.splice(i, 1);
+    }
+  }
+}
