@@ -743,6 +743,19 @@ describe('BigQuery fake', () => {
       });
     });
 
+    test('a retried jobs.query carries the same requestId and does not run twice', async () => {
+      await fake.db.run('CREATE TABLE analytics.once (id INTEGER)');
+      fake.failNext({ method: 'jobs.query', status: 503, afterEffect: true });
+      await bigquery.query('INSERT INTO analytics.once VALUES (1)');
+      const sent = fake.requests.filter((entry) => entry.method === 'jobs.query').slice(-2);
+      expect(sent.map((entry) => entry.status)).toEqual([503, 200]);
+      expect((sent[0]?.body as { requestId: string }).requestId).toBe(
+        (sent[1]?.body as { requestId: string }).requestId,
+      );
+      const [rows] = await bigquery.query('SELECT count(*) AS n FROM analytics.once');
+      expect(rows).toEqual([{ n: 1 }]);
+    });
+
     test('a lost jobs.insert response is retried into 409 duplicate, which the client resolves', async () => {
       fake.failNext({ method: 'jobs.insert', status: 503, afterEffect: true });
       const [job] = await bigquery.createQueryJob('SELECT 7 AS x');

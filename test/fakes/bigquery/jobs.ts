@@ -39,7 +39,7 @@ interface JobRecord {
 /** Limits and clocks the job store runs with. */
 export interface JobStoreOptions {
   location: string;
-  /** Status reads (jobs.get, getQueryResults, the insert itself) that see a job RUNNING. */
+  /** Status reads (jobs.get, jobs.query, getQueryResults) that see a new job RUNNING. */
   runningPolls: number;
   maxResponseBytes: number;
   now: () => number;
