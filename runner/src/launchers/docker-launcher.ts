@@ -50,10 +50,12 @@ const MIB = 1024 * 1024;
  */
 export class DockerLauncher implements Launcher {
   readonly kind = 'docker';
+  readonly image: string;
   readonly runId: string;
   private readonly docker: Docker;
 
   constructor(private readonly options: DockerLauncherOptions) {
+    this.image = options.image;
     this.docker = options.docker ?? new Docker();
     this.runId = options.runId ?? randomUUID();
   }
@@ -204,7 +206,9 @@ class ContainerConnectorProcess implements ConnectorProcess {
     try {
       statusCode = ((await this.container.wait()) as { StatusCode: number }).StatusCode;
     } catch (error) {
-      throw dockerError(error, 'lost the container while waiting for it');
+      // Removed under us (say by removeStaleContainers): it was killed.
+      if (dockerStatus(error) !== 404) throw dockerError(error, 'lost the container while waiting for it');
+      statusCode = 128 + constants.signals.SIGKILL;
     } finally {
       this.exited = true;
     }

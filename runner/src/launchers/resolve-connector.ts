@@ -8,8 +8,9 @@ import { splitCommand } from './split-command.js';
 import type { Launcher } from './types.js';
 
 /**
- * Which connector to run: a package in the connectors folder (`destination-postgres`),
- * a Docker image (`x/y:tag`), or a local program (`node path/main.js`).
+ * Which connector to run: a package folder in the connectors folder (`destination-postgres`;
+ * its image is `backflow/<package name without scope>:<package version>`), a Docker image
+ * (`x/y:tag`), or a local program (`node path/main.js`).
  */
 export type ConnectorRef = { name: string } | { image: string } | { command: string };
 
@@ -57,7 +58,8 @@ export async function resolveConnector(ref: ConnectorRef, options: ResolveConnec
     );
   }
   if (options.executor === 'docker') {
-    return new DockerLauncher({ ...options.docker, image: `backflow/${name}:${pkg.version}` });
+    const image = `backflow/${pkg.name.replace(/^@[^/]+\//, '')}:${pkg.version}`;
+    return new DockerLauncher({ ...options.docker, image });
   }
   const main = join(dir, name, 'bin', 'main.js');
   try {
@@ -68,18 +70,18 @@ export async function resolveConnector(ref: ConnectorRef, options: ResolveConnec
   return new ProcessLauncher({ ...options.process, command: [process.execPath, main] });
 }
 
-async function readPackage(dir: string): Promise<{ version: string } | undefined> {
+async function readPackage(dir: string): Promise<{ name: string; version: string } | undefined> {
   let text: string;
   try {
     text = await readFile(join(dir, 'package.json'), 'utf8');
   } catch {
     return undefined;
   }
-  const { version } = JSON.parse(text) as { version?: unknown };
-  if (typeof version !== 'string') {
-    throw new LauncherError('UNKNOWN_CONNECTOR', `${dir}/package.json has no version`);
+  const { name, version } = JSON.parse(text) as { name?: unknown; version?: unknown };
+  if (typeof name !== 'string' || typeof version !== 'string') {
+    throw new LauncherError('UNKNOWN_CONNECTOR', `${dir}/package.json needs a name and a version`);
   }
-  return { version };
+  return { name, version };
 }
 
 async function knownConnectors(dir: string): Promise<string[]> {
