@@ -58,22 +58,228 @@ function prng(seed) {
   };
 }
 
-const FIRST = ['Ada', 'Alan', 'Grace', 'Linus', 'Margaret', 'Ken', 'Barbara', 'Dennis', 'Frances', 'Edsger', 'Radia', 'Donald', 'Sophie', 'Tim', 'Katherine', 'John', 'Hedy', 'Guido', 'Anita', 'Bjarne', 'Lucia', 'Mateo', 'Yuki', 'Priya', 'Omar', 'Chen', 'Amara', 'Lars', 'Ingrid', 'Diego', 'Fatima', 'Noah', 'Elena', 'Kwame', 'Aisha', 'Hugo', 'Mei', 'Ravi', 'Zoe', 'Tomas'];
-const LAST = ['Lovelace', 'Turing', 'Hopper', 'Torvalds', 'Hamilton', 'Thompson', 'Liskov', 'Ritchie', 'Allen', 'Dijkstra', 'Perlman', 'Knuth', 'Wilson', 'Berners', 'Johnson', 'Backus', 'Lamarr', 'Rossum', 'Borg', 'Stroustrup', 'Garcia', 'Rossi', 'Tanaka', 'Sharma', 'Haddad', 'Wang', 'Okafor', 'Nilsson', 'Berg', 'Silva', 'Khan', 'Martin', 'Petrova', 'Mensah', 'Bello', 'Dubois', 'Lin', 'Iyer', 'Clarke', 'Novak'];
-const NAME_A = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Hooli', 'Stark', 'Wayne', 'Vandelay', 'Soylent', 'Tyrell', 'Cyberdyne', 'Aperture', 'Wonka', 'Gringotts', 'Monarch', 'Oscorp', 'Pied', 'Massive', 'Nakatomi', 'Dunder', 'Blue', 'Northwind', 'Contoso', 'Fabrikam', 'Tailspin', 'Litware', 'Adatum', 'Proseware', 'Wingtip', 'Lucerne'];
-const NAME_B = ['Labs', 'Systems', 'Analytics', 'Industries', 'Cloud', 'Logistics', 'Health', 'Robotics', 'Media', 'Capital', 'Foods', 'Energy', 'Works', 'Networks', 'Data'];
-const INDUSTRIES = ['Software', 'Retail', 'Healthcare', 'Financial Services', 'Manufacturing', 'Media', 'Education', 'Logistics', 'Energy', 'Hospitality'];
-const PLANS = [['free', 30], ['starter', 35], ['growth', 25], ['enterprise', 10]];
-const COUNTRIES = [['US', 40], ['GB', 12], ['DE', 10], ['FR', 8], ['CA', 7], ['NL', 5], ['IN', 6], ['BR', 4], ['AU', 4], ['JP', 4]];
+const FIRST = [
+  'Ada',
+  'Alan',
+  'Grace',
+  'Linus',
+  'Margaret',
+  'Ken',
+  'Barbara',
+  'Dennis',
+  'Frances',
+  'Edsger',
+  'Radia',
+  'Donald',
+  'Sophie',
+  'Tim',
+  'Katherine',
+  'John',
+  'Hedy',
+  'Guido',
+  'Anita',
+  'Bjarne',
+  'Lucia',
+  'Mateo',
+  'Yuki',
+  'Priya',
+  'Omar',
+  'Chen',
+  'Amara',
+  'Lars',
+  'Ingrid',
+  'Diego',
+  'Fatima',
+  'Noah',
+  'Elena',
+  'Kwame',
+  'Aisha',
+  'Hugo',
+  'Mei',
+  'Ravi',
+  'Zoe',
+  'Tomas',
+];
+const LAST = [
+  'Lovelace',
+  'Turing',
+  'Hopper',
+  'Torvalds',
+  'Hamilton',
+  'Thompson',
+  'Liskov',
+  'Ritchie',
+  'Allen',
+  'Dijkstra',
+  'Perlman',
+  'Knuth',
+  'Wilson',
+  'Berners',
+  'Johnson',
+  'Backus',
+  'Lamarr',
+  'Rossum',
+  'Borg',
+  'Stroustrup',
+  'Garcia',
+  'Rossi',
+  'Tanaka',
+  'Sharma',
+  'Haddad',
+  'Wang',
+  'Okafor',
+  'Nilsson',
+  'Berg',
+  'Silva',
+  'Khan',
+  'Martin',
+  'Petrova',
+  'Mensah',
+  'Bello',
+  'Dubois',
+  'Lin',
+  'Iyer',
+  'Clarke',
+  'Novak',
+];
+const NAME_A = [
+  'Acme',
+  'Globex',
+  'Initech',
+  'Umbrella',
+  'Hooli',
+  'Stark',
+  'Wayne',
+  'Vandelay',
+  'Soylent',
+  'Tyrell',
+  'Cyberdyne',
+  'Aperture',
+  'Wonka',
+  'Gringotts',
+  'Monarch',
+  'Oscorp',
+  'Pied',
+  'Massive',
+  'Nakatomi',
+  'Dunder',
+  'Blue',
+  'Northwind',
+  'Contoso',
+  'Fabrikam',
+  'Tailspin',
+  'Litware',
+  'Adatum',
+  'Proseware',
+  'Wingtip',
+  'Lucerne',
+];
+const NAME_B = [
+  'Labs',
+  'Systems',
+  'Analytics',
+  'Industries',
+  'Cloud',
+  'Logistics',
+  'Health',
+  'Robotics',
+  'Media',
+  'Capital',
+  'Foods',
+  'Energy',
+  'Works',
+  'Networks',
+  'Data',
+];
+const INDUSTRIES = [
+  'Software',
+  'Retail',
+  'Healthcare',
+  'Financial Services',
+  'Manufacturing',
+  'Media',
+  'Education',
+  'Logistics',
+  'Energy',
+  'Hospitality',
+];
+const PLANS = [
+  ['free', 30],
+  ['starter', 35],
+  ['growth', 25],
+  ['enterprise', 10],
+];
+const COUNTRIES = [
+  ['US', 40],
+  ['GB', 12],
+  ['DE', 10],
+  ['FR', 8],
+  ['CA', 7],
+  ['NL', 5],
+  ['IN', 6],
+  ['BR', 4],
+  ['AU', 4],
+  ['JP', 4],
+];
 /** HubSpot's internal lifecycle stage values, in order. */
-const STAGES = ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer', 'evangelist'];
-const STAGE_WEIGHTS = [[STAGES[0], 5], [STAGES[1], 20], [STAGES[2], 12], [STAGES[3], 8], [STAGES[4], 8], [STAGES[5], 42], [STAGES[6], 5]];
-const CURRENCIES = [['USD', 70], ['EUR', 20], ['GBP', 10]];
-const ORDER_STATUS = [['paid', 82], ['refunded', 5], ['pending', 8], ['cancelled', 5]];
-const PRIORITIES = [['low', 30], ['normal', 45], ['high', 18], ['urgent', 7]];
-const TICKET_STATUS = [['open', 25], ['pending', 15], ['solved', 40], ['closed', 20]];
+const STAGES = [
+  'subscriber',
+  'lead',
+  'marketingqualifiedlead',
+  'salesqualifiedlead',
+  'opportunity',
+  'customer',
+  'evangelist',
+];
+const STAGE_WEIGHTS = [
+  [STAGES[0], 5],
+  [STAGES[1], 20],
+  [STAGES[2], 12],
+  [STAGES[3], 8],
+  [STAGES[4], 8],
+  [STAGES[5], 42],
+  [STAGES[6], 5],
+];
+const CURRENCIES = [
+  ['USD', 70],
+  ['EUR', 20],
+  ['GBP', 10],
+];
+const ORDER_STATUS = [
+  ['paid', 82],
+  ['refunded', 5],
+  ['pending', 8],
+  ['cancelled', 5],
+];
+const PRIORITIES = [
+  ['low', 30],
+  ['normal', 45],
+  ['high', 18],
+  ['urgent', 7],
+];
+const TICKET_STATUS = [
+  ['open', 25],
+  ['pending', 15],
+  ['solved', 40],
+  ['closed', 20],
+];
 const AGENTS = ['maria@support.example', 'sam@support.example', 'jo@support.example', 'lee@support.example', null];
-const SUBJECTS = ['Cannot log in after password reset', 'Invoice shows the wrong VAT number', 'Export to CSV times out', 'Webhook deliveries failing with 500', 'Need more seats on our plan', 'SSO configuration question', 'Dashboard loads slowly', 'API rate limit too low for our sync', 'Data missing after import', 'How do I cancel my subscription?', 'Billing charged twice this month', 'Feature request: dark mode', 'Integration with Salesforce stopped syncing', 'Users not receiving invitation emails'];
+const SUBJECTS = [
+  'Cannot log in after password reset',
+  'Invoice shows the wrong VAT number',
+  'Export to CSV times out',
+  'Webhook deliveries failing with 500',
+  'Need more seats on our plan',
+  'SSO configuration question',
+  'Dashboard loads slowly',
+  'API rate limit too low for our sync',
+  'Data missing after import',
+  'How do I cancel my subscription?',
+  'Billing charged twice this month',
+  'Feature request: dark mode',
+  'Integration with Salesforce stopped syncing',
+  'Users not receiving invitation emails',
+];
 
 const SCHEMA = `
 CREATE TABLE companies (
@@ -194,8 +400,21 @@ function generate() {
     const createdAt = rng.dateBetween(START_MS, AS_OF_MS - 180 * DAY_MS);
     const lastSeen = rng.dateBetween(AS_OF_MS - 60 * DAY_MS, AS_OF_MS);
     companies.push([
-      id, domain, name, rng.pick(INDUSTRIES), rng.weighted([[rng.int(2, 50), 50], [rng.int(51, 500), 35], [rng.int(501, 10000), 15]]),
-      rng.weighted(PLANS), cents(0), rng.int(5, 100), rng.int(0, 400), lastSeen, createdAt,
+      id,
+      domain,
+      name,
+      rng.pick(INDUSTRIES),
+      rng.weighted([
+        [rng.int(2, 50), 50],
+        [rng.int(51, 500), 35],
+        [rng.int(501, 10000), 15],
+      ]),
+      rng.weighted(PLANS),
+      cents(0),
+      rng.int(5, 100),
+      rng.int(0, 400),
+      lastSeen,
+      createdAt,
       rng.dateBetween(createdAt.getTime(), AS_OF_MS),
     ]);
   }
@@ -207,16 +426,33 @@ function generate() {
     const domain = company ? company[1] : rng.pick(['gmail.example', 'outlook.example', 'proton.example']);
     const createdAt = rng.dateBetween(START_MS, AS_OF_MS - DAY_MS);
     customers.push([
-      BigInt(id), `${first}.${last}.${id}@${domain}`.toLowerCase(), first, last, company ? company[0] : null,
-      rng.weighted(COUNTRIES), rng.weighted(STAGE_WEIGHTS), createdAt, rng.dateBetween(createdAt.getTime(), AS_OF_MS),
+      BigInt(id),
+      `${first}.${last}.${id}@${domain}`.toLowerCase(),
+      first,
+      last,
+      company ? company[0] : null,
+      rng.weighted(COUNTRIES),
+      rng.weighted(STAGE_WEIGHTS),
+      createdAt,
+      rng.dateBetween(createdAt.getTime(), AS_OF_MS),
     ]);
   }
   const orders = [];
   for (let id = 1; id <= COUNTS.orders; id++) {
     const customer = customers[rng.int(0, customers.length - 1)];
     orders.push([
-      BigInt(id), customer[0], cents(rng.weighted([[rng.int(900, 9900), 60], [rng.int(9900, 99000), 35], [rng.int(99000, 1200000), 5]])),
-      rng.weighted(CURRENCIES), rng.weighted(ORDER_STATUS), rng.dateBetween(customer[7].getTime(), AS_OF_MS),
+      BigInt(id),
+      customer[0],
+      cents(
+        rng.weighted([
+          [rng.int(900, 9900), 60],
+          [rng.int(9900, 99000), 35],
+          [rng.int(99000, 1200000), 5],
+        ]),
+      ),
+      rng.weighted(CURRENCIES),
+      rng.weighted(ORDER_STATUS),
+      rng.dateBetween(customer[7].getTime(), AS_OF_MS),
     ]);
   }
   const tickets = [];
@@ -224,8 +460,14 @@ function generate() {
     const customer = customers[rng.int(0, customers.length - 1)];
     const priority = rng.weighted(PRIORITIES);
     tickets.push([
-      id, customer[0], priority, rng.pick(SUBJECTS), rng.weighted(TICKET_STATUS), rng.pick(AGENTS),
-      rng.dateBetween(AS_OF_MS - 120 * DAY_MS, AS_OF_MS), cents(priority === 'urgent' ? rng.int(500000, 5000000) : rng.int(0, 500000)),
+      id,
+      customer[0],
+      priority,
+      rng.pick(SUBJECTS),
+      rng.weighted(TICKET_STATUS),
+      rng.pick(AGENTS),
+      rng.dateBetween(AS_OF_MS - 120 * DAY_MS, AS_OF_MS),
+      cents(priority === 'urgent' ? rng.int(500000, 5000000) : rng.int(0, 500000)),
     ]);
   }
   return { companies, customers, orders, support_tickets: tickets };
@@ -276,7 +518,9 @@ async function mutate(path) {
     }
     const ids = (set) => [...set].sort((a, b) => a - b).join(', ');
     // Next lifecycle stage, computed from the original stage so applying twice is a no-op.
-    const stageCase = STAGES.slice(0, -1).map((stage, i) => `WHEN '${stage}' THEN '${STAGES[i + 1]}'`).join(' ');
+    const stageCase = STAGES.slice(0, -1)
+      .map((stage, i) => `WHEN '${stage}' THEN '${STAGES[i + 1]}'`)
+      .join(' ');
     await connection.run(`
       UPDATE customers SET
         lifecycle_stage = CASE lifecycle_stage ${stageCase} ELSE lifecycle_stage END,
@@ -290,7 +534,9 @@ async function mutate(path) {
       const first = rng.pick(FIRST);
       const last = rng.pick(LAST);
       const id = 100_000 + i;
-      added.push(`(${id}, '${`${first}.${last}.${id}@newco.example`.toLowerCase()}', '${first}', '${last}', NULL, 'US', 'lead', TIMESTAMPTZ '${MUTATED_AT.toISOString()}', TIMESTAMPTZ '${MUTATED_AT.toISOString()}')`);
+      added.push(
+        `(${id}, '${`${first}.${last}.${id}@newco.example`.toLowerCase()}', '${first}', '${last}', NULL, 'US', 'lead', TIMESTAMPTZ '${MUTATED_AT.toISOString()}', TIMESTAMPTZ '${MUTATED_AT.toISOString()}')`,
+      );
     }
     await connection.run(`INSERT INTO customers VALUES ${added.join(', ')} ON CONFLICT (id) DO NOTHING`);
     await connection.run('CHECKPOINT');

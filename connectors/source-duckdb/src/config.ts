@@ -27,6 +27,7 @@ export interface ResolvedConfig {
   readonly files: readonly FileStreamConfig[];
   readonly models: readonly ModelConfig[];
   readonly checkpointInterval: number;
+  readonly memoryLimit: string | undefined;
 }
 
 export const DEFAULT_CHECKPOINT_INTERVAL = 10_000;
@@ -63,6 +64,7 @@ export function resolveConfig(config: Config): ResolvedConfig {
     files,
     models,
     checkpointInterval: config.checkpoint_interval ?? DEFAULT_CHECKPOINT_INTERVAL,
+    memoryLimit: config.memory_limit,
   };
 }
 

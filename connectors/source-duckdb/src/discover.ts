@@ -18,7 +18,9 @@ function describeStream(source: StreamSource, columns: readonly Column[]): Airby
   const names = new Set(columns.map((column) => column.name));
   for (const key of [...source.primaryKey, ...(source.cursorField ? [source.cursorField] : [])]) {
     if (!names.has(key)) {
-      throw new ConfigError(`${source.kind} "${source.name}": declared key column "${key}" is not in its columns (${[...names].join(', ')})`);
+      throw new ConfigError(
+        `${source.kind} "${source.name}": declared key column "${key}" is not in its columns (${[...names].join(', ')})`,
+      );
     }
   }
   const properties = Object.fromEntries(

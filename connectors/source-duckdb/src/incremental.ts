@@ -152,13 +152,16 @@ function afterKey(
   values: readonly JsonValue[],
   bind: (value: JsonValue, column: KeyColumn) => string,
 ): string {
-  if (values.length !== key.length) throw new ConfigError('the saved state has a different number of primary key values');
+  if (values.length !== key.length)
+    throw new ConfigError('the saved state has a different number of primary key values');
   const [first, ...rest] = key;
   if (!first) return 'FALSE';
   const k = quoteIdent(first.name);
   const value = bind(values[0]!, first);
   const later = `${k} > ${value} OR ${k} IS NULL`;
-  return rest.length === 0 ? `(${later})` : `(${later} OR (${k} = ${value} AND ${afterKey(rest, values.slice(1), bind)}))`;
+  return rest.length === 0
+    ? `(${later})`
+    : `(${later} OR (${k} = ${value} AND ${afterKey(rest, values.slice(1), bind)}))`;
 }
 
 /** The cursor and key values of one row, in RECORD representation. */
@@ -201,10 +204,14 @@ export class CheckpointPlanner {
     return this.keyed(position);
   }
 
-  /** The checkpoint that closes the read: after its last row, or the state it started from. */
+  /**
+   * The checkpoint that closes the read: after its last row (unless one already covers it),
+   * or the state it started from when no row was new.
+   */
   final(): AirbyteStateBlob | undefined {
     const last = this.last;
     if (!last) return this.initial && Object.keys(this.initial).length > 0 ? this.initial : undefined;
+    if (this.sinceCheckpoint === 0) return undefined;
     if (this.exact(last)) return this.keyed(last);
     return { cursor_field: this.cursorField, cursor_value: last.cursor };
   }

@@ -54,7 +54,9 @@ export function schemaForType(type: DuckDBType): JsonSchema {
     case DuckDBTypeId.STRUCT:
       return {
         type: 'object',
-        properties: Object.fromEntries(type.entryNames.map((name, i) => [name, nullable(schemaForType(type.entryTypes[i]!))])),
+        properties: Object.fromEntries(
+          type.entryNames.map((name, i) => [name, nullable(schemaForType(type.entryTypes[i]!))]),
+        ),
       };
     case DuckDBTypeId.LIST:
     case DuckDBTypeId.ARRAY:

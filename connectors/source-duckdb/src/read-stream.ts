@@ -1,10 +1,23 @@
 import type { DuckDBConnection, DuckDBResult, DuckDBType } from '@duckdb/node-api';
 import type { ConfiguredAirbyteStream } from '@backflow/protocol';
-import { checkpoint, ConfigError, TransientError, type Checkpoint, type StreamRead } from '@backflow/protocol/connector';
+import {
+  checkpoint,
+  ConfigError,
+  TransientError,
+  type Checkpoint,
+  type StreamRead,
+} from '@backflow/protocol/connector';
 import type { Logger } from '@backflow/protocol/connector';
 import type { ResolvedConfig } from './config.js';
 import { duckdbMessage } from './duckdb-error.js';
-import { CheckpointPlanner, incrementalQuery, isOrderable, resumeFrom, type KeyColumn, type Query } from './incremental.js';
+import {
+  CheckpointPlanner,
+  incrementalQuery,
+  isOrderable,
+  resumeFrom,
+  type KeyColumn,
+  type Query,
+} from './incremental.js';
 import { toJsonValue, type JsonValue } from './json-value.js';
 import { quoteIdent } from './sql.js';
 import { describeColumns, findStream, type Column, type StreamSource } from './streams.js';
@@ -65,7 +78,10 @@ export async function* readStream(
         yield row;
         continue;
       }
-      const position = { cursor: converted[cursorIndex] as JsonValue, key: keyIndexes.map((i) => converted[i] as JsonValue) };
+      const position = {
+        cursor: converted[cursorIndex] as JsonValue,
+        key: keyIndexes.map((i) => converted[i] as JsonValue),
+      };
       const before = plan.planner.before(position);
       if (before) yield checkpoint(before);
       yield row;
@@ -88,19 +104,33 @@ function planRead(
   const emitted = selectedColumns(request.stream, columns, source);
   if (request.stream.sync_mode !== 'incremental') {
     const select = [...emitted].map(quoteIdent).join(', ');
-    return { query: { sql: `SELECT ${select} FROM ${source.relation} AS src`, params: [] }, emitted, planner: undefined, cursor: undefined, key: [] };
+    return {
+      query: { sql: `SELECT ${select} FROM ${source.relation} AS src`, params: [] },
+      emitted,
+      planner: undefined,
+      cursor: undefined,
+      key: [],
+    };
   }
   const cursorName = cursorFieldOf(request.stream, source);
   const cursor = byName.get(cursorName);
   if (!cursor) throw new ConfigError(`stream "${source.name}": cursor field "${cursorName}" is not one of its columns`);
   if (!isOrderable(cursor.type)) {
-    throw new ConfigError(`stream "${source.name}": cursor field "${cursorName}" has type ${cursor.type.toString()}, which cannot be used as a cursor`);
+    throw new ConfigError(
+      `stream "${source.name}": cursor field "${cursorName}" has type ${cursor.type.toString()}, which cannot be used as a cursor`,
+    );
   }
   const keyNames = primaryKeyOf(request.stream, source);
   const keyColumns = keyNames.map((name) => byName.get(name));
   // A key we cannot order and compare by is not used: checkpoints then fall between cursor values.
-  const key: KeyColumn[] | undefined = keyColumns.every((column) => column !== undefined && isOrderable(column.type)) && keyColumns.length > 0 ? (keyColumns as Column[]) : undefined;
-  if (keyNames.length > 0 && !key) warn(`stream "${source.name}": primary key ${JSON.stringify(keyNames)} cannot order the read; checkpointing between cursor values only`);
+  const key: KeyColumn[] | undefined =
+    keyColumns.every((column) => column !== undefined && isOrderable(column.type)) && keyColumns.length > 0
+      ? (keyColumns as Column[])
+      : undefined;
+  if (keyNames.length > 0 && !key)
+    warn(
+      `stream "${source.name}": primary key ${JSON.stringify(keyNames)} cannot order the read; checkpointing between cursor values only`,
+    );
   const keyList = key?.map((column) => column.name) ?? [];
   const resume = resumeFrom(request.state, cursorName, keyList, warn);
   const select = [...new Set([...emitted, cursorName, ...keyList])];
@@ -114,24 +144,32 @@ function planRead(
 }
 
 /** The columns the configured catalog keeps (all when its schema lists no properties). */
-function selectedColumns(stream: ConfiguredAirbyteStream, columns: readonly Column[], source: StreamSource): Set<string> {
+function selectedColumns(
+  stream: ConfiguredAirbyteStream,
+  columns: readonly Column[],
+  source: StreamSource,
+): Set<string> {
   const properties = (stream.stream.json_schema as { properties?: Record<string, unknown> }).properties;
   if (!properties) return new Set(columns.map((column) => column.name));
   const available = new Set(columns.map((column) => column.name));
   const missing = Object.keys(properties).filter((name) => !available.has(name));
   if (missing.length > 0) {
-    throw new ConfigError(`stream "${source.name}": columns ${missing.map((m) => `"${m}"`).join(', ')} are in the catalog but no longer in the ${source.kind}; run discover again`);
+    throw new ConfigError(
+      `stream "${source.name}": columns ${missing.map((m) => `"${m}"`).join(', ')} are in the catalog but no longer in the ${source.kind}; run discover again`,
+    );
   }
   return new Set(columns.map((column) => column.name).filter((name) => name in properties));
 }
 
 function cursorFieldOf(stream: ConfiguredAirbyteStream, source: StreamSource): string {
   const configured = stream.cursor_field ?? [];
-  if (source.cursorField !== undefined && (stream.stream.source_defined_cursor || configured.length === 0)) return source.cursorField;
+  if (source.cursorField !== undefined && (stream.stream.source_defined_cursor || configured.length === 0))
+    return source.cursorField;
   if (configured.length === 0) {
     throw new ConfigError(`stream "${source.name}": incremental sync needs a cursor_field in the configured catalog`);
   }
-  if (configured.length > 1) throw new ConfigError(`stream "${source.name}": nested cursor fields are not supported (${configured.join('.')})`);
+  if (configured.length > 1)
+    throw new ConfigError(`stream "${source.name}": nested cursor fields are not supported (${configured.join('.')})`);
   return configured[0]!;
 }
 
@@ -139,7 +177,8 @@ function primaryKeyOf(stream: ConfiguredAirbyteStream, source: StreamSource): st
   const configured = stream.primary_key ?? [];
   if (configured.length === 0) return [...source.primaryKey];
   return configured.map((path) => {
-    if (path.length !== 1) throw new ConfigError(`stream "${source.name}": nested primary key fields are not supported (${path.join('.')})`);
+    if (path.length !== 1)
+      throw new ConfigError(`stream "${source.name}": nested primary key fields are not supported (${path.join('.')})`);
     return path[0]!;
   });
 }

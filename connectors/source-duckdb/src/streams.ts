@@ -30,27 +30,23 @@ export interface Column {
 /** Every stream the config exposes: tables and views of `schemas` (or `tables`), then files, then models. */
 export async function listStreams(connection: DuckDBConnection, config: ResolvedConfig): Promise<StreamSource[]> {
   const tables = config.path === undefined ? [] : await listTables(connection, config);
-  const files = config.files.map(
-    (file): StreamSource => ({
-      kind: 'file',
-      name: file.name,
-      namespace: undefined,
-      relation: quoteIdent(file.name),
-      primaryKey: file.primaryKey,
-      cursorField: file.cursorField,
-    }),
-  );
-  const models = config.models.map(
-    (model): StreamSource => ({
-      kind: 'model',
-      name: model.name,
-      namespace: undefined,
-      relation: asSubquery(model.sql),
-      primaryKey: model.primaryKey,
-      cursorField: model.cursorField,
-      query: trimQuery(model.sql),
-    }),
-  );
+  const files = config.files.map((file): StreamSource => ({
+    kind: 'file',
+    name: file.name,
+    namespace: undefined,
+    relation: quoteIdent(file.name),
+    primaryKey: file.primaryKey,
+    cursorField: file.cursorField,
+  }));
+  const models = config.models.map((model): StreamSource => ({
+    kind: 'model',
+    name: model.name,
+    namespace: undefined,
+    relation: asSubquery(model.sql),
+    primaryKey: model.primaryKey,
+    cursorField: model.cursorField,
+    query: trimQuery(model.sql),
+  }));
   return [...tables, ...files, ...models];
 }
 
@@ -62,7 +58,9 @@ export async function findStream(
   namespace: string | undefined,
 ): Promise<StreamSource> {
   const streams = await listStreams(connection, config);
-  const found = streams.find((stream) => stream.name === name && (stream.namespace ?? undefined) === (namespace ?? undefined));
+  const found = streams.find(
+    (stream) => stream.name === name && (stream.namespace ?? undefined) === (namespace ?? undefined),
+  );
   if (!found) {
     const label = namespace ? `${namespace}.${name}` : name;
     throw new ConfigError(`stream "${label}" is not in this source (no such table, view, file or model)`);
@@ -110,7 +108,9 @@ function selectTables(rows: readonly TableRow[], config: ResolvedConfig): TableR
       if (found) return found;
     }
     const where = (schema === undefined ? config.schemas : [schema]).map((s) => `"${s}"`).join(' or ');
-    throw new ConfigError(`table "${schema === undefined ? '' : `${schema}.`}${name}" not found in schema ${where} of ${config.path}`);
+    throw new ConfigError(
+      `table "${schema === undefined ? '' : `${schema}.`}${name}" not found in schema ${where} of ${config.path}`,
+    );
   });
 }
 

@@ -53,7 +53,12 @@ export function formatTimeOfDay(units: bigint, unitsPerSecond: bigint): string {
 export function formatTimestamp(units: bigint, unitsPerSecond: bigint): string | undefined {
   if (units === TIMESTAMP_INFINITY) return 'infinity';
   if (units === -TIMESTAMP_INFINITY) return '-infinity';
-  const perDay = unitsPerSecond === 1_000_000n ? MICROS_PER_DAY : unitsPerSecond === 1_000_000_000n ? NANOS_PER_DAY : unitsPerSecond * 86_400n;
+  const perDay =
+    unitsPerSecond === 1_000_000n
+      ? MICROS_PER_DAY
+      : unitsPerSecond === 1_000_000_000n
+        ? NANOS_PER_DAY
+        : unitsPerSecond * 86_400n;
   let days = units / perDay;
   let rest = units % perDay;
   if (rest < 0n) {

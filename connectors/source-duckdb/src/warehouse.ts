@@ -19,7 +19,9 @@ const READERS = { csv: 'read_csv_auto', parquet: 'read_parquet', json: 'read_jso
  * select from it. Temporary objects live outside the read-only file, so this never writes it.
  */
 export async function openWarehouse(config: ResolvedConfig): Promise<Warehouse> {
-  const instance = config.path === undefined ? await DuckDBInstance.create(':memory:') : await openFile(config.path);
+  const options: Record<string, string> = config.memoryLimit === undefined ? {} : { memory_limit: config.memoryLimit };
+  const instance =
+    config.path === undefined ? await DuckDBInstance.create(':memory:', options) : await openFile(config.path, options);
   let connection: DuckDBConnection | undefined;
   try {
     connection = await instance.connect();
@@ -39,7 +41,7 @@ export async function openWarehouse(config: ResolvedConfig): Promise<Warehouse> 
   };
 }
 
-async function openFile(path: string): Promise<DuckDBInstance> {
+async function openFile(path: string, options: Record<string, string>): Promise<DuckDBInstance> {
   try {
     const info = await stat(path);
     if (!info.isFile()) throw new ConfigError(`database path ${path} is not a file`);
@@ -50,7 +52,7 @@ async function openFile(path: string): Promise<DuckDBInstance> {
     throw new ConfigError(`cannot access database file ${path}: ${(error as Error).message}`);
   }
   try {
-    return await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+    return await DuckDBInstance.create(path, { ...options, access_mode: 'READ_ONLY' });
   } catch (error) {
     const message = duckdbMessage(error);
     if (isLockConflict(error)) {

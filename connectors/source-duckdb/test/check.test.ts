@@ -11,7 +11,10 @@ describe('check names what is wrong', () => {
   beforeAll(async () => {
     dir = await tempDir();
     db = join(dir.dir, 'ok.duckdb');
-    await runSql(db, 'CREATE TABLE customers (id INTEGER PRIMARY KEY, email VARCHAR); CREATE VIEW emails AS SELECT email FROM customers;');
+    await runSql(
+      db,
+      'CREATE TABLE customers (id INTEGER PRIMARY KEY, email VARCHAR); CREATE VIEW emails AS SELECT email FROM customers;',
+    );
   });
   afterAll(() => dir.cleanup());
 
@@ -28,30 +31,39 @@ describe('check names what is wrong', () => {
 
   it('fails for a missing database file', async () => {
     const missing = join(dir.dir, 'nope.duckdb');
-    expect(await check({ path: missing })).toEqual({ status: 'FAILED', message: `database file not found: ${missing}` });
+    expect(await check({ path: missing })).toEqual({
+      status: 'FAILED',
+      message: `database file not found: ${missing}`,
+    });
   });
 
-  it('fails for a file that is not a DuckDB database, with DuckDB\'s message', async () => {
+  it("fails for a file that is not a DuckDB database, with DuckDB's message", async () => {
     const bogus = join(dir.dir, 'bogus.duckdb');
     await writeFile(bogus, 'id,email\n1,a@example.com\n'.repeat(500));
     const status = await check({ path: bogus });
     expect(status.status).toBe('FAILED');
-    expect(status.message).toMatch(new RegExp(`^${bogus} is not a DuckDB database file: IO Error: .*not a valid DuckDB database file`));
+    expect(status.message).toMatch(
+      new RegExp(`^${bogus} is not a DuckDB database file: IO Error: .*not a valid DuckDB database file`),
+    );
   });
 
   it('fails for a missing CSV or Parquet file', async () => {
     const csv = join(dir.dir, 'leads.csv');
     const status = await check({ files: [{ name: 'leads', path: csv }] });
     expect(status.status).toBe('FAILED');
-    expect(status.message).toMatch(new RegExp(`^file stream "leads": file not found: ${csv} \\(IO Error: No files found`));
+    expect(status.message).toMatch(
+      new RegExp(`^file stream "leads": file not found: ${csv} \\(IO Error: No files found`),
+    );
     const parquet = await check({ files: [{ name: 'orders', path: join(dir.dir, 'orders-*.parquet') }] });
     expect(parquet.message).toMatch(/^file stream "orders": file not found: .*orders-\*\.parquet/);
   });
 
-  it('fails for bad SQL in a model with DuckDB\'s own message', async () => {
+  it("fails for bad SQL in a model with DuckDB's own message", async () => {
     const status = await check({ path: db, models: [{ name: 'contacts', sql: 'SELEC id FROM customers' }] });
     expect(status.status).toBe('FAILED');
-    expect(status.message).toMatch(/^model "contacts": Parser Error: syntax error at or near "SELEC"\s+LINE 1: SELEC id FROM customers/);
+    expect(status.message).toMatch(
+      /^model "contacts": Parser Error: syntax error at or near "SELEC"\s+LINE 1: SELEC id FROM customers/,
+    );
   });
 
   it('fails for a model that is not one SELECT statement', async () => {
@@ -70,11 +82,20 @@ describe('check names what is wrong', () => {
   });
 
   it('fails for a model key column that its query does not return', async () => {
-    const status = await check({ path: db, models: [{ name: 'm', sql: 'SELECT email FROM customers', primary_key: ['id'] }] });
-    expect(status).toEqual({ status: 'FAILED', message: 'model "m": declared key column "id" is not in its columns (email)' });
+    const status = await check({
+      path: db,
+      models: [{ name: 'm', sql: 'SELECT email FROM customers', primary_key: ['id'] }],
+    });
+    expect(status).toEqual({
+      status: 'FAILED',
+      message: 'model "m": declared key column "id" is not in its columns (email)',
+    });
   });
 
   it('fails when there is nothing to read', async () => {
-    expect(await check({})).toEqual({ status: 'FAILED', message: 'nothing to read: give a database `path`, `files` or `models`' });
+    expect(await check({})).toEqual({
+      status: 'FAILED',
+      message: 'nothing to read: give a database `path`, `files` or `models`',
+    });
   });
 });

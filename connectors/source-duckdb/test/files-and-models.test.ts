@@ -21,7 +21,10 @@ describe('CSV, Parquet and JSON files and SQL models as streams', () => {
       paths.csv,
       'id,email,score,signed_up_at\n1,ada@example.com,9.5,2024-03-01 10:00:00\n2,alan@example.com,,2024-03-02 11:30:00\n3,grace@example.com,7.25,2024-03-02 11:30:00\n',
     );
-    await writeFile(paths.json, '{"lead_id":1,"kind":"visit","props":{"page":"/pricing"}}\n{"lead_id":3,"kind":"signup","props":{"page":"/"}}\n');
+    await writeFile(
+      paths.json,
+      '{"lead_id":1,"kind":"visit","props":{"page":"/pricing"}}\n{"lead_id":3,"kind":"signup","props":{"page":"/"}}\n',
+    );
     await runSql(
       paths.db,
       `CREATE TABLE accounts (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL);
@@ -123,7 +126,9 @@ describe('CSV, Parquet and JSON files and SQL models as streams', () => {
   });
 
   it('mixes tables of a database file with models over them and files, and never writes the file', async () => {
-    const before = createHash('sha256').update(await readFile(paths.db)).digest('hex');
+    const before = createHash('sha256')
+      .update(await readFile(paths.db))
+      .digest('hex');
     const config = {
       path: paths.db,
       files: [{ name: 'leads', path: paths.csv }],
@@ -141,6 +146,10 @@ describe('CSV, Parquet and JSON files and SQL models as streams', () => {
       { id: 20, name: 'GLOBEX' },
     ]);
     expect(run.records.filter((r) => r.stream === 'accounts' && r.namespace === 'main')).toHaveLength(2);
-    expect(createHash('sha256').update(await readFile(paths.db)).digest('hex')).toBe(before);
+    expect(
+      createHash('sha256')
+        .update(await readFile(paths.db))
+        .digest('hex'),
+    ).toBe(before);
   });
 });

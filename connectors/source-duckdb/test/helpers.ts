@@ -2,7 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { AirbyteCatalog, AirbyteStream, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream } from '@backflow/protocol';
+import type {
+  AirbyteCatalog,
+  AirbyteStream,
+  ConfiguredAirbyteCatalog,
+  ConfiguredAirbyteStream,
+} from '@backflow/protocol';
 
 /** A temporary folder removed by the returned `cleanup`. */
 export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
@@ -34,14 +39,12 @@ export function configure(
   options: { incremental?: boolean; cursor?: string; primaryKey?: string[] } = {},
 ): ConfiguredAirbyteCatalog {
   return {
-    streams: streams.map(
-      (stream): ConfiguredAirbyteStream => ({
-        stream,
-        sync_mode: options.incremental ? 'incremental' : 'full_refresh',
-        destination_sync_mode: 'append',
-        ...(options.cursor ? { cursor_field: [options.cursor] } : {}),
-        ...(options.primaryKey ? { primary_key: options.primaryKey.map((key) => [key]) } : {}),
-      }),
-    ),
+    streams: streams.map((stream): ConfiguredAirbyteStream => ({
+      stream,
+      sync_mode: options.incremental ? 'incremental' : 'full_refresh',
+      destination_sync_mode: 'append',
+      ...(options.cursor ? { cursor_field: [options.cursor] } : {}),
+      ...(options.primaryKey ? { primary_key: options.primaryKey.map((key) => [key]) } : {}),
+    })),
   };
 }

@@ -55,11 +55,25 @@ describe('incremental reads resume exactly after the committed state', () => {
       const resumed = await runInProcess(source, 'read', {
         config,
         catalog,
-        state: [{ type: 'STREAM', stream: { stream_descriptor: { name: catalog.streams[0]!.stream.name, ...(catalog.streams[0]!.stream.namespace ? { namespace: catalog.streams[0]!.stream.namespace } : {}) }, stream_state: blob } }],
+        state: [
+          {
+            type: 'STREAM',
+            stream: {
+              stream_descriptor: {
+                name: catalog.streams[0]!.stream.name,
+                ...(catalog.streams[0]!.stream.namespace ? { namespace: catalog.streams[0]!.stream.namespace } : {}),
+              },
+              stream_state: blob,
+            },
+          },
+        ],
       });
       expect(resumed.errors).toEqual([]);
       const rest = resumed.records.map((record) => Number(record.data[idField]));
-      expect([...committed, ...rest].sort((a, b) => a - b), `resuming from ${JSON.stringify(blob)}`).toEqual(allIds);
+      expect(
+        [...committed, ...rest].sort((a, b) => a - b),
+        `resuming from ${JSON.stringify(blob)}`,
+      ).toEqual(allIds);
     }
     return { full, sequence };
   }
@@ -89,7 +103,9 @@ describe('incremental reads resume exactly after the committed state', () => {
     const config = {
       path,
       checkpoint_interval: 3,
-      models: [{ name: 'event_log', sql: 'SELECT id AS event_id, updated_at, note FROM events', cursor_field: 'updated_at' }],
+      models: [
+        { name: 'event_log', sql: 'SELECT id AS event_id, updated_at, note FROM events', cursor_field: 'updated_at' },
+      ],
     };
     const discovered = await runInProcess(source, 'discover', { config });
     const stream = findStream(discovered.catalog, 'event_log');

@@ -32,7 +32,12 @@ describe('bin/main.js as a process', () => {
       JSON.stringify({
         streams: [
           {
-            stream: { name: 'contacts', namespace: 'main', json_schema: {}, supported_sync_modes: ['full_refresh', 'incremental'] },
+            stream: {
+              name: 'contacts',
+              namespace: 'main',
+              json_schema: {},
+              supported_sync_modes: ['full_refresh', 'incremental'],
+            },
             sync_mode: 'incremental',
             cursor_field: ['updated_at'],
             destination_sync_mode: 'append_dedup',
@@ -40,11 +45,25 @@ describe('bin/main.js as a process', () => {
         ],
       }),
     );
-    const { stdout } = await promisify(execFile)('node', [main, 'read', '--config', configPath, '--catalog', catalogPath]);
-    const messages = stdout.trim().split('\n').map((line) => JSON.parse(line) as AirbyteMessage);
+    const { stdout } = await promisify(execFile)('node', [
+      main,
+      'read',
+      '--config',
+      configPath,
+      '--catalog',
+      catalogPath,
+    ]);
+    const messages = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as AirbyteMessage);
     const kinds = messages.filter((m) => m.type !== 'TRACE').map((m) => (m.record ? `R${m.record.data.id}` : 'S'));
     expect(kinds).toEqual(['R1', 'R2', 'S', 'R3', 'R4', 'S', 'R5', 'S']);
-    expect(messages.find((m) => m.record)?.record?.data).toEqual({ id: '1', email: 'user1@example.com', updated_at: '2024-05-01T00:00:00Z' });
+    expect(messages.find((m) => m.record)?.record?.data).toEqual({
+      id: '1',
+      email: 'user1@example.com',
+      updated_at: '2024-05-01T00:00:00Z',
+    });
     expect(messages.filter((m) => m.state).at(-1)?.state?.stream?.stream_state).toEqual({
       cursor_field: 'updated_at',
       cursor_value: '2024-05-01T00:00:02Z',

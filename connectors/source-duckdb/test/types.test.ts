@@ -108,7 +108,10 @@ describe('discover and read every DuckDB type (protocol/docs/types.md)', () => {
 
   it('reads values exactly in their documented representation', async () => {
     const discovered = await runInProcess(source, 'discover', { config });
-    const run = await runInProcess(source, 'read', { config, catalog: configure([findStream(discovered.catalog, 'all_types')]) });
+    const run = await runInProcess(source, 'read', {
+      config,
+      catalog: configure([findStream(discovered.catalog, 'all_types')]),
+    });
     expect(run.errors).toEqual([]);
     const [first, second] = run.records.map((record) => record.data);
     expect(first).toEqual({

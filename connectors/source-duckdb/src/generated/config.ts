@@ -71,6 +71,10 @@ export type Models = {
  * Emit a state checkpoint every this many records of an incremental stream (without a primary key, at the next change of cursor value).
  */
 export type CheckpointInterval = number;
+/**
+ * DuckDB's memory_limit for this connector (caches, sorts, joins); beyond it DuckDB spills to a temporary directory or fails. Default: DuckDB's own (80% of the memory available to the process).
+ */
+export type MemoryLimit = string;
 
 /**
  * Reads tables and views of a DuckDB database file, CSV/Parquet/JSON files read through DuckDB, and named SQL models. Give at least one of `path`, `files` or `models`.
@@ -82,4 +86,5 @@ export interface Config {
   files?: Files;
   models?: Models;
   checkpoint_interval?: CheckpointInterval;
+  memory_limit?: MemoryLimit;
 }
