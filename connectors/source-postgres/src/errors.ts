@@ -1,4 +1,4 @@
-import { ConfigError, TransientError, type ConnectorError } from '@backflow/protocol/connector';
+import { ConfigError, ConnectorError, TransientError } from '@backflow/protocol/connector';
 
 /** Where an error happened, so its message can name the thing. */
 export interface ErrorScope {
@@ -52,7 +52,7 @@ export function isSslUnsupported(error: unknown): boolean {
  * the server, the object and Postgres' own words. Other errors are returned unchanged (bugs).
  */
 export function toConnectorError(error: unknown, scope: ErrorScope): ConnectorError | unknown {
-  if (!(error instanceof Error)) return error;
+  if (!(error instanceof Error) || error instanceof ConnectorError) return error;
   const pg = error as PgLikeError & Error;
   const code = pg.code ?? '';
   const at = `Postgres at ${scope.target}`;

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import Cursor from 'pg-cursor';
-import { checkpoint, type Checkpoint, type Logger, type StreamRead } from '@backflow/protocol/connector';
+import { ConfigError, checkpoint, type Checkpoint, type Logger, type StreamRead } from '@backflow/protocol/connector';
 import { RAW_TEXT_TYPES, connect } from './connection.js';
 import { describeSelect } from './describe.js';
 import { toConnectorError } from './errors.js';
@@ -48,6 +48,11 @@ export async function* readStream(settings: Settings, request: StreamRead, logge
       return;
     }
 
+    for (const column of [incremental.cursorField, ...incremental.primaryKey]) {
+      if (!names.includes(column)) {
+        throw new ConfigError(`stream "${request.stream.stream.name}" has no column "${column}" to use as cursor or key`);
+      }
+    }
     const sqlTypeOf = (column: string) => types.get(fields[names.indexOf(column)]!.typeOid)!.sqlName;
     const state = parseCursorState(request.state, incremental, logger);
     const query = incrementalQuery(source, selectList, incremental, state, sqlTypeOf, logger);

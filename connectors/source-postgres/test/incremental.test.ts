@@ -154,6 +154,16 @@ describe('incremental read of a model', () => {
     expect(checkpoints[0]!.state.stream?.stream_state).toMatchObject({ primary_key: ['id'] });
   });
 
+  it('names a cursor column the stream does not have', async () => {
+    const stream = { name: 'events', namespace: 'public', json_schema: {}, supported_sync_modes: ['incremental' as const] };
+    const catalog = configure(stream, { sync_mode: 'incremental', cursor_field: ['modified'] });
+    const run = await runInProcess(source, 'read', { config: db.config, catalog });
+    expect(run.errors[0]).toMatchObject({
+      failure_type: 'config_error',
+      message: 'stream "events" has no column "modified" to use as cursor or key',
+    });
+  });
+
   it('starts over when the state was taken with another cursor column', async () => {
     const config = { ...db.config, tables: ['events'] };
     const stream = await discoverStream(config, 'events', 'public');
