@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { parse, type CastingContext } from 'csv-parse';
+import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import { ConfigError } from '@backflow/protocol/connector';
 import { cellText, keyText, valueAt } from './key-text.js';
@@ -11,25 +11,36 @@ export interface CsvOptions {
   readonly header: boolean;
 }
 
+/** A CSV row: its fields, and for a row read back unchanged from the file, its exact text. */
+export interface CsvRow {
+  readonly cells: readonly Cell[];
+  readonly raw?: string;
+}
+
 /**
  * CSV with one column per schema property, in schema order. Nested values are JSON text;
- * `null` is an empty field and the empty string a quoted empty field (`""`), so the two
- * survive a round trip. Quoting and escaping are csv-stringify's and csv-parse's (RFC 4180).
+ * `null` is an empty field and the empty string a quoted empty field (`""`). Quoting and
+ * escaping are csv-stringify's and csv-parse's (RFC 4180).
+ *
+ * Rows of an existing file whose columns are already the stream's are copied through as
+ * their original text, so rewriting a file keeps untouched rows byte for byte (and is fast:
+ * asking csv-parse which fields were quoted costs several times the parse itself). Rows
+ * moved to a new column layout come back with empty fields as null.
  */
-export function csvFormat(options: CsvOptions): RowFormat<Cell[]> {
+export function csvFormat(options: CsvOptions): RowFormat<CsvRow> {
   const { columns, delimiter, header } = options;
   const indexOf = new Map(columns.map((column, index) => [column, index]));
   // `quoted_match` quotes only the empty string; `quoted_empty` would quote null too.
-  const encode = (rows: readonly Cell[][]) =>
-    rows.length === 0 ? '' : stringify(rows as Cell[][], { delimiter, quoted_match: /^$/, eof: true, record_delimiter: 'unix' });
+  const encode = (rows: readonly (readonly Cell[])[]) =>
+    stringify(rows as Cell[][], { delimiter, quoted_match: /^$/, eof: true, record_delimiter: 'unix' });
 
   return {
     extension: 'csv',
-    fromRecord: (data) => columns.map((column) => cellText(valueAt(data, [column]))),
-    keyOf(row, keyPaths) {
+    fromRecord: (data) => ({ cells: columns.map((column) => cellText(valueAt(data, [column]))) }),
+    keyOf({ cells }, keyPaths) {
       return keyText(
         keyPaths.map(([column, ...rest]) => {
-          const cell = row[indexOf.get(column!) ?? -1] ?? null;
+          const cell = cells[indexOf.get(column!) ?? -1] ?? null;
           if (rest.length === 0 || cell === null) return cell;
           try {
             return valueAt(JSON.parse(cell), rest);
@@ -40,38 +51,53 @@ export function csvFormat(options: CsvOptions): RowFormat<Cell[]> {
       );
     },
     read: (path) => readCsv(path, options),
-    encoder(): RowEncoder<Cell[]> {
+    encoder(): RowEncoder<CsvRow> {
       return {
-        start: () => (header ? encode([[...columns]]) : ''),
-        rows: encode,
+        start: () => (header ? encode([columns]) : ''),
+        rows(rows) {
+          let text = '';
+          let fresh: (readonly Cell[])[] = [];
+          for (const row of rows) {
+            if (row.raw === undefined) {
+              fresh.push(row.cells);
+              continue;
+            }
+            if (fresh.length > 0) text += encode(fresh);
+            fresh = [];
+            text += row.raw;
+          }
+          return fresh.length > 0 ? text + encode(fresh) : text;
+        },
         end: () => '',
       };
     },
   };
 }
 
-async function* readCsv(path: string, { columns, delimiter, header }: CsvOptions): AsyncGenerator<Cell[]> {
-  const parser = createReadStream(path).pipe(
-    parse({
-      delimiter,
-      bom: true,
-      relax_column_count: true,
-      // An unquoted empty field is null; `""` stays the empty string.
-      cast: (value: string, context: CastingContext) => (value === '' && !context.quoting ? null : value),
-    }),
-  );
+/** A record's original text ending in `\n` (what we write), or undefined when it cannot be reused as is. */
+function asLine(raw: string): string | undefined {
+  const text = raw.replace(/^\uFEFF/, '');
+  if (text.endsWith('\r\n')) return `${text.slice(0, -2)}\n`;
+  if (text.endsWith('\n')) return text;
+  return text.endsWith('\r') ? undefined : `${text}\n`;
+}
+
+async function* readCsv(path: string, { columns, delimiter, header }: CsvOptions): AsyncGenerator<CsvRow> {
+  const parser = createReadStream(path).pipe(parse({ delimiter, bom: true, relax_column_count: true, raw: true }));
   // Without a header, fields are taken by position; with one, by name, so reordered or
   // added columns still line up (columns that left the schema are dropped).
   let layout: number[] | undefined = header ? undefined : columns.map((_, index) => index);
+  let sameLayout = !header;
   try {
-    for await (const fields of parser as AsyncIterable<Cell[]>) {
+    for await (const { record, raw } of parser as AsyncIterable<{ record: string[]; raw: string }>) {
       if (!layout) {
-        const names = fields.map((name) => name ?? '');
-        layout = columns.map((column) => names.indexOf(column));
+        layout = columns.map((column) => record.indexOf(column));
+        sameLayout = record.length === columns.length && layout.every((source, index) => source === index);
         continue;
       }
-      const source = layout;
-      yield source.map((index) => (index < 0 ? null : (fields[index] ?? null)));
+      const cells = layout.map((index) => (index < 0 || !record[index] ? null : record[index]!));
+      const text = sameLayout && record.length === columns.length ? asLine(raw) : undefined;
+      yield text === undefined ? { cells } : { cells, raw: text };
     }
   } catch (error) {
     if ((error as { code?: string }).code?.startsWith('CSV_')) {
