@@ -28,7 +28,9 @@ export class HubSpotApiError extends Error {
     /** What was being done, e.g. `batch upsert of contacts`. */
     readonly what: string,
   ) {
-    super(`${what}: HubSpot answered ${status}${body.category ? ` ${body.category}` : ''}: ${body.message ?? '(no message)'}`);
+    super(
+      `${what}: HubSpot answered ${status}${body.category ? ` ${body.category}` : ''}: ${body.message ?? '(no message)'}`,
+    );
     this.name = 'HubSpotApiError';
   }
 
@@ -57,7 +59,9 @@ export class HubSpotApiError extends Error {
       return new ConfigError(`HubSpot refused the private-app token (401): check access_token. HubSpot says: ${said}`);
     }
     if (this.status === 403) {
-      return new ConfigError(`HubSpot denied ${this.what} (403): the private app may lack a scope. HubSpot says: ${said}`);
+      return new ConfigError(
+        `HubSpot denied ${this.what} (403): the private app may lack a scope. HubSpot says: ${said}`,
+      );
     }
     if (this.status >= 500) return new TransientError(this.message);
     return new ConfigError(`HubSpot refused ${this.what} (${this.status}): ${said}`);

@@ -5,7 +5,8 @@ export type Coerced = { readonly value: string } | { readonly problem: string };
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+const TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 const TRUE = new Set(['true', '1', 'yes']);
 const FALSE = new Set(['false', '0', 'no']);
 
@@ -34,7 +35,9 @@ export function coerceValue(property: HubSpotProperty, value: unknown): Coerced 
 
 function coerceNumber(value: unknown): Coerced {
   if (typeof value === 'number') {
-    return Number.isFinite(value) ? { value: plainDecimal(String(value)) } : { problem: `${value} is not a finite number` };
+    return Number.isFinite(value)
+      ? { value: plainDecimal(String(value)) }
+      : { problem: `${value} is not a finite number` };
   }
   if (typeof value === 'string' && DECIMAL.test(value.trim())) return { value: plainDecimal(value.trim()) };
   return { problem: `expected a number, got ${describe(value)}` };
@@ -83,15 +86,19 @@ function coerceEnumeration(property: HubSpotProperty, value: unknown): Coerced {
   if (Array.isArray(value) && several) choices = value.map((item) => String(item));
   else if (typeof value === 'string') choices = several ? value.split(';') : [value];
   else if (typeof value === 'number' || typeof value === 'boolean') choices = [String(value)];
-  else return { problem: `expected ${several ? 'an option or a list of options' : 'an option'}, got ${describe(value)}` };
+  else
+    return { problem: `expected ${several ? 'an option or a list of options' : 'an option'}, got ${describe(value)}` };
   choices = choices.map((choice) => choice.trim()).filter((choice) => choice !== '');
   if (property.externalOptions || property.options.length === 0) return { value: choices.join(';') };
   const values: string[] = [];
   for (const choice of choices) {
     const option =
-      property.options.find((o) => o.value === choice) ?? property.options.find((o) => o.label.toLowerCase() === choice.toLowerCase());
+      property.options.find((o) => o.value === choice) ??
+      property.options.find((o) => o.label.toLowerCase() === choice.toLowerCase());
     if (!option) {
-      return { problem: `"${choice}" is not one of the options of ${property.name}: [${property.options.map((o) => o.value).join(', ')}]` };
+      return {
+        problem: `"${choice}" is not one of the options of ${property.name}: [${property.options.map((o) => o.value).join(', ')}]`,
+      };
     }
     values.push(option.value);
   }
@@ -120,7 +127,9 @@ function coerceDatetime(value: unknown): Coerced {
 
 function epochMs(value: unknown): { ms: number } | { problem: string } {
   if (typeof value === 'number') {
-    return Number.isFinite(value) && !Number.isNaN(new Date(value).getTime()) ? { ms: value } : { problem: `${value} is not a valid epoch milliseconds value` };
+    return Number.isFinite(value) && !Number.isNaN(new Date(value).getTime())
+      ? { ms: value }
+      : { problem: `${value} is not a valid epoch milliseconds value` };
   }
   if (typeof value !== 'string') return { problem: `expected a date or timestamp, got ${describe(value)}` };
   const match = TIMESTAMP.exec(value.trim());

@@ -16,13 +16,19 @@ export async function discoverObjects(api: HubSpotApi, objectTypes: readonly str
 
 function operationsOf(schema: ObjectSchema): DestinationOperation[] {
   const properties: Record<string, unknown> = {};
-  for (const property of schema.properties.values()) if (!property.readOnly) properties[property.name] = jsonSchemaOf(property);
+  for (const property of schema.properties.values())
+    if (!property.readOnly) properties[property.name] = jsonSchemaOf(property);
   const json_schema = { type: 'object', properties };
   const object_name = schema.objectType;
   const upsertKeys = schema.upsertKeys.map((key) => [key]);
-  const idSchema = { title: 'Record ID', description: 'HubSpot record id: a matching key for update only, never written', type: 'string' };
+  const idSchema = {
+    title: 'Record ID',
+    description: 'HubSpot record id: a matching key for update only, never written',
+    type: 'string',
+  };
   const operations: DestinationOperation[] = [];
-  if (upsertKeys.length > 0) operations.push({ object_name, sync_mode: 'append_dedup', json_schema, matching_keys: upsertKeys });
+  if (upsertKeys.length > 0)
+    operations.push({ object_name, sync_mode: 'append_dedup', json_schema, matching_keys: upsertKeys });
   operations.push({
     object_name,
     sync_mode: 'update',

@@ -55,7 +55,11 @@ export class HubSpotApi {
     private readonly gate: RequestGate,
   ) {
     // No `limiterOptions` and no retries: the gate paces and retries (see RequestGate).
-    this.client = new Client({ accessToken: options.accessToken, basePath: options.basePath, numberOfApiCallRetries: 0 });
+    this.client = new Client({
+      accessToken: options.accessToken,
+      basePath: options.basePath,
+      numberOfApiCallRetries: 0,
+    });
   }
 
   /** The object's properties; a ConfigError when the token or the object is refused. */
@@ -69,7 +73,9 @@ export class HubSpotApi {
       if (!(error instanceof HubSpotApiError)) throw error;
       // HubSpot answers 400 "Unable to infer object type from: x" for an unknown object.
       if (error.status === 400 || error.status === 404) {
-        throw new ConfigError(`object type "${objectType}" does not exist in this HubSpot account: ${error.body.message ?? error.status}`);
+        throw new ConfigError(
+          `object type "${objectType}" does not exist in this HubSpot account: ${error.body.message ?? error.status}`,
+        );
       }
       throw error.toConnectorError();
     }
@@ -81,7 +87,9 @@ export class HubSpotApi {
     const answer = await this.gate.send<BatchAnswer>(what, () => {
       switch (operation) {
         case 'create':
-          return batch.create(objectType, { inputs: inputs.map(({ properties, objectWriteTraceId }) => ({ properties, objectWriteTraceId })) });
+          return batch.create(objectType, {
+            inputs: inputs.map(({ properties, objectWriteTraceId }) => ({ properties, objectWriteTraceId })),
+          });
         case 'update':
           return batch.update(objectType, { inputs: inputs.map(keyed) });
         case 'upsert':

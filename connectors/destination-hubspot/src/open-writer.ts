@@ -10,7 +10,10 @@ import { StreamWriter } from './stream-writer.js';
  * object), so unsupported behaviours, keys and properties fail before any record is sent.
  * A stream writes to its `destination_object_name`, else to the object named like the stream.
  */
-export async function openHubSpotWriter(api: HubSpotApi, catalog: ConfiguredAirbyteCatalog): Promise<DestinationWriter> {
+export async function openHubSpotWriter(
+  api: HubSpotApi,
+  catalog: ConfiguredAirbyteCatalog,
+): Promise<DestinationWriter> {
   const schemas = new Map<string, ObjectSchema>();
   const writers = new Map<string, StreamWriter>();
   for (const configured of catalog.streams) {

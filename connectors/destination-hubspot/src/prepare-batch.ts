@@ -33,7 +33,11 @@ export function prepareBatch(plan: StreamPlan, records: readonly IncomingRecord[
   const inserts: Change[] = [];
   records.forEach((record, index) => {
     if (record.operation === 'delete' && plan.behaviour !== 'mirror') {
-      rejected.push({ index, reason: `delete records are applied only by behaviour mirror; ${plan.behaviour} leaves HubSpot records in place`, retryable: false });
+      rejected.push({
+        index,
+        reason: `delete records are applied only by behaviour mirror; ${plan.behaviour} leaves HubSpot records in place`,
+        retryable: false,
+      });
       return;
     }
     const key = plan.key === undefined ? undefined : keyValueOf(plan, record);
@@ -54,7 +58,10 @@ export function prepareBatch(plan: StreamPlan, records: readonly IncomingRecord[
     const normalizedKey = normalizeKey(plan.schema, plan.key!, key.value);
     const earlier = byKey.get(normalizedKey);
     const indices = [...(earlier?.change.indices ?? []), index];
-    byKey.set(normalizedKey, { change: { indices, keyValue: key.value, normalizedKey, properties }, remove: record.operation === 'delete' });
+    byKey.set(normalizedKey, {
+      change: { indices, keyValue: key.value, normalizedKey, properties },
+      remove: record.operation === 'delete',
+    });
   });
   const keyed = [...byKey.values()];
   return {
@@ -70,14 +77,19 @@ function keyValueOf(plan: StreamPlan, record: IncomingRecord): { value: string }
   if (raw === null || raw === undefined || raw === '') return { problem: `matching key ${name} is empty` };
   if (name === OBJECT_ID) {
     const text = String(raw).trim();
-    return /^\d+$/.test(text) ? { value: text } : { problem: `${OBJECT_ID} must be a HubSpot record id (digits), got ${JSON.stringify(raw)}` };
+    return /^\d+$/.test(text)
+      ? { value: text }
+      : { problem: `${OBJECT_ID} must be a HubSpot record id (digits), got ${JSON.stringify(raw)}` };
   }
   const coerced = coerceValue(plan.schema.properties.get(name)!, raw);
   if ('problem' in coerced) return { problem: `matching key ${name}: ${coerced.problem}` };
   return coerced.value === '' ? { problem: `matching key ${name} is empty` } : coerced;
 }
 
-function propertiesOf(plan: StreamPlan, record: IncomingRecord): { properties: Record<string, string> } | { problem: string; field: string } {
+function propertiesOf(
+  plan: StreamPlan,
+  record: IncomingRecord,
+): { properties: Record<string, string> } | { problem: string; field: string } {
   const properties: Record<string, string> = {};
   for (const [name, raw] of Object.entries(record.data)) {
     if (raw === undefined || isMetaField(name) || (name === OBJECT_ID && plan.key === OBJECT_ID)) continue;

@@ -21,9 +21,15 @@ export function jsonSchemaOf(property: HubSpotProperty): Record<string, unknown>
       return { ...annotations, type: ['null', 'string'], format: 'date-time' };
     case 'enumeration':
       if (property.fieldType === 'checkbox') {
-        return { ...annotations, type: ['null', 'array', 'string'], items: options.length > 0 ? { type: 'string', enum: options } : { type: 'string' } };
+        return {
+          ...annotations,
+          type: ['null', 'array', 'string'],
+          items: options.length > 0 ? { type: 'string', enum: options } : { type: 'string' },
+        };
       }
-      return options.length > 0 ? { ...annotations, type: ['null', 'string'], enum: [null, ...options] } : { ...annotations, type: ['null', 'string'] };
+      return options.length > 0
+        ? { ...annotations, type: ['null', 'string'], enum: [null, ...options] }
+        : { ...annotations, type: ['null', 'string'] };
     default:
       return { ...annotations, type: ['null', 'string'] };
   }

@@ -66,17 +66,26 @@ export class RequestGate {
         );
       }
       if (status === 429) {
-        if (exhausted) throw new TransientError(`${what}: still rate-limited by HubSpot after ${maxRetries} retries (${body.policyName ?? body.message ?? '429'})`);
+        if (exhausted)
+          throw new TransientError(
+            `${what}: still rate-limited by HubSpot after ${maxRetries} retries (${body.policyName ?? body.message ?? '429'})`,
+          );
         return asked ?? window.windowMs;
       }
       if (status >= 500) {
-        if (exhausted) throw new TransientError(`${what}: HubSpot answered ${status} ${attempt} times: ${body.message ?? 'no message'}`);
+        if (exhausted)
+          throw new TransientError(
+            `${what}: HubSpot answered ${status} ${attempt} times: ${body.message ?? 'no message'}`,
+          );
         return asked ?? backoffMs(attempt, timing.random());
       }
       throw new HubSpotApiError(status, body, what);
     }
     if (isNetworkError(failure)) {
-      if (exhausted) throw new TransientError(`${what}: cannot reach HubSpot after ${attempt} attempts: ${(failure as Error).message}`);
+      if (exhausted)
+        throw new TransientError(
+          `${what}: cannot reach HubSpot after ${attempt} attempts: ${(failure as Error).message}`,
+        );
       return backoffMs(attempt, timing.random());
     }
     throw failure;
@@ -84,7 +93,9 @@ export class RequestGate {
 }
 
 function isApiException(error: unknown): error is ApiException {
-  return typeof error === 'object' && error !== null && typeof (error as ApiException).code === 'number' && 'body' in error;
+  return (
+    typeof error === 'object' && error !== null && typeof (error as ApiException).code === 'number' && 'body' in error
+  );
 }
 
 // node-fetch's FetchError (type "system") for refused, reset or timed-out connections.
@@ -95,7 +106,11 @@ function isNetworkError(error: unknown): boolean {
 }
 
 function isDailyLimit(error: ApiException, body: HubSpotErrorBody): boolean {
-  return body.policyName === 'DAILY' || /daily limit/i.test(body.message ?? '') || header(error, 'x-hubspot-ratelimit-daily-remaining') === '0';
+  return (
+    body.policyName === 'DAILY' ||
+    /daily limit/i.test(body.message ?? '') ||
+    header(error, 'x-hubspot-ratelimit-daily-remaining') === '0'
+  );
 }
 
 function header(error: ApiException, name: string): string | undefined {
@@ -104,6 +119,7 @@ function header(error: ApiException, name: string): string | undefined {
 }
 
 function summary(failure: unknown): string {
-  if (isApiException(failure)) return `HubSpot answered ${failure.code} ${((failure.body ?? {}) as HubSpotErrorBody).message ?? ''}`.trim();
+  if (isApiException(failure))
+    return `HubSpot answered ${failure.code} ${((failure.body ?? {}) as HubSpotErrorBody).message ?? ''}`.trim();
   return failure instanceof Error ? failure.message : String(failure);
 }

@@ -30,17 +30,26 @@ interface Sent {
  * are rejected and the rest resent; a refusal naming no input (409 conflicts) is thrown as
  * BatchRejectedError so the SDK halves the batch to find the culprit.
  */
-export async function sendChanges(api: HubSpotApi, plan: StreamPlan, operation: WriteOperation, changes: readonly Change[]): Promise<SendOutcome> {
+export async function sendChanges(
+  api: HubSpotApi,
+  plan: StreamPlan,
+  operation: WriteOperation,
+  changes: readonly Change[],
+): Promise<SendOutcome> {
   const rejected: Rejection[] = [];
   const written: Change[] = [];
   for (let start = 0; start < changes.length; start += MAX_INPUTS) {
     let chunk = changes.slice(start, start + MAX_INPUTS);
-    const ids = operation === 'update' && plan.updateLookup === 'read-first' ? await lookUpIds(api, plan, chunk) : undefined;
+    const ids =
+      operation === 'update' && plan.updateLookup === 'read-first' ? await lookUpIds(api, plan, chunk) : undefined;
     if (ids) {
       for (const change of chunk.filter((c) => !ids.has(c.normalizedKey!))) rejected.push(...notFound(plan, change));
       chunk = chunk.filter((c) => ids.has(c.normalizedKey!));
     }
-    const sent = chunk.map((change, i) => ({ change, input: inputOf(plan, operation, change, String(i), ids?.get(change.normalizedKey!)) }));
+    const sent = chunk.map((change, i) => ({
+      change,
+      input: inputOf(plan, operation, change, String(i), ids?.get(change.normalizedKey!)),
+    }));
     const outcome = await sendIsolating(api, plan, operation, sent);
     rejected.push(...outcome.rejected);
     written.push(...outcome.written);
@@ -62,24 +71,44 @@ export async function archiveChanges(api: HubSpotApi, plan: StreamPlan, changes:
 
 /** HubSpot ids of the changes' records by normalized key; keys without a record are absent. */
 async function lookUpIds(api: HubSpotApi, plan: StreamPlan, changes: readonly Change[]): Promise<Map<string, string>> {
-  const found = await api.findIds(plan.schema.objectType, plan.key!, changes.map((change) => change.keyValue!));
+  const found = await api.findIds(
+    plan.schema.objectType,
+    plan.key!,
+    changes.map((change) => change.keyValue!),
+  );
   return new Map([...found].map(([value, id]) => [normalizeKey(plan.schema, plan.key!, value), id]));
 }
 
-function inputOf(plan: StreamPlan, operation: WriteOperation, change: Change, trace: string, resolvedId: string | undefined): WriteInput {
+function inputOf(
+  plan: StreamPlan,
+  operation: WriteOperation,
+  change: Change,
+  trace: string,
+  resolvedId: string | undefined,
+): WriteInput {
   const base = { properties: change.properties, objectWriteTraceId: trace };
   if (operation === 'create') return base;
-  if (resolvedId !== undefined || plan.updateLookup === 'object-id') return { ...base, id: resolvedId ?? change.keyValue! };
+  if (resolvedId !== undefined || plan.updateLookup === 'object-id')
+    return { ...base, id: resolvedId ?? change.keyValue! };
   return { ...base, idProperty: plan.key!, id: change.keyValue! };
 }
 
-async function sendIsolating(api: HubSpotApi, plan: StreamPlan, operation: WriteOperation, sent: Sent[]): Promise<SendOutcome> {
+async function sendIsolating(
+  api: HubSpotApi,
+  plan: StreamPlan,
+  operation: WriteOperation,
+  sent: Sent[],
+): Promise<SendOutcome> {
   const rejected: Rejection[] = [];
   let pending = sent;
   while (pending.length > 0) {
     let answer: WriteAnswer;
     try {
-      answer = await api.write(operation, plan.schema.objectType, pending.map((s) => s.input));
+      answer = await api.write(
+        operation,
+        plan.schema.objectType,
+        pending.map((s) => s.input),
+      );
     } catch (error) {
       if (!(error instanceof HubSpotApiError)) throw error;
       const problems = error.propertyProblems();
@@ -106,18 +135,32 @@ async function sendIsolating(api: HubSpotApi, plan: StreamPlan, operation: Write
 
 function carries(input: WriteInput, problem: PropertyProblem): boolean {
   if (problem.value === undefined) return false;
-  return input.properties[problem.name] === problem.value || (input.idProperty === problem.name && input.id === problem.value);
+  return (
+    input.properties[problem.name] === problem.value ||
+    (input.idProperty === problem.name && input.id === problem.value)
+  );
 }
 
-function outcomesOf(plan: StreamPlan, operation: WriteOperation, pending: readonly Sent[], answer: WriteAnswer): SendOutcome {
+function outcomesOf(
+  plan: StreamPlan,
+  operation: WriteOperation,
+  pending: readonly Sent[],
+  answer: WriteAnswer,
+): SendOutcome {
   const byTrace = new Map(pending.map((s) => [s.input.objectWriteTraceId, s]));
-  const byId = new Map(pending.filter((s) => s.input.id !== undefined && s.input.idProperty === undefined).map((s) => [s.input.id!, s]));
-  const byKey = new Map(pending.filter((s) => s.change.normalizedKey !== undefined).map((s) => [s.change.normalizedKey!, s]));
+  const byId = new Map(
+    pending.filter((s) => s.input.id !== undefined && s.input.idProperty === undefined).map((s) => [s.input.id!, s]),
+  );
+  const byKey = new Map(
+    pending.filter((s) => s.change.normalizedKey !== undefined).map((s) => [s.change.normalizedKey!, s]),
+  );
   const settled = new Set<Sent>();
   const rejected: Rejection[] = [];
   const unattributed: string[] = [];
   for (const error of answer.errors) {
-    const owners = (error.context.objectWriteTraceId ?? []).map((trace) => byTrace.get(trace)).filter((s): s is Sent => s !== undefined);
+    const owners = (error.context.objectWriteTraceId ?? [])
+      .map((trace) => byTrace.get(trace))
+      .filter((s): s is Sent => s !== undefined);
     const reason = reasonOf(error) ?? error.category;
     if (owners.length === 0) unattributed.push(reason);
     for (const s of owners) {
@@ -146,7 +189,11 @@ function outcomesOf(plan: StreamPlan, operation: WriteOperation, pending: readon
 }
 
 function notFound(plan: StreamPlan, change: Change): Rejection[] {
-  return reject(change, `no HubSpot ${plan.schema.objectType} record has ${plan.key} ${change.keyValue}; behaviour update never creates records`, false);
+  return reject(
+    change,
+    `no HubSpot ${plan.schema.objectType} record has ${plan.key} ${change.keyValue}; behaviour update never creates records`,
+    false,
+  );
 }
 
 function reject(change: Change, reason: string, retryable: boolean, field?: string): Rejection[] {

@@ -45,7 +45,9 @@ export function planStream(configured: ConfiguredAirbyteStream, schema: ObjectSc
     );
   }
   if (!behaviour) {
-    throw new ConfigError(`stream "${stream}": destination_sync_mode "${configured.destination_sync_mode}" is not supported (use upsert, update, insert or mirror)`);
+    throw new ConfigError(
+      `stream "${stream}": destination_sync_mode "${configured.destination_sync_mode}" is not supported (use upsert, update, insert or mirror)`,
+    );
   }
   const key = behaviour === 'insert' ? undefined : keyOf(configured, stream, behaviour);
   let updateLookup: UpdateLookup | undefined;
@@ -54,7 +56,14 @@ export function planStream(configured: ConfiguredAirbyteStream, schema: ObjectSc
       throw new ConfigError(`stream "${stream}": matching key "${key}" is not a property of HubSpot ${object}`);
     }
     if (behaviour === 'update') {
-      updateLookup = key === OBJECT_ID ? 'object-id' : schema.updateKeys.includes(key) ? 'id-property' : schema.upsertKeys.includes(key) ? 'read-first' : undefined;
+      updateLookup =
+        key === OBJECT_ID
+          ? 'object-id'
+          : schema.updateKeys.includes(key)
+            ? 'id-property'
+            : schema.upsertKeys.includes(key)
+              ? 'read-first'
+              : undefined;
     }
     if (behaviour === 'update' ? updateLookup === undefined : !schema.upsertKeys.includes(key)) {
       const allowed = behaviour === 'update' ? [OBJECT_ID, ...schema.upsertKeys] : schema.upsertKeys;
@@ -69,7 +78,8 @@ export function planStream(configured: ConfiguredAirbyteStream, schema: ObjectSc
 }
 
 function keyOf(configured: ConfiguredAirbyteStream, stream: string, behaviour: HubSpotBehaviour): string {
-  const paths = configured.matching_keys ?? configured.primary_key ?? configured.stream.source_defined_primary_key ?? [];
+  const paths =
+    configured.matching_keys ?? configured.primary_key ?? configured.stream.source_defined_primary_key ?? [];
   if (paths.length !== 1 || paths[0]!.length !== 1) {
     throw new ConfigError(
       `stream "${stream}": behaviour ${behaviour} needs exactly one matching key naming a HubSpot property (e.g. [["email"]]), got ${JSON.stringify(paths)}`,
@@ -79,17 +89,26 @@ function keyOf(configured: ConfiguredAirbyteStream, stream: string, behaviour: H
 }
 
 // The stream's fields are the HubSpot properties it maps to: a typo fails here, not per record.
-function checkSchemaProperties(configured: ConfiguredAirbyteStream, stream: string, schema: ObjectSchema, key: string | undefined): void {
-  const fields = Object.keys((configured.stream.json_schema.properties as Record<string, unknown> | undefined) ?? {}).filter(
-    (field) => !isMetaField(field) && !(field === OBJECT_ID && key === OBJECT_ID),
-  );
+function checkSchemaProperties(
+  configured: ConfiguredAirbyteStream,
+  stream: string,
+  schema: ObjectSchema,
+  key: string | undefined,
+): void {
+  const fields = Object.keys(
+    (configured.stream.json_schema.properties as Record<string, unknown> | undefined) ?? {},
+  ).filter((field) => !isMetaField(field) && !(field === OBJECT_ID && key === OBJECT_ID));
   const unknown = fields.filter((field) => !schema.properties.has(field));
   if (unknown.length > 0) {
-    throw new ConfigError(`stream "${stream}": ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a property' : 'are not properties'} of HubSpot ${schema.objectType} (discover lists them)`);
+    throw new ConfigError(
+      `stream "${stream}": ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a property' : 'are not properties'} of HubSpot ${schema.objectType} (discover lists them)`,
+    );
   }
   const readOnly = fields.filter((field) => schema.properties.get(field)!.readOnly);
   if (readOnly.length > 0) {
-    throw new ConfigError(`stream "${stream}": HubSpot computes ${readOnly.join(', ')} on ${schema.objectType}; ${readOnly.length === 1 ? 'it cannot' : 'they cannot'} be written`);
+    throw new ConfigError(
+      `stream "${stream}": HubSpot computes ${readOnly.join(', ')} on ${schema.objectType}; ${readOnly.length === 1 ? 'it cannot' : 'they cannot'} be written`,
+    );
   }
 }
 

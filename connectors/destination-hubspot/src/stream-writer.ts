@@ -20,10 +20,12 @@ export class StreamWriter {
 
   async write(records: readonly IncomingRecord[]): Promise<Rejection[]> {
     const batch = prepareBatch(this.plan, records);
-    const operation = this.plan.behaviour === 'insert' ? 'create' : this.plan.behaviour === 'update' ? 'update' : 'upsert';
+    const operation =
+      this.plan.behaviour === 'insert' ? 'create' : this.plan.behaviour === 'update' ? 'update' : 'upsert';
     const outcome = await sendChanges(this.api, this.plan, operation, batch.upserts);
     // A record written again after its delete was queued must stay; one HubSpot refused keeps its queued delete.
-    for (const change of outcome.written) if (change.normalizedKey !== undefined) this.pendingDeletes.delete(change.normalizedKey);
+    for (const change of outcome.written)
+      if (change.normalizedKey !== undefined) this.pendingDeletes.delete(change.normalizedKey);
     for (const change of batch.deletes) this.pendingDeletes.set(change.normalizedKey!, change);
     while (this.pendingDeletes.size >= MAX_INPUTS) await this.flushDeletes(MAX_INPUTS);
     return [...batch.rejected, ...outcome.rejected];

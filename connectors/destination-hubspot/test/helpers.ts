@@ -1,4 +1,9 @@
-import type { AirbyteMessage, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, SyncBehaviour } from '@backflow/protocol';
+import type {
+  AirbyteMessage,
+  ConfiguredAirbyteCatalog,
+  ConfiguredAirbyteStream,
+  SyncBehaviour,
+} from '@backflow/protocol';
 import { destinationSyncModeFor } from '@backflow/protocol';
 import { runInProcess, type ConnectorRun } from '@backflow/protocol/testing';
 import { startHubSpotFake, type HubSpotFake, type HubSpotFakeOptions } from '../../../test/fakes/hubspot/index.js';
@@ -33,7 +38,10 @@ export interface Setup {
   readonly fake: HubSpotFake;
   readonly time: VirtualTime;
   readonly config: Record<string, unknown>;
-  run(command: 'check' | 'discover' | 'write', input?: { catalog?: ConfiguredAirbyteCatalog; input?: AirbyteMessage[]; config?: Record<string, unknown> }): Promise<ConnectorRun>;
+  run(
+    command: 'check' | 'discover' | 'write',
+    input?: { catalog?: ConfiguredAirbyteCatalog; input?: AirbyteMessage[]; config?: Record<string, unknown> },
+  ): Promise<ConnectorRun>;
 }
 
 const fakes: HubSpotFake[] = [];
@@ -67,7 +75,11 @@ export function stream(
   options: { object?: string; key?: string; properties?: Record<string, unknown> } = {},
 ): ConfiguredAirbyteStream {
   return {
-    stream: { name, json_schema: { type: 'object', properties: options.properties ?? {} }, supported_sync_modes: ['full_refresh'] },
+    stream: {
+      name,
+      json_schema: { type: 'object', properties: options.properties ?? {} },
+      supported_sync_modes: ['full_refresh'],
+    },
     sync_mode: 'full_refresh',
     destination_sync_mode: destinationSyncModeFor(behaviour),
     behaviour,
@@ -80,17 +92,30 @@ export function catalog(...streams: ConfiguredAirbyteStream[]): ConfiguredAirbyt
   return { streams };
 }
 
-export function record(streamName: string, data: Record<string, unknown>, operation?: 'upsert' | 'delete'): AirbyteMessage {
+export function record(
+  streamName: string,
+  data: Record<string, unknown>,
+  operation?: 'upsert' | 'delete',
+): AirbyteMessage {
   return { type: 'RECORD', record: { stream: streamName, data, emitted_at: 0, ...(operation ? { operation } : {}) } };
 }
 
 export function state(streamName: string, n: number): AirbyteMessage {
-  return { type: 'STATE', state: { type: 'STREAM', stream: { stream_descriptor: { name: streamName }, stream_state: { n } } } };
+  return {
+    type: 'STATE',
+    state: { type: 'STREAM', stream: { stream_descriptor: { name: streamName }, stream_state: { n } } },
+  };
 }
 
 /** `count` contacts keyed by email, `contact0@example.com`, ... */
-export function contacts(streamName: string, count: number, extra: (i: number) => Record<string, unknown> = () => ({})): AirbyteMessage[] {
-  return Array.from({ length: count }, (_, i) => record(streamName, { email: `contact${i}@example.com`, firstname: `First${i}`, ...extra(i) }));
+export function contacts(
+  streamName: string,
+  count: number,
+  extra: (i: number) => Record<string, unknown> = () => ({}),
+): AirbyteMessage[] {
+  return Array.from({ length: count }, (_, i) =>
+    record(streamName, { email: `contact${i}@example.com`, firstname: `First${i}`, ...extra(i) }),
+  );
 }
 
 /** Rejected records of every STATE of a run. */

@@ -8,7 +8,10 @@ const contactsStream = stream('people', 'upsert', { object: 'contacts', key: 'em
 describe('upsert', () => {
   it('upserts contacts by email with one batch call per 100 records', async () => {
     const { fake, run } = await setUp();
-    const result = await run('write', { catalog: catalog(contactsStream), input: [...contacts('people', 250), state('people', 1)] });
+    const result = await run('write', {
+      catalog: catalog(contactsStream),
+      input: [...contacts('people', 250), state('people', 1)],
+    });
 
     expect(result.errors).toEqual([]);
     expect(result.states).toHaveLength(1);
@@ -101,7 +104,11 @@ describe('upsert', () => {
     });
 
     expect(result.errors).toEqual([]);
-    expect(fake.store.list('companies')[0]!.properties).toMatchObject({ external_id: 'acc-1', name: 'Acme', industry: 'RETAIL' });
+    expect(fake.store.list('companies')[0]!.properties).toMatchObject({
+      external_id: 'acc-1',
+      name: 'Acme',
+      industry: 'RETAIL',
+    });
     expect(fake.store.list('vehicles')[0]!.properties).toMatchObject({ vin: 'VIN1', mileage: '120000' });
   });
 
