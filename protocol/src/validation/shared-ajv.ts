@@ -6,7 +6,7 @@ import { protocolSchemas } from '../generated/schemas.js';
  * Annotation keywords used by Airbyte connector specs and stream schemas (and by our
  * schemas, copied from the reference). Declared so ajv's strict mode still rejects typos.
  */
-const annotationKeywords = [
+export const ANNOTATION_KEYWORDS = [
   'airbyte_secret',
   'airbyte_hidden',
   'airbyte_type',
@@ -35,16 +35,23 @@ export function sharedAjv(): Ajv {
     allErrors: false,
     // Errors carry the failing value and schema, needed to describe them and mask secrets.
     verbose: true,
-    strict: true,
+    // Connector specs and stream schemas in the wild carry keywords and formats of their own
+    // (`format: int64`, UI hints): JSON Schema treats unknown ones as annotations, and so do we.
+    strict: 'log',
+    logger: false,
     // Connector specs in the wild omit `type` next to `properties`; that is not an error.
     strictTypes: false,
     strictTuples: false,
     strictRequired: false,
     allowUnionTypes: true,
-    keywords: annotationKeywords,
+    keywords: ANNOTATION_KEYWORDS,
   });
   // ajv-formats ships its own copy of ajv's types; the plugin works on any ajv 8 instance.
   (formats.default as unknown as (ajv: Ajv) => Ajv)(ajv);
+  // Airbyte marks timestamps without a time zone `format: date-time` too (with
+  // `airbyte_type: timestamp_without_timezone`), so the offset is optional here; its
+  // well-known types also allow a trailing era.
+  ajv.addFormat('date-time', /^\d{4,}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?( BC)?$/);
   for (const schema of protocolSchemas) ajv.addSchema(schema as Record<string, unknown>);
   instance = ajv;
   return ajv;

@@ -159,18 +159,24 @@ describe('compileSchema', () => {
     expect(error.expected).toBe('absent (allowed properties: host, password, credentials)');
   });
 
-  it('accepts Airbyte annotation keywords and rejects unknown ones', () => {
-    expect(() =>
-      compileSchema({
-        type: 'object',
-        properties: { a: { type: 'string', airbyte_hidden: true, always_show: true, examples: ['x'] } },
-      }),
-    ).not.toThrow();
-    const error = thrown(() =>
-      compileSchema({ type: 'object', properties: { a: { type: 'string', airbyte_secrte: true } } }),
-    );
-    expect(error.rule).toBe('schema');
-    expect(error.actual).toContain('airbyte_secrte');
+  it('treats keywords and formats it does not know as annotations, as JSON Schema does', () => {
+    const validate = compileSchema({
+      type: 'object',
+      properties: {
+        a: { type: 'string', airbyte_hidden: true, always_show: true, examples: ['x'], x_vendor_hint: 1 },
+        b: { type: 'string', format: 'int64' },
+      },
+    });
+    expect(validate({ a: 'x', b: '9007199254740993' })).toEqual({ a: 'x', b: '9007199254740993' });
+    expect(() => validate({ a: 1 })).toThrow(ProtocolError);
+  });
+
+  it('accepts timestamps with and without a time zone as date-time, as Airbyte types them', () => {
+    const validate = compileSchema({ type: 'string', format: 'date-time' });
+    for (const value of ['2024-01-31T12:34:56Z', '2024-01-31T12:34:56.789123+02:00', '2024-01-31T12:34:56.789123']) {
+      expect(validate(value)).toBe(value);
+    }
+    expect(() => validate('2024-01-31')).toThrow(ProtocolError);
   });
 
   it('refuses a second, different schema under a registered $id', () => {
