@@ -5,9 +5,9 @@ import {
   ConfigError,
   TransientError,
   type Checkpoint,
+  type Logger,
   type StreamRead,
 } from '@backflow/protocol/connector';
-import type { Logger } from '@backflow/protocol/connector';
 import type { ResolvedConfig } from './config.js';
 import { duckdbMessage } from './duckdb-error.js';
 import {

@@ -75,6 +75,7 @@ interface TableRow {
 }
 
 async function listTables(connection: DuckDBConnection, config: ResolvedConfig): Promise<StreamSource[]> {
+  await requireSchemas(connection, config);
   // Tables named `schema.name` count even when their schema is not in `schemas`.
   const explicit = (config.tables ?? []).flatMap(([schema]) => (schema === undefined ? [] : [schema]));
   const schemas = [...new Set([...config.schemas, ...explicit])].map(quoteLiteral).join(', ');
@@ -98,6 +99,21 @@ async function listTables(connection: DuckDBConnection, config: ResolvedConfig):
     primaryKey: keys.get(`${row.schema}.${row.name}`) ?? [],
     cursorField: undefined,
   }));
+}
+
+async function requireSchemas(connection: DuckDBConnection, config: ResolvedConfig): Promise<void> {
+  const rows = (
+    await connection.runAndReadAll(
+      'SELECT schema_name FROM duckdb_schemas() WHERE database_name = current_database() ORDER BY 1',
+    )
+  ).getRowsJS() as [string][];
+  const existing = rows.map(([name]) => name);
+  const missing = config.schemas.filter((schema) => !existing.includes(schema));
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `schema ${missing.map((s) => `"${s}"`).join(', ')} not found in ${config.path} (it has ${existing.join(', ')})`,
+    );
+  }
 }
 
 /** The tables the config lists, in its order; a missing one is a config error. */
@@ -144,6 +160,10 @@ export async function describeColumns(connection: DuckDBConnection, stream: Stre
     const columns: Column[] = [];
     for (let i = 0; i < prepared.columnCount; i++) {
       const name = prepared.columnName(i);
+      // Records are objects: a second column of the same name would silently replace the first.
+      if (columns.some((column) => column.name === name)) {
+        throw new ConfigError(`${stream.kind} "${stream.name}": two columns are named "${name}"; give one an alias`);
+      }
       columns.push({ name, type: prepared.columnType(i), nullable: !notNull.has(name) });
     }
     return columns;

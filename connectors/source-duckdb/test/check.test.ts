@@ -81,6 +81,21 @@ describe('check names what is wrong', () => {
     expect(used.message).toMatch(/^model "m": Catalog Error: Table with name contacts does not exist/);
   });
 
+  it('fails for a model returning two columns of the same name', async () => {
+    const status = await check({
+      path: db,
+      models: [{ name: 'm', sql: 'SELECT c.id, e.email AS id FROM customers c, emails e' }],
+    });
+    expect(status).toEqual({ status: 'FAILED', message: 'model "m": two columns are named "id"; give one an alias' });
+  });
+
+  it('fails for a schema the database does not have', async () => {
+    expect(await check({ path: db, schemas: ['main', 'marts'] })).toEqual({
+      status: 'FAILED',
+      message: `schema "marts" not found in ${db} (it has main)`,
+    });
+  });
+
   it('fails for a model key column that its query does not return', async () => {
     const status = await check({
       path: db,
