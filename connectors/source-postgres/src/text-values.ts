@@ -2,10 +2,10 @@
 // connection.ts: DateStyle ISO, TimeZone UTC, IntervalStyle iso_8601, bytea_output hex)
 // to the representation protocol/docs/types.md prescribes.
 
-/** `float4`/`float8`: a number, or the strings "NaN", "Infinity", "-Infinity" that JSON cannot hold. */
-export function floatValue(text: string): number | string {
-  if (text === 'NaN' || text === 'Infinity' || text === '-Infinity') return text;
-  return Number(text);
+/** `float4`/`float8`: a number; NaN and ±Infinity have no JSON form and travel as null (types.md). */
+export function floatValue(text: string): number | null {
+  const value = Number(text);
+  return Number.isFinite(value) ? value : null;
 }
 
 /** `bool`: Postgres prints `t` / `f`. */

@@ -131,7 +131,7 @@ describe('read', () => {
       exact: '12345678901234567890.123456789012345678',
       loose: 'NaN',
       f4: 1.5,
-      f8: 'Infinity',
+      f8: null,
       flag: true,
       label: 'hé "quoted", back\\slash',
       code: 'abc',
