@@ -24,14 +24,17 @@ export function planStream(configured: ConfiguredAirbyteStream, supported: reado
   const name = streamKey(configured.stream);
   const behaviour = configured.behaviour ?? behaviourBySyncMode[configured.destination_sync_mode];
   if (!behaviour) {
-    throw new ConfigError(`stream "${name}": destination_sync_mode "${configured.destination_sync_mode}" is not supported`);
+    throw new ConfigError(
+      `stream "${name}": destination_sync_mode "${configured.destination_sync_mode}" is not supported`,
+    );
   }
   if (!supported.includes(behaviour)) {
     throw new ConfigError(
       `stream "${name}": behaviour "${behaviour}" is not supported by this destination (supported: ${supported.join(', ')})`,
     );
   }
-  const keyPaths = configured.matching_keys ?? configured.primary_key ?? configured.stream.source_defined_primary_key ?? [];
+  const keyPaths =
+    configured.matching_keys ?? configured.primary_key ?? configured.stream.source_defined_primary_key ?? [];
   if (behaviour !== 'append' && keyPaths.length === 0) {
     throw new ConfigError(`stream "${name}": behaviour "${behaviour}" needs matching_keys (or a primary key)`);
   }

@@ -10,7 +10,9 @@ export async function checkDirectory(config: Config): Promise<CheckResult> {
     await mkdir(config.directory, { recursive: true });
     await writeFile(probe, '');
   } catch (error) {
-    throw new ConfigError(`directory ${config.directory} is not writable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new ConfigError(
+      `directory ${config.directory} is not writable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   } finally {
     await rm(probe, { force: true });
   }

@@ -17,7 +17,11 @@ describe('discoverFiles', () => {
     await writeFile(join(dir, 'export-users.csv'), 'id,"full, name"\n1,x\n');
     await writeFile(join(dir, 'other.csv'), 'a\n');
     await writeFile(join(dir, 'export-orders.json'), '[]\n');
-    const { operations } = await discoverFiles({ directory: dir, format: 'csv', file_name_pattern: 'export-{stream}.{ext}' });
+    const { operations } = await discoverFiles({
+      directory: dir,
+      format: 'csv',
+      file_name_pattern: 'export-{stream}.{ext}',
+    });
     expect(operations.map((op) => [op.object_name, op.sync_mode])).toEqual([
       ['users', 'append'],
       ['users', 'append_dedup'],

@@ -28,8 +28,14 @@ export async function discoverFiles(config: Config): Promise<DestinationCatalog>
   for (const name of names) {
     const object = matcher.exec(name)?.groups?.stream;
     if (!object) continue;
-    const columns = config.format === 'csv' && (config.csv?.header ?? true) ? await csvHeader(join(config.directory, name), config.csv?.delimiter ?? ',') : [];
-    const json_schema = { type: 'object', properties: Object.fromEntries(columns.map((column) => [column, { type: ['null', 'string'] }])) };
+    const columns =
+      config.format === 'csv' && (config.csv?.header ?? true)
+        ? await csvHeader(join(config.directory, name), config.csv?.delimiter ?? ',')
+        : [];
+    const json_schema = {
+      type: 'object',
+      properties: Object.fromEntries(columns.map((column) => [column, { type: ['null', 'string'] }])),
+    };
     for (const sync_mode of SYNC_MODES) operations.push({ object_name: object, sync_mode, json_schema });
   }
   return { operations };

@@ -3,7 +3,11 @@ import type { ConfiguredAirbyteStream } from '@backflow/protocol';
 import { describe, expect, it } from 'vitest';
 import { streamFilePath } from './file-names.js';
 
-function stream(name: string, extra: Partial<ConfiguredAirbyteStream> = {}, namespace?: string): ConfiguredAirbyteStream {
+function stream(
+  name: string,
+  extra: Partial<ConfiguredAirbyteStream> = {},
+  namespace?: string,
+): ConfiguredAirbyteStream {
   return {
     stream: { name, json_schema: {}, supported_sync_modes: ['full_refresh'], ...(namespace ? { namespace } : {}) },
     sync_mode: 'full_refresh',
@@ -15,14 +19,18 @@ function stream(name: string, extra: Partial<ConfiguredAirbyteStream> = {}, name
 describe('streamFilePath', () => {
   it('fills in the pattern', () => {
     expect(streamFilePath('/out', '{stream}.{ext}', stream('users'), 'csv')).toBe('/out/users.csv');
-    expect(streamFilePath('out', '{namespace}_{stream}.{ext}', stream('users', {}, 'crm'), 'json')).toBe(resolve('out', 'crm_users.json'));
-    expect(streamFilePath('/out', '{stream}.{ext}', stream('users', { destination_object_name: 'people' }), 'jsonl')).toBe(
-      join('/out', 'people.jsonl'),
+    expect(streamFilePath('out', '{namespace}_{stream}.{ext}', stream('users', {}, 'crm'), 'json')).toBe(
+      resolve('out', 'crm_users.json'),
     );
+    expect(
+      streamFilePath('/out', '{stream}.{ext}', stream('users', { destination_object_name: 'people' }), 'jsonl'),
+    ).toBe(join('/out', 'people.jsonl'));
   });
 
   it('refuses names that leave the directory', () => {
-    expect(() => streamFilePath('/out', '{stream}.{ext}', stream('../etc/passwd'), 'csv')).toThrow(/cannot be used in a file name/);
+    expect(() => streamFilePath('/out', '{stream}.{ext}', stream('../etc/passwd'), 'csv')).toThrow(
+      /cannot be used in a file name/,
+    );
     expect(() => streamFilePath('/out', '../{stream}.{ext}', stream('users'), 'csv')).toThrow(/not a file inside/);
   });
 });

@@ -21,7 +21,9 @@ export function streamFilePath(
   };
   for (const [placeholder, value] of Object.entries(values)) {
     if (/[/\\\0]/.test(value) || value === '.' || value === '..') {
-      throw new ConfigError(`stream "${streamKey(configured.stream)}": its ${placeholder} name "${value}" cannot be used in a file name`);
+      throw new ConfigError(
+        `stream "${streamKey(configured.stream)}": its ${placeholder} name "${value}" cannot be used in a file name`,
+      );
     }
   }
   const name = pattern
@@ -32,7 +34,9 @@ export function streamFilePath(
   const path = resolve(root, name);
   const inside = relative(root, path);
   if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
-    throw new ConfigError(`file_name_pattern "${pattern}" gives "${name}" for stream "${streamKey(configured.stream)}", which is not a file inside ${directory}`);
+    throw new ConfigError(
+      `file_name_pattern "${pattern}" gives "${name}" for stream "${streamKey(configured.stream)}", which is not a file inside ${directory}`,
+    );
   }
   return path;
 }

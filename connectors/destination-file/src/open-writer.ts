@@ -24,7 +24,12 @@ export async function openFileWriter(config: Config, catalog: ConfiguredAirbyteC
     const name = streamKey(configured.stream);
     const plan = planStream(configured, SUPPORTED_BEHAVIOURS);
     const format = formatFor(config, configured, plan) as RowFormat<unknown>;
-    const target = streamFilePath(config.directory, config.file_name_pattern ?? DEFAULT_FILE_NAME_PATTERN, configured, format.extension);
+    const target = streamFilePath(
+      config.directory,
+      config.file_name_pattern ?? DEFAULT_FILE_NAME_PATTERN,
+      configured,
+      format.extension,
+    );
     const other = targets.get(target);
     if (other !== undefined) throw new ConfigError(`streams "${other}" and "${name}" would both write ${target}`);
     targets.set(target, name);
@@ -66,9 +71,14 @@ function formatFor(config: Config, configured: ConfiguredAirbyteStream, plan: St
         throw new ConfigError(`stream "${name}": CSV needs the stream's json_schema.properties to know its columns`);
       }
       for (const [column] of plan.keyPaths) {
-        if (!columns.includes(column!)) throw new ConfigError(`stream "${name}": matching key "${column}" is not a column of the stream`);
+        if (!columns.includes(column!))
+          throw new ConfigError(`stream "${name}": matching key "${column}" is not a column of the stream`);
       }
-      return csvFormat({ columns, delimiter: config.csv?.delimiter ?? ',', header: config.csv?.header ?? true }) as RowFormat<unknown>;
+      return csvFormat({
+        columns,
+        delimiter: config.csv?.delimiter ?? ',',
+        header: config.csv?.header ?? true,
+      }) as RowFormat<unknown>;
     }
   }
 }

@@ -61,7 +61,12 @@ export class StreamFile<Row> {
       }
       const key = this.keyOf(record);
       if (typeof key !== 'string') {
-        rejected.push({ index, retryable: false, field: key.field, reason: `matching key field "${key.field}" is empty` });
+        rejected.push({
+          index,
+          retryable: false,
+          field: key.field,
+          reason: `matching key field "${key.field}" is empty`,
+        });
         continue;
       }
       if (behaviour === 'insert' && this.pending.has(key)) continue;

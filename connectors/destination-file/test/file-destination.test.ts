@@ -69,7 +69,9 @@ describe('formats', () => {
       input,
     );
     const text = await readFile(join(dir, 'export-users.csv'), 'utf8');
-    expect(parse(text, { delimiter: ';' })).toEqual(users.map((u) => [String(u.id), u.name ?? '', JSON.stringify(u.tags)]));
+    expect(parse(text, { delimiter: ';' })).toEqual(
+      users.map((u) => [String(u.id), u.name ?? '', JSON.stringify(u.tags)]),
+    );
   });
 
   it('creates an empty file for a stream that received nothing by a checkpoint', async () => {
@@ -103,7 +105,11 @@ describe.each(['csv', 'jsonl', 'json'] as const)('behaviours in %s', (format) =>
       state('users', 2),
     ]);
     expect(run.states[0]?.destinationStats).toMatchObject({ recordCount: 4, rejectedRecordCount: 0 });
-    expect(await rows()).toEqual([{ id: 2, name: 'Grace', tags: ['new'] }, users[2], { id: 4, name: 'Linus', tags: [] }]);
+    expect(await rows()).toEqual([
+      { id: 2, name: 'Grace', tags: ['new'] },
+      users[2],
+      { id: 4, name: 'Linus', tags: [] },
+    ]);
   });
 
   it('mirror gives the same file when changes overflow the memory buffer', async () => {
@@ -115,7 +121,9 @@ describe.each(['csv', 'jsonl', 'json'] as const)('behaviours in %s', (format) =>
       record('users', { id: 1, name: 'changed', tags: [] }),
       state('users', 1),
     ]);
-    expect(await rows()).toEqual(many.filter((u) => u.id % 2 === 1).map((u) => (u.id === 1 ? { ...u, name: 'changed' } : u)));
+    expect(await rows()).toEqual(
+      many.filter((u) => u.id % 2 === 1).map((u) => (u.id === 1 ? { ...u, name: 'changed' } : u)),
+    );
   });
 
   it('upsert replaces by key and rejects deletes, which it never performs', async () => {
@@ -128,7 +136,12 @@ describe.each(['csv', 'jsonl', 'json'] as const)('behaviours in %s', (format) =>
       state('users', 2),
     ]);
     expect(run.states[0]?.destinationStats?.rejected_records).toEqual([
-      expect.objectContaining({ stream: 'users', key: { id: 1 }, retryable: false, reason: expect.stringMatching(/never deletes/) }),
+      expect.objectContaining({
+        stream: 'users',
+        key: { id: 1 },
+        retryable: false,
+        reason: expect.stringMatching(/never deletes/),
+      }),
       expect.objectContaining({ field: 'id', reason: 'matching key field "id" is empty' }),
     ]);
     expect(await rows()).toEqual([users[0], users[1], { id: 3, name: 'three', tags: [] }]);
@@ -156,13 +169,20 @@ describe.each(['csv', 'jsonl', 'json'] as const)('behaviours in %s', (format) =>
 
 describe('refusals', () => {
   it('refuses update at open, naming the behaviour and the stream', async () => {
-    const run = await write({ format: 'jsonl' }, catalogOf(configuredStream('users', 'update')), [record('users', users[0]!)]);
+    const run = await write({ format: 'jsonl' }, catalogOf(configuredStream('users', 'update')), [
+      record('users', users[0]!),
+    ]);
     expect(run.exitCode).toBe(1);
-    expect(run.errors[0]).toMatchObject({ failure_type: 'config_error', message: expect.stringMatching(/"users".*"update"/) });
+    expect(run.errors[0]).toMatchObject({
+      failure_type: 'config_error',
+      message: expect.stringMatching(/"users".*"update"/),
+    });
   });
 
   it('derives the behaviour from destination_sync_mode when none is given', async () => {
-    const catalog = catalogOf(configuredStream('users', undefined, { destination_sync_mode: 'overwrite', primary_key: [['id']] }));
+    const catalog = catalogOf(
+      configuredStream('users', undefined, { destination_sync_mode: 'overwrite', primary_key: [['id']] }),
+    );
     await write({ format: 'jsonl' }, catalog, [record('users', users[0]!), state('users', 1)]);
     const run = await write({ format: 'jsonl' }, catalog, [record('users', users[0]!, 'delete'), state('users', 2)]);
     expect(run.states[0]?.destinationStats?.rejectedRecordCount).toBe(0);
@@ -179,7 +199,11 @@ describe('refusals', () => {
 describe('crash safety', () => {
   it('commits nothing after the last STATE', async () => {
     const catalog = catalogOf(configuredStream('users', 'append'));
-    const run = await write({ format: 'jsonl' }, catalog, [record('users', users[0]!), state('users', 1), record('users', users[1]!)]);
+    const run = await write({ format: 'jsonl' }, catalog, [
+      record('users', users[0]!),
+      state('users', 1),
+      record('users', users[1]!),
+    ]);
     expect(run.exitCode).toBe(0);
     expect(await readJsonl(join(dir, 'users.jsonl'))).toEqual([users[0]]);
     expect(await readdir(dir)).toEqual(['users.jsonl']);
@@ -213,7 +237,9 @@ describe('crash safety', () => {
     await crashed.write(batch({ id: 2, name: 'staged', tags: [] }));
     await crashed.write(batch({ id: 3, name: 'staged', tags: [] }));
     expect(await readFile(target, 'utf8')).toBe('id,name,tags\n1,old,[]\n');
-    expect((await readdir(dir)).filter((name) => name !== 'users.csv')).toEqual([expect.stringMatching(/^\.users\.csv\.backflow-.*\.tmp$/)]);
+    expect((await readdir(dir)).filter((name) => name !== 'users.csv')).toEqual([
+      expect.stringMatching(/^\.users\.csv\.backflow-.*\.tmp$/),
+    ]);
 
     const restarted = await openFileWriter(config, catalog);
     expect(await readdir(dir)).toEqual(['users.csv']);

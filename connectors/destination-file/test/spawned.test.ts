@@ -27,7 +27,10 @@ afterEach(async () => {
 async function start() {
   const out = join(dir, 'out');
   await mkdir(out);
-  await writeFile(join(dir, 'config.json'), JSON.stringify({ directory: out, format: 'jsonl', max_buffered_records: 1000 }));
+  await writeFile(
+    join(dir, 'config.json'),
+    JSON.stringify({ directory: out, format: 'jsonl', max_buffered_records: 1000 }),
+  );
   await writeFile(join(dir, 'catalog.json'), JSON.stringify(catalogOf(configuredStream('users', 'mirror'))));
   const child = spawn(
     process.execPath,
@@ -37,8 +40,10 @@ async function start() {
   // The kill test closes the pipe under our feet on purpose.
   child.stdin.on('error', () => undefined);
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const send = (messages: AirbyteMessage[]) => child.stdin.write(messages.map((m) => JSON.stringify(m) + '\n').join(''));
-  const next = async () => JSON.parse(((await lines.next()).value as string | undefined) ?? 'null') as AirbyteMessage | null;
+  const send = (messages: AirbyteMessage[]) =>
+    child.stdin.write(messages.map((m) => JSON.stringify(m) + '\n').join(''));
+  const next = async () =>
+    JSON.parse(((await lines.next()).value as string | undefined) ?? 'null') as AirbyteMessage | null;
   return { child, send, next, file: join(out, 'users.jsonl'), out };
 }
 

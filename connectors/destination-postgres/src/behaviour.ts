@@ -24,14 +24,20 @@ export function planStream(configured: ConfiguredAirbyteStream): StreamPlan {
   const name = streamKey(configured.stream);
   const behaviour = configured.behaviour ?? behaviourBySyncMode[configured.destination_sync_mode];
   if (!behaviour) {
-    throw new ConfigError(`stream "${name}": destination_sync_mode "${configured.destination_sync_mode}" is not supported`);
+    throw new ConfigError(
+      `stream "${name}": destination_sync_mode "${configured.destination_sync_mode}" is not supported`,
+    );
   }
   if (behaviour === 'append') return { behaviour, keys: [] };
-  const paths = configured.matching_keys ?? configured.primary_key ?? configured.stream.source_defined_primary_key ?? [];
-  if (paths.length === 0) throw new ConfigError(`stream "${name}": behaviour "${behaviour}" needs matching_keys (or a primary key)`);
+  const paths =
+    configured.matching_keys ?? configured.primary_key ?? configured.stream.source_defined_primary_key ?? [];
+  if (paths.length === 0)
+    throw new ConfigError(`stream "${name}": behaviour "${behaviour}" needs matching_keys (or a primary key)`);
   const nested = paths.find((path) => path.length !== 1);
   if (nested) {
-    throw new ConfigError(`stream "${name}": matching key "${nested.join('.')}" is not a column; keys must be top-level fields`);
+    throw new ConfigError(
+      `stream "${name}": matching key "${nested.join('.')}" is not a column; keys must be top-level fields`,
+    );
   }
   return { behaviour, keys: paths.map((path) => path[0]!) };
 }

@@ -8,7 +8,9 @@ export async function checkConnection(settings: Settings): Promise<CheckResult> 
   return withClient(settings, async (client) => {
     let row;
     try {
-      ({ rows: [row] } = await client.query<{ exists: boolean; can_create: boolean; can_create_schema: boolean; can_temp: boolean }>(
+      ({
+        rows: [row],
+      } = await client.query<{ exists: boolean; can_create: boolean; can_create_schema: boolean; can_temp: boolean }>(
         `SELECT s.oid IS NOT NULL AS exists,
                 s.oid IS NOT NULL AND has_schema_privilege(s.oid, 'CREATE') AS can_create,
                 has_database_privilege(current_database(), 'CREATE') AS can_create_schema,
@@ -20,11 +22,17 @@ export async function checkConnection(settings: Settings): Promise<CheckResult> 
       throw toConnectorError(error, settings.target, 'checking privileges');
     }
     const at = `Postgres at ${settings.target}`;
-    if (!row!.can_temp) throw new ConfigError(`${at}: the role may not create temporary tables, which staging needs (GRANT TEMPORARY ON DATABASE)`);
+    if (!row!.can_temp)
+      throw new ConfigError(
+        `${at}: the role may not create temporary tables, which staging needs (GRANT TEMPORARY ON DATABASE)`,
+      );
     if (!row!.exists && !row!.can_create_schema) {
       throw new ConfigError(`${at}: schema "${settings.schema}" does not exist and the role may not create it`);
     }
-    const note = row!.exists && !row!.can_create ? ` (the role cannot create tables in "${settings.schema}": existing tables only)` : '';
+    const note =
+      row!.exists && !row!.can_create
+        ? ` (the role cannot create tables in "${settings.schema}": existing tables only)`
+        : '';
     return { ok: true, message: `connected to ${at}${note}` };
   });
 }

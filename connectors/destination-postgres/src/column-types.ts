@@ -51,7 +51,8 @@ export function columnTypeFor(schema: JsonSchema): ColumnType {
   if (scalar) return { kind: scalar, array: false };
   if (singleType(schema) === 'array') {
     const items = schema.items;
-    const element = items && typeof items === 'object' && !Array.isArray(items) ? scalarKind(items as JsonSchema) : undefined;
+    const element =
+      items && typeof items === 'object' && !Array.isArray(items) ? scalarKind(items as JsonSchema) : undefined;
     if (element && element !== 'jsonb') return { kind: element, array: true };
   }
   return { kind: 'jsonb', array: false };
@@ -84,7 +85,9 @@ function scalarKind(schema: JsonSchema): ScalarKind | undefined {
 
 /** The one non-null JSON type a schema allows, or undefined when it allows several or any. */
 function singleType(schema: JsonSchema): string | undefined {
-  const types = (Array.isArray(schema.type) ? schema.type : [schema.type]).filter((type) => type !== 'null' && type !== undefined);
+  const types = (Array.isArray(schema.type) ? schema.type : [schema.type]).filter(
+    (type) => type !== 'null' && type !== undefined,
+  );
   return types.length === 1 ? String(types[0]) : undefined;
 }
 
@@ -144,7 +147,23 @@ const ACCEPTS: Readonly<Record<ScalarKind, readonly TypeFamily[]>> = {
   numeric: ['numeric', 'float', 'text'],
   'double precision': ['float', 'numeric', 'text'],
   boolean: ['boolean', 'text'],
-  text: ['integer', 'numeric', 'float', 'boolean', 'text', 'uuid', 'date', 'timestamptz', 'timestamp', 'time', 'timetz', 'interval', 'bytea', 'json', 'other'],
+  text: [
+    'integer',
+    'numeric',
+    'float',
+    'boolean',
+    'text',
+    'uuid',
+    'date',
+    'timestamptz',
+    'timestamp',
+    'time',
+    'timetz',
+    'interval',
+    'bytea',
+    'json',
+    'other',
+  ],
   uuid: ['uuid', 'text'],
   date: ['date', 'timestamp', 'timestamptz', 'text'],
   timestamptz: ['timestamptz', 'text'],

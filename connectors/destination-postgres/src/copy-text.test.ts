@@ -27,12 +27,26 @@ describe('encoderFor', () => {
   it('quotes every array element, so "NULL" and braces stay text', () => {
     const encode = encoderFor('text', 'text', false);
     expect(encode(['NULL', null, '{a,b}', 'q"\\', ''])).toBe('{"NULL",NULL,"{a,b}","q\\"\\\\",""}');
-    expect(encoderFor('integer', 'integer', false)([[1, 2], [3, null]])).toBe('{{"1","2"},{"3",NULL}}');
+    expect(
+      encoderFor(
+        'integer',
+        'integer',
+        false,
+      )([
+        [1, 2],
+        [3, null],
+      ]),
+    ).toBe('{{"1","2"},{"3",NULL}}');
     expect(() => encode('no array')).toThrow(/expected an array/);
   });
 
   it('writes other values in their text form', () => {
     const encode = encoderFor('text', undefined, false);
-    expect([encode(1.5), encode(true), encode('9007199254740993'), encode({ a: [1] })]).toEqual(['1.5', 'true', '9007199254740993', '{"a":[1]}']);
+    expect([encode(1.5), encode(true), encode('9007199254740993'), encode({ a: [1] })]).toEqual([
+      '1.5',
+      'true',
+      '9007199254740993',
+      '{"a":[1]}',
+    ]);
   });
 });

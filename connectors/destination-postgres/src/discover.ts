@@ -49,7 +49,12 @@ export async function discoverTables(settings: Settings): Promise<DestinationCat
     const [key] = table.uniqueKeys;
     const modes: DestinationSyncMode[] = key ? ['append', 'append_dedup', 'overwrite', 'update'] : ['append', 'update'];
     for (const sync_mode of modes) {
-      operations.push({ object_name: name, sync_mode, json_schema, ...(key ? { matching_keys: key.map((column) => [column]) } : {}) });
+      operations.push({
+        object_name: name,
+        sync_mode,
+        json_schema,
+        ...(key ? { matching_keys: key.map((column) => [column]) } : {}),
+      });
     }
   }
   return { operations };

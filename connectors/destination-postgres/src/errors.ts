@@ -74,14 +74,20 @@ export function toConnectorError(error: unknown, target: string, subject?: strin
   if (code in NETWORK) return new TransientError(`cannot reach ${at}: ${NETWORK[code]}`, options);
   if (code === 'ENOTFOUND') return new ConfigError(`cannot reach ${at}: host not found (DNS lookup failed)`, options);
   if (TLS_CODES.has(code)) {
-    return new ConfigError(`cannot verify the TLS certificate of ${at}: ${pg.message} (check "ssl_ca" and "ssl_mode")`, options);
+    return new ConfigError(
+      `cannot verify the TLS certificate of ${at}: ${pg.message} (check "ssl_ca" and "ssl_mode")`,
+      options,
+    );
   }
   if (pg.message.startsWith('Connection terminated')) {
     const why = pg.message.includes('timeout') ? 'timed out connecting (see "connect_timeout_seconds")' : pg.message;
     return new TransientError(`lost the connection to ${at}: ${why}`, options);
   }
   if (isSslUnsupported(error)) {
-    return new ConfigError(`${at} does not accept TLS connections; set "ssl_mode" to "disable" to connect without TLS`, options);
+    return new ConfigError(
+      `${at} does not accept TLS connections; set "ssl_mode" to "disable" to connect without TLS`,
+      options,
+    );
   }
   if (!/^[0-9A-Z]{5}$/.test(code)) return error;
 
@@ -89,13 +95,21 @@ export function toConnectorError(error: unknown, target: string, subject?: strin
   const hint = pg.hint ? ` (${pg.hint})` : '';
   switch (code) {
     case '28P01':
-      return new ConfigError(`${at} rejected the credentials: ${pg.message} (check "username" and "password")`, options);
+      return new ConfigError(
+        `${at} rejected the credentials: ${pg.message} (check "username" and "password")`,
+        options,
+      );
     case '28000':
     case '3D000':
       return new ConfigError(`${at}: ${pg.message}`, options);
     case '42501':
-      return new ConfigError(`${about}${pg.message} (the role needs CREATE on the schema, or INSERT/UPDATE/DELETE on the table)`, options);
+      return new ConfigError(
+        `${about}${pg.message} (the role needs CREATE on the schema, or INSERT/UPDATE/DELETE on the table)`,
+        options,
+      );
   }
   const message = `${about}${pg.message}${hint}`;
-  return TRANSIENT_CLASSES.has(code.slice(0, 2)) ? new TransientError(message, options) : new ConfigError(message, options);
+  return TRANSIENT_CLASSES.has(code.slice(0, 2))
+    ? new TransientError(message, options)
+    : new ConfigError(message, options);
 }

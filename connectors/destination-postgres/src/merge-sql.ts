@@ -43,7 +43,9 @@ export function mergeStatements(
       return { apply: [`INSERT INTO ${table} (${list}) SELECT ${list} FROM ${staging.name} ORDER BY ${staging.seq}`] };
     case 'insert': {
       const earliest = `(SELECT DISTINCT ON (${keyList}) * FROM ${staging.name} ORDER BY ${keyList}, ${staging.seq})`;
-      return { apply: [`INSERT INTO ${table} (${list}) SELECT ${list} FROM ${earliest} s ON CONFLICT (${keyList}) DO NOTHING`] };
+      return {
+        apply: [`INSERT INTO ${table} (${list}) SELECT ${list} FROM ${earliest} s ON CONFLICT (${keyList}) DO NOTHING`],
+      };
     }
     case 'upsert':
       return { apply: [`INSERT INTO ${table} (${list}) SELECT ${list} FROM ${latest} s ${onConflict}`] };
@@ -58,7 +60,9 @@ export function mergeStatements(
       return {
         unmatched: `SELECT s.${staging.seq} AS seq FROM ${staging.name} s WHERE NOT EXISTS (SELECT 1 FROM ${table} t WHERE ${matches('t', 's')}) ORDER BY 1`,
         apply: values.length
-          ? [`UPDATE ${table} t SET ${values.map((c) => `${ident(c)} = s.${ident(c)}`).join(', ')} FROM ${latest} s WHERE ${matches('t', 's')}`]
+          ? [
+              `UPDATE ${table} t SET ${values.map((c) => `${ident(c)} = s.${ident(c)}`).join(', ')} FROM ${latest} s WHERE ${matches('t', 's')}`,
+            ]
           : [],
       };
   }

@@ -1,6 +1,12 @@
 import type pg from 'pg';
 import type { ConfiguredAirbyteCatalog } from '@backflow/protocol';
-import { BatchRejectedError, ConfigError, InternalError, streamKey, type DestinationWriter } from '@backflow/protocol/connector';
+import {
+  BatchRejectedError,
+  ConfigError,
+  InternalError,
+  streamKey,
+  type DestinationWriter,
+} from '@backflow/protocol/connector';
 import { planStream } from './behaviour.js';
 import { connect } from './connection.js';
 import { dataErrorMessage, isDataError, isRetryableDataError, toConnectorError } from './errors.js';
@@ -18,7 +24,10 @@ const SAVEPOINT = 'backflow_batch';
  * constraint), the batch is rolled back alone and handed back as a BatchRejectedError, and
  * the SDK splits it until the bad rows stand alone.
  */
-export async function openPostgresWriter(settings: Settings, catalog: ConfiguredAirbyteCatalog): Promise<DestinationWriter> {
+export async function openPostgresWriter(
+  settings: Settings,
+  catalog: ConfiguredAirbyteCatalog,
+): Promise<DestinationWriter> {
   const client = await connect(settings);
   let inTransaction = false;
   const run = async <T>(subject: string, work: () => Promise<T>): Promise<T> => {
@@ -34,11 +43,17 @@ export async function openPostgresWriter(settings: Settings, catalog: Configured
     for (const [index, configured] of catalog.streams.entries()) {
       const name = streamKey(configured.stream);
       const plan = planStream(configured);
-      const target = await run(`preparing the table of stream "${name}"`, () => prepareTable(client, settings.schema, configured, plan));
+      const target = await run(`preparing the table of stream "${name}"`, () =>
+        prepareTable(client, settings.schema, configured, plan),
+      );
       const other = targets.get(target.name);
-      if (other !== undefined) throw new ConfigError(`streams "${other}" and "${name}" would both write table ${target.name}`);
+      if (other !== undefined)
+        throw new ConfigError(`streams "${other}" and "${name}" would both write table ${target.name}`);
       targets.set(target.name, name);
-      tables.set(name, await run(`staging for ${target.name}`, () => StreamTable.create(client, name, target, plan, index)));
+      tables.set(
+        name,
+        await run(`staging for ${target.name}`, () => StreamTable.create(client, name, target, plan, index)),
+      );
     }
 
     return {
@@ -57,8 +72,13 @@ export async function openPostgresWriter(settings: Settings, catalog: Configured
           return { rejected };
         } catch (error) {
           if (!isDataError(error)) throw toConnectorError(error, settings.target, `writing stream "${name}"`);
-          await run('rolling back a refused batch', () => client.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}; RELEASE SAVEPOINT ${SAVEPOINT}`));
-          throw new BatchRejectedError(dataErrorMessage(error), { cause: error, retryable: isRetryableDataError(error) });
+          await run('rolling back a refused batch', () =>
+            client.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}; RELEASE SAVEPOINT ${SAVEPOINT}`),
+          );
+          throw new BatchRejectedError(dataErrorMessage(error), {
+            cause: error,
+            retryable: isRetryableDataError(error),
+          });
         }
       },
       async commit() {

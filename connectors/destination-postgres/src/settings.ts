@@ -55,7 +55,9 @@ interface Endpoint {
 function fromFields(config: PostgresDestinationConfig): Endpoint {
   const missing = (['host', 'database', 'username'] as const).filter((field) => !config[field]);
   if (missing.length > 0) {
-    throw new ConfigError(`config needs either "url" or all of "host", "database" and "username" (missing: ${missing.join(', ')})`);
+    throw new ConfigError(
+      `config needs either "url" or all of "host", "database" and "username" (missing: ${missing.join(', ')})`,
+    );
   }
   const port = config.port ?? 5432;
   return {
@@ -74,15 +76,20 @@ function fromUrl(raw: string): Endpoint {
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError('"url" is not a valid connection URL (expected postgresql://user:password@host:port/database)');
+    throw new ConfigError(
+      '"url" is not a valid connection URL (expected postgresql://user:password@host:port/database)',
+    );
   }
   for (const param of ['sslcert', 'sslkey', 'sslrootcert']) {
     if (url.searchParams.has(param)) {
-      throw new ConfigError(`"url" parameter ${param} (a file path) is not supported; put the CA certificate in "ssl_ca"`);
+      throw new ConfigError(
+        `"url" parameter ${param} (a file path) is not supported; put the CA certificate in "ssl_ca"`,
+      );
     }
   }
   const urlMode = url.searchParams.get('sslmode') ?? undefined;
-  if (urlMode !== undefined && !(urlMode in URL_SSL_MODES)) throw new ConfigError(`"url" has an unknown sslmode "${urlMode}"`);
+  if (urlMode !== undefined && !(urlMode in URL_SSL_MODES))
+    throw new ConfigError(`"url" has an unknown sslmode "${urlMode}"`);
   url.searchParams.delete('sslmode');
   url.searchParams.delete('ssl');
   const host = url.searchParams.get('host') || decodeURIComponent(url.hostname) || 'localhost';

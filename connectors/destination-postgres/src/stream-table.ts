@@ -30,7 +30,13 @@ export class StreamTable {
   ) {}
 
   /** Creates the staging table (a temporary table of this session, shaped like the target). */
-  static async create(client: pg.Client, stream: string, target: TargetTable, plan: StreamPlan, index: number): Promise<StreamTable> {
+  static async create(
+    client: pg.Client,
+    stream: string,
+    target: TargetTable,
+    plan: StreamPlan,
+    index: number,
+  ): Promise<StreamTable> {
     const names = new Set(target.columns.map((column) => column.name));
     const free = (base: string) => {
       let name = base;
@@ -38,12 +44,22 @@ export class StreamTable {
       names.add(name);
       return name;
     };
-    const staging: Staging = { name: `pg_temp.${ident(`backflow_staging_${index}`)}`, seq: ident(free('_backflow_seq')), op: ident(free('_backflow_op')) };
+    const staging: Staging = {
+      name: `pg_temp.${ident(`backflow_staging_${index}`)}`,
+      seq: ident(free('_backflow_seq')),
+      op: ident(free('_backflow_op')),
+    };
     const list = target.columns.map((column) => ident(column.name)).join(', ');
     await client.query(`CREATE TEMPORARY TABLE ${staging.name} AS SELECT ${list} FROM ${target.name} WITH NO DATA`);
     await client.query(`ALTER TABLE ${staging.name} ADD COLUMN ${staging.seq} integer, ADD COLUMN ${staging.op} text`);
     const copySql = `COPY ${staging.name} (${list}, ${staging.seq}, ${staging.op}) FROM STDIN`;
-    const statements = mergeStatements(plan.behaviour, target.name, staging, target.columns.map((column) => column.name), target.keys);
+    const statements = mergeStatements(
+      plan.behaviour,
+      target.name,
+      staging,
+      target.columns.map((column) => column.name),
+      target.keys,
+    );
     return new StreamTable(client, stream, target, plan, staging, copySql, statements);
   }
 
@@ -63,7 +79,11 @@ export class StreamTable {
     if (this.statements.unmatched) {
       const { rows } = await this.client.query<{ seq: number }>(this.statements.unmatched);
       for (const { seq } of rows) {
-        rejected.push({ index: seq, retryable: false, reason: `no existing record with key ${describeKey(this.target.keys, records[seq]!)} in ${this.target.name}` });
+        rejected.push({
+          index: seq,
+          retryable: false,
+          reason: `no existing record with key ${describeKey(this.target.keys, records[seq]!)} in ${this.target.name}`,
+        });
       }
     }
     for (const statement of this.statements.apply) await this.client.query(statement);
@@ -74,11 +94,16 @@ export class StreamTable {
   private encode(index: number, record: IncomingRecord): string | Rejection {
     const { behaviour } = this.plan;
     if (record.operation === 'delete' && behaviour !== 'mirror') {
-      return { index, retryable: false, reason: `stream "${this.stream}" has behaviour "${behaviour}", which never deletes; a delete needs behaviour "mirror"` };
+      return {
+        index,
+        retryable: false,
+        reason: `stream "${this.stream}" has behaviour "${behaviour}", which never deletes; a delete needs behaviour "mirror"`,
+      };
     }
     for (const key of this.target.keys) {
       const value = field(record.data, key);
-      if (value === null || value === undefined) return { index, retryable: false, field: key, reason: `matching key field "${key}" is empty` };
+      if (value === null || value === undefined)
+        return { index, retryable: false, field: key, reason: `matching key field "${key}" is empty` };
     }
     const fields: string[] = [];
     for (const column of this.target.columns) {

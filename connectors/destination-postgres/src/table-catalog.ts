@@ -15,7 +15,11 @@ export interface ExistingColumn extends ExistingType {
 }
 
 /** Tables (ordinary or partitioned) of a schema, by name. */
-export async function listTables(client: pg.Client, schema: string, only?: readonly string[]): Promise<Map<string, ExistingTable>> {
+export async function listTables(
+  client: pg.Client,
+  schema: string,
+  only?: readonly string[],
+): Promise<Map<string, ExistingTable>> {
   const { rows: columns } = await client.query<{
     table: string;
     column: string;

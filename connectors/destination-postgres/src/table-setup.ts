@@ -39,10 +39,16 @@ export async function prepareTable(
   const table = configured.destination_object_name ?? configured.stream.name;
   const name = qualified(schema, table);
   const properties = (configured.stream.json_schema.properties ?? {}) as Record<string, Record<string, unknown>>;
-  const needed = new Map(Object.entries(properties).map(([column, fieldSchema]) => [column, columnTypeFor(fieldSchema)]));
-  if (needed.size === 0) throw new ConfigError(`stream "${stream}": its json_schema has no properties, so table ${name} would have no columns`);
+  const needed = new Map(
+    Object.entries(properties).map(([column, fieldSchema]) => [column, columnTypeFor(fieldSchema)]),
+  );
+  if (needed.size === 0)
+    throw new ConfigError(
+      `stream "${stream}": its json_schema has no properties, so table ${name} would have no columns`,
+    );
   for (const key of plan.keys) {
-    if (!needed.has(key)) throw new ConfigError(`stream "${stream}": matching key "${key}" is not a field of the stream's schema`);
+    if (!needed.has(key))
+      throw new ConfigError(`stream "${stream}": matching key "${key}" is not a field of the stream's schema`);
   }
   for (const column of needed.keys()) ident(column);
 
@@ -73,13 +79,19 @@ function createTableSql(name: string, columns: ReadonlyMap<string, ColumnType>, 
   return `CREATE TABLE IF NOT EXISTS ${name} (${definitions.join(', ')})`;
 }
 
-function checkColumns(name: string, stream: string, needed: ReadonlyMap<string, ColumnType>, existing: ExistingTable): void {
+function checkColumns(
+  name: string,
+  stream: string,
+  needed: ReadonlyMap<string, ColumnType>,
+  existing: ExistingTable,
+): void {
   const missing: string[] = [];
   const conflicts: string[] = [];
   for (const [column, type] of needed) {
     const found = existing.columns.get(column);
     if (!found) missing.push(`${ident(column)} ${sqlType(type)}`);
-    else if (!isCompatible(type, found)) conflicts.push(`${ident(column)} is ${found.display} but the stream sends ${sqlType(type)} values`);
+    else if (!isCompatible(type, found))
+      conflicts.push(`${ident(column)} is ${found.display} but the stream sends ${sqlType(type)} values`);
   }
   if (missing.length === 0 && conflicts.length === 0) return;
   const problems = [

@@ -19,18 +19,31 @@ beforeEach(() => {
   schema = `s${++schemaCount}`;
 });
 
-const people = { id: { type: 'integer' }, name: { type: ['null', 'string'] }, born: { type: ['null', 'string'], format: 'date' } };
+const people = {
+  id: { type: 'integer' },
+  name: { type: ['null', 'string'] },
+  born: { type: ['null', 'string'], format: 'date' },
+};
 
 function stream(behaviour: SyncBehaviour | undefined, extra: Partial<ConfiguredAirbyteStream> = {}) {
-  return configuredStream('people', people, behaviour, { ...(behaviour && behaviour !== 'append' ? { matching_keys: [['id']] } : {}), ...extra });
+  return configuredStream('people', people, behaviour, {
+    ...(behaviour && behaviour !== 'append' ? { matching_keys: [['id']] } : {}),
+    ...extra,
+  });
 }
 
 async function write(configured: ConfiguredAirbyteStream, input: AirbyteMessage[]) {
-  return runInProcess(destination, 'write', { config: { ...db.config, schema }, catalog: catalogOf(configured), input });
+  return runInProcess(destination, 'write', {
+    config: { ...db.config, schema },
+    catalog: catalogOf(configured),
+    input,
+  });
 }
 
 async function table(order = 'id') {
-  const { rows } = await db.client.query(`SELECT id::int AS id, name, born::text AS born FROM "${schema}".people ORDER BY ${order}`);
+  const { rows } = await db.client.query(
+    `SELECT id::int AS id, name, born::text AS born FROM "${schema}".people ORDER BY ${order}`,
+  );
   return rows;
 }
 
@@ -62,7 +75,11 @@ describe('behaviours', () => {
 
   it('update changes existing rows and rejects records without one', async () => {
     await write(stream('upsert'), [record('people', ada), state('people', 1)]);
-    const run = await write(stream('update'), [record('people', { ...ada, name: 'Countess' }), record('people', grace), state('people', 2)]);
+    const run = await write(stream('update'), [
+      record('people', { ...ada, name: 'Countess' }),
+      record('people', grace),
+      state('people', 2),
+    ]);
     expect(run.states[0]?.destinationStats?.rejected_records).toEqual([
       {
         stream: 'people',
@@ -93,7 +110,12 @@ describe('behaviours', () => {
   });
 
   it('mirror upserts and deletes, the last operation on a key winning', async () => {
-    await write(stream('mirror'), [record('people', ada), record('people', grace), record('people', linus), state('people', 1)]);
+    await write(stream('mirror'), [
+      record('people', ada),
+      record('people', grace),
+      record('people', linus),
+      state('people', 1),
+    ]);
     const run = await write(stream('mirror'), [
       record('people', { id: 1 }, 'delete'),
       record('people', { ...grace, name: 'gone soon' }),
@@ -115,7 +137,11 @@ describe('behaviours', () => {
   });
 
   it('rejects records with an empty key', async () => {
-    const run = await write(stream('upsert'), [record('people', { name: 'nobody' }), record('people', ada), state('people', 1)]);
+    const run = await write(stream('upsert'), [
+      record('people', { name: 'nobody' }),
+      record('people', ada),
+      state('people', 1),
+    ]);
     expect(run.states[0]?.destinationStats?.rejected_records).toEqual([
       expect.objectContaining({ field: 'id', reason: 'matching key field "id" is empty' }),
     ]);
@@ -137,15 +163,25 @@ describe('bad rows', () => {
     expect(run.exitCode).toBe(0);
     const rejected = run.states[0]?.destinationStats?.rejected_records;
     expect(rejected).toEqual([
-      expect.objectContaining({ key: { id: 2 }, retryable: false, reason: expect.stringMatching(/column "born": date\/time field value out of range: "2024-13-45"/) }),
+      expect.objectContaining({
+        key: { id: 2 },
+        retryable: false,
+        reason: expect.stringMatching(/column "born": date\/time field value out of range: "2024-13-45"/),
+      }),
       expect.objectContaining({ key: { id: 4 }, retryable: false, reason: expect.stringMatching(/0x00/) }),
     ]);
     expect(await table()).toEqual([ada, grace, linus]);
   });
 
   it('rejects rows that violate a constraint of an existing table', async () => {
-    await db.client.query(`CREATE SCHEMA "${schema}"; CREATE TABLE "${schema}".people (id bigint PRIMARY KEY, name text CHECK (name <> 'forbidden'), born date)`);
-    const run = await write(stream('upsert'), [record('people', ada), record('people', { ...grace, name: 'forbidden' }), state('people', 1)]);
+    await db.client.query(
+      `CREATE SCHEMA "${schema}"; CREATE TABLE "${schema}".people (id bigint PRIMARY KEY, name text CHECK (name <> 'forbidden'), born date)`,
+    );
+    const run = await write(stream('upsert'), [
+      record('people', ada),
+      record('people', { ...grace, name: 'forbidden' }),
+      state('people', 1),
+    ]);
     expect(run.states[0]?.destinationStats?.rejected_records).toEqual([
       expect.objectContaining({ key: { id: 2 }, reason: expect.stringMatching(/violates check constraint/) }),
     ]);
@@ -155,7 +191,9 @@ describe('bad rows', () => {
 
 describe('existing tables', () => {
   it('names missing columns and type conflicts', async () => {
-    await db.client.query(`CREATE SCHEMA "${schema}"; CREATE TABLE "${schema}".people (id bigint PRIMARY KEY, born boolean)`);
+    await db.client.query(
+      `CREATE SCHEMA "${schema}"; CREATE TABLE "${schema}".people (id bigint PRIMARY KEY, born boolean)`,
+    );
     const run = await write(stream('upsert'), [record('people', ada), state('people', 1)]);
     expect(run.exitCode).toBe(1);
     expect(run.errors[0]).toMatchObject({ failure_type: 'config_error' });
@@ -165,7 +203,9 @@ describe('existing tables', () => {
   });
 
   it('asks for a unique index on the matching keys', async () => {
-    await db.client.query(`CREATE SCHEMA "${schema}"; CREATE TABLE "${schema}".people (id integer, name varchar(20), born timestamptz)`);
+    await db.client.query(
+      `CREATE SCHEMA "${schema}"; CREATE TABLE "${schema}".people (id integer, name varchar(20), born timestamptz)`,
+    );
     const run = await write(stream('mirror'), [record('people', ada), state('people', 1)]);
     expect(run.errors[0]?.message).toContain(`table "${schema}"."people" has no unique index on ("id")`);
     expect(run.errors[0]?.message).toContain(`CREATE UNIQUE INDEX ON "${schema}"."people" ("id")`);
@@ -187,9 +227,16 @@ describe('hostile names', () => {
     schema = 'sch"; drop table x; --';
     await db.client.query('CREATE TABLE public.x (keep int)');
     const hostile = 'a"; drop table x; --';
-    const properties = { [hostile]: { type: 'integer' }, 'Mixed Case': { type: 'string' }, ['__proto__']: { type: 'string' } };
+    const properties = {
+      [hostile]: { type: 'integer' },
+      'Mixed Case': { type: 'string' },
+      ['__proto__']: { type: 'string' },
+    };
     const configured = configuredStream('t"; drop table x; --', properties, 'mirror', { matching_keys: [[hostile]] });
-    const data = JSON.parse(`{${JSON.stringify(hostile)}: 1, "Mixed Case": "m", "__proto__": "p"}`) as Record<string, unknown>;
+    const data = JSON.parse(`{${JSON.stringify(hostile)}: 1, "Mixed Case": "m", "__proto__": "p"}`) as Record<
+      string,
+      unknown
+    >;
     const run = await write(configured, [record(configured.stream.name, data), state(configured.stream.name, 1)]);
     expect(run.errors).toEqual([]);
     // pg would turn a result column named __proto__ into the row's prototype: aliased.

@@ -44,7 +44,10 @@ describe('discover', () => {
       'overwrite',
       'update',
     ]);
-    expect(operations.filter((op) => op.object_name === 'events').map((op) => op.sync_mode)).toEqual(['append', 'update']);
+    expect(operations.filter((op) => op.object_name === 'events').map((op) => op.sync_mode)).toEqual([
+      'append',
+      'update',
+    ]);
     const accounts = operations.find((op) => op.object_name === 'accounts')!;
     expect(accounts.matching_keys).toEqual([['id']]);
     expect(accounts.json_schema).toEqual({

@@ -7,7 +7,14 @@ const ADMIN = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test
 export interface TestDatabase {
   readonly name: string;
   /** Connector config pointing at it. */
-  readonly config: { host: string; port: number; database: string; username: string; ssl_mode: 'disable'; schema?: string };
+  readonly config: {
+    host: string;
+    port: number;
+    database: string;
+    username: string;
+    ssl_mode: 'disable';
+    schema?: string;
+  };
   /** A client connected to it, for arranging and checking. */
   readonly client: pg.Client;
   drop(): Promise<void>;

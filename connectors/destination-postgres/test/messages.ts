@@ -1,4 +1,9 @@
-import type { AirbyteMessage, ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, SyncBehaviour } from '@backflow/protocol';
+import type {
+  AirbyteMessage,
+  ConfiguredAirbyteCatalog,
+  ConfiguredAirbyteStream,
+  SyncBehaviour,
+} from '@backflow/protocol';
 
 export function configuredStream(
   name: string,
@@ -24,5 +29,8 @@ export function record(stream: string, data: Record<string, unknown>, operation?
 }
 
 export function state(stream: string, n: number): AirbyteMessage {
-  return { type: 'STATE', state: { type: 'STREAM', stream: { stream_descriptor: { name: stream }, stream_state: { n } } } };
+  return {
+    type: 'STATE',
+    state: { type: 'STREAM', stream: { stream_descriptor: { name: stream }, stream_state: { n } } },
+  };
 }

@@ -99,7 +99,8 @@ describe('bin/main.js write', () => {
     return {
       child,
       send: (messages: AirbyteMessage[]) => child.stdin.write(messages.map((m) => JSON.stringify(m) + '\n').join('')),
-      next: async () => JSON.parse(((await lines.next()).value as string | undefined) ?? 'null') as AirbyteMessage | null,
+      next: async () =>
+        JSON.parse(((await lines.next()).value as string | undefined) ?? 'null') as AirbyteMessage | null,
     };
   }
 
@@ -131,7 +132,9 @@ describe('bin/main.js write', () => {
     await once(child, 'exit');
     expect(await ids('killed')).toEqual([0]);
     await waitFor(async () => {
-      const { rows } = await db.client.query('SELECT 1 FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
+      const { rows } = await db.client.query('SELECT 1 FROM pg_stat_activity WHERE application_name = $1', [
+        applicationName,
+      ]);
       return rows.length === 0;
     }, 'the killed session to end');
     expect(await ids('killed')).toEqual([0]);

@@ -24,7 +24,10 @@ const fields: Record<string, [schema: Record<string, unknown>, columnType: strin
   uid: [{ type: 'string', format: 'uuid' }, 'uuid'],
   day: [{ type: 'string', format: 'date' }, 'date'],
   at: [{ type: 'string', format: 'date-time', airbyte_type: 'timestamp_with_timezone' }, 'timestamp with time zone'],
-  local_at: [{ type: 'string', format: 'date-time', airbyte_type: 'timestamp_without_timezone' }, 'timestamp without time zone'],
+  local_at: [
+    { type: 'string', format: 'date-time', airbyte_type: 'timestamp_without_timezone' },
+    'timestamp without time zone',
+  ],
   clock: [{ type: 'string', airbyte_type: 'time_without_timezone' }, 'time without time zone'],
   clock_tz: [{ type: 'string', airbyte_type: 'time_with_timezone' }, 'time with time zone'],
   span: [{ type: 'string', airbyte_type: 'interval' }, 'interval'],
@@ -136,12 +139,18 @@ describe('table creation and values', () => {
       `SELECT attname, format_type(atttypid, atttypmod) AS type FROM pg_attribute
         WHERE attrelid = 'public.everything'::regclass AND attnum > 0 ORDER BY attnum`,
     );
-    expect(columns.map((c) => [c.attname, c.type])).toEqual(Object.entries(fields).map(([name, [, type]]) => [name, type]));
-    const { rows: key } = await db.client.query(`SELECT 1 FROM pg_index WHERE indrelid = 'public.everything'::regclass AND indisprimary`);
+    expect(columns.map((c) => [c.attname, c.type])).toEqual(
+      Object.entries(fields).map(([name, [, type]]) => [name, type]),
+    );
+    const { rows: key } = await db.client.query(
+      `SELECT 1 FROM pg_index WHERE indrelid = 'public.everything'::regclass AND indisprimary`,
+    );
     expect(key).toHaveLength(1);
 
     const texts = Object.keys(expectedText[0]!).map((c) => `"${c}"::text`);
-    const { rows: asText } = await db.client.query(`SELECT ${texts.join(', ')} FROM everything WHERE id < 3 ORDER BY id`);
+    const { rows: asText } = await db.client.query(
+      `SELECT ${texts.join(', ')} FROM everything WHERE id < 3 ORDER BY id`,
+    );
     expect(asText).toEqual(expectedText);
 
     const { rows: raw } = await db.client.query(

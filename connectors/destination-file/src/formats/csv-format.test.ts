@@ -40,7 +40,8 @@ async function readAll(format: ReturnType<typeof csvFormat>, path: string) {
   return rows;
 }
 
-const cellsOf = async (format: ReturnType<typeof csvFormat>, path: string) => (await readAll(format, path)).map((row) => row.cells);
+const cellsOf = async (format: ReturnType<typeof csvFormat>, path: string) =>
+  (await readAll(format, path)).map((row) => row.cells);
 
 describe('csvFormat', () => {
   it('escapes values so an independent CSV parser reads them back exactly', async () => {
@@ -54,7 +55,15 @@ describe('csvFormat', () => {
 
   it('writes null as an empty field and the empty string as ""', async () => {
     const format = csvFormat({ columns: ['a', 'b'], delimiter: ',', header: false });
-    expect(await readFile(await writeAll(format, [[null, ''], ['', null]]), 'utf8')).toBe(',""\n"",\n');
+    expect(
+      await readFile(
+        await writeAll(format, [
+          [null, ''],
+          ['', null],
+        ]),
+        'utf8',
+      ),
+    ).toBe(',""\n"",\n');
   });
 
   it('reads back its own files, and copies unchanged rows through byte for byte', async () => {
@@ -63,7 +72,9 @@ describe('csvFormat', () => {
     const path = await writeAll(format, rows);
     expect(await cellsOf(format, path)).toEqual(rows.map((cells) => cells.map((cell) => (cell === '' ? null : cell))));
     const encoder = format.encoder();
-    expect(encoder.start() + encoder.rows(await readAll(format, path)) + encoder.end()).toBe(await readFile(path, 'utf8'));
+    expect(encoder.start() + encoder.rows(await readAll(format, path)) + encoder.end()).toBe(
+      await readFile(path, 'utf8'),
+    );
   });
 
   it('writes nested values as JSON text, booleans and numbers in JSON form', () => {
@@ -80,7 +91,9 @@ describe('csvFormat', () => {
   it('reads only own fields, so a column named __proto__ or constructor is plain data', () => {
     const format = csvFormat({ columns: ['__proto__', 'constructor'], delimiter: ',', header: true });
     expect(format.fromRecord({}).cells).toEqual([null, null]);
-    expect(format.fromRecord(JSON.parse('{"__proto__":"x","constructor":1}') as Record<string, unknown>).cells).toEqual(['x', '1']);
+    expect(format.fromRecord(JSON.parse('{"__proto__":"x","constructor":1}') as Record<string, unknown>).cells).toEqual(
+      ['x', '1'],
+    );
   });
 
   it('maps an existing file to the current columns by header name', async () => {

@@ -34,7 +34,10 @@ describe.each([
 ] as const)('%s', (kind, format) => {
   it('round-trips records, schema properties first', async () => {
     const data = records.map((r) => JSON.parse(JSON.stringify(r)) as Record<string, unknown>);
-    const { text, back } = await roundTrip(format, data.map((r) => format.fromRecord(r)));
+    const { text, back } = await roundTrip(
+      format,
+      data.map((r) => format.fromRecord(r)),
+    );
     expect(back).toEqual(data);
     expect(Object.keys(back[1]!)).toEqual(['id', 'text', 'extra']);
     expect(Object.keys(back[2]!)).toContain('__proto__');

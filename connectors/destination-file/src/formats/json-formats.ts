@@ -66,10 +66,14 @@ async function* readJsonLines(path: string, element: (line: string) => string | 
     try {
       value = JSON.parse(text);
     } catch {
-      throw new ConfigError(`existing file ${path} line ${number} is not one JSON object per line (the layout this destination writes)`);
+      throw new ConfigError(
+        `existing file ${path} line ${number} is not one JSON object per line (the layout this destination writes)`,
+      );
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new ConfigError(`existing file ${path} line ${number} holds a JSON ${Array.isArray(value) ? 'array' : typeof value}, not an object`);
+      throw new ConfigError(
+        `existing file ${path} line ${number} holds a JSON ${Array.isArray(value) ? 'array' : typeof value}, not an object`,
+      );
     }
     yield value as JsonRow;
   }
