@@ -8,7 +8,7 @@
 //   node scripts/gen-types.mjs --schema <file.json> --out <file.ts> [--pointer /connectionSpecification] [--name Config] [--check]
 //       one schema (e.g. a connector's spec.json) -> one self-contained file.
 //   Without --schema it also generates connectors/*/src/generated/config.ts (named by the
-//   connectionSpecification's title, else `Config`) and runner/src/generated/connection.ts.
+//   connectionSpecification's title when it is an identifier, else `Config`) and runner/src/generated/connection.ts.
 //
 // --check writes nothing; it exits 1 and names each file whose committed content differs.
 import { readFile, readdir, writeFile, mkdir, unlink } from 'node:fs/promises';
@@ -168,8 +168,9 @@ async function workspaceOutputs() {
     const spec = join(connectorsDir, name, 'spec.json');
     if (!(await readFile(spec).catch(() => undefined))) continue;
     const out = join(connectorsDir, name, 'src', 'generated', 'config.ts');
-    // The spec's own title names the type when it has one; `Config` otherwise.
-    const title = (await readJson(spec)).connectionSpecification?.title ? undefined : 'Config';
+    // A spec title that is an identifier names the type; `Config` otherwise.
+    const specTitle = (await readJson(spec)).connectionSpecification?.title;
+    const title = /^[A-Za-z_]\w*$/.test(specTitle ?? '') ? undefined : 'Config';
     for (const [file, text] of await singleOutput(spec, out, '/connectionSpecification', title)) outputs.set(file, text);
   }
   const connection = join(repoRoot, 'runner', 'schemas', 'connection.json');

@@ -28,7 +28,7 @@ export function schemaForType(type: DuckDBType): JsonSchema {
       return { type: 'string', airbyte_type: 'number' };
     case DuckDBTypeId.FLOAT:
     case DuckDBTypeId.DOUBLE:
-      return { type: 'number' };
+      return { type: ['null', 'number'] };
     case DuckDBTypeId.VARCHAR:
       return type.alias === 'JSON' ? { type: ['object', 'array', 'string', 'number', 'boolean', 'null'] } : { ...TEXT };
     case DuckDBTypeId.UUID:

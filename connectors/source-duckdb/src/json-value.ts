@@ -40,8 +40,9 @@ export function toJsonValue(value: DuckDBValue, type: DuckDBType): JsonValue {
       return value as number;
     case DuckDBTypeId.FLOAT:
     case DuckDBTypeId.DOUBLE: {
+      // NaN and ±Infinity have no JSON form: they travel as null (protocol/docs/types.md).
       const n = value as number;
-      return Number.isFinite(n) ? n : String(n);
+      return Number.isFinite(n) ? n : null;
     }
     case DuckDBTypeId.VARCHAR:
       return type.alias === 'JSON' ? (JSON.parse(value as string) as JsonValue) : (value as string);

@@ -128,7 +128,7 @@ describe('discover and read every DuckDB type (protocol/docs/types.md)', () => {
       t_decimal_wide: '-123456789012345678.0123456789',
       t_float: 1.5,
       t_double: 0.1,
-      t_double_nan: 'NaN',
+      t_double_nan: null,
       t_boolean: true,
       t_varchar: 'héllo "quoted"',
       t_uuid: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
