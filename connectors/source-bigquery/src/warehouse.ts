@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import type { BigQuery, Job, TableField } from '@google-cloud/bigquery';
+import { errorFacts } from './api-error.js';
+import { toConnectorError } from './errors.js';
+import { withRetries, type RetryPolicy } from './retry.js';
+import type { Settings } from './settings.js';
+
+/** A typed query parameter as BigQuery's REST API takes it. */
+export interface QueryParameter {
+  readonly name: string;
+  readonly parameterType: { readonly type: string };
+  readonly parameterValue: { readonly value: string };
+}
+
+/** A table or view of the dataset, as tables.list names it. */
+export interface TableEntry {
+  readonly id: string;
+  readonly type: string;
+}
+
+export interface TableDescription {
+  readonly id: string;
+  readonly type: string;
+  readonly fields: readonly TableField[];
+  /** From the table's (unenforced) PRIMARY KEY constraint, when it has one. */
+  readonly primaryKey: readonly string[] | undefined;
+}
+
+/** One page of a query result: rows as the client decoded them, and the result's fields. */
+export interface Page {
+  readonly rows: readonly Record<string, unknown>[];
+  readonly fields: readonly TableField[];
+}
+
+// INT64 reaches us as its decimal string (never a lossy number); JSON values parsed.
+const DECODING = { wrapIntegers: { integerTypeCastFunction: (value: string) => value }, parseJSON: true };
+
+/**
+ * The BigQuery calls the connector makes, each retried per `retry` and failing with a
+ * ConfigError/TransientError that names `subject` and carries Google's message.
+ */
+export class Warehouse {
+  constructor(
+    private readonly client: BigQuery,
+    readonly settings: Settings,
+    private readonly retry: RetryPolicy,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  /** The API base URL in use, for messages. */
+  get endpoint(): string {
+    return this.settings.apiEndpoint ?? 'https://bigquery.googleapis.com';
+  }
+
+  /** Fails (404 notFound, 403 accessDenied, ...) unless the dataset exists and is visible. */
+  async getDataset(): Promise<void> {
+    const { datasetId } = this.settings;
+    await this.call(`dataset "${datasetId}"`, () => this.client.dataset(datasetId).get());
+  }
+
+  /** Every table and view of the dataset, following tables.list page tokens. */
+  async listTables(): Promise<TableEntry[]> {
+    const { datasetId } = this.settings;
+    const entries: TableEntry[] = [];
+    let pageToken: string | undefined;
+    do {
+      const token = pageToken;
+      const [tables, next] = await this.call(`listing tables of dataset "${datasetId}"`, () =>
+        this.client.dataset(datasetId).getTables({ maxResults: 1000, autoPaginate: false, ...(token ? { pageToken: token } : {}) }),
+      );
+      for (const table of tables) entries.push({ id: table.id!, type: String(table.metadata?.type ?? 'TABLE') });
+      pageToken = (next as { pageToken?: string } | null)?.pageToken;
+    } while (pageToken);
+    return entries;
+  }
+
+  async describeTable(tableId: string): Promise<TableDescription> {
+    const { datasetId } = this.settings;
+    const [metadata] = await this.call(`table "${datasetId}.${tableId}"`, () =>
+      this.client.dataset(datasetId).table(tableId).getMetadata(),
+    );
+    const columns = metadata.tableConstraints?.primaryKey?.columns as string[] | undefined;
+    return {
+      id: tableId,
+      type: String(metadata.type ?? 'TABLE'),
+      fields: (metadata.schema?.fields ?? []) as TableField[],
+      primaryKey: columns?.length ? columns : undefined,
+    };
+  }
+
+  /** The result fields of `sql`, from a dry run: validated and typed by BigQuery, never run. */
+  async dryRun(sql: string, subject: string, parameters: readonly QueryParameter[] = []): Promise<TableField[]> {
+    const [, response] = (await this.call(subject, () =>
+      this.client.createQueryJob({ ...this.queryOptions(sql, parameters), dryRun: true }),
+    )) as unknown as [unknown, { statistics?: { query?: { schema?: { fields?: TableField[] } } } }];
+    return response.statistics?.query?.schema?.fields ?? [];
+  }
+
+  /**
+   * Runs `sql` as a query job (jobs.insert) and yields its result one page at a time
+   * (getQueryResults with page tokens), so memory holds one page whatever the result size.
+   */
+  async *query(sql: string, subject: string, parameters: readonly QueryParameter[] = []): AsyncGenerator<Page> {
+    const job = await this.insertJob(sql, subject, parameters);
+    let request: Record<string, unknown> = { maxResults: this.settings.pageSize, autoPaginate: false, ...DECODING };
+    for (;;) {
+      const current = request;
+      const [rows, next, response] = (await this.call(subject, () => job.getQueryResults(current))) as unknown as [
+        Record<string, unknown>[],
+        Record<string, unknown> | null,
+        { jobComplete?: boolean; schema?: { fields?: TableField[] } },
+      ];
+      // A job still running answers without rows; BigQuery already waited on its side.
+      if (response.jobComplete === false) continue;
+      yield { rows, fields: response.schema?.fields ?? [] };
+      if (!next?.pageToken) return;
+      request = next;
+    }
+  }
+
+  /**
+   * jobs.insert with our own job id, so a retry after a lost answer meets `409 duplicate`
+   * and picks up the job that was created instead of running the query twice.
+   */
+  private async insertJob(sql: string, subject: string, parameters: readonly QueryParameter[]): Promise<Job> {
+    const jobId = `backflow_${randomUUID().replaceAll('-', '_')}`;
+    return this.call(subject, async (attempt) => {
+      try {
+        const [job] = await this.client.createQueryJob({ ...this.queryOptions(sql, parameters), jobId });
+        return job;
+      } catch (error) {
+        if (attempt === 1 || errorFacts(error).status !== 409) throw error;
+        const job = this.client.job(jobId, { location: this.settings.location });
+        const [metadata] = await job.getMetadata();
+        const failure = metadata.status?.errorResult;
+        if (failure) throw Object.assign(new Error(String(failure.message)), { errors: [failure] });
+        return job;
+      }
+    });
+  }
+
+  private queryOptions(sql: string, parameters: readonly QueryParameter[]) {
+    const { projectId, datasetId, location } = this.settings;
+    return {
+      query: sql,
+      useLegacySql: false,
+      location,
+      defaultDataset: { projectId, datasetId },
+      ...(parameters.length > 0 ? { parameterMode: 'NAMED', queryParameters: parameters as QueryParameter[] } : {}),
+    };
+  }
+
+  private async call<T>(subject: string, call: (attempt: number) => Promise<T>): Promise<T> {
+    try {
+      return await withRetries(call, this.retry, this.signal);
+    } catch (error) {
+      throw toConnectorError(error, { subject, endpoint: this.endpoint });
+    }
+  }
+}
