@@ -44,7 +44,7 @@ export type {
   SyncMode,
   TraceType,
 } from './types.js';
-export { destinationSyncModeFor } from './sync-behaviour.js';
+export { behaviourOf, destinationSyncModeFor, matchingKeyPaths } from './sync-behaviour.js';
 export { protocolSchemas } from './generated/schemas.js';
 export { ProtocolError, compileSchema, payloadFieldByType, validateMessage, validateWith } from './validation/index.js';
 export type { CompiledSchema, ProtocolErrorFields, ProtocolLocation, Where } from './validation/index.js';

@@ -1,4 +1,4 @@
-import type { DestinationSyncMode, SyncBehaviour } from './types.js';
+import type { ConfiguredAirbyteStream, DestinationSyncMode, SyncBehaviour } from './types.js';
 
 const syncModeByBehaviour = {
   upsert: 'append_dedup',
@@ -16,4 +16,26 @@ const syncModeByBehaviour = {
  */
 export function destinationSyncModeFor(behaviour: SyncBehaviour): DestinationSyncMode {
   return syncModeByBehaviour[behaviour];
+}
+
+const behaviourBySyncMode: Readonly<Record<DestinationSyncMode, SyncBehaviour | undefined>> = {
+  append: 'append',
+  append_dedup: 'upsert',
+  overwrite: 'mirror',
+  update: 'update',
+  soft_delete: undefined,
+};
+
+/**
+ * The behaviour of a configured stream: Backflow's `behaviour` when the catalog carries one,
+ * else the closest reading of Airbyte's `destination_sync_mode` (append → append,
+ * append_dedup → upsert, overwrite → mirror, update → update); undefined for `soft_delete`.
+ */
+export function behaviourOf(configured: ConfiguredAirbyteStream): SyncBehaviour | undefined {
+  return configured.behaviour ?? behaviourBySyncMode[configured.destination_sync_mode];
+}
+
+/** The fields that identify a record at the destination: matching keys, else the primary key. */
+export function matchingKeyPaths(configured: ConfiguredAirbyteStream): string[][] {
+  return configured.matching_keys ?? configured.primary_key ?? configured.stream.source_defined_primary_key ?? [];
 }

@@ -1,13 +1,5 @@
-import type { ConfiguredAirbyteStream, SyncBehaviour } from '@backflow/protocol';
+import { behaviourOf, matchingKeyPaths, type ConfiguredAirbyteStream, type SyncBehaviour } from '@backflow/protocol';
 import { ConfigError, streamKey } from '@backflow/protocol/connector';
-
-/** Airbyte's sync modes read as Backflow behaviours, for catalogs that carry no `behaviour`. */
-const behaviourBySyncMode: Readonly<Record<string, SyncBehaviour>> = {
-  append: 'append',
-  append_dedup: 'upsert',
-  overwrite: 'mirror',
-  update: 'update',
-};
 
 /** How a configured stream is to be written, and the fields that identify a record. */
 export interface StreamPlan {
@@ -22,7 +14,7 @@ export interface StreamPlan {
  */
 export function planStream(configured: ConfiguredAirbyteStream, supported: readonly SyncBehaviour[]): StreamPlan {
   const name = streamKey(configured.stream);
-  const behaviour = configured.behaviour ?? behaviourBySyncMode[configured.destination_sync_mode];
+  const behaviour = behaviourOf(configured);
   if (!behaviour) {
     throw new ConfigError(
       `stream "${name}": destination_sync_mode "${configured.destination_sync_mode}" is not supported`,
@@ -33,8 +25,7 @@ export function planStream(configured: ConfiguredAirbyteStream, supported: reado
       `stream "${name}": behaviour "${behaviour}" is not supported by this destination (supported: ${supported.join(', ')})`,
     );
   }
-  const keyPaths =
-    configured.matching_keys ?? configured.primary_key ?? configured.stream.source_defined_primary_key ?? [];
+  const keyPaths = matchingKeyPaths(configured);
   if (behaviour !== 'append' && keyPaths.length === 0) {
     throw new ConfigError(`stream "${name}": behaviour "${behaviour}" needs matching_keys (or a primary key)`);
   }

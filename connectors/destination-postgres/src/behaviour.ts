@@ -1,13 +1,5 @@
-import type { ConfiguredAirbyteStream, SyncBehaviour } from '@backflow/protocol';
+import { behaviourOf, matchingKeyPaths, type ConfiguredAirbyteStream, type SyncBehaviour } from '@backflow/protocol';
 import { ConfigError, streamKey } from '@backflow/protocol/connector';
-
-/** Airbyte's sync modes read as Backflow behaviours, for catalogs that carry no `behaviour`. */
-const behaviourBySyncMode: Readonly<Record<string, SyncBehaviour>> = {
-  append: 'append',
-  append_dedup: 'upsert',
-  overwrite: 'mirror',
-  update: 'update',
-};
 
 /** How a configured stream is to be written, and the columns that identify a row. */
 export interface StreamPlan {
@@ -22,15 +14,14 @@ export interface StreamPlan {
  */
 export function planStream(configured: ConfiguredAirbyteStream): StreamPlan {
   const name = streamKey(configured.stream);
-  const behaviour = configured.behaviour ?? behaviourBySyncMode[configured.destination_sync_mode];
+  const behaviour = behaviourOf(configured);
   if (!behaviour) {
     throw new ConfigError(
       `stream "${name}": destination_sync_mode "${configured.destination_sync_mode}" is not supported`,
     );
   }
   if (behaviour === 'append') return { behaviour, keys: [] };
-  const paths =
-    configured.matching_keys ?? configured.primary_key ?? configured.stream.source_defined_primary_key ?? [];
+  const paths = matchingKeyPaths(configured);
   if (paths.length === 0)
     throw new ConfigError(`stream "${name}": behaviour "${behaviour}" needs matching_keys (or a primary key)`);
   const nested = paths.find((path) => path.length !== 1);

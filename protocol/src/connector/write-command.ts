@@ -14,6 +14,7 @@ import type {
   Operation,
   Rejection,
 } from './definitions.js';
+import { matchingKeyPaths } from '../sync-behaviour.js';
 import { BatchRejectedError, InternalError } from './errors.js';
 import type { MessageOutput } from './output.js';
 import { streamKey } from './stream-key.js';
@@ -45,7 +46,7 @@ export async function runWrite<Config>(
   const batchSize = destination.spec.limits?.max_batch_size ?? DEFAULT_BATCH_SIZE;
   const streams = new Map<string, PendingStream>();
   for (const configured of catalog.streams) {
-    streams.set(streamKey(configured.stream), { configured, keyPaths: keyPathsOf(configured), records: [] });
+    streams.set(streamKey(configured.stream), { configured, keyPaths: matchingKeyPaths(configured), records: [] });
   }
   const writer = await destination.open({ ...ctx, catalog });
   let written = 0;
@@ -109,10 +110,6 @@ async function writeIsolating(
   }
 }
 
-function keyPathsOf(configured: ConfiguredAirbyteStream): string[][] {
-  return configured.matching_keys ?? configured.primary_key ?? configured.stream.source_defined_primary_key ?? [];
-}
-
 function operationOf(record: AirbyteRecordMessage): Operation {
   if (record.operation === 'delete') return 'delete';
   // Airbyte's CDC convention for deletions, so records from Airbyte CDC sources delete too.
@@ -130,7 +127,8 @@ function incoming(record: AirbyteRecordMessage, keyPaths: string[][]): IncomingR
 function valueAt(data: Record<string, unknown>, path: readonly string[]): unknown {
   let value: unknown = data;
   for (const part of path) {
-    if (value === null || typeof value !== 'object') return undefined;
+    // Own properties only: a record without `constructor` must not key on Object's.
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, part)) return undefined;
     value = (value as Record<string, unknown>)[part];
   }
   return value;
