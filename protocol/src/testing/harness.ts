@@ -51,8 +51,8 @@ export interface ConnectorRun {
  * `check`, `discover`, `read`, `write`), and returns what it printed. For connector authors'
  * tests: no process, no Docker, the same code path as production.
  */
-export async function runInProcess(
-  definition: ConnectorDefinition<any>,
+export async function runInProcess<Config>(
+  definition: ConnectorDefinition<Config>,
   command: 'spec' | 'check' | 'discover' | 'read' | 'write',
   input: HarnessInput = {},
 ): Promise<ConnectorRun> {
