@@ -53,6 +53,7 @@ export {
   createDecoder,
   createEncoder,
   encodeMessage,
+  LineWriter,
   readMessages,
   writeMessage,
 } from './ndjson/index.js';

@@ -1,24 +1,33 @@
 import type { Writable } from 'node:stream';
-import { writeMessage } from '../ndjson/index.js';
+import { LineWriter } from '../ndjson/index.js';
 import type { AirbyteMessage } from '../types.js';
 import { redact } from './secrets.js';
 
 /**
- * The connector's stdout: protocol messages only, one JSON object per line. Writes wait for
- * `drain` when the reader is slower than us, so a connector never buffers a table in memory.
+ * The connector's stdout: protocol messages only, one JSON object per line, written in
+ * batches. Writes wait for `drain` when the reader is slower than us, so a connector never
+ * buffers a table in memory.
  * LOG and TRACE texts are scrubbed of secrets here, the one place every message passes.
  */
 export class MessageOutput {
   private secrets: readonly string[] = [];
+  private readonly lines: LineWriter;
 
-  constructor(private readonly stream: Writable) {}
+  constructor(stream: Writable) {
+    this.lines = new LineWriter(stream);
+  }
 
   setSecrets(secrets: readonly string[]): void {
     this.secrets = secrets;
   }
 
   async write(message: AirbyteMessage): Promise<void> {
-    await writeMessage(this.stream, this.scrub(message));
+    await this.lines.write(this.scrub(message));
+  }
+
+  /** Writes out every queued message; call before the stream ends. */
+  flush(): Promise<void> {
+    return this.lines.flush();
   }
 
   private scrub(message: AirbyteMessage): AirbyteMessage {

@@ -56,6 +56,7 @@ export async function runConnector<Config>(
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
   }
+  await output.flush().catch((error: unknown) => (outputError ??= error));
   if (outputError !== undefined && code === EXIT.ok) code = EXIT.failed;
   if (!io) {
     await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));

@@ -5,17 +5,19 @@ import { createDecoder, readMessages } from './decoder.js';
 import { ProtocolError } from '../validation/index.js';
 import type { DecodedMessage, DecoderOptions } from './ndjson-parser.js';
 
-type Decode = (chunks: Iterable<Buffer>, options?: DecoderOptions) => Promise<DecodedMessage[]>;
+/** What the decoder yields, minus the raw text (asserted on its own below). */
+type Parsed = Omit<DecodedMessage, 'text'>;
+type Decode = (chunks: Iterable<Buffer>, options?: DecoderOptions) => Promise<Parsed[]>;
 
 const viaTransform: Decode = async (chunks, options) => {
-  const messages: DecodedMessage[] = [];
+  const messages: Parsed[] = [];
   await pipeline(
     Readable.from(chunks),
     createDecoder(options),
     new Writable({
       objectMode: true,
-      write(message: DecodedMessage, _encoding, callback) {
-        messages.push(message);
+      write({ line, value }: DecodedMessage, _encoding, callback) {
+        messages.push({ line, value });
         callback();
       },
     }),
@@ -24,8 +26,8 @@ const viaTransform: Decode = async (chunks, options) => {
 };
 
 const viaIterator: Decode = async (chunks, options) => {
-  const messages: DecodedMessage[] = [];
-  for await (const message of readMessages(Readable.from(chunks), options)) messages.push(message);
+  const messages: Parsed[] = [];
+  for await (const { line, value } of readMessages(Readable.from(chunks), options)) messages.push({ line, value });
   return messages;
 };
 
@@ -42,7 +44,7 @@ const payload = Buffer.from(
     '{"last":"ü"}',
   ].join('\n'),
 );
-const expected: DecodedMessage[] = [
+const expected: Parsed[] = [
   { line: 1, value: { type: 'RECORD', record: { name: 'Zoé' } } },
   { line: 3, value: { emoji: '😀😀', n: 1 } },
   { line: 6, value: { a: [1, 2, { b: null }] } },
@@ -115,7 +117,7 @@ describe.each([
   });
 
   it('delivers the messages before a bad line', async () => {
-    const messages: DecodedMessage[] = [];
+    const messages: Parsed[] = [];
     const source = Readable.from([Buffer.from('{"a":1}\n{"b":2}\n'), Buffer.from('oops\n')]);
     await expect(async () => {
       for await (const message of readMessages(source)) messages.push(message);
@@ -219,8 +221,8 @@ describe('createDecoder options', () => {
   it('accepts strings written to it', async () => {
     const decoder = createDecoder();
     decoder.end('{"a":"é"}\n');
-    const messages: DecodedMessage[] = [];
+    const messages: Parsed[] = [];
     for await (const message of decoder) messages.push(message as DecodedMessage);
-    expect(messages).toEqual([{ line: 1, value: { a: 'é' } }]);
+    expect(messages).toEqual([{ line: 1, value: { a: 'é' }, text: '{"a":"é"}' }]);
   });
 });

@@ -55,7 +55,7 @@ describe('createEncoder', () => {
       for await (const chunk of source) chunks.push(chunk);
     });
     const decoded = [];
-    for await (const message of readMessages(chunks)) decoded.push(message);
+    for await (const { line, value } of readMessages(chunks)) decoded.push({ line, value });
     expect(decoded).toEqual(messages.map((value, i) => ({ line: i + 1, value })));
   });
 

@@ -43,7 +43,8 @@ export async function writeMessage(stream: Writable, value: unknown): Promise<vo
   await waitForDrain(stream);
 }
 
-function waitForDrain(stream: Writable): Promise<void> {
+/** Resolves on the stream's next `drain`; rejects if it errors or closes first. */
+export function waitForDrain(stream: Writable): Promise<void> {
   return new Promise((resolve, reject) => {
     const cleanup = (): void => {
       stream.off('drain', onDrain);

@@ -18,6 +18,8 @@ export interface DecodedMessage {
   /** 1-based line number, blank lines included, so it matches what an editor shows. */
   line: number;
   value: Record<string, unknown>;
+  /** The line as received, without its terminator: forwarding it saves re-encoding `value`. */
+  text: string;
 }
 
 /** Options shared by `createDecoder` and `readMessages`. */
@@ -128,7 +130,7 @@ export class NdjsonParser {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw ProtocolError.notObject(value, this.#line, this.#source);
     }
-    emit({ line: this.#line, value: value as Record<string, unknown> });
+    emit({ line: this.#line, value: value as Record<string, unknown>, text });
   }
 
   /** `complete` tells whether `bytes` is the whole line or where reading stopped. */
