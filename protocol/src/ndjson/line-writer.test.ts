@@ -2,14 +2,16 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { LineWriter } from './line-writer.js';
 
-function recorder(highWaterMark = 1024) {
+/** A stream that records each write; with `hold`, it completes a write only when told. */
+function recorder(highWaterMark = 1024, hold = false) {
   const writes: string[] = [];
   let release: (() => void) | undefined;
   const stream = new Writable({
     highWaterMark,
     write(chunk: Buffer, _encoding, callback) {
       writes.push(chunk.toString());
-      release = callback;
+      if (hold) release = callback;
+      else callback();
     },
   });
   return { stream, writes, drain: () => release?.() };
@@ -35,7 +37,7 @@ describe('LineWriter', () => {
   });
 
   it('makes the caller wait while the stream is full', async () => {
-    const { stream, drain } = recorder(16);
+    const { stream, drain } = recorder(16, true);
     const writer = new LineWriter(stream, { batchBytes: 32 });
     const pending = writer.write({ payload: 'x'.repeat(40) });
     expect(pending).toBeInstanceOf(Promise);
