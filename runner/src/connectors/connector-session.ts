@@ -12,6 +12,8 @@ const STDERR_TAIL = 10;
 export interface LineMessage {
   readonly line: number;
   readonly message: AirbyteMessage;
+  /** The line as the connector printed it, for forwarding without re-encoding. */
+  readonly text: string;
 }
 
 /**
@@ -45,14 +47,14 @@ export class ConnectorSession implements AsyncDisposable {
   /** The connector's messages in order. LOG and TRACE messages are also reported as they pass. */
   async *messages(): AsyncGenerator<LineMessage> {
     try {
-      for await (const { line, value } of readMessages(this.process.stdout, {
+      for await (const { line, value, text } of readMessages(this.process.stdout, {
         source: `${this.name} stdout`,
         maxLineBytes: MAX_MESSAGE_BYTES,
       })) {
         this.lastActivity = Date.now();
-        const message = validateMessage(value, { line });
+        const message = validateMessage(value, { line, source: this.name });
         this.observe(message);
-        yield { line, message };
+        yield { line, message, text };
       }
     } catch (error) {
       if (error instanceof ProtocolError) {
