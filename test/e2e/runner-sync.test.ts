@@ -110,7 +110,7 @@ describe('runner sync: bad input', () => {
   });
 
   it.each([
-    ['not-json', /misbehaving\/main\.js \(stdout line 2\): invalid message: .*line 2: .*JSON/],
+    ['not-json', /misbehaving\/bin\/main\.js \(stdout line 2\): invalid message: the line must be a JSON object on one line/],
     ['invalid-message', /stdout line 2\): invalid message: .*\/record.*data/],
     ['unknown-stream', /stdout line 2\): RECORD for stream "nope", which is not in the catalog/],
     ['schema-mismatch', /stdout line 2\): RECORD does not match its stream schema: .*\/id must be integer/],

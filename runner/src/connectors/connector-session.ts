@@ -52,13 +52,15 @@ export class ConnectorSession implements AsyncDisposable {
         maxLineBytes: MAX_MESSAGE_BYTES,
       })) {
         this.lastActivity = Date.now();
-        const message = validateMessage(value, { line, source: this.name });
+        const message = validateMessage(value, { line });
         this.observe(message);
         yield { line, message, text };
       }
     } catch (error) {
       if (error instanceof ProtocolError) {
-        throw new ConnectorFailure(this.name, `invalid message: ${error.message}`, { line: error.line, cause: error });
+        // The failure names the connector and the line; the rule is said once, after them.
+        const what = `${error.path || 'the line'} must be ${error.expected} (got ${error.actual})`;
+        throw new ConnectorFailure(this.name, `invalid message: ${what}`, { line: error.line, cause: error });
       }
       throw error;
     }
