@@ -66,26 +66,21 @@ export class RequestGate {
         );
       }
       if (status === 429) {
+        const policy = body.policyName ?? body.message ?? '429';
         if (exhausted)
-          throw new TransientError(
-            `${what}: still rate-limited by HubSpot after ${maxRetries} retries (${body.policyName ?? body.message ?? '429'})`,
-          );
+          throw new TransientError(`${what}: still rate-limited by HubSpot after ${maxRetries} retries (${policy})`);
         return asked ?? window.windowMs;
       }
       if (status >= 500) {
-        if (exhausted)
-          throw new TransientError(
-            `${what}: HubSpot answered ${status} ${attempt} times: ${body.message ?? 'no message'}`,
-          );
+        const said = body.message ?? 'no message';
+        if (exhausted) throw new TransientError(`${what}: HubSpot answered ${status} ${attempt} times: ${said}`);
         return asked ?? backoffMs(attempt, timing.random());
       }
       throw new HubSpotApiError(status, body, what);
     }
     if (isNetworkError(failure)) {
-      if (exhausted)
-        throw new TransientError(
-          `${what}: cannot reach HubSpot after ${attempt} attempts: ${(failure as Error).message}`,
-        );
+      const cause = (failure as Error).message;
+      if (exhausted) throw new TransientError(`${what}: cannot reach HubSpot after ${attempt} attempts: ${cause}`);
       return backoffMs(attempt, timing.random());
     }
     throw failure;
