@@ -9,7 +9,10 @@ export const BIGQUERY_SCOPE = 'https://www.googleapis.com/auth/bigquery';
 
 // Where google-auth-library always sends the JWT-bearer exchange (and signs `aud` for),
 // and the older URI that key files from before 2019 name for the same endpoint.
-const GOOGLE_TOKEN_URIS = new Set(['https://oauth2.googleapis.com/token', 'https://accounts.google.com/o/oauth2/token']);
+const GOOGLE_TOKEN_URIS = new Set([
+  'https://oauth2.googleapis.com/token',
+  'https://accounts.google.com/o/oauth2/token',
+]);
 const LIBRARY_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 
 /**

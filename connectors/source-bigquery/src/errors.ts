@@ -13,7 +13,13 @@ export interface ErrorScope {
 const RETRYABLE_NETWORK = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED', 'ESOCKETTIMEDOUT']);
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 // BigQuery's error table: reasons that say "try again".
-const TRANSIENT_REASONS = new Set(['backendError', 'internalError', 'rateLimitExceeded', 'jobBackendError', 'jobInternalError']);
+const TRANSIENT_REASONS = new Set([
+  'backendError',
+  'internalError',
+  'rateLimitExceeded',
+  'jobBackendError',
+  'jobInternalError',
+]);
 
 /** Whether another attempt of the same call can succeed (429, 5xx, rate limits, dropped connections). */
 export function isRetryable(facts: ErrorFacts): boolean {
@@ -53,9 +59,7 @@ export function toConnectorError(error: unknown, scope: ErrorScope): unknown {
   if (facts.networkCode) {
     const what = tokenExchange(error) ? 'the OAuth token endpoint' : `BigQuery at ${scope.endpoint}`;
     const message = `${about}cannot reach ${what}: ${NETWORK[facts.networkCode] ?? facts.networkCode} (${facts.message})`;
-    return facts.networkCode === 'ENOTFOUND'
-      ? new ConfigError(message, options)
-      : new TransientError(message, options);
+    return facts.networkCode === 'ENOTFOUND' ? new ConfigError(message, options) : new TransientError(message, options);
   }
   const retry = facts.retryAfterMs === undefined ? {} : { retryAfterMs: facts.retryAfterMs };
   switch (facts.reason) {
@@ -78,7 +82,10 @@ export function toConnectorError(error: unknown, scope: ErrorScope): unknown {
       return new TransientError(`${about}${facts.message}`, { ...options, ...retry });
   }
   if (facts.status === 401) {
-    return new ConfigError(`${about}BigQuery refused the access token: ${facts.message} (check "credentials_json")`, options);
+    return new ConfigError(
+      `${about}BigQuery refused the access token: ${facts.message} (check "credentials_json")`,
+      options,
+    );
   }
   if (isRetryable(facts)) return new TransientError(`${about}${facts.message}`, { ...options, ...retry });
   if (facts.status !== undefined && facts.status >= 400 && facts.status < 500) {

@@ -162,7 +162,9 @@ function afterKey(
   const k = quoteIdent(first.name);
   const value = bind(values[0]!, first);
   const later = `${k} > ${value} OR ${k} IS NULL`;
-  return rest.length === 0 ? `(${later})` : `(${later} OR (${k} = ${value} AND ${afterKey(rest, values.slice(1), bind)}))`;
+  return rest.length === 0
+    ? `(${later})`
+    : `(${later} OR (${k} = ${value} AND ${afterKey(rest, values.slice(1), bind)}))`;
 }
 
 /** The cursor and key values of one row, in RECORD representation. */

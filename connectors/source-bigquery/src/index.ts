@@ -31,7 +31,7 @@ export function createBigQuerySource(options: BigQuerySourceOptions = {}): Sourc
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const open = ({ config, signal }: ConnectorContext<BigQuerySourceConfig>): Warehouse => {
     const settings = resolveSettings(config);
-    return new Warehouse(makeClient(settings), settings, retry, signal);
+    return new Warehouse(() => makeClient(settings), settings, retry, signal);
   };
   return defineSource<BigQuerySourceConfig>({
     spec: loadSpec(import.meta.url, '../spec.json'),

@@ -30,7 +30,11 @@ interface ReadPlan {
  * Rows of one configured stream from a query job, one page at a time. Incremental reads are
  * ordered by (cursor, key) and interleaved with checkpoints.
  */
-export async function* readStream(warehouse: Warehouse, request: StreamRead, logger: Logger): AsyncGenerator<Row | Checkpoint> {
+export async function* readStream(
+  warehouse: Warehouse,
+  request: StreamRead,
+  logger: Logger,
+): AsyncGenerator<Row | Checkpoint> {
   const { stream } = request.stream;
   const source = await findSource(warehouse, stream.name, stream.namespace);
   const plan = planRead(source, request, warehouse.settings.checkpointInterval, (message) => logger.warn(message));
@@ -66,7 +70,12 @@ function pick(row: Row, columns: ReadonlySet<string>): Row {
   return picked;
 }
 
-function planRead(source: StreamSource, request: StreamRead, interval: number, warn: (message: string) => void): ReadPlan {
+function planRead(
+  source: StreamSource,
+  request: StreamRead,
+  interval: number,
+  warn: (message: string) => void,
+): ReadPlan {
   const byName = new Map(source.fields.map((field) => [field.name!, field]));
   const emitted = selectedColumns(request.stream, source);
   if (request.stream.sync_mode !== 'incremental') {
@@ -84,7 +93,9 @@ function planRead(source: StreamSource, request: StreamRead, interval: number, w
   if (!cursorField) throw new ConfigError(`${source.subject}: cursor field "${cursorName}" is not one of its columns`);
   const cursor = keyColumn(cursorField);
   if (!cursor) {
-    throw new ConfigError(`${source.subject}: cursor field "${cursorName}" has type ${typeName(cursorField)}, which cannot be used as a cursor`);
+    throw new ConfigError(
+      `${source.subject}: cursor field "${cursorName}" has type ${typeName(cursorField)}, which cannot be used as a cursor`,
+    );
   }
   const keyNames = primaryKeyOf(request.stream, source).filter((name) => name !== cursorName);
   const keyColumns = keyNames.map((name) => {
@@ -93,9 +104,13 @@ function planRead(source: StreamSource, request: StreamRead, interval: number, w
   });
   // A key BigQuery cannot order by is not used: checkpoints then fall between cursor values.
   const key =
-    keyColumns.length > 0 && keyColumns.every((column) => column !== undefined) ? (keyColumns as KeyColumn[]) : undefined;
+    keyColumns.length > 0 && keyColumns.every((column) => column !== undefined)
+      ? (keyColumns as KeyColumn[])
+      : undefined;
   if (keyNames.length > 0 && !key) {
-    warn(`${source.subject}: primary key ${JSON.stringify(keyNames)} cannot order the read; checkpointing between cursor values only`);
+    warn(
+      `${source.subject}: primary key ${JSON.stringify(keyNames)} cannot order the read; checkpointing between cursor values only`,
+    );
   }
   const keyList = key?.map((column) => column.name) ?? [];
   const resume = resumeFrom(request.state, cursorName, keyList, warn);
@@ -130,9 +145,12 @@ function selectedColumns(stream: ConfiguredAirbyteStream, source: StreamSource):
 
 function cursorFieldOf(stream: ConfiguredAirbyteStream, source: StreamSource): string {
   const configured = stream.cursor_field ?? [];
-  if (source.cursorField !== undefined && (stream.stream.source_defined_cursor || configured.length === 0)) return source.cursorField;
-  if (configured.length === 0) throw new ConfigError(`${source.subject}: incremental sync needs a cursor_field in the configured catalog`);
-  if (configured.length > 1) throw new ConfigError(`${source.subject}: nested cursor fields are not supported (${configured.join('.')})`);
+  if (source.cursorField !== undefined && (stream.stream.source_defined_cursor || configured.length === 0))
+    return source.cursorField;
+  if (configured.length === 0)
+    throw new ConfigError(`${source.subject}: incremental sync needs a cursor_field in the configured catalog`);
+  if (configured.length > 1)
+    throw new ConfigError(`${source.subject}: nested cursor fields are not supported (${configured.join('.')})`);
   return configured[0]!;
 }
 
@@ -140,7 +158,8 @@ function primaryKeyOf(stream: ConfiguredAirbyteStream, source: StreamSource): st
   const configured = stream.primary_key ?? [];
   if (configured.length === 0) return [...source.primaryKey];
   return configured.map((path) => {
-    if (path.length !== 1) throw new ConfigError(`${source.subject}: nested primary key fields are not supported (${path.join('.')})`);
+    if (path.length !== 1)
+      throw new ConfigError(`${source.subject}: nested primary key fields are not supported (${path.join('.')})`);
     return path[0]!;
   });
 }

@@ -27,7 +27,8 @@ export interface Settings {
 export function resolveSettings(config: BigQuerySourceConfig): Settings {
   const names = new Set<string>();
   for (const model of config.models ?? []) {
-    if (names.has(model.name)) throw new ConfigError(`two models are named "${model.name}"; model names must be unique`);
+    if (names.has(model.name))
+      throw new ConfigError(`two models are named "${model.name}"; model names must be unique`);
     names.add(model.name);
   }
   return {

@@ -34,7 +34,11 @@ export async function listSources(warehouse: Warehouse): Promise<StreamSource[]>
 }
 
 /** The stream a configured catalog names, or a ConfigError saying it no longer exists. */
-export async function findSource(warehouse: Warehouse, name: string, namespace: string | undefined): Promise<StreamSource> {
+export async function findSource(
+  warehouse: Warehouse,
+  name: string,
+  namespace: string | undefined,
+): Promise<StreamSource> {
   const { settings } = warehouse;
   if (namespace === undefined) {
     const model = settings.models.find((candidate) => candidate.name === name);
@@ -43,7 +47,9 @@ export async function findSource(warehouse: Warehouse, name: string, namespace: 
     return tableSource(warehouse, name);
   }
   const label = namespace ? `${namespace}.${name}` : name;
-  throw new ConfigError(`stream "${label}" is not in this source (no such table of dataset "${settings.datasetId}" or model)`);
+  throw new ConfigError(
+    `stream "${label}" is not in this source (no such table of dataset "${settings.datasetId}" or model)`,
+  );
 }
 
 async function tableSource(warehouse: Warehouse, tableId: string): Promise<StreamSource> {
@@ -72,7 +78,8 @@ async function modelSource(warehouse: Warehouse, model: Model): Promise<StreamSo
   const fields = await warehouse.dryRun(trimModelSql(model.sql), subject);
   const names = new Set<string>();
   for (const field of fields) {
-    if (names.has(field.name!)) throw new ConfigError(`${subject} returns two columns named "${field.name}"; give them distinct aliases`);
+    if (names.has(field.name!))
+      throw new ConfigError(`${subject} returns two columns named "${field.name}"; give them distinct aliases`);
     names.add(field.name!);
   }
   for (const column of [...(model.primary_key ?? []), ...(model.cursor_field ? [model.cursor_field] : [])]) {
@@ -104,7 +111,11 @@ function describeStream(source: StreamSource): AirbyteStream {
   return {
     name: source.name,
     ...(source.namespace === undefined ? {} : { namespace: source.namespace }),
-    json_schema: { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', properties: fieldsSchema(source.fields) },
+    json_schema: {
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      type: 'object',
+      properties: fieldsSchema(source.fields),
+    },
     supported_sync_modes: ['full_refresh', 'incremental'],
     source_defined_cursor: source.cursorField !== undefined,
     ...(source.cursorField === undefined ? {} : { default_cursor_field: [source.cursorField] }),

@@ -68,7 +68,8 @@ export type Converter = (value: unknown) => unknown;
 export function converterFor(field: TableField): Converter {
   const one = scalarConverter(field);
   if (field.mode === 'REPEATED') {
-    return (value) => (value === null || value === undefined ? [] : (value as unknown[]).map((item) => nullSafe(one, item)));
+    return (value) =>
+      value === null || value === undefined ? [] : (value as unknown[]).map((item) => nullSafe(one, item));
   }
   return (value) => nullSafe(one, value);
 }
@@ -89,7 +90,8 @@ export function rowConverter(fields: readonly TableField[]): (row: Record<string
 
 // Assigning `record["__proto__"]` would replace the prototype instead of adding a column.
 function setField(record: Record<string, unknown>, name: string, value: unknown): void {
-  if (name === '__proto__') Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
+  if (name === '__proto__')
+    Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
   else record[name] = value;
 }
 
@@ -151,7 +153,8 @@ export function isoDuration(text: string): string {
   const match = /^([+-]?)(\d+)-(\d+) ([+-]?)(\d+) ([+-]?)(\d+):(\d+):(\d+)(?:\.(\d+))?$/.exec(text);
   if (!match) return text;
   const [, ymSign, years, months, daySign, days, timeSign, hours, minutes, seconds, fraction] = match;
-  const part = (sign: string, value: string, unit: string) => (Number(value) ? `${sign === '-' ? '-' : ''}${Number(value)}${unit}` : '');
+  const part = (sign: string, value: string, unit: string) =>
+    Number(value) ? `${sign === '-' ? '-' : ''}${Number(value)}${unit}` : '';
   const frac = (fraction ?? '').replace(/0+$/, '');
   const date = part(ymSign!, years!, 'Y') + part(ymSign!, months!, 'M') + part(daySign!, days!, 'D');
   const secondsPart =

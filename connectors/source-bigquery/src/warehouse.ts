@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { BigQuery, Job, TableField } from '@google-cloud/bigquery';
+import type { BigQuery, TableField } from '@google-cloud/bigquery';
 import { errorFacts } from './api-error.js';
 import { toConnectorError } from './errors.js';
 import { withRetries, type RetryPolicy } from './retry.js';
@@ -40,12 +40,16 @@ const DECODING = { wrapIntegers: { integerTypeCastFunction: (value: string) => v
  * ConfigError/TransientError that names `subject` and carries Google's message.
  */
 export class Warehouse {
+  private client: BigQuery;
+
   constructor(
-    private readonly client: BigQuery,
+    private readonly makeClient: () => BigQuery,
     readonly settings: Settings,
     private readonly retry: RetryPolicy,
     private readonly signal?: AbortSignal,
-  ) {}
+  ) {
+    this.client = makeClient();
+  }
 
   /** The API base URL in use, for messages. */
   get endpoint(): string {
@@ -55,7 +59,7 @@ export class Warehouse {
   /** Fails (404 notFound, 403 accessDenied, ...) unless the dataset exists and is visible. */
   async getDataset(): Promise<void> {
     const { datasetId } = this.settings;
-    await this.call(`dataset "${datasetId}"`, () => this.client.dataset(datasetId).get());
+    await this.call(`dataset "${datasetId}"`, (client) => client.dataset(datasetId).get());
   }
 
   /** Every table and view of the dataset, following tables.list page tokens. */
@@ -65,8 +69,10 @@ export class Warehouse {
     let pageToken: string | undefined;
     do {
       const token = pageToken;
-      const [tables, next] = await this.call(`listing tables of dataset "${datasetId}"`, () =>
-        this.client.dataset(datasetId).getTables({ maxResults: 1000, autoPaginate: false, ...(token ? { pageToken: token } : {}) }),
+      const [tables, next] = await this.call(`listing tables of dataset "${datasetId}"`, (client) =>
+        client
+          .dataset(datasetId)
+          .getTables({ maxResults: 1000, autoPaginate: false, ...(token ? { pageToken: token } : {}) }),
       );
       for (const table of tables) entries.push({ id: table.id!, type: String(table.metadata?.type ?? 'TABLE') });
       pageToken = (next as { pageToken?: string } | null)?.pageToken;
@@ -76,8 +82,8 @@ export class Warehouse {
 
   async describeTable(tableId: string): Promise<TableDescription> {
     const { datasetId } = this.settings;
-    const [metadata] = await this.call(`table "${datasetId}.${tableId}"`, () =>
-      this.client.dataset(datasetId).table(tableId).getMetadata(),
+    const [metadata] = await this.call(`table "${datasetId}.${tableId}"`, (client) =>
+      client.dataset(datasetId).table(tableId).getMetadata(),
     );
     const columns = metadata.tableConstraints?.primaryKey?.columns as string[] | undefined;
     return {
@@ -90,8 +96,8 @@ export class Warehouse {
 
   /** The result fields of `sql`, from a dry run: validated and typed by BigQuery, never run. */
   async dryRun(sql: string, subject: string, parameters: readonly QueryParameter[] = []): Promise<TableField[]> {
-    const [, response] = (await this.call(subject, () =>
-      this.client.createQueryJob({ ...this.queryOptions(sql, parameters), dryRun: true }),
+    const [, response] = (await this.call(subject, (client) =>
+      client.createQueryJob({ ...this.queryOptions(sql, parameters), dryRun: true }),
     )) as unknown as [unknown, { statistics?: { query?: { schema?: { fields?: TableField[] } } } }];
     return response.statistics?.query?.schema?.fields ?? [];
   }
@@ -101,11 +107,14 @@ export class Warehouse {
    * (getQueryResults with page tokens), so memory holds one page whatever the result size.
    */
   async *query(sql: string, subject: string, parameters: readonly QueryParameter[] = []): AsyncGenerator<Page> {
-    const job = await this.insertJob(sql, subject, parameters);
+    const jobId = await this.insertJob(sql, subject, parameters);
+    const { location } = this.settings;
     let request: Record<string, unknown> = { maxResults: this.settings.pageSize, autoPaginate: false, ...DECODING };
     for (;;) {
       const current = request;
-      const [rows, next, response] = (await this.call(subject, () => job.getQueryResults(current))) as unknown as [
+      const [rows, next, response] = (await this.call(subject, (client) =>
+        client.job(jobId, { location }).getQueryResults(current),
+      )) as unknown as [
         Record<string, unknown>[],
         Record<string, unknown> | null,
         { jobComplete?: boolean; schema?: { fields?: TableField[] } },
@@ -122,21 +131,19 @@ export class Warehouse {
    * jobs.insert with our own job id, so a retry after a lost answer meets `409 duplicate`
    * and picks up the job that was created instead of running the query twice.
    */
-  private async insertJob(sql: string, subject: string, parameters: readonly QueryParameter[]): Promise<Job> {
+  private async insertJob(sql: string, subject: string, parameters: readonly QueryParameter[]): Promise<string> {
     const jobId = `backflow_${randomUUID().replaceAll('-', '_')}`;
-    return this.call(subject, async (attempt) => {
+    await this.call(subject, async (client, attempt) => {
       try {
-        const [job] = await this.client.createQueryJob({ ...this.queryOptions(sql, parameters), jobId });
-        return job;
+        await client.createQueryJob({ ...this.queryOptions(sql, parameters), jobId });
       } catch (error) {
         if (attempt === 1 || errorFacts(error).status !== 409) throw error;
-        const job = this.client.job(jobId, { location: this.settings.location });
-        const [metadata] = await job.getMetadata();
+        const [metadata] = await client.job(jobId, { location: this.settings.location }).getMetadata();
         const failure = metadata.status?.errorResult;
         if (failure) throw Object.assign(new Error(String(failure.message)), { errors: [failure] });
-        return job;
       }
     });
+    return jobId;
   }
 
   private queryOptions(sql: string, parameters: readonly QueryParameter[]) {
@@ -150,11 +157,29 @@ export class Warehouse {
     };
   }
 
-  private async call<T>(subject: string, call: (attempt: number) => Promise<T>): Promise<T> {
+  private async call<T>(subject: string, call: (client: BigQuery, attempt: number) => Promise<T>): Promise<T> {
     try {
-      return await withRetries(call, this.retry, this.signal);
+      return await withRetries((attempt) => this.withFreshToken(call, attempt), this.retry, this.signal);
     } catch (error) {
       throw toConnectorError(error, { subject, endpoint: this.endpoint });
+    }
+  }
+
+  /**
+   * Runs `call`, once more with a new client when the API refuses the access token (401):
+   * the library would keep sending the token it cached, so a new client fetches a new one.
+   */
+  private async withFreshToken<T>(
+    call: (client: BigQuery, attempt: number) => Promise<T>,
+    attempt: number,
+  ): Promise<T> {
+    try {
+      return await call(this.client, attempt);
+    } catch (error) {
+      const facts = errorFacts(error);
+      if (facts.status !== 401 || facts.oauthError) throw error;
+      this.client = this.makeClient();
+      return call(this.client, attempt);
     }
   }
 }

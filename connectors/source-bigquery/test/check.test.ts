@@ -39,7 +39,9 @@ describe('check', () => {
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
     const status = await check(configFor(fake, { api_endpoint: endpoint }));
     expect(status.status).toBe('FAILED');
-    expect(status.message).toMatch(new RegExp(`^dataset "analytics": cannot reach BigQuery at ${endpoint}: connection refused`));
+    expect(status.message).toMatch(
+      new RegExp(`^dataset "analytics": cannot reach BigQuery at ${endpoint}: connection refused`),
+    );
   });
 
   it('explains credentials the token endpoint refuses', async () => {
@@ -56,7 +58,10 @@ describe('check', () => {
   });
 
   it('explains a credentials_json that is not a key file, without quoting it', async () => {
-    const status = await check({ ...configFor(fake), credentials_json: '{"private_key": "-----BEGIN PRIVATE KEY-----' });
+    const status = await check({
+      ...configFor(fake),
+      credentials_json: '{"private_key": "-----BEGIN PRIVATE KEY-----',
+    });
     expect(status).toEqual({
       status: 'FAILED',
       message: '"credentials_json" is not valid JSON; paste the whole service-account key file',
@@ -79,7 +84,9 @@ describe('check', () => {
     const outsider = fake.createServiceAccount({ name: 'outsider', role: 'none' });
     const status = await check(configFor(fake, {}, outsider));
     expect(status.status).toBe('FAILED');
-    expect(status.message).toMatch(/^dataset "analytics": Access Denied: Dataset \S+:analytics: Permission bigquery.datasets.get denied/);
+    expect(status.message).toMatch(
+      /^dataset "analytics": Access Denied: Dataset \S+:analytics: Permission bigquery.datasets.get denied/,
+    );
     expect(status.message).toMatch(/needs BigQuery Data Viewer on the dataset and BigQuery Job User on the project\)$/);
   });
 
@@ -87,11 +94,16 @@ describe('check', () => {
     const viewer = fake.createServiceAccount({ name: 'viewer', role: 'dataViewer' });
     const status = await check(configFor(fake, {}, viewer));
     expect(status.status).toBe('FAILED');
-    expect(status.message).toMatch(/^creating a query job: Access Denied: Project \S+: User does not have bigquery.jobs.create permission/);
+    expect(status.message).toMatch(
+      /^creating a query job: Access Denied: Project \S+: User does not have bigquery.jobs.create permission/,
+    );
   });
 
   it('explains bad SQL in a model with the database’s message', async () => {
     const status = await check(configFor(fake, { models: [{ name: 'broken', sql: 'SELEC id FROM users' }] }));
-    expect(status).toEqual({ status: 'FAILED', message: 'model "broken": Parser Error: syntax error at or near "SELEC"' });
+    expect(status).toEqual({
+      status: 'FAILED',
+      message: 'model "broken": Parser Error: syntax error at or near "SELEC"',
+    });
   });
 });

@@ -21,7 +21,12 @@ export { startBigQueryFake, type BigQueryFake, type ServiceAccountKey };
 export function fakeClientFactory(fake: BigQueryFake): ClientFactory {
   return (settings) => {
     const key = settings.key;
-    const jwt = new JWT({ email: key.client_email, key: key.private_key, keyId: key.private_key_id, scopes: ['https://www.googleapis.com/auth/bigquery'] });
+    const jwt = new JWT({
+      email: key.client_email,
+      key: key.private_key,
+      keyId: key.private_key_id,
+      scopes: ['https://www.googleapis.com/auth/bigquery'],
+    });
     jwt.transporter.interceptors.request.add({
       resolved: async (config) => {
         if (String(config.url) === GOOGLE_TOKEN_URL) config.url = new URL(fake.tokenUri);
@@ -66,6 +71,27 @@ export function configFor(
   };
 }
 
+/** The query configuration of the latest jobs.insert the fake received. */
+export function lastJobQuery(fake: BigQueryFake): {
+  query: string;
+  parameterMode?: string;
+  queryParameters?: unknown[];
+  dryRun?: boolean;
+} {
+  const body = fake.requests.filter((request) => request.method === 'jobs.insert').at(-1)?.body as {
+    configuration: { query: { query: string; parameterMode?: string; queryParameters?: unknown[] }; dryRun?: boolean };
+  };
+  return { ...body.configuration.query, ...(body.configuration.dryRun ? { dryRun: true } : {}) };
+}
+
+/** The job ids of the latest `count` jobs.insert requests. */
+export function lastJobIds(fake: BigQueryFake, count: number): string[] {
+  return fake.requests
+    .filter((request) => request.method === 'jobs.insert')
+    .slice(-count)
+    .map((request) => (request.body as { jobReference: { jobId: string } }).jobReference.jobId);
+}
+
 export function findStream(catalog: AirbyteCatalog | undefined, name: string): AirbyteStream {
   const stream = catalog?.streams.find((s) => s.name === name);
   if (!stream) throw new Error(`stream ${name} not in catalog: ${catalog?.streams.map((s) => s.name).join(', ')}`);
@@ -78,14 +104,12 @@ export function configure(
   options: { incremental?: boolean; cursor?: string; primaryKey?: string[] } = {},
 ): ConfiguredAirbyteCatalog {
   return {
-    streams: streams.map(
-      (stream): ConfiguredAirbyteStream => ({
-        stream,
-        sync_mode: options.incremental ? 'incremental' : 'full_refresh',
-        destination_sync_mode: 'append',
-        ...(options.cursor ? { cursor_field: [options.cursor] } : {}),
-        ...(options.primaryKey ? { primary_key: options.primaryKey.map((key) => [key]) } : {}),
-      }),
-    ),
+    streams: streams.map((stream): ConfiguredAirbyteStream => ({
+      stream,
+      sync_mode: options.incremental ? 'incremental' : 'full_refresh',
+      destination_sync_mode: 'append',
+      ...(options.cursor ? { cursor_field: [options.cursor] } : {}),
+      ...(options.primaryKey ? { primary_key: options.primaryKey.map((key) => [key]) } : {}),
+    })),
   };
 }

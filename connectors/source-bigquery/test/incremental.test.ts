@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AirbyteMessage, AirbyteStateBlob, ConfiguredAirbyteCatalog } from '@backflow/protocol';
 import { runInProcess } from '@backflow/protocol/testing';
 import type { BigQuerySourceConfig } from '../src/index.js';
-import { configFor, configure, findStream, PROJECT, sourceFor, startBigQueryFake, type BigQueryFake } from './helpers.js';
+import {
+  configFor,
+  configure,
+  findStream,
+  lastJobQuery,
+  PROJECT,
+  sourceFor,
+  startBigQueryFake,
+  type BigQueryFake,
+} from './helpers.js';
 
 // 26 rows: two with a NULL cursor, then cursor values shared by up to four rows, so every
 // checkpoint interval below lands inside a group of equal cursor values.
@@ -69,7 +78,10 @@ describe('incremental reads resume exactly after the committed state', () => {
       const resumed = await runInProcess(source, 'read', { config, catalog, state: stateFor(catalog, blob) });
       expect(resumed.errors).toEqual([]);
       const rest = resumed.records.map((record) => Number(record.data[idField]));
-      expect([...committed, ...rest].sort((a, b) => a - b), `resuming from ${JSON.stringify(blob)}`).toEqual(allIds);
+      expect(
+        [...committed, ...rest].sort((a, b) => a - b),
+        `resuming from ${JSON.stringify(blob)}`,
+      ).toEqual(allIds);
     }
     return { full, sequence };
   }
@@ -115,8 +127,12 @@ describe('incremental reads resume exactly after the committed state', () => {
       primary_key_values: ['12'],
     };
     const run = await runInProcess(source, 'read', { config, catalog, state: stateFor(catalog, blob) });
-    expect(run.records.map((record) => record.data.id)).toEqual(['13', '14', ...Array.from({ length: 12 }, (_, i) => String(15 + i))]);
-    const query = (fake.requests.filter((request) => request.method === 'jobs.insert').at(-1)!.body as any).configuration.query;
+    expect(run.records.map((record) => record.data.id)).toEqual([
+      '13',
+      '14',
+      ...Array.from({ length: 12 }, (_, i) => String(15 + i)),
+    ]);
+    const query = lastJobQuery(fake);
     expect(query.query).toBe(
       `SELECT \`id\`, \`updated_at\`, \`local_time\`, \`note\` FROM \`${PROJECT}.analytics.events\` AS src ` +
         'WHERE `updated_at` > @p0 OR (`updated_at` = @p0 AND (`id` > @p1 OR `id` IS NULL)) ' +
@@ -134,7 +150,9 @@ describe('incremental reads resume exactly after the committed state', () => {
     const config = configFor(fake, {
       checkpoint_interval: 3,
       tables: [],
-      models: [{ name: 'event_log', sql: 'SELECT id AS event_id, local_time, note FROM events', cursor_field: 'local_time' }],
+      models: [
+        { name: 'event_log', sql: 'SELECT id AS event_id, local_time, note FROM events', cursor_field: 'local_time' },
+      ],
     });
     const discovered = await runInProcess(source, 'discover', { config });
     const catalog = configure([findStream(discovered.catalog, 'event_log')], { incremental: true });
@@ -144,7 +162,10 @@ describe('incremental reads resume exactly after the committed state', () => {
       if (cursor === 'STATE' && i > 0 && i < cursors.length - 1) expect(cursors[i - 1]).not.toBe(cursors[i + 1]);
     });
     expect(full.states.every((state) => !('primary_key_values' in state.stream!.stream_state!))).toBe(true);
-    expect(full.states.at(-1)!.stream!.stream_state).toEqual({ cursor_field: 'local_time', cursor_value: '2024-01-01T00:05:00.5' });
+    expect(full.states.at(-1)!.stream!.stream_state).toEqual({
+      cursor_field: 'local_time',
+      cursor_value: '2024-01-01T00:05:00.5',
+    });
   });
 
   it('a later run sends only new rows, including ones sharing the last cursor value', async () => {
@@ -199,6 +220,8 @@ describe('incremental reads resume exactly after the committed state', () => {
       catalog: configure([findStream(discovered.catalog, 'm')], { incremental: true }),
     });
     expect(run.errors[0]?.failure_type).toBe('config_error');
-    expect(run.errors[0]?.message).toBe('model "m": cursor field "s" has type RECORD, which cannot be used as a cursor');
+    expect(run.errors[0]?.message).toBe(
+      'model "m": cursor field "s" has type RECORD, which cannot be used as a cursor',
+    );
   });
 });

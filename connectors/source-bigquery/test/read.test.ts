@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInProcess } from '@backflow/protocol/testing';
-import { configFor, configure, findStream, PROJECT, sourceFor, startBigQueryFake, type BigQueryFake } from './helpers.js';
+import {
+  configFor,
+  configure,
+  findStream,
+  lastJobQuery,
+  PROJECT,
+  sourceFor,
+  startBigQueryFake,
+  type BigQueryFake,
+} from './helpers.js';
 
 describe('full refresh reads and models', () => {
   let fake: BigQueryFake;
@@ -17,14 +26,18 @@ describe('full refresh reads and models', () => {
   });
   afterAll(() => fake.close());
 
-  const delta = (before: Record<string, number>) => (method: string) => (fake.calls[method] ?? 0) - (before[method] ?? 0);
+  const delta = (before: Record<string, number>) => (method: string) =>
+    (fake.calls[method] ?? 0) - (before[method] ?? 0);
 
   it('reads 2,500 rows with page_size 1000 in one job and 3 getQueryResults pages', async () => {
     const { source } = sourceFor(fake);
     const config = configFor(fake, { page_size: 1000 });
     const discovered = await runInProcess(source, 'discover', { config });
     const before = { ...fake.calls };
-    const run = await runInProcess(source, 'read', { config, catalog: configure([findStream(discovered.catalog, 'users')]) });
+    const run = await runInProcess(source, 'read', {
+      config,
+      catalog: configure([findStream(discovered.catalog, 'users')]),
+    });
     expect(run.errors).toEqual([]);
     expect(run.records).toHaveLength(2500);
     expect(new Set(run.records.map((record) => record.data.id)).size).toBe(2500);
@@ -46,13 +59,19 @@ describe('full refresh reads and models', () => {
     const config = configFor(fake);
     const discovered = await runInProcess(source, 'discover', { config });
     const view = findStream(discovered.catalog, 'recent_users');
-    const narrowed = { ...view, json_schema: { ...view.json_schema, properties: { email: view.json_schema.properties.email } } };
+    const narrowed = {
+      ...view,
+      json_schema: {
+        ...view.json_schema,
+        properties: { email: (view.json_schema.properties as Record<string, unknown>).email },
+      },
+    };
     const run = await runInProcess(source, 'read', { config, catalog: configure([narrowed]) });
     expect(run.errors).toEqual([]);
-    expect(run.records.map((record) => record.data).sort((a, b) => String(a.email).localeCompare(String(b.email)))).toEqual(
-      Array.from({ length: 10 }, (_, i) => ({ email: `user-${2490 + i}` })),
-    );
-    const sql = (fake.requests.filter((request) => request.method === 'jobs.insert').at(-1)!.body as any).configuration.query.query;
+    expect(
+      run.records.map((record) => record.data).sort((a, b) => String(a.email).localeCompare(String(b.email))),
+    ).toEqual(Array.from({ length: 10 }, (_, i) => ({ email: `user-${2490 + i}` })));
+    const sql = lastJobQuery(fake).query;
     expect(sql).toBe(`SELECT \`email\` FROM \`${PROJECT}.analytics.recent_users\` AS src`);
   });
 
@@ -88,8 +107,7 @@ describe('full refresh reads and models', () => {
     const discovered = await runInProcess(source, 'discover', { config });
     expect(discovered.errors).toEqual([]);
     expect(delta(before)('jobs.getQueryResults')).toBe(0);
-    const insert = fake.requests.filter((request) => request.method === 'jobs.insert').at(-1)!;
-    expect((insert.body as any).configuration.dryRun).toBe(true);
+    expect(lastJobQuery(fake).dryRun).toBe(true);
     const stream = findStream(discovered.catalog, 'user_revenue');
     expect(stream).toMatchObject({
       source_defined_primary_key: [['id']],
@@ -116,7 +134,10 @@ describe('full refresh reads and models', () => {
     const good = configFor(fake, { tables: [], models: [{ name: 'm', sql: 'SELECT id FROM users' }] });
     const discovered = await runInProcess(source, 'discover', { config: good });
     const bad = configFor(fake, { tables: [], models: [{ name: 'm', sql: 'SELECT id, nope FROM users' }] });
-    const run = await runInProcess(source, 'read', { config: bad, catalog: configure([findStream(discovered.catalog, 'm')]) });
+    const run = await runInProcess(source, 'read', {
+      config: bad,
+      catalog: configure([findStream(discovered.catalog, 'm')]),
+    });
     expect(run.errors[0]).toMatchObject({ failure_type: 'config_error' });
     expect(run.errors[0]!.message).toMatch(/^model "m": Binder Error: Referenced column "nope" not found/);
   });
@@ -128,7 +149,10 @@ describe('full refresh reads and models', () => {
     });
     expect(duplicate.errors[0]?.message).toBe('model "dup" returns two columns named "id"; give them distinct aliases');
     const undeclared = await runInProcess(source, 'discover', {
-      config: configFor(fake, { tables: [], models: [{ name: 'm', sql: 'SELECT id FROM users', cursor_field: 'updated_at' }] }),
+      config: configFor(fake, {
+        tables: [],
+        models: [{ name: 'm', sql: 'SELECT id FROM users', cursor_field: 'updated_at' }],
+      }),
     });
     expect(undeclared.errors[0]?.message).toBe(
       'model "m" declares column "updated_at" (primary_key/cursor_field) but its query returns only "id"',

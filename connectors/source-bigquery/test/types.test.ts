@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInProcess } from '@backflow/protocol/testing';
-import { configFor, configure, findStream, PROJECT, sourceFor, startBigQueryFake, type BigQueryFake } from './helpers.js';
+import {
+  configFor,
+  configure,
+  findStream,
+  PROJECT,
+  sourceFor,
+  startBigQueryFake,
+  type BigQueryFake,
+} from './helpers.js';
 
 const SETUP = `
 CREATE TABLE analytics.all_types (
@@ -90,7 +98,8 @@ describe('BigQuery types', () => {
       dt: '2024-02-29T12:34:56.123456',
       t: '08:09:10.5',
       ts: '2024-02-29T12:34:56.123456Z',
-      j: { k: [1, 2], big: 12345678901234567890 },
+      // JSON travels parsed (types.md), so its numbers are doubles, as JSON.parse makes them.
+      j: { k: [1, 2], big: JSON.parse('12345678901234567890') },
       r: { a: '1', tags: ['x', 'y'], inner_rec: { x: 2.5 } },
       arr: ['3', '-9223372036854775808', '2'],
       recs: [{ k: 'a', v: '1' }],
