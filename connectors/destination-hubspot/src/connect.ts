@@ -5,7 +5,7 @@ import { HubSpotApi } from './hubspot-api.js';
 import { RequestGate } from './request-gate.js';
 import { RollingWindow } from './rolling-window.js';
 import { settingsOf, type Settings } from './settings.js';
-import type { Timing } from './timing.js';
+import type { Timing } from '@backflow/protocol/connector';
 
 /** A HubSpot API client for one connector run, paced by the config's rate limit. */
 export function connect(

@@ -4,10 +4,10 @@ import { connect } from './connect.js';
 import { discoverObjects } from './discover.js';
 import type { Config } from './generated/config.js';
 import { openHubSpotWriter } from './open-writer.js';
-import { systemTiming, type Timing } from './timing.js';
+import { systemTiming, type Timing } from '@backflow/protocol/connector';
 
 export type { Config } from './generated/config.js';
-export type { Timing } from './timing.js';
+export type { Timing } from '@backflow/protocol/connector';
 
 export interface HubSpotDestinationOptions {
   /** Clock, sleeps and jitter; tests pass a virtual clock so rate limits and backoff cost no real time. */

@@ -1,8 +1,8 @@
 import { TransientError, type Logger } from '@backflow/protocol/connector';
 import { HubSpotApiError, type HubSpotErrorBody } from './api-error.js';
-import { backoffMs, retryAfterMs } from './backoff.js';
+import { backoffMs, retryAfterMs } from '@backflow/protocol/connector';
 import type { RollingWindow } from './rolling-window.js';
-import type { Timing } from './timing.js';
+import type { Timing } from '@backflow/protocol/connector';
 
 export interface RequestGateOptions {
   readonly window: RollingWindow;

@@ -1,4 +1,4 @@
-import type { Timing } from './timing.js';
+import type { Timing } from '@backflow/protocol/connector';
 
 /** A claimed request slot; `done()` marks when the request's answer arrived. */
 export interface Slot {

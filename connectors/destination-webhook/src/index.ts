@@ -7,11 +7,11 @@ import {
 import { deliverBatch } from './deliver.js';
 import type { Config } from './generated/config.js';
 import { settingsOf } from './settings.js';
-import { systemTiming, type Timing } from './timing.js';
+import { systemTiming, type Timing } from '@backflow/protocol/connector';
 import { BatchRefused, WebhookClient } from './webhook-client.js';
 
 export type { Config } from './generated/config.js';
-export type { Timing } from './timing.js';
+export type { Timing } from '@backflow/protocol/connector';
 export { signBody, webhookBody } from './payload.js';
 
 export interface WebhookDestinationOptions {

@@ -1,8 +1,8 @@
 import { ConfigError, TransientError, redact, type Logger } from '@backflow/protocol/connector';
-import { backoffMs, retryAfterMs } from './backoff.js';
+import { backoffMs, retryAfterMs } from '@backflow/protocol/connector';
 import { signBody } from './payload.js';
 import type { Settings } from './settings.js';
-import type { Timing } from './timing.js';
+import type { Timing } from '@backflow/protocol/connector';
 
 /** The endpoint refused a batch for its content (a 4xx other than auth, routing and rate limits). */
 export class BatchRefused extends Error {

@@ -25,9 +25,11 @@ export {
   TransientError,
   asConnectorError,
 } from './errors.js';
+export { backoffMs, retryAfterMs } from './backoff.js';
 export type { Logger } from './logger.js';
 export { EXIT, runConnector, type ConnectorIO } from './run-connector.js';
 export { REDACTED, collectSecrets, redact, redactConfig } from './secrets.js';
 export { loadSpec } from './spec-file.js';
 export { streamKey } from './stream-key.js';
+export { systemTiming, type Timing } from './timing.js';
 export { DEFAULT_BATCH_SIZE } from './write-command.js';
