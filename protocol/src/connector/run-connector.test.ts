@@ -213,3 +213,43 @@ describe('records after the last STATE', () => {
     );
   });
 });
+
+describe('concurrent writes (limits.max_concurrency)', () => {
+  it('keeps up to the declared number of batches in flight, never two holding the same key, and states after all', async () => {
+    let running = 0;
+    let peak = 0;
+    const order: string[] = [];
+    const destination = defineDestination({
+      spec: { ...spec, limits: { max_batch_size: 2, max_concurrency: 3 } },
+      async check() {
+        return { ok: true };
+      },
+      async open() {
+        return {
+          async write(batch) {
+            running++;
+            peak = Math.max(peak, running);
+            const ids = batch.records.map((r) => r.data['n']).join(',');
+            order.push(`start ${ids}`);
+            // Yield a few turns so other batches can start while this one is "in flight".
+            for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+            order.push(`end ${ids}`);
+            running--;
+          },
+          async commit() {
+            order.push('commit');
+          },
+        };
+      },
+    });
+    const input = [1, 2, 3, 4, 5, 6, 7, 8, 1, 9].map((n) => record(n));
+    const run = await runInProcess(destination, 'write', { config, catalog, input: [...input, state(9)] });
+    expect(run.exitCode).toBe(0);
+    expect(peak).toBe(3);
+    // The batch holding n=1 again waits until the first batch holding n=1 has ended.
+    expect(order.indexOf('start 1,9')).toBeGreaterThan(order.indexOf('end 1,2'));
+    expect(order.at(-1)).toBe('commit');
+    expect(order.filter((e) => e.startsWith('end'))).toHaveLength(5);
+    expect(run.states[0]!.destinationStats).toMatchObject({ recordCount: 10, rejectedRecordCount: 0 });
+  });
+});

@@ -49,6 +49,7 @@ export async function runWrite<Config>(
     streams.set(streamKey(configured.stream), { configured, keyPaths: matchingKeyPaths(configured), records: [] });
   }
   const writer = await destination.open({ ...ctx, catalog });
+  const inflight = new InflightWrites(destination.spec.limits?.max_concurrency ?? 1);
   let written = 0;
   let rejected: RejectedRecord[] = [];
 
@@ -56,9 +57,15 @@ export async function runWrite<Config>(
     if (pending.records.length === 0) return;
     const records = pending.records;
     pending.records = [];
-    const rejections = await writeIsolating(writer, pending.configured, records);
-    written += records.length;
-    for (const rejection of rejections) rejected.push(toRejectedRecord(pending, records, rejection));
+    await inflight.run(records, async () => {
+      const rejections = await writeIsolating(writer, pending.configured, records);
+      written += records.length;
+      for (const rejection of rejections) rejected.push(toRejectedRecord(pending, records, rejection));
+    });
+  };
+  const flushAll = async () => {
+    for (const pending of streams.values()) await flush(pending);
+    await inflight.drain();
   };
 
   try {
@@ -70,19 +77,66 @@ export async function runWrite<Config>(
         pending.records.push(incoming(message.record, pending.keyPaths));
         if (pending.records.length >= batchSize) await flush(pending);
       } else if (message.type === 'STATE' && message.state) {
-        for (const pending of streams.values()) await flush(pending);
+        await flushAll();
         await writer.commit?.();
         await output.write({ type: 'STATE', state: withDestinationStats(message.state, written, rejected) });
         written = 0;
         rejected = [];
       }
     }
+    await inflight.drain();
     const uncovered = written + [...streams.values()].reduce((n, pending) => n + pending.records.length, 0);
     if (uncovered > 0) {
       ctx.logger.warn('input ended with %d record(s) after the last STATE: not committed, as no checkpoint covers them', uncovered);
     }
   } finally {
+    await inflight.drain().catch(() => undefined);
     await writer.close?.();
+  }
+}
+
+/**
+ * Up to `limit` batches written at once, for destinations that declare
+ * `limits.max_concurrency` (an API's latency, not its rate limit, is then what bounds
+ * throughput). A batch holding a key that an earlier batch still in flight holds waits for
+ * it, so two versions of one record never race. With a limit of 1, each write is awaited.
+ */
+class InflightWrites {
+  private readonly running = new Map<Promise<void>, Set<string>>();
+  private failure: unknown;
+
+  constructor(private readonly limit: number) {}
+
+  async run(records: readonly IncomingRecord[], write: () => Promise<void>): Promise<void> {
+    if (this.limit <= 1) return write();
+    this.rethrow();
+    const keys = new Set(records.map((record) => JSON.stringify(record.key)));
+    while (this.running.size >= this.limit || this.overlaps(keys)) {
+      await Promise.race(this.running.keys());
+      this.rethrow();
+    }
+    const task: Promise<void> = write().then(
+      () => void this.running.delete(task),
+      (error: unknown) => {
+        this.failure ??= error;
+        this.running.delete(task);
+      },
+    );
+    this.running.set(task, keys);
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all(this.running.keys());
+    this.rethrow();
+  }
+
+  private overlaps(keys: ReadonlySet<string>): boolean {
+    for (const held of this.running.values()) for (const key of keys) if (held.has(key)) return true;
+    return false;
+  }
+
+  private rethrow(): void {
+    if (this.failure !== undefined) throw this.failure;
   }
 }
 
