@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
@@ -9,7 +9,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { execa } from 'execa';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DockerLauncher,
   LABELS,
@@ -218,6 +218,59 @@ describe('ProcessLauncher', () => {
     expect(error).toBeInstanceOf(LauncherError);
     expect(error).toMatchObject({ code: 'SPAWN_FAILED' });
     expect((error as Error).message).toMatch(/ghost.*\/nonexistent\/connector/);
+  });
+});
+
+describe('ProcessLauncher in a runner process', () => {
+  // Runs the built launcher in its own node process, as the runner CLI does.
+  const LAUNCHERS_DIST = new URL('../dist/launchers/index.js', import.meta.url).href;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'launcher-parent-'));
+    await writeFile(
+      join(dir, 'parent.mjs'),
+      [
+        `import { ProcessLauncher } from ${JSON.stringify(LAUNCHERS_DIST)};`,
+        `import { createInterface } from 'node:readline';`,
+        `const launcher = new ProcessLauncher({ command: [process.execPath, ${JSON.stringify(ECHO_MAIN)}] });`,
+        `process.once('SIGTERM', async () => {`,
+        `  await connector.stop('runner got SIGTERM');`,
+        `  console.log(JSON.stringify({ exit: await connector.exit }));`,
+        `  process.exitCode = 130;`,
+        `});`,
+        `const connector = await launcher.start({ name: 'echo', command: 'hang' });`,
+        `for await (const line of createInterface({ input: connector.stdout })) { console.log(line); break; }`,
+        `if (process.argv[2] === 'exit') process.exit(0);`,
+      ].join('\n'),
+    );
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  /** False once the process is gone or a zombie. */
+  async function alive(pid: number): Promise<boolean> {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    return stat !== '' && !/^\d+ \(.*\) Z/.test(stat);
+  }
+
+  it('leaves SIGTERM to the runner, which stops its connectors itself', async () => {
+    const parent = execa(process.execPath, [join(dir, 'parent.mjs')], { reject: false });
+    const lines = createInterface({ input: parent.stdout! });
+    const outputs: string[] = [];
+    for await (const line of lines) {
+      outputs.push(line);
+      if (outputs.length === 1) parent.kill('SIGTERM');
+    }
+    const result = await parent;
+    expect(result.exitCode).toBe(130);
+    expect(JSON.parse(outputs[1]!)).toEqual({
+      exit: { code: null, signal: 'SIGTERM', stopReason: 'runner got SIGTERM' },
+    });
+  });
+
+  it('kills connectors still running when the runner exits', async () => {
+    const { stdout } = await execa(process.execPath, [join(dir, 'parent.mjs'), 'exit']);
+    const { pid } = JSON.parse(stdout) as { pid: number };
+    await expect.poll(() => alive(pid)).toBe(false);
   });
 });
 

@@ -66,7 +66,12 @@ export class ProcessLauncher implements Launcher {
         stdout: 'pipe',
         stderr: 'pipe',
         forceKillAfterDelay: this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS,
+        // execa's cleanup hooks SIGINT/SIGTERM through signal-exit, which re-raises the signal
+        // when it sees no other listener (a `once` handler has already been removed by then)
+        // and so kills a runner that handles signals itself. Children are killed on exit below.
+        cleanup: false,
       });
+      killOnExit(subprocess);
       const child = new ChildConnectorProcess(subprocess, () => rm(dir, { recursive: true, force: true }));
       await spawned(subprocess, invocation.name, program);
       return child;
@@ -75,6 +80,25 @@ export class ProcessLauncher implements Launcher {
       throw error;
     }
   }
+}
+
+const running = new Set<ResultPromise>();
+
+/**
+ * Kills connectors still running when the runner exits. Only the 'exit' event is used:
+ * signals are the application's to handle (the CLI stops connectors itself on SIGTERM).
+ */
+function killOnExit(subprocess: ResultPromise): void {
+  if (running.size === 0) process.on('exit', killRunning);
+  running.add(subprocess);
+  subprocess.once('exit', () => {
+    running.delete(subprocess);
+    if (running.size === 0) process.off('exit', killRunning);
+  });
+}
+
+function killRunning(): void {
+  for (const subprocess of running) subprocess.kill('SIGTERM');
 }
 
 function inheritedEnv(names: readonly string[]): Record<string, string> {
