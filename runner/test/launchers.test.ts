@@ -190,6 +190,19 @@ describe.each(targets)('$kind launcher', (target) => {
     expect(await connector.exit).toEqual({ code: 0, signal: null });
   });
 
+  it('fails writes to a connector that has exited, without crashing the runner', async () => {
+    await using connector = await target.launcher().start({ name: 'echo', command: 'spec' });
+    connector.stdout.resume();
+    connector.stderr.resume();
+    await connector.exit;
+    // No 'error' listener here on purpose: an unhandled 'error' event would kill this worker.
+    const results: (Error | null | undefined)[] = [];
+    for (let i = 0; i < 20; i++) {
+      results.push(await new Promise((resolve) => connector.stdin.write(`${'x'.repeat(65_536)}\n`, resolve)));
+    }
+    expect(results.filter(Boolean).length).toBeGreaterThan(0);
+  });
+
   it('rejects file keys that are not plain words', async () => {
     await expect(
       target.launcher().start({ name: 'echo', command: 'check', files: { '../x': {} } }),

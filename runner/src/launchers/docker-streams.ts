@@ -66,7 +66,7 @@ function writeWithBackpressure(target: PassThrough, payload: Buffer): Promise<vo
  * after the container has gone fails with EPIPE, as it does for a child process.
  */
 export function attachStdin(socket: Duplex): Writable {
-  return new Writable({
+  const stdin = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       if (socket.writableEnded || socket.destroyed) {
         callback(brokenPipe());
@@ -82,6 +82,10 @@ export function attachStdin(socket: Duplex): Writable {
       socket.end(() => callback());
     },
   });
+  // As for a child's stdin (execa listens too): a failed write is reported to its callback
+  // and to pipeline(), and must not crash a runner that has no 'error' listener.
+  stdin.on('error', () => undefined);
+  return stdin;
 }
 
 function brokenPipe(cause?: Error): Error {
