@@ -12,7 +12,7 @@ import {
 } from './incremental.js';
 import { quoteIdent } from './sql.js';
 import { findSource, type StreamSource } from './streams.js';
-import { rowConverter } from './type-mapping.js';
+import { rowConverter, type WireRow } from './type-mapping.js';
 import type { Warehouse } from './warehouse.js';
 
 type Row = Record<string, unknown>;
@@ -38,7 +38,7 @@ export async function* readStream(
   const { stream } = request.stream;
   const source = await findSource(warehouse, stream.name, stream.namespace);
   const plan = planRead(source, request, warehouse.settings.checkpointInterval, (message) => logger.warn(message));
-  let convert: ((row: Row) => Row) | undefined;
+  let convert: ((row: WireRow) => Row) | undefined;
   for await (const page of warehouse.query(plan.query.sql, source.subject, plan.query.parameters)) {
     convert ??= rowConverter(page.fields);
     for (const raw of page.rows) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { converterFor, isoDuration, trimFraction } from './type-mapping.js';
+import { converterFor, isoDuration, timestampText, trimFraction } from './type-mapping.js';
 
 describe('isoDuration', () => {
   it('turns BigQuery canonical intervals into ISO-8601 durations with a sign per component', () => {
@@ -22,21 +22,43 @@ describe('trimFraction', () => {
   });
 });
 
+describe('timestampText', () => {
+  it('writes int64 microseconds as ISO-8601 UTC, microseconds kept', () => {
+    expect(timestampText('1709210096123456')).toBe('2024-02-29T12:34:56.123456Z');
+    expect(timestampText('1709210096000000')).toBe('2024-02-29T12:34:56Z');
+    expect(timestampText('-1')).toBe('1969-12-31T23:59:59.999999Z');
+    expect(timestampText('-62135596800000000')).toBe('0001-01-01T00:00:00Z');
+    expect(timestampText('253402300799999999')).toBe('9999-12-31T23:59:59.999999Z');
+  });
+
+  it('also reads ISO strings and float seconds', () => {
+    expect(timestampText('2024-02-29T12:34:56.500000Z')).toBe('2024-02-29T12:34:56.5Z');
+    expect(timestampText('1.7092100965E9')).toBe('2024-02-29T12:34:56.5Z');
+  });
+});
+
 describe('converterFor', () => {
   it('writes non-finite FLOAT64 values as strings and keeps the rest numbers', () => {
     const convert = converterFor({ name: 'f', type: 'FLOAT', mode: 'NULLABLE' });
-    expect([NaN, Infinity, -Infinity, 1.5, null].map(convert)).toEqual(['NaN', 'Infinity', '-Infinity', 1.5, null]);
+    expect(['NaN', 'Infinity', '-Infinity', '1.5E-7', '2.0', null].map(convert)).toEqual([
+      'NaN',
+      'Infinity',
+      '-Infinity',
+      1.5e-7,
+      2,
+      null,
+    ]);
   });
 
   it('turns a NULL REPEATED field into an empty array (BigQuery has no NULL arrays)', () => {
     const convert = converterFor({ name: 'xs', type: 'INTEGER', mode: 'REPEATED' });
     expect(convert(null)).toEqual([]);
-    expect(convert(['1', '2'])).toEqual(['1', '2']);
+    expect(convert([{ v: '1' }, { v: '9007199254740993' }])).toEqual(['1', '9007199254740993']);
   });
 
   it('adds a column named __proto__ as a property, not a prototype', () => {
     const convert = converterFor({ name: 'r', type: 'RECORD', fields: [{ name: '__proto__', type: 'STRING' }] });
-    const record = convert({ ['__proto__']: 'x' }) as Record<string, unknown>;
+    const record = convert({ f: [{ v: 'x' }] }) as Record<string, unknown>;
     expect(Object.getPrototypeOf(record)).toBe(Object.prototype);
     expect(JSON.stringify(record)).toBe('{"__proto__":"x"}');
   });

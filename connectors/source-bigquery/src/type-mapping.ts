@@ -58,86 +58,106 @@ function nullable(schema: JsonSchema): JsonSchema {
   return types.includes('null') ? schema : { ...schema, type: ['null', ...types] };
 }
 
-/** Turns a value as @google-cloud/bigquery decoded it into its RECORD representation. */
-export type Converter = (value: unknown) => unknown;
+/** A row of a query result as the REST API sends it: cells in field order. */
+export interface WireRow {
+  readonly f: readonly WireCell[];
+}
+
+/** A cell: a scalar's text, a RECORD's `{f}`, a REPEATED field's cells, or null. */
+export interface WireCell {
+  readonly v: string | WireRow | readonly WireCell[] | null;
+}
+
+/** Turns a wire value (`cell.v`) into its RECORD representation. */
+export type Converter = (value: WireCell['v']) => unknown;
 
 /**
- * The converter of a field's values. The client must decode with `wrapIntegers` casting
- * INT64 to its decimal string (`integerTypeCastFunction: String`) and `parseJSON: true`.
+ * The converter of a field's wire values. Scalars arrive as text (INT64 and NUMERIC as plain
+ * digits, BYTES as base64, TIMESTAMP as int64 microseconds when `formatOptions.useInt64Timestamp`
+ * is set), so most of them are already what types.md asks for.
  */
 export function converterFor(field: TableField): Converter {
   const one = scalarConverter(field);
   if (field.mode === 'REPEATED') {
-    return (value) =>
-      value === null || value === undefined ? [] : (value as unknown[]).map((item) => nullSafe(one, item));
+    return (value) => (value === null ? [] : (value as readonly WireCell[]).map((cell) => nullSafe(one, cell.v)));
   }
   return (value) => nullSafe(one, value);
 }
 
-function nullSafe(convert: Converter, value: unknown): unknown {
+function nullSafe(convert: Converter, value: WireCell['v']): unknown {
   return value === null || value === undefined ? null : convert(value);
 }
 
-/** Converts whole rows of `fields`. */
-export function rowConverter(fields: readonly TableField[]): (row: Record<string, unknown>) => Record<string, unknown> {
+/** Converts whole rows of `fields` into records. */
+export function rowConverter(fields: readonly TableField[]): (row: WireRow) => Record<string, unknown> {
   const columns = fields.map((field) => ({ name: field.name!, convert: converterFor(field) }));
   return (row) => {
     const record: Record<string, unknown> = {};
-    for (const { name, convert } of columns) setField(record, name, convert(row[name]));
+    columns.forEach(({ name, convert }, i) => setField(record, name, convert(row.f[i]?.v ?? null)));
     return record;
   };
 }
 
 // Assigning `record["__proto__"]` would replace the prototype instead of adding a column.
 function setField(record: Record<string, unknown>, name: string, value: unknown): void {
-  if (name === '__proto__')
+  if (name === '__proto__') {
     Object.defineProperty(record, name, { value, enumerable: true, writable: true, configurable: true });
-  else record[name] = value;
+  } else {
+    record[name] = value;
+  }
 }
 
 function scalarConverter(field: TableField): Converter {
   switch (field.type) {
-    case 'INTEGER':
-    case 'INT64':
-      return (value) => String(value);
-    case 'NUMERIC':
-    case 'BIGNUMERIC':
-      // big.js: toFixed() without places is the exact value in plain notation.
-      return (value) => (value as { toFixed(): string }).toFixed();
     case 'FLOAT':
     case 'FLOAT64':
-      return (value) => (Number.isFinite(value) ? value : String(value));
-    case 'BYTES':
-      return (value) => (value as Buffer).toString('base64');
-    case 'DATE':
-      return (value) => textOf(value);
+      // Java's Double.toString form (`1.5E-7`, `NaN`, `Infinity`) parses as a JS number.
+      return (value) => {
+        const number = Number(value);
+        return Number.isFinite(number) ? number : String(value);
+      };
+    case 'BOOLEAN':
+    case 'BOOL':
+      return (value) => value === 'true';
     case 'DATETIME':
-      return (value) => trimFraction(textOf(value).replace(' ', 'T'));
+      return (value) => trimFraction(String(value).replace(' ', 'T'));
     case 'TIME':
-      return (value) => trimFraction(textOf(value));
+      return (value) => trimFraction(String(value));
     case 'TIMESTAMP':
-      // BigQueryTimestamp's value is ISO-8601 UTC with nanoseconds; BigQuery keeps microseconds.
-      return (value) => trimFraction(textOf(value));
+      return (value) => timestampText(String(value));
     case 'INTERVAL':
-      return (value) => isoDuration(textOf(value));
+      return (value) => isoDuration(String(value));
+    case 'JSON':
+      return (value) => JSON.parse(String(value)) as unknown;
     case 'RECORD':
     case 'STRUCT':
       return rowConverter(field.fields ?? []) as Converter;
-    case 'BOOLEAN':
-    case 'BOOL':
-    case 'JSON':
-    case 'STRING':
-      return (value) => value;
     default:
-      return (value) => textOf(value);
+      // INT64, NUMERIC, BIGNUMERIC (plain digits), STRING, BYTES (base64), DATE, GEOGRAPHY (WKT), RANGE.
+      return (value) => value;
   }
 }
 
-/** The text inside the client's wrapper objects (BigQueryDate, Geography, ...), or the value itself. */
-function textOf(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const inner = (value as { value?: unknown }).value;
-  return typeof inner === 'string' ? inner : String(value);
+const MICROS_PER_SECOND = 1_000_000n;
+
+/**
+ * A TIMESTAMP as ISO-8601 UTC with its microseconds: from int64 microseconds (what we ask
+ * for), an ISO string, or float seconds (BigQuery's default format, millisecond-exact here).
+ */
+export function timestampText(text: string): string {
+  if (/^-?\d+$/.test(text)) {
+    const micros = BigInt(text);
+    let seconds = micros / MICROS_PER_SECOND;
+    let fraction = micros % MICROS_PER_SECOND;
+    if (fraction < 0n) {
+      seconds -= 1n;
+      fraction += MICROS_PER_SECOND;
+    }
+    const whole = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
+    return trimFraction(`${whole}.${String(fraction).padStart(6, '0')}Z`);
+  }
+  if (text.includes('T')) return trimFraction(text);
+  return trimFraction(new Date(Number(text) * 1000).toISOString());
 }
 
 /** `12:00:00.500000` → `12:00:00.5`, `…56.000000000Z` → `…56Z`: the same instant, without padding. */

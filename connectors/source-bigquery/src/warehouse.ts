@@ -4,6 +4,7 @@ import { errorFacts } from './api-error.js';
 import { toConnectorError } from './errors.js';
 import { withRetries, type RetryPolicy } from './retry.js';
 import type { Settings } from './settings.js';
+import type { WireRow } from './type-mapping.js';
 
 /** A typed query parameter as BigQuery's REST API takes it. */
 export interface QueryParameter {
@@ -26,14 +27,18 @@ export interface TableDescription {
   readonly primaryKey: readonly string[] | undefined;
 }
 
-/** One page of a query result: rows as the client decoded them, and the result's fields. */
+/** One page of a query result: rows in the wire format, and the result's fields. */
 export interface Page {
-  readonly rows: readonly Record<string, unknown>[];
+  readonly rows: readonly WireRow[];
   readonly fields: readonly TableField[];
 }
 
-// INT64 reaches us as its decimal string (never a lossy number); JSON values parsed.
-const DECODING = { wrapIntegers: { integerTypeCastFunction: (value: string) => value }, parseJSON: true };
+interface QueryResults {
+  jobComplete?: boolean;
+  schema?: { fields?: TableField[] };
+  rows?: WireRow[];
+  pageToken?: string;
+}
 
 /**
  * The BigQuery calls the connector makes, each retried per `retry` and failing with a
@@ -108,23 +113,35 @@ export class Warehouse {
    */
   async *query(sql: string, subject: string, parameters: readonly QueryParameter[] = []): AsyncGenerator<Page> {
     const jobId = await this.insertJob(sql, subject, parameters);
-    const { location } = this.settings;
-    let request: Record<string, unknown> = { maxResults: this.settings.pageSize, autoPaginate: false, ...DECODING };
+    let pageToken: string | undefined;
     for (;;) {
-      const current = request;
-      const [rows, next, response] = (await this.call(subject, (client) =>
-        client.job(jobId, { location }).getQueryResults(current),
-      )) as unknown as [
-        Record<string, unknown>[],
-        Record<string, unknown> | null,
-        { jobComplete?: boolean; schema?: { fields?: TableField[] } },
-      ];
+      const token = pageToken;
+      const response = await this.call(subject, (client) => this.getQueryResults(client, jobId, token));
       // A job still running answers without rows; BigQuery already waited on its side.
       if (response.jobComplete === false) continue;
-      yield { rows, fields: response.schema?.fields ?? [] };
-      if (!next?.pageToken) return;
-      request = next;
+      yield { rows: response.rows ?? [], fields: response.schema?.fields ?? [] };
+      if (!response.pageToken) return;
+      pageToken = response.pageToken;
     }
+  }
+
+  /**
+   * jobs.getQueryResults as the client library sends it, but answered undecoded: the wire
+   * values are exact text (the library would turn INT64 into lossy numbers, NUMERIC into
+   * big.js and TIMESTAMP into PreciseDate objects, only for us to turn them back into text).
+   */
+  private getQueryResults(client: BigQuery, jobId: string, pageToken: string | undefined): Promise<QueryResults> {
+    const qs = {
+      location: this.settings.location,
+      maxResults: this.settings.pageSize,
+      'formatOptions.useInt64Timestamp': true,
+      ...(pageToken ? { pageToken } : {}),
+    };
+    return new Promise((resolve, reject) => {
+      client.request({ uri: `/queries/${encodeURIComponent(jobId)}`, qs }, (error, body) =>
+        error ? reject(error) : resolve(body as QueryResults),
+      );
+    });
   }
 
   /**

@@ -54,6 +54,25 @@ describe('full refresh reads and models', () => {
     expect(run.states).toEqual([]);
   });
 
+  it('fetches the next page only when the rows of the previous one are taken', async () => {
+    const { source } = sourceFor(fake);
+    const config = configFor(fake, { page_size: 1000, tables: ['users'] });
+    const discovered = await runInProcess(source, 'discover', { config });
+    const [stream] = configure([findStream(discovered.catalog, 'users')]).streams;
+    const logger = { debug() {}, info() {}, warn() {}, error() {} };
+    const before = { ...fake.calls };
+    const rows = source.read(
+      { config, logger, signal: new AbortController().signal },
+      { stream: stream!, state: undefined },
+    );
+    const iterator = rows[Symbol.asyncIterator]();
+    for (let i = 0; i < 1000; i++) await iterator.next();
+    expect(delta(before)('jobs.getQueryResults')).toBe(1);
+    await iterator.next();
+    expect(delta(before)('jobs.getQueryResults')).toBe(2);
+    await iterator.return?.();
+  });
+
   it('selects only the columns the configured catalog keeps, from tables and views', async () => {
     const { source } = sourceFor(fake);
     const config = configFor(fake);
