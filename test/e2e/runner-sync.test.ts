@@ -36,7 +36,17 @@ describe('runner sync (process launcher)', () => {
     expect(summary.error).toBeUndefined();
     expect(summary.status).toBe('succeeded');
     expect(summary.exitCode).toBe(EXIT_CODES.success);
-    expect(summary.streams['items']).toEqual({ read: 1000, sent: 1000, committed: 1000, rejected: 0 });
+    expect(summary.streams['items']).toEqual({
+      read: 1000,
+      added: 1000,
+      changed: 0,
+      unchanged: 0,
+      removed: 0,
+      invalid: 0,
+      sent: 1000,
+      committed: 1000,
+      rejected: 0,
+    });
     const out = await lines(ws.path('out.jsonl'));
     expect(out.map((r) => r.id)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
     const state = JSON.parse(await readFile(ws.path('state/state/counter-to-jsonl.json'), 'utf8'));
@@ -79,7 +89,17 @@ describe('runner sync (process launcher)', () => {
   it('reports rejected records with their keys and exits 3', async () => {
     const summary = await sync(await ws.connection('c', connection({ count: 10 }, { reject_ids: [3, 7] })));
     expect(summary.exitCode).toBe(EXIT_CODES.rejected);
-    expect(summary.streams['items']).toEqual({ read: 10, sent: 10, committed: 8, rejected: 2 });
+    expect(summary.streams['items']).toEqual({
+      read: 10,
+      added: 10,
+      changed: 0,
+      unchanged: 0,
+      removed: 0,
+      invalid: 0,
+      sent: 10,
+      committed: 8,
+      rejected: 2,
+    });
     expect(summary.rejections).toEqual([
       { stream: 'items', key: { id: 3 }, reason: 'id 3 is refused', retryable: false },
       { stream: 'items', key: { id: 7 }, reason: 'id 7 is refused', retryable: false },

@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { collectSecrets } from '@backflow/protocol/connector';
 import { checkConnection, discoverDestination, discoverSource, fetchSpec } from '../connectors/connector-commands.js';
 import { ConfigurationError, EXIT_CODES, RunnerError } from '../errors.js';
-import { launcherFor } from '../sync/run-sync.js';
+import { launcherFor } from '../sync/prepare-sync.js';
 import { createReporter } from '../report/reporter.js';
 import { jsonLogSink } from '../report/json-log-sink.js';
 

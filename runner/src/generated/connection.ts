@@ -26,6 +26,43 @@ export type Endpoint = {
 export type Endpoint1 = {
   [k: string]: unknown;
 };
+/**
+ * A source column name, or an object: `from` a column, a constant `value`, or a `template` such as `"{{ first_name }} {{ last_name }}"`; `type` converts the value (a failed conversion rejects the row as invalid, naming the field).
+ */
+export type FieldMapping =
+  | string
+  | {
+      /**
+       * Source column (dotted path inside JSON columns).
+       */
+      from: string;
+      type?: CoercionType;
+    }
+  | {
+      /**
+       * A constant sent as is.
+       */
+      value:
+        | string
+        | number
+        | boolean
+        | null
+        | {
+            [k: string]: unknown;
+          }
+        | unknown[];
+    }
+  | {
+      /**
+       * Text with `{{ column }}` placeholders; missing or null values render empty.
+       */
+      template: string;
+      type?: CoercionType;
+    };
+/**
+ * `date` gives `YYYY-MM-DD`, `datetime` an ISO 8601 UTC timestamp; both read ISO 8601 text or Unix epoch seconds.
+ */
+export type CoercionType = 'string' | 'number' | 'integer' | 'boolean' | 'date' | 'datetime';
 export type Executor = 'process' | 'docker';
 
 /**
@@ -57,6 +94,23 @@ export interface Connection {
      */
     idle_seconds?: number;
   };
+  /**
+   * Rows the destination rejected as retryable (rate limits, timeouts) are resent at the end of the run, in rounds with exponential backoff.
+   */
+  retries?: {
+    /**
+     * Resend rounds per run (default 3); rows still rejected are sent again next run.
+     */
+    rounds?: number;
+    /**
+     * Wait before the first round, doubled each round (default 2).
+     */
+    backoff_seconds?: number;
+    /**
+     * Rejected rows kept in memory for resending (default 10000); the others wait for the next run.
+     */
+    max_rows?: number;
+  };
 }
 export interface StreamSettings {
   /**
@@ -67,20 +121,29 @@ export interface StreamSettings {
   sync_mode?: 'full_refresh' | 'incremental';
   cursor_field?: string;
   /**
-   * The model's unique key; defaults to the key the source reports.
+   * The model's unique key (source columns); defaults to the key the source reports. Rows repeating a key in one run are reported invalid and not sent; rows are diffed by it.
    *
    * @minItems 1
    */
   primary_key?: string[];
   /**
-   * Destination object name; defaults to the stream name.
+   * Destination object name (e.g. `contacts`); defaults to the stream name.
    */
   destination?: string;
+  /**
+   * What a sync sends. `upsert`: added and changed rows; `update`: changed rows, and added rows as updates of existing destination records; `insert`: added rows only; `append`: every row, each time, as a new event; `mirror`: added and changed rows, and deletes for rows Backflow delivered that left the model (full_refresh streams only).
+   */
   behaviour?: 'upsert' | 'update' | 'insert' | 'mirror' | 'append';
   /**
-   * Destination fields that identify a record; default the primary key.
+   * Destination fields (dotted paths for nested fields) that identify a record there. Default: the primary key, or with a mapping the destination fields the primary key columns map to.
    *
    * @minItems 1
    */
   matching_keys?: string[];
+  /**
+   * Destination field (dotted path for nested fields, e.g. `address.city`) → what to put there. Only mapped fields are sent and fingerprinted. Without a mapping, records pass unchanged.
+   */
+  mapping?: {
+    [k: string]: FieldMapping;
+  };
 }

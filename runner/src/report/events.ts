@@ -1,13 +1,28 @@
-/** Per-stream counts of one sync run. */
+/** Per-stream counts of one sync run (or plan). */
 export interface StreamCounts {
   /** Records the source produced. */
   read: number;
-  /** Records handed to the destination. */
+  /** Rows whose key was not delivered before. */
+  added: number;
+  /** Rows delivered before whose mapped data changed. */
+  changed: number;
+  /** Rows delivered before with the same mapped data (not sent, except by `append` or `--full-resync`). */
+  unchanged: number;
+  /** Rows delivered before that left the model (deleted under `mirror`; full-refresh streams only). */
+  removed: number;
+  /** Rows not sent because they are invalid: duplicate or missing key, failed type conversion. */
+  invalid: number;
+  /** Records handed to the destination (deletes and resends included). */
   sent: number;
   /** Records the destination confirmed by a committed checkpoint (rejected ones excluded). */
   committed: number;
-  /** Records the destination refused, with a reason (see the run's rejections). */
+  /** Records the destination refused, with a reason (see the run's rejections), including rows still refused from an earlier run. */
   rejected: number;
+}
+
+/** Zero counts. */
+export function emptyCounts(): StreamCounts {
+  return { read: 0, added: 0, changed: 0, unchanged: 0, removed: 0, invalid: 0, sent: 0, committed: 0, rejected: 0 };
 }
 
 /** What a sync reports while it runs: for progress displays and for platforms embedding the runner. */

@@ -2,14 +2,15 @@ import type { SyncSummary } from '../sync/run-sync.js';
 
 /** The final summary for people: per-stream counts, duration, the error if any. */
 export function formatSummary(summary: SyncSummary): string {
-  const rows = Object.entries(summary.streams).map(([stream, c]) => [stream, c.read, c.sent, c.committed, c.rejected]);
-  rows.push(['total', summary.totals.read, summary.totals.sent, summary.totals.committed, summary.totals.rejected]);
-  const header = ['stream', 'read', 'sent', 'committed', 'rejected'];
+  const columns = ['read', 'added', 'changed', 'removed', 'unchanged', 'invalid', 'sent', 'committed', 'rejected'] as const;
+  const rows = Object.entries(summary.streams).map(([stream, c]) => [stream, ...columns.map((column) => c[column])]);
+  rows.push(['total', ...columns.map((column) => summary.totals[column])]);
+  const header = ['stream', ...columns];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (cells: (string | number)[]) =>
     cells.map((cell, i) => (i === 0 ? String(cell).padEnd(widths[i]!) : String(cell).padStart(widths[i]!))).join('  ');
   const out = [
-    `sync ${summary.connection}: ${summary.status} in ${(summary.durationMs / 1000).toFixed(1)}s (${summary.executor})`,
+    `sync ${summary.connection}${summary.run !== undefined ? ` (run ${summary.run})` : ''}: ${summary.status} in ${(summary.durationMs / 1000).toFixed(1)}s (${summary.executor})`,
     line(header),
     ...rows.map(line),
   ];
@@ -18,6 +19,10 @@ export function formatSummary(summary: SyncSummary): string {
     for (const r of summary.rejections.slice(0, 5)) {
       out.push(`  ${r.stream} ${JSON.stringify(r.key)}: ${r.reason}${r.retryable ? ' (retryable)' : ''}`);
     }
+  }
+  if (summary.invalid.length > 0) {
+    out.push(`invalid rows (first ${Math.min(5, summary.invalid.length)}):`);
+    for (const r of summary.invalid.slice(0, 5)) out.push(`  ${r.stream} ${JSON.stringify(r.key)}: ${r.reason}`);
   }
   if (summary.error) out.push(`error: ${summary.error.message}`);
   return out.join('\n') + '\n';

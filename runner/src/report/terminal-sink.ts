@@ -1,17 +1,18 @@
 import cliProgress from 'cli-progress';
-import type { SyncEvent } from './events.js';
+import { emptyCounts, type StreamCounts, type SyncEvent } from './events.js';
 import type { EventSink } from './reporter.js';
 
 const QUIET_LEVELS = new Set(['DEBUG', 'TRACE']);
 
 /**
- * A live display for people at a terminal: one line per stream with records read, sent and
- * committed and the rate, with connector logs scrolling above it.
+ * A live display for people at a terminal: one line per stream with records read, the diff
+ * (+added ~changed -removed =unchanged), sent, committed, rejected and invalid, and the rate, with connector logs scrolling above it.
  */
 export function terminalSink(options: { verbose?: boolean } = {}): EventSink {
   const bars = new cliProgress.MultiBar(
     {
-      format: ' {stream} | read {read} | sent {sent} | committed {committed} | rejected {rejected} | {rate} rec/s',
+      format:
+        ' {stream} | read {read} | +{added} ~{changed} -{removed} ={unchanged} | sent {sent} | committed {committed} | rejected {rejected} | invalid {invalid} | {rate} rec/s',
       hideCursor: true,
       clearOnComplete: false,
       stopOnComplete: false,
@@ -50,11 +51,6 @@ export function terminalSink(options: { verbose?: boolean } = {}): EventSink {
   };
 }
 
-function payload(
-  stream: string,
-  width: number,
-  counts: { read: number; sent: number; committed: number; rejected: number } | undefined,
-  rate: number,
-) {
-  return { stream: stream.padEnd(width), ...(counts ?? { read: 0, sent: 0, committed: 0, rejected: 0 }), rate };
+function payload(stream: string, width: number, counts: StreamCounts | undefined, rate: number) {
+  return { stream: stream.padEnd(width), ...(counts ?? emptyCounts()), rate };
 }

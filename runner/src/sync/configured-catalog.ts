@@ -4,23 +4,48 @@ import {
   type AirbyteStream,
   type ConfiguredAirbyteCatalog,
   type ConfiguredAirbyteStream,
+  type SyncBehaviour,
 } from '@backflow/protocol';
+import { streamKey } from '@backflow/protocol/connector';
 import { ConfigurationError } from '../errors.js';
 import type { StreamSettings } from '../generated/connection.js';
+import { compileMapping, type RowMapper } from '../mapping/compile-mapping.js';
+import { mappedSchema } from '../mapping/mapped-schema.js';
+import { splitPath } from '../mapping/paths.js';
 
-/**
- * The catalog both connectors receive: each stream the connection file lists, matched to
- * what the source discovered, with the sync mode, cursor, keys and reverse-ETL behaviour.
- */
-export function configureCatalog(
-  discovered: AirbyteCatalog,
-  settings: readonly StreamSettings[],
-  file: string,
-): ConfiguredAirbyteCatalog {
-  return { streams: settings.map((stream, i) => configureStream(discovered, stream, `${file}: /streams/${i}`)) };
+/** One stream as the sync runs it: what both connectors receive and how rows are diffed. */
+export interface ConfiguredStream {
+  /** `namespace.name` or `name`. */
+  readonly key: string;
+  readonly configured: ConfiguredAirbyteStream;
+  readonly behaviour: SyncBehaviour;
+  /** Source column paths of the model's key; empty when there is none (rows are not tracked). */
+  readonly primaryKey: string[][];
+  /** Destination field paths that address a record. */
+  readonly matchingKeys: string[][];
+  readonly mapper: RowMapper | undefined;
+  /** Destination object name. */
+  readonly object: string;
+  /** Full refresh: every run reads the whole model, so rows not read were removed. */
+  readonly readsAll: boolean;
+  /** Where the stream is in the connection file, for messages. */
+  readonly where: string;
 }
 
-function configureStream(discovered: AirbyteCatalog, settings: StreamSettings, where: string): ConfiguredAirbyteStream {
+/**
+ * Matches each stream the connection file lists to what the source discovered, and works out
+ * the sync mode, keys, behaviour and mapping. Both connectors receive `catalogOf(streams)`;
+ * with a mapping the destination sees the mapped records' schema and keys.
+ */
+export function configureStreams(discovered: AirbyteCatalog, settings: readonly StreamSettings[], file: string): ConfiguredStream[] {
+  return settings.map((stream, i) => configureStream(discovered, stream, `${file}: /streams/${i}`));
+}
+
+export function catalogOf(streams: readonly ConfiguredStream[]): ConfiguredAirbyteCatalog {
+  return { streams: streams.map((s) => s.configured) };
+}
+
+function configureStream(discovered: AirbyteCatalog, settings: StreamSettings, where: string): ConfiguredStream {
   const stream = discovered.streams.find(
     (s) => s.name === settings.name && (settings.namespace === undefined || s.namespace === settings.namespace),
   );
@@ -34,22 +59,66 @@ function configureStream(discovered: AirbyteCatalog, settings: StreamSettings, w
       `${where}: stream "${settings.name}" does not support ${syncMode} (supports ${stream.supported_sync_modes.join(', ')})`,
     );
   }
-  if (settings.cursor_field) requireColumn(stream, settings.cursor_field, `${where}/cursor_field`);
-  const primaryKey = settings.primary_key?.map((column) => [column]) ?? stream.source_defined_primary_key;
-  for (const [column] of primaryKey ?? []) if (column) requireColumn(stream, column, `${where}/primary_key`);
   const behaviour = settings.behaviour ?? 'upsert';
-  const matchingKeys = settings.matching_keys?.map((field) => [field]) ?? primaryKey;
+  if (behaviour === 'mirror' && syncMode === 'incremental') {
+    throw new ConfigurationError(
+      `${where}/behaviour: mirror needs sync_mode full_refresh: an incremental read only returns changed rows, so rows removed from the model cannot be detected`,
+    );
+  }
+  if (settings.cursor_field) requireColumn(stream, settings.cursor_field, `${where}/cursor_field`);
+  const primaryKey = settings.primary_key?.map((column) => [column]) ?? stream.source_defined_primary_key ?? [];
+  for (const [column] of primaryKey) if (column) requireColumn(stream, column, `${where}/primary_key`);
+  if (behaviour === 'mirror' && primaryKey.length === 0) {
+    throw new ConfigurationError(`${where}/primary_key: mirror needs a primary key to know which rows left the model`);
+  }
+  const mapper = settings.mapping ? compileMapping(settings.mapping) : undefined;
+  for (const column of mapper?.columns ?? []) requireColumn(stream, column, `${where}/mapping`);
+  const matchingKeys = matchingKeysOf(settings, primaryKey, mapper, where);
   const configured: ConfiguredAirbyteStream = {
-    stream,
+    stream: settings.mapping ? { ...stream, json_schema: mappedSchema(settings.mapping, stream.json_schema as object as Record<string, unknown>) } : stream,
     sync_mode: syncMode,
     destination_sync_mode: destinationSyncModeFor(behaviour),
     behaviour,
   };
   if (settings.cursor_field) configured.cursor_field = [settings.cursor_field];
-  if (primaryKey?.length) configured.primary_key = primaryKey;
-  if (matchingKeys?.length) configured.matching_keys = matchingKeys;
+  const deliveredKey = mapper ? matchingKeys : primaryKey;
+  if (deliveredKey.length) configured.primary_key = deliveredKey;
+  if (matchingKeys.length) configured.matching_keys = matchingKeys;
   if (settings.destination) configured.destination_object_name = settings.destination;
-  return configured;
+  return {
+    key: streamKey(stream),
+    configured,
+    behaviour,
+    primaryKey,
+    matchingKeys,
+    mapper,
+    object: settings.destination ?? stream.name,
+    readsAll: syncMode === 'full_refresh',
+    where,
+  };
+}
+
+/** Given, or the primary key — with a mapping, the fields the key columns are copied to. */
+function matchingKeysOf(settings: StreamSettings, primaryKey: string[][], mapper: RowMapper | undefined, where: string): string[][] {
+  if (settings.matching_keys) {
+    const keys = settings.matching_keys.map(splitPath);
+    for (const field of settings.matching_keys) {
+      if (mapper && !mapper.fields.includes(field)) {
+        throw new ConfigurationError(`${where}/matching_keys: "${field}" is not a mapped field (mapped: ${mapper.fields.join(', ')})`);
+      }
+    }
+    return keys;
+  }
+  if (!mapper) return primaryKey;
+  return primaryKey.map(([column]) => {
+    const field = mapper.fieldOf(column!);
+    if (!field) {
+      throw new ConfigurationError(
+        `${where}/matching_keys: required with a mapping that does not copy primary key column "${column}" to a destination field`,
+      );
+    }
+    return splitPath(field);
+  });
 }
 
 function requireColumn(stream: AirbyteStream, column: string, where: string): void {

@@ -1,20 +1,26 @@
-import { ProtocolError, compileSchema, type ConnectorSpecification, type RejectedRecord } from '@backflow/protocol';
-import { collectSecrets } from '@backflow/protocol/connector';
-import { discoverSource, fetchSpec, type ConnectorTarget } from '../connectors/connector-commands.js';
+import type { RejectedRecord } from '@backflow/protocol';
 import { loadConnection, type LoadedConnection } from '../connection/load-connection.js';
-import { ConfigurationError, EXIT_CODES, RunnerError, type ExitCode } from '../errors.js';
-import type { Endpoint } from '../generated/connection.js';
-import { resolveConnector, type Executor } from '../launchers/index.js';
+import type { FingerprintSession, FingerprintStore } from '../diff/fingerprint-store.js';
+import { StreamDiffer } from '../diff/stream-differ.js';
+import { EXIT_CODES, RunnerError, type ExitCode } from '../errors.js';
+import type { RunHistory, RunRow } from '../history/run-history.js';
+import type { Executor } from '../launchers/index.js';
 import type { EventSink, Reporter } from '../report/reporter.js';
 import { createReporter } from '../report/reporter.js';
-import type { StreamCounts } from '../report/events.js';
-import { openStateStore } from '../state/open-state-store.js';
+import { emptyCounts, type StreamCounts } from '../report/events.js';
+import { openFingerprintStore, openRunHistory, openStateStore } from '../state/open-state-store.js';
 import type { StateStore } from '../state/state-store.js';
-import { configureCatalog } from './configured-catalog.js';
+import { catalogOf, type ConfiguredStream } from './configured-catalog.js';
+import { prepareSync } from './prepare-sync.js';
 import { transfer } from './transfer.js';
 
 export const DEFAULT_CHECKPOINT_EVERY = 10_000;
 export const DEFAULT_IDLE_SECONDS = 600;
+export const DEFAULT_RETRY_ROUNDS = 3;
+export const DEFAULT_RETRY_BACKOFF_SECONDS = 2;
+export const DEFAULT_RETRY_MAX_ROWS = 10_000;
+/** Undelivered rows are written to the run history in batches of this size. */
+const HISTORY_BATCH = 500;
 
 export interface SyncOptions {
   /** Overrides the connection file's `executor` (default `process`). */
@@ -27,8 +33,14 @@ export interface SyncOptions {
   connectorsDir?: string;
   /** Overrides the connection file's state location. */
   stateStore?: StateStore;
+  /** Overrides where row fingerprints are kept (default: with the state). */
+  fingerprintStore?: FingerprintStore;
+  /** Overrides where runs are recorded (default: with the state). */
+  history?: RunHistory;
   /** Base directory for a relative state location; default the current directory. */
   cwd?: string;
+  /** Sends every row whatever was delivered before, and rebuilds the fingerprints (source states are reset too). */
+  fullResync?: boolean;
   /** @internal the CLI's reporter, so its display sees everything. */
   reporter?: Reporter;
 }
@@ -36,6 +48,8 @@ export interface SyncOptions {
 /** What a sync did, for people (printed) and machines (`--json`, the library API). */
 export interface SyncSummary {
   connection: string;
+  /** The run's id in the run history (`runner runs show <run>`), when it could be recorded. */
+  run?: number;
   status: 'succeeded' | 'failed' | 'interrupted';
   exitCode: ExitCode;
   executor: Executor;
@@ -46,6 +60,8 @@ export interface SyncSummary {
   totals: StreamCounts;
   /** Records the destination rejected (the first 10,000), with their keys and reasons. */
   rejections: RejectedRecord[];
+  /** Rows not sent because they are invalid (the first 10,000), with their keys and reasons. */
+  invalid: RunRow[];
   state: { location: string; committedStates: number };
   error?: { message: string; connector?: string; line?: number };
 }
@@ -53,8 +69,10 @@ export interface SyncSummary {
 /**
  * Runs one sync: reads the connection file, checks both connectors' configs against their
  * specs, discovers and configures the catalog, then streams records from source to
- * destination, persisting state at each confirmed commit. Never throws for a failed sync:
- * the summary says what happened, with the exit code the CLI would use.
+ * destination — only the rows the diff and each stream's behaviour call for — persisting
+ * state and fingerprints at each confirmed commit, and records the run in the history.
+ * Never throws for a failed sync: the summary says what happened, with the exit code the CLI
+ * would use.
  */
 export async function sync(connectionOrFile: string | LoadedConnection, options: SyncOptions = {}): Promise<SyncSummary> {
   const startedAt = new Date();
@@ -63,66 +81,90 @@ export async function sync(connectionOrFile: string | LoadedConnection, options:
   let executor: Executor = options.executor ?? 'process';
   let counts = new Map<string, StreamCounts>();
   let rejections: RejectedRecord[] = [];
+  let invalid: RunRow[] = [];
   let committedStates = 0;
   let stateLocation = '';
   let error: unknown;
   let store: StateStore | undefined;
+  let history: RunHistory | undefined;
+  let session: FingerprintSession | undefined;
+  let run: number | undefined;
+  const historyRows = historyWriter(() => (history && run !== undefined ? { history, run } : undefined));
   try {
     const connection = typeof connectionOrFile === 'string' ? await loadConnection(connectionOrFile) : connectionOrFile;
     connectionName = connection.name;
     executor = options.executor ?? connection.executor ?? 'process';
     reporter.addSecrets(connection.envSecrets);
-    const resolveOptions = { executor, ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}) };
-    const [source, destination] = await Promise.all([
-      target(connection.source, 'source', resolveOptions, connection, reporter),
-      target(connection.destination, 'destination', resolveOptions, connection, reporter),
-    ]);
-    const catalog = configureCatalog(await discoverSource(source, source.config, reporter), connection.streams, connection.file);
-    store = options.stateStore ?? openStateStore(connection.state!, options.cwd ?? process.cwd());
+    const cwd = options.cwd ?? process.cwd();
+    const prepared = await prepareSync(
+      connection,
+      { executor, ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}) },
+      reporter,
+    );
+    store = options.stateStore ?? openStateStore(connection.state!, cwd);
     stateLocation = store.location;
+    history = options.history ?? openRunHistory(connection.state!, cwd);
+    run = await history.start(connection.name, startedAt.toISOString());
+    if (options.fullResync) await store.reset(connection.name);
     const states = await store.load(connection.name);
-    reporter.emit({
-      type: 'started',
-      connection: connection.name,
-      streams: catalog.streams.map((s) => s.stream.name),
-      executor,
-    });
+    session = await (options.fingerprintStore ?? openFingerprintStore(connection.state!, cwd)).open(connection.name, 'sync');
+    const differs = await createDiffers(prepared.streams, session, { fullResync: options.fullResync ?? false, dryRun: false });
+    counts = new Map([...differs].map(([key, differ]) => [key, differ.counts]));
+    reporter.emit({ type: 'started', connection: connection.name, streams: [...differs.keys()], executor });
+    const retries = connection.retries ?? {};
     const result = await transfer(
       {
         connection: connection.name,
-        source,
-        destination,
-        catalog,
+        source: prepared.source,
+        destination: prepared.destination,
+        catalog: catalogOf(prepared.streams),
         states,
         store,
+        differs,
+        fingerprints: session,
         checkpointEvery: connection.checkpoint_every ?? DEFAULT_CHECKPOINT_EVERY,
         idleMs: (connection.timeouts?.idle_seconds ?? DEFAULT_IDLE_SECONDS) * 1000,
+        retries: {
+          rounds: retries.rounds ?? DEFAULT_RETRY_ROUNDS,
+          backoffMs: (retries.backoff_seconds ?? DEFAULT_RETRY_BACKOFF_SECONDS) * 1000,
+          maxRows: retries.max_rows ?? DEFAULT_RETRY_MAX_ROWS,
+        },
+        onUndelivered: historyRows.add,
         ...(options.signal ? { signal: options.signal } : {}),
       },
       reporter,
     );
     counts = result.counts;
     rejections = result.rejections;
+    invalid = result.invalid;
     committedStates = result.committedStates;
     error = result.error;
   } catch (caught) {
     error = caught;
-  } finally {
-    await store?.close().catch(() => undefined);
   }
+  try {
+    await session?.close();
+  } catch (caught) {
+    error ??= caught;
+  }
+  await historyRows.flush().catch((caught: unknown) => (error ??= caught));
+  await store?.close().catch(() => undefined);
   const finishedAt = new Date();
+  const totals = totalOf(counts);
   const exitCode: ExitCode =
     error instanceof RunnerError
       ? error.exitCode
       : error
         ? EXIT_CODES.failed
-        : rejections.length > 0 || [...counts.values()].some((c) => c.rejected > 0)
+        : totals.rejected > 0 || totals.invalid > 0 || rejections.length > 0
           ? EXIT_CODES.rejected
           : EXIT_CODES.success;
   const status = exitCode === EXIT_CODES.interrupted ? 'interrupted' : error ? 'failed' : 'succeeded';
   reporter.emit({ type: 'finished', status, durationMs: finishedAt.getTime() - startedAt.getTime() });
-  return {
+  const described = error ? describeError(error, reporter) : undefined;
+  const summary: SyncSummary = {
     connection: connectionName,
+    ...(run !== undefined ? { run } : {}),
     status,
     exitCode,
     executor,
@@ -130,55 +172,76 @@ export async function sync(connectionOrFile: string | LoadedConnection, options:
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - startedAt.getTime(),
     streams: Object.fromEntries(counts),
-    totals: totalOf(counts),
+    totals,
     rejections,
+    invalid,
     state: { location: stateLocation, committedStates },
-    ...(error ? { error: describeError(error, reporter) } : {}),
+    ...(described ? { error: described } : {}),
   };
+  if (history && run !== undefined) {
+    await history
+      .finish(run, {
+        finishedAt: summary.finishedAt,
+        status,
+        exitCode,
+        streams: summary.streams,
+        totals,
+        ...(described ? { error: described.message } : {}),
+      })
+      .catch(() => undefined);
+  }
+  await history?.close().catch(() => undefined);
+  return summary;
 }
 
-/** Resolves an endpoint, fetches its spec and validates its config against it. */
-async function target(
-  endpoint: Endpoint,
-  side: 'source' | 'destination',
-  options: { executor: Executor; connectorsDir?: string },
-  connection: LoadedConnection,
-  reporter: Reporter,
-): Promise<ConnectorTarget & { config: unknown; spec: ConnectorSpecification }> {
-  const { launcher, name } = await launcherFor(endpoint, options);
-  const spec = await fetchSpec({ name, launcher }, reporter);
-  const config = endpoint.config ?? {};
-  reporter.addSecrets(collectSecrets(spec.connectionSpecification, config));
-  try {
-    compileSchema(spec.connectionSpecification as object)(config, `${connection.file} /${side}/config`);
-  } catch (error) {
-    if (error instanceof ProtocolError) throw new ConfigurationError(`invalid ${side} config for ${name}: ${error.message}`);
-    throw error;
+/** One differ per stream; streams without a primary key are not tracked (every row is sent). */
+export async function createDiffers(
+  streams: readonly ConfiguredStream[],
+  session: FingerprintSession,
+  mode: { fullResync: boolean; dryRun: boolean },
+): Promise<Map<string, StreamDiffer>> {
+  const differs = new Map<string, StreamDiffer>();
+  for (const stream of streams) {
+    const streamId = stream.primaryKey.length > 0 ? await session.streamId(stream.key) : undefined;
+    const settings = {
+      stream: stream.key,
+      streamId,
+      behaviour: stream.behaviour,
+      primaryKey: stream.primaryKey,
+      matchingKeys: stream.matchingKeys,
+      mapper: stream.mapper,
+      detectRemoved: stream.readsAll,
+      ...mode,
+    };
+    differs.set(stream.key, new StreamDiffer(settings, session, emptyCounts()));
   }
-  return { name, launcher, config, spec };
+  return differs;
 }
 
-export async function launcherFor(endpoint: Endpoint, options: { executor: Executor; connectorsDir?: string }) {
-  const docker = {
-    ...(endpoint.network ? { network: endpoint.network } : {}),
-    ...(endpoint.memory_mb ? { memoryMb: endpoint.memory_mb } : {}),
-    ...(endpoint.cpus ? { cpus: endpoint.cpus } : {}),
+/** Buffers undelivered rows and writes them to the history in batches, in order. */
+function historyWriter(target: () => { history: RunHistory; run: number } | undefined) {
+  let buffer: RunRow[] = [];
+  let chain = Promise.resolve();
+  const write = () => {
+    const rows = buffer;
+    buffer = [];
+    const to = target();
+    if (to && rows.length > 0) chain = chain.then(() => to.history.addRows(to.run, rows));
+    return chain;
   };
-  const resolve = { ...options, docker };
-  if (endpoint.image) return { name: endpoint.image, launcher: await resolveConnector({ image: endpoint.image }, resolve) };
-  if (endpoint.command) {
-    return { name: endpoint.command, launcher: await resolveConnector({ command: endpoint.command }, resolve) };
-  }
-  return { name: endpoint.connector!, launcher: await resolveConnector({ name: endpoint.connector! }, resolve) };
+  return {
+    add: (row: RunRow) => {
+      buffer.push(row);
+      if (buffer.length >= HISTORY_BATCH) void write().catch(() => undefined);
+    },
+    flush: () => write(),
+  };
 }
 
 function totalOf(counts: Map<string, StreamCounts>): StreamCounts {
-  const total: StreamCounts = { read: 0, sent: 0, committed: 0, rejected: 0 };
+  const total = emptyCounts();
   for (const c of counts.values()) {
-    total.read += c.read;
-    total.sent += c.sent;
-    total.committed += c.committed;
-    total.rejected += c.rejected;
+    for (const field of Object.keys(total) as (keyof StreamCounts)[]) total[field] += c[field];
   }
   return total;
 }

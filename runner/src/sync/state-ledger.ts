@@ -10,6 +10,8 @@ interface Pending {
   readonly fromSource: boolean;
   /** Records per stream sent between the previous STATE and this one. */
   readonly recordsBefore: ReadonlyMap<string, number>;
+  /** Records sent in the whole run before this STATE. */
+  readonly sentBefore: number;
 }
 
 /** What one destination echo confirmed. */
@@ -19,6 +21,8 @@ export interface Commit {
   /** Records per stream that the commit covers (rejected ones included; see `rejected`). */
   readonly records: Map<string, number>;
   readonly rejected: RejectedRecord[];
+  /** Every record sent before the confirmed STATE (the first `sentThrough` of the run) is committed. */
+  readonly sentThrough: number;
 }
 
 /**
@@ -32,12 +36,14 @@ export class StateLedger {
   private recordsSinceState = new Map<string, number>();
   private unconfirmedRecords = 0;
   private checkpointSeq = 0;
+  private sentTotal = 0;
   private readonly lastSourceState = new Map<string, AirbyteStateMessage>();
 
   /** Counts a record forwarded to the destination. */
   recordSent(stream: string): void {
     this.recordsSinceState.set(stream, (this.recordsSinceState.get(stream) ?? 0) + 1);
     this.unconfirmedRecords++;
+    this.sentTotal++;
   }
 
   /** Records sent since the last STATE (source or runner) went to the destination. */
@@ -90,6 +96,7 @@ export class StateLedger {
       sourceStates: [...latest.values()],
       records,
       rejected: echo.destinationStats?.rejected_records ?? [],
+      sentThrough: confirmed.at(-1)!.sentBefore,
     };
   }
 
@@ -99,7 +106,13 @@ export class StateLedger {
   }
 
   private push(state: AirbyteStateMessage, fromSource: boolean): void {
-    this.pending.push({ identity: identityOf(state), state, fromSource, recordsBefore: this.recordsSinceState });
+    this.pending.push({
+      identity: identityOf(state),
+      state,
+      fromSource,
+      recordsBefore: this.recordsSinceState,
+      sentBefore: this.sentTotal,
+    });
     this.recordsSinceState = new Map();
   }
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   compileSchema,
   ProtocolError,
@@ -9,11 +10,21 @@ import {
 import { streamKey } from '@backflow/protocol/connector';
 import type { ConnectorTarget } from '../connectors/connector-commands.js';
 import { ConnectorSession } from '../connectors/connector-session.js';
+import { DIFF_BATCH, type Decision, type StreamDiffer } from '../diff/stream-differ.js';
+import type { FingerprintSession } from '../diff/fingerprint-store.js';
 import { ConnectorFailure, InterruptedError, RunnerError } from '../errors.js';
+import type { RunRow } from '../history/run-history.js';
 import type { StreamCounts } from '../report/events.js';
 import type { Reporter } from '../report/reporter.js';
 import type { StateStore } from '../state/state-store.js';
+import { InFlightRecords, type SentRecord, type Settled } from './in-flight.js';
 import { StateLedger, type Commit } from './state-ledger.js';
+
+export interface RetrySettings {
+  readonly rounds: number;
+  readonly backoffMs: number;
+  readonly maxRows: number;
+}
 
 export interface TransferPlan {
   readonly connection: string;
@@ -22,40 +33,58 @@ export interface TransferPlan {
   readonly catalog: ConfiguredAirbyteCatalog;
   readonly states: readonly unknown[];
   readonly store: StateStore;
+  /** The diff of each stream, by stream key. */
+  readonly differs: ReadonlyMap<string, StreamDiffer>;
+  readonly fingerprints: FingerprintSession;
   readonly checkpointEvery: number;
   readonly idleMs: number;
+  readonly retries: RetrySettings;
+  /** Receives every undelivered row (for the run history). */
+  readonly onUndelivered: (row: RunRow) => void;
   readonly signal?: AbortSignal;
 }
 
 export interface TransferResult {
   readonly counts: Map<string, StreamCounts>;
   readonly rejections: RejectedRecord[];
+  readonly invalid: RunRow[];
   readonly committedStates: number;
   readonly error?: RunnerError;
 }
 
-/** Rejections kept in memory per run for the summary; the count is always exact. */
-const MAX_KEPT_REJECTIONS = 10_000;
+/** Rejections and invalid rows kept in memory per run for the summary; the counts are always exact. */
+const MAX_KEPT_ROWS = 10_000;
 const PROGRESS_INTERVAL_MS = 250;
+/** Longest wait for the echo that tells which records to resend. */
+const ECHO_WAIT_MS = 60_000;
 
 /**
  * Moves records from the source's `read` to the destination's `write`: every message
- * validated, records checked against their stream's schema, writes awaited (backpressure end
- * to end, so memory stays flat), and each state persisted only once the destination echoes
- * it. The runner also injects its own checkpoints so commits happen at least every
- * `checkpointEvery` records even when the source emits no state.
+ * validated, records checked against their stream's schema, diffed against what was
+ * delivered before so only what the stream's behaviour needs is sent, writes awaited
+ * (backpressure end to end, so memory stays flat), and each state — and each row's
+ * fingerprint — persisted only once the destination echoes a checkpoint after it. The runner
+ * injects its own checkpoints so commits happen at least every `checkpointEvery` records.
  */
 export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<TransferResult> {
   const counts = new Map<string, StreamCounts>();
-  for (const configured of plan.catalog.streams) {
-    counts.set(streamKey(configured.stream), { read: 0, sent: 0, committed: 0, rejected: 0 });
+  const matchingKeys = new Map<string, readonly string[][]>();
+  for (const [key, differ] of plan.differs) {
+    counts.set(key, differ.counts);
+    matchingKeys.set(key, differ.settings.matchingKeys);
   }
   const rejections: RejectedRecord[] = [];
+  const invalid: RunRow[] = [];
   const ledger = new StateLedger();
+  const inFlight = new InFlightRecords((stream) => matchingKeys.get(stream) ?? []);
+  const retryQueue: SentRecord[] = [];
+  const lastRejection = new Map<SentRecord, RejectedRecord>();
+  let echoes = 0;
   let committedStates = 0;
   let failure: RunnerError | undefined;
   let waitingOnDestination = false;
   let destinationGone = false;
+  let unmatchedWarned = false;
 
   await using destination = await ConnectorSession.start(
     plan.destination.launcher,
@@ -80,6 +109,7 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
   const fail = (error: RunnerError) => {
     failure ??= error;
     stopAll(error.message);
+    inFlight.release();
   };
   const onAbort = () => fail(new InterruptedError('interrupted by signal: connectors stopped, state kept at the last commit'));
   plan.signal?.addEventListener('abort', onAbort, { once: true });
@@ -116,56 +146,194 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
     }
   };
 
+  let lastStream: { name: string; namespace?: string } | undefined;
+  const descriptors = new Map(plan.catalog.streams.map((c) => [streamKey(c.stream), descriptorOf(c.stream)]));
+
+  const undelivered = (row: RunRow) => {
+    plan.onUndelivered(row);
+    if (row.kind === 'invalid' && invalid.length < MAX_KEPT_ROWS) invalid.push(row);
+  };
+  const refuse = (stream: string, rejection: RejectedRecord) => {
+    counts.get(stream)!.rejected++;
+    if (rejections.length < MAX_KEPT_ROWS) rejections.push(rejection);
+    const row: RunRow = {
+      stream,
+      kind: 'rejected',
+      key: rejection.key,
+      reason: rejection.reason,
+      retryable: rejection.retryable,
+      ...(rejection.field !== undefined ? { field: rejection.field } : {}),
+    };
+    plan.onUndelivered(row);
+  };
+
+  const sendRecord = async (record: SentRecord) => {
+    const descriptor = descriptors.get(record.stream)!;
+    await send({
+      type: 'RECORD',
+      record: {
+        stream: descriptor.name,
+        ...(descriptor.namespace ? { namespace: descriptor.namespace } : {}),
+        data: record.data,
+        emitted_at: Date.now(),
+        ...(record.op === 'delete' ? { operation: 'delete' as const } : {}),
+      },
+    });
+    inFlight.add(record);
+    ledger.recordSent(record.stream);
+    counts.get(record.stream)!.sent++;
+    lastStream = descriptor;
+    progress(record.stream);
+    if (ledger.recordsSinceLastState >= plan.checkpointEvery) {
+      await send({ type: 'STATE', state: ledger.runnerCheckpoint(descriptor) });
+    }
+  };
+
+  const dispatch = async (stream: string, decisions: readonly Decision[]) => {
+    const differ = plan.differs.get(stream)!;
+    for (const decision of decisions) {
+      if (destinationGone || failure) return;
+      if (decision.kind === 'send') {
+        await sendRecord({
+          stream,
+          streamId: differ.settings.streamId,
+          key: decision.key,
+          op: decision.op,
+          hash: decision.hash,
+          matchKey: decision.matchKey,
+          data: decision.data,
+        });
+      } else if (decision.kind === 'invalid') {
+        undelivered({
+          stream,
+          kind: 'invalid',
+          key: decision.key,
+          reason: decision.reason,
+          retryable: false,
+          ...(decision.field !== undefined ? { field: decision.field } : {}),
+        });
+      } else {
+        const descriptor = descriptors.get(stream)!;
+        refuse(stream, {
+          stream: descriptor.name,
+          ...(descriptor.namespace ? { namespace: descriptor.namespace } : {}),
+          key: decision.key,
+          reason: decision.reason,
+          retryable: false,
+          ...(decision.field !== undefined ? { field: decision.field } : {}),
+        });
+      }
+    }
+  };
+
+  const drainAll = async () => {
+    for (const [stream, differ] of plan.differs) {
+      if (differ.queued > 0) await dispatch(stream, await differ.flush());
+    }
+  };
+
+  /**
+   * Asks the destination to commit and waits for its echo, to learn which records it refused
+   * for now. Only a destination that has echoed in this run is waited for, and not forever:
+   * some commit only when their input ends.
+   */
+  const settleAll = async (): Promise<boolean> => {
+    if (lastStream && ledger.recordsSinceLastState > 0) await send({ type: 'STATE', state: ledger.runnerCheckpoint(lastStream) });
+    if (echoes === 0 || destinationGone || failure) return false;
+    const timeout = sleep(ECHO_WAIT_MS, false, { ref: false });
+    return Promise.race([inFlight.idle().then(() => true), timeout]);
+  };
+
+  const resendRejected = async () => {
+    for (let round = 0; round < plan.retries.rounds; round++) {
+      if (!(await settleAll())) return;
+      if (retryQueue.length === 0 || failure || destinationGone) return;
+      const wait = plan.retries.backoffMs * 2 ** round;
+      reporter.log('runner', 'INFO', `resending ${retryQueue.length} record(s) the destination refused for now, in ${wait} ms`);
+      await sleep(wait, undefined, plan.signal ? { signal: plan.signal } : {}).catch(() => undefined);
+      const batch = retryQueue.splice(0);
+      for (const [i, record] of batch.entries()) {
+        if (failure || destinationGone) {
+          retryQueue.push(...batch.slice(i));
+          return;
+        }
+        await sendRecord(record);
+      }
+    }
+  };
+
   const forward = async () => {
-    let lastStream: { name: string; namespace?: string } | undefined;
     for await (const { line, message } of source.messages()) {
       if (destinationGone || failure) break;
       if (message.type === 'RECORD' && message.record) {
         const record = message.record;
-        const descriptor = record.namespace ? { name: record.stream, namespace: record.namespace } : { name: record.stream };
-        const key = streamKey(descriptor);
+        const key = streamKey(record.namespace ? { name: record.stream, namespace: record.namespace } : { name: record.stream });
         const validate = validators.get(key);
-        if (!validate) {
+        const differ = plan.differs.get(key);
+        if (!validate || !differ) {
           throw new ConnectorFailure(source.name, `RECORD for stream "${key}", which is not in the catalog`, { line });
         }
-        const invalid = validate.check(record.data, { source: `stream "${key}" record`, line });
-        if (invalid) throw new ConnectorFailure(source.name, `RECORD does not match its stream schema: ${invalid.message}`, { line });
-        const streamCounts = counts.get(key)!;
-        streamCounts.read++;
-        await send(message);
-        ledger.recordSent(key);
-        streamCounts.sent++;
-        lastStream = descriptor;
-        progress(key);
-        if (ledger.recordsSinceLastState >= plan.checkpointEvery) {
-          await send({ type: 'STATE', state: ledger.runnerCheckpoint(descriptor) });
+        const invalidRecord = validate.check(record.data, { source: `stream "${key}" record`, line });
+        if (invalidRecord) {
+          throw new ConnectorFailure(source.name, `RECORD does not match its stream schema: ${invalidRecord.message}`, { line });
         }
+        counts.get(key)!.read++;
+        const decided = differ.add(record.data as Record<string, unknown>);
+        if (decided.length > 0) await dispatch(key, decided);
+        if (differ.queued >= DIFF_BATCH) await dispatch(key, await differ.flush());
+        progress(key);
       } else if (message.type === 'STATE' && message.state) {
+        // Records read before a source state are sent before it, so its echo covers them.
+        await drainAll();
         ledger.sourceStateSent(message.state);
         await send(message);
       }
     }
     if (failure || destinationGone) return;
+    await drainAll();
     await source.finish();
+    for (const [stream, differ] of plan.differs) {
+      for await (const decisions of differ.finishRead(true)) {
+        await dispatch(stream, decisions);
+        if (failure || destinationGone) return;
+      }
+    }
+    await resendRejected();
     if (lastStream && ledger.recordsSinceLastState > 0) {
       await send({ type: 'STATE', state: ledger.runnerCheckpoint(lastStream) });
     }
   };
 
+  const applySettled = async (settled: Settled) => {
+    if (settled.outcomes.length > 0) await plan.fingerprints.record(settled.outcomes);
+    for (const [stream, count] of settled.accepted) counts.get(stream)!.committed += count;
+    for (const { record, rejection } of settled.refused) refuse(record.stream, rejection);
+    for (const { record, rejection } of settled.retryable) {
+      if (retryQueue.length < plan.retries.maxRows && plan.retries.rounds > 0) {
+        lastRejection.delete(record);
+        lastRejection.set(record, rejection);
+        retryQueue.push(record);
+      } else {
+        refuse(record.stream, rejection);
+      }
+    }
+    for (const rejection of settled.unmatched) {
+      const stream = streamKey({ name: rejection.stream, ...(rejection.namespace ? { namespace: rejection.namespace } : {}) });
+      if (counts.has(stream)) refuse(stream, rejection);
+      if (!unmatchedWarned) {
+        unmatchedWarned = true;
+        reporter.log('runner', 'WARN', `the destination rejected a record whose key matches none sent (${JSON.stringify(rejection.key)})`);
+      }
+    }
+  };
+
   const applyCommit = async (commit: Commit) => {
+    echoes++;
+    // Fingerprints first: if the runner dies between the two, rows are re-read and found unchanged.
+    await applySettled(inFlight.settle(commit.sentThrough, commit.rejected));
     if (commit.sourceStates.length > 0) {
       await plan.store.commit(plan.connection, commit.sourceStates.map((state) => scrubState(state, reporter)));
       committedStates += commit.sourceStates.length;
-    }
-    for (const [key, count] of commit.records) counts.get(key)!.committed += count;
-    for (const rejected of commit.rejected) {
-      const key = streamKey({ name: rejected.stream, ...(rejected.namespace ? { namespace: rejected.namespace } : {}) });
-      const streamCounts = counts.get(key);
-      if (streamCounts) {
-        streamCounts.rejected++;
-        streamCounts.committed--;
-      }
-      if (rejections.length < MAX_KEPT_REJECTIONS) rejections.push(rejected);
     }
     reporter.emit({ type: 'committed', streams: [...commit.records.keys()], recordsCommitted: sum(commit.records) });
   };
@@ -177,6 +345,7 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
       if (!commit) throw new ConnectorFailure(destination.name, 'echoed a STATE that the runner never sent', { line });
       await applyCommit(commit);
     }
+    inFlight.release();
     await destination.finish();
   };
 
@@ -195,6 +364,8 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
   await sourceDone;
   destination.stdin.end();
   await destinationDone;
+  // Refused for now in the last round (or never resent): reported, and sent again next run.
+  for (const record of retryQueue.splice(0)) refuse(record.stream, lastRejection.get(record)!);
   clearInterval(watchdog);
   plan.signal?.removeEventListener('abort', onAbort);
   for (const key of counts.keys()) progress(key, true);
@@ -205,7 +376,11 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
       `exited without confirming ${ledger.unconfirmed} record(s) (no STATE echoed after them); they will be sent again next run`,
     );
   }
-  return { counts, rejections, committedStates, ...(failure ? { error: failure } : {}) };
+  return { counts, rejections, invalid, committedStates, ...(failure ? { error: failure } : {}) };
+}
+
+function descriptorOf(stream: { name: string; namespace?: string | null }): { name: string; namespace?: string } {
+  return stream.namespace ? { name: stream.name, namespace: stream.namespace } : { name: stream.name };
 }
 
 function asRunnerError(error: unknown, connector: string): RunnerError {

@@ -1,0 +1,237 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { keyId, type FingerprintKey } from './fingerprint.js';
+import {
+  DELIVERED,
+  GONE,
+  REJECTED,
+  type FingerprintSession,
+  type FingerprintStore,
+  type Outcome,
+  type Prior,
+  type RemovedRow,
+  type StoredRejection,
+} from './fingerprint-store.js';
+
+/** Keys per lookup statement. */
+const LOOKUP_BATCH = 500;
+/** Page cache per connection: fixed, so memory does not grow with the row count. */
+const CACHE_KIB = 64 * 1024;
+
+const OPS = { upsert: 0, reject: 1, delete: 2 } as const;
+
+/**
+ * The embedded fingerprint store: one SQLite file per connection
+ * (`<state dir>/fingerprints/<connection>.sqlite`). Rows are `(stream, key, hash, flags,
+ * matching key)` in a WITHOUT ROWID table, about 30–60 bytes a key. Confirmed outcomes are
+ * appended to a log (sequential writes, durable at each commit) and merged into the table in
+ * key order when the run ends, or when the next run opens the file after a crash: applying
+ * them one by one would rewrite random pages at every commit. Keys read in a run go to an
+ * append-only scratch table in SQLite's temporary file, indexed once the read is complete,
+ * which turns removed-row detection into one anti-join.
+ */
+export class SqliteFingerprintStore implements FingerprintStore {
+  constructor(private readonly directory: string) {}
+
+  get location(): string {
+    return join(this.directory, 'fingerprints');
+  }
+
+  async open(connection: string, mode: 'sync' | 'plan'): Promise<FingerprintSession> {
+    mkdirSync(this.location, { recursive: true });
+    return new SqliteSession(new Database(join(this.location, `${connection}.sqlite`)), mode);
+  }
+}
+
+class SqliteSession implements FingerprintSession {
+  private readonly lookups = new Map<number, Database.Statement>();
+  private readonly seenTables = new Set<number>();
+  private readonly insertLog: Database.Statement;
+  private readonly upsertReason: Database.Statement;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly mode: 'sync' | 'plan',
+  ) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 10000');
+    db.pragma(`cache_size = -${CACHE_KIB}`);
+    db.pragma('temp_store = FILE');
+    // Keys are declared `blob` for its "no conversion" affinity: integer keys stay integers.
+    db.exec(`
+      create table if not exists streams (id integer primary key, name text not null unique);
+      create table if not exists fingerprints (
+        stream integer not null, k blob not null, r blob not null, f integer not null, v text not null,
+        primary key (stream, k)) without rowid;
+      create table if not exists outcome_log (
+        seq integer primary key, stream integer not null, k blob not null, op integer not null,
+        r blob not null, f integer not null, v text not null);
+      create table if not exists rejections (
+        stream integer not null, k blob not null, reason text not null, field text,
+        primary key (stream, k)) without rowid;`);
+    this.insertLog = db.prepare('insert into outcome_log (stream, k, op, r, f, v) values (?, ?, ?, ?, ?, ?)');
+    this.upsertReason = db.prepare('insert or replace into rejections (stream, k, reason, field) values (?, ?, ?, ?)');
+    // A run that crashed left confirmed outcomes in the log: they are facts, apply them first.
+    if (mode === 'sync') this.mergeLog();
+  }
+
+  async streamId(stream: string): Promise<number> {
+    this.db.prepare('insert or ignore into streams (name) values (?)').run(stream);
+    const { id } = this.db.prepare('select id from streams where name = ?').get(stream) as { id: number };
+    return id;
+  }
+
+  readonly lookupNow = (stream: number, key: FingerprintKey): Prior | undefined => {
+    const row = this.lookupStatement(1).get(stream, key) as { r: Buffer; f: number; v: string } | undefined;
+    return row && { hash: row.r, flags: row.f, matchKey: row.v };
+  };
+
+  async lookup(stream: number, keys: readonly FingerprintKey[]): Promise<Map<string, Prior>> {
+    const found = new Map<string, Prior>();
+    for (let i = 0; i < keys.length; i += LOOKUP_BATCH) {
+      const batch = keys.slice(i, i + LOOKUP_BATCH);
+      const rows = this.lookupStatement(batch.length).all(stream, ...batch) as { k: FingerprintKey; r: Buffer; f: number; v: string }[];
+      for (const row of rows) found.set(keyId(row.k), { hash: row.r, flags: row.f, matchKey: row.v });
+    }
+    return found;
+  }
+
+  async rejections(stream: number, keys: readonly FingerprintKey[]): Promise<Map<string, StoredRejection>> {
+    const get = this.db.prepare('select reason, field from rejections where stream = ? and k = ?');
+    const found = new Map<string, StoredRejection>();
+    for (const key of keys) {
+      const row = get.get(stream, key) as { reason: string; field: string | null } | undefined;
+      if (row) found.set(keyId(key), { reason: row.reason, ...(row.field !== null ? { field: row.field } : {}) });
+    }
+    return found;
+  }
+
+  async markSeen(stream: number, keys: readonly FingerprintKey[]): Promise<void> {
+    const table = this.seenTable(stream);
+    const insert = this.db.prepare(`insert into temp.${table} (k) values (?)`);
+    this.db.transaction(() => {
+      for (const key of keys) insert.run(key);
+    })();
+  }
+
+  async endRead(stream: number): Promise<void> {
+    const table = this.seenTable(stream);
+    this.db.exec(`create index if not exists temp.${table}_k on ${table} (k)`);
+  }
+
+  async seen(stream: number, keys: readonly FingerprintKey[]): Promise<Set<string>> {
+    const get = this.db.prepare(`select 1 from temp.${this.seenTable(stream)} where k = ?`);
+    return new Set(keys.filter((key) => get.get(key) !== undefined).map(keyId));
+  }
+
+  async defer(stream: number, rows: readonly string[]): Promise<void> {
+    const insert = this.db.prepare(`insert into temp.${this.scratch(stream).deferred} (row) values (?)`);
+    this.db.transaction(() => {
+      for (const row of rows) insert.run(row);
+    })();
+  }
+
+  async deferred(stream: number, after: number, limit: number): Promise<{ seq: number; row: string }[]> {
+    return this.db
+      .prepare(`select seq, row from temp.${this.scratch(stream).deferred} where seq > ? order by seq limit ?`)
+      .all(after, limit) as { seq: number; row: string }[];
+  }
+
+  async removedPage(stream: number, after: FingerprintKey | undefined, limit: number): Promise<RemovedRow[]> {
+    const table = this.seenTable(stream);
+    const unseen = `f & ${DELIVERED} and not exists (select 1 from temp.${table} s where s.k = fingerprints.k)`;
+    const rows = (
+      after === undefined
+        ? this.db.prepare(`select k, r, f, v from fingerprints where stream = ? and ${unseen} order by k limit ?`).all(stream, limit)
+        : this.db
+            .prepare(`select k, r, f, v from fingerprints where stream = ? and k > ? and ${unseen} order by k limit ?`)
+            .all(stream, after, limit)
+    ) as { k: FingerprintKey; r: Buffer; f: number; v: string }[];
+    return rows.map((row) => ({ key: row.k, hash: row.r, flags: row.f, matchKey: row.v }));
+  }
+
+  async retireUnseen(stream: number, markGone: boolean): Promise<number> {
+    this.writable();
+    const table = this.seenTable(stream);
+    const unseen = `not exists (select 1 from temp.${table} s where s.k = fingerprints.k)`;
+    this.db.prepare(`delete from fingerprints where stream = ? and f & ${DELIVERED} = 0 and ${unseen}`).run(stream);
+    if (!markGone) return 0;
+    return this.db
+      .prepare(`update fingerprints set f = f | ${GONE} where stream = ? and f & ${DELIVERED | GONE} = ${DELIVERED} and ${unseen}`)
+      .run(stream).changes;
+  }
+
+  async record(outcomes: readonly Outcome[]): Promise<void> {
+    this.writable();
+    this.db.transaction(() => {
+      for (const o of outcomes) {
+        const flags = o.op === 'reject' ? REJECTED : o.flags;
+        this.insertLog.run(o.stream, o.key, OPS[o.op], o.hash, flags, o.matchKey);
+        if (o.op === 'reject') this.upsertReason.run(o.stream, o.key, o.reason ?? '', o.field ?? null);
+      }
+    })();
+  }
+
+  async close(): Promise<void> {
+    try {
+      if (this.mode === 'sync') this.mergeLog();
+    } finally {
+      this.db.close();
+    }
+  }
+
+  /**
+   * Applies the outcome log in key order (each page of the table written once), later
+   * outcomes of a key after earlier ones. A refusal keeps what was delivered before it.
+   */
+  private mergeLog(): void {
+    this.db.transaction(() => {
+      this.db.exec(`
+        insert into fingerprints (stream, k, r, f, v)
+          select stream, k, r, f, v from outcome_log where op != ${OPS.delete} order by stream, k, seq
+          on conflict (stream, k) do update set
+            r = excluded.r,
+            f = case when excluded.f & ${REJECTED} then (fingerprints.f & ${DELIVERED}) | ${REJECTED} else excluded.f end,
+            v = case when excluded.f & ${REJECTED} and fingerprints.f & ${DELIVERED} then fingerprints.v else excluded.v end;
+        delete from fingerprints where (stream, k) in (select stream, k from outcome_log where op = ${OPS.delete});
+        delete from outcome_log;
+        delete from rejections where not exists
+          (select 1 from fingerprints f where f.stream = rejections.stream and f.k = rejections.k and f.f & ${REJECTED});`);
+    })();
+  }
+
+  private lookupStatement(size: number): Database.Statement {
+    let statement = this.lookups.get(size);
+    if (!statement) {
+      statement = this.db.prepare(
+        `select k, r, f, v from fingerprints where stream = ? and k in (${Array.from({ length: size }, () => '?').join(', ')})`,
+      );
+      this.lookups.set(size, statement);
+    }
+    return statement;
+  }
+
+  private seenTable(stream: number): string {
+    return this.scratch(stream).seen;
+  }
+
+  /** The run's scratch tables of a stream, in SQLite's temporary file (gone on close). */
+  private scratch(stream: number): { seen: string; deferred: string } {
+    const tables = { seen: `seen_${stream}`, deferred: `deferred_${stream}` };
+    if (!this.seenTables.has(stream)) {
+      this.db.exec(`
+        drop table if exists temp.${tables.seen};
+        drop table if exists temp.${tables.deferred};
+        create temp table ${tables.seen} (k blob not null);
+        create temp table ${tables.deferred} (seq integer primary key, row text not null);`);
+      this.seenTables.add(stream);
+    }
+    return tables;
+  }
+
+  private writable(): void {
+    if (this.mode !== 'sync') throw new Error('a plan must not change fingerprints');
+  }
+}

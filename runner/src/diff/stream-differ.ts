@@ -1,0 +1,346 @@
+import type { SyncBehaviour } from '@backflow/protocol';
+import type { RowMapper } from '../mapping/compile-mapping.js';
+import { setAt, valueAt } from '../mapping/paths.js';
+import type { StreamCounts } from '../report/events.js';
+import { BloomFilter } from './bloom-filter.js';
+import { DELETE_HASH, fingerprintKey, keyId, rowHash, sameHash, type FingerprintKey, type RowHash } from './fingerprint.js';
+import { DELIVERED, GONE, REJECTED, type FingerprintSession, type Outcome, type Prior } from './fingerprint-store.js';
+
+/** Rows classified per store round trip. */
+export const DIFF_BATCH = 500;
+const PAGE = 1000;
+
+export type Change = 'added' | 'changed' | 'unchanged' | 'removed';
+
+/** What to do with one row, decided by the diff and the stream's behaviour. */
+export type Decision =
+  | {
+      readonly kind: 'send';
+      readonly op: 'upsert' | 'delete';
+      readonly change: Change;
+      readonly data: Record<string, unknown>;
+      /** Undefined for streams without a primary key, which are not tracked. */
+      readonly key: FingerprintKey | undefined;
+      readonly hash: RowHash;
+      readonly matchKey: string;
+    }
+  | { readonly kind: 'invalid'; readonly key: Record<string, unknown>; readonly reason: string; readonly field?: string }
+  | {
+      readonly kind: 'still-rejected';
+      readonly key: Record<string, unknown>;
+      readonly reason: string;
+      readonly field?: string;
+    };
+
+export interface StreamDiffSettings {
+  readonly stream: string;
+  /** The store's id of the stream; undefined when the stream has no primary key (every row is sent). */
+  readonly streamId: number | undefined;
+  readonly behaviour: SyncBehaviour;
+  /** Source column paths of the primary key. */
+  readonly primaryKey: readonly string[][];
+  /** Destination field paths that address a record (deletes carry them). */
+  readonly matchingKeys: readonly string[][];
+  readonly mapper: RowMapper | undefined;
+  /** The read covers the whole model (full refresh), so rows not read were removed. */
+  readonly detectRemoved: boolean;
+  /** Send every row whatever its fingerprint (`--full-resync`). */
+  readonly fullResync: boolean;
+  /** A plan: classify only, change nothing. */
+  readonly dryRun: boolean;
+}
+
+interface Queued {
+  readonly row: Record<string, unknown>;
+  readonly key: FingerprintKey;
+}
+
+type RowOutcome = Decision | { kind: 'skip' } | { kind: 'still-rejected-pending'; match: Record<string, unknown> };
+
+/**
+ * Diffs one stream's rows against the fingerprints of what was delivered before: each row is
+ * added, changed, unchanged (or invalid), and once the read is complete the rows not read are
+ * removed. Rows are queued and classified in batches (one store lookup per batch); a key
+ * already read this run is caught by a Bloom filter and checked exactly once the read ends,
+ * so duplicate keys are reported, never sent twice.
+ */
+export class StreamDiffer {
+  private queue: Queued[] = [];
+  private deferredRows: string[] = [];
+  private seenKeys: FingerprintKey[] = [];
+  private stillRejectedKeys: { key: FingerprintKey; match: Record<string, unknown> }[] = [];
+  private touched: Outcome[] = [];
+  private readonly bloom = new BloomFilter();
+
+  constructor(
+    readonly settings: StreamDiffSettings,
+    private readonly session: FingerprintSession | undefined,
+    /** This stream's counts, updated as rows are classified. */
+    readonly counts: StreamCounts,
+  ) {}
+
+  get queued(): number {
+    return this.queue.length + this.deferredRows.length + this.seenKeys.length + this.touched.length + this.stillRejectedKeys.length;
+  }
+
+  /**
+   * Takes a source row. Returns what to do with it when that is known at once (an invalid
+   * key; any row, when the store answers lookups synchronously); otherwise the row waits for
+   * the next `flush`.
+   */
+  add(row: Record<string, unknown>): Decision[] {
+    if (this.settings.streamId === undefined) return [this.untracked(row)];
+    const values = this.settings.primaryKey.map((path) => valueAt(row, path));
+    const missing = values.findIndex((value) => value === null || value === undefined);
+    if (missing >= 0) {
+      this.counts.invalid++;
+      return [
+        {
+          kind: 'invalid',
+          key: this.keyObject(values),
+          reason: `primary key ${this.settings.primaryKey[missing]!.join('.')} is null or missing`,
+        },
+      ];
+    }
+    const key = fingerprintKey(values);
+    if (this.bloom.add(key)) {
+      this.deferredRows.push(JSON.stringify(row));
+      return [];
+    }
+    const lookupNow = this.session!.lookupNow;
+    if (!lookupNow) {
+      this.queue.push({ row, key });
+      return [];
+    }
+    this.seenKeys.push(key);
+    const outcome = this.classifyRow(row, key, lookupNow(this.settings.streamId, key));
+    if (outcome.kind === 'skip') return [];
+    if (outcome.kind !== 'still-rejected-pending') return [outcome];
+    this.stillRejectedKeys.push({ key, match: outcome.match });
+    return [];
+  }
+
+  /** Classifies the queued rows and writes what the store must know of them. */
+  async flush(): Promise<Decision[]> {
+    const id = this.settings.streamId;
+    if (id === undefined) return [];
+    const batch = this.queue;
+    this.queue = [];
+    if (this.deferredRows.length > 0) {
+      await this.session!.defer(id, this.deferredRows);
+      this.deferredRows = [];
+    }
+    const seen = [...this.seenKeys, ...batch.map((q) => q.key)];
+    this.seenKeys = [];
+    if (seen.length > 0) await this.session!.markSeen(id, seen);
+    const decisions: Decision[] = [];
+    if (batch.length > 0) {
+      const priors = await this.session!.lookup(
+        id,
+        batch.map((q) => q.key),
+      );
+      for (const { row, key } of batch) {
+        const outcome = this.classifyRow(row, key, priors.get(keyId(key)));
+        if (outcome.kind === 'still-rejected-pending') this.stillRejectedKeys.push({ key, match: outcome.match });
+        else if (outcome.kind !== 'skip') decisions.push(outcome);
+      }
+    }
+    if (this.touched.length > 0 && !this.settings.dryRun) await this.session!.record(this.touched);
+    this.touched = [];
+    if (this.stillRejectedKeys.length > 0) {
+      const pending = this.stillRejectedKeys;
+      this.stillRejectedKeys = [];
+      const matches = new Map(pending.map((p) => [keyId(p.key), p.match]));
+      decisions.push(
+        ...(await this.stillRejected(
+          id,
+          pending.map((p) => p.key),
+          (key) => matches.get(keyId(key))!,
+        )),
+      );
+    }
+    return decisions;
+  }
+
+  /**
+   * After the source finished: rows set aside as possible duplicates (reported if they are,
+   * classified if not), then removed rows (deletes under `mirror`).
+   */
+  async *finishRead(readComplete: boolean): AsyncGenerator<Decision[]> {
+    const id = this.settings.streamId;
+    if (id === undefined) return;
+    const first = await this.flush();
+    if (first.length > 0) yield first;
+    await this.session!.endRead(id);
+    yield* this.resolveDeferred(id);
+    if (readComplete && this.settings.detectRemoved) yield* this.removed(id);
+  }
+
+  private async *resolveDeferred(id: number): AsyncGenerator<Decision[]> {
+    const accepted = new Set<string>();
+    let after = 0;
+    for (;;) {
+      const page = await this.session!.deferred(id, after, PAGE);
+      if (page.length === 0) return;
+      after = page.at(-1)!.seq;
+      const rows = page.map(({ row }) => JSON.parse(row) as Record<string, unknown>);
+      const keys = rows.map((row) => fingerprintKey(this.settings.primaryKey.map((path) => valueAt(row, path))));
+      const seen = await this.session!.seen(id, keys);
+      const decisions: Decision[] = [];
+      const fresh: Queued[] = [];
+      rows.forEach((row, i) => {
+        const key = keys[i]!;
+        const identity = keyId(key);
+        if (seen.has(identity) || accepted.has(identity)) {
+          this.counts.invalid++;
+          decisions.push({
+            kind: 'invalid',
+            key: this.keyObject(this.settings.primaryKey.map((path) => valueAt(row, path))),
+            reason: 'duplicate primary key: an earlier row of this run has the same key (that one is synced, this one is not)',
+          });
+        } else {
+          accepted.add(identity);
+          fresh.push({ row, key });
+        }
+      });
+      if (fresh.length > 0) {
+        this.queue.push(...fresh);
+        decisions.push(...(await this.flush()));
+      }
+      yield decisions;
+    }
+  }
+
+  private async *removed(id: number): AsyncGenerator<Decision[]> {
+    const mirror = this.settings.behaviour === 'mirror';
+    if (!mirror && !this.settings.dryRun) {
+      this.counts.removed += await this.session!.retireUnseen(id, true);
+      return;
+    }
+    let after: FingerprintKey | undefined;
+    const stillRejected: FingerprintKey[] = [];
+    const stillRejectedMatch = new Map<string, Record<string, unknown>>();
+    for (;;) {
+      const page = await this.session!.removedPage(id, after, PAGE);
+      if (page.length === 0) break;
+      after = page.at(-1)!.key;
+      const decisions: Decision[] = [];
+      for (const row of page) {
+        if (!mirror) {
+          if ((row.flags & GONE) === 0) this.counts.removed++;
+          continue;
+        }
+        this.counts.removed++;
+        if (row.flags & REJECTED && sameHash(row.hash, DELETE_HASH)) {
+          stillRejected.push(row.key);
+          stillRejectedMatch.set(keyId(row.key), this.matchKeyObject(row.matchKey));
+          continue;
+        }
+        decisions.push({
+          kind: 'send',
+          op: 'delete',
+          change: 'removed',
+          data: this.deleteData(row.matchKey),
+          key: row.key,
+          hash: DELETE_HASH,
+          matchKey: row.matchKey,
+        });
+      }
+      if (decisions.length > 0) yield decisions;
+    }
+    if (stillRejected.length > 0) {
+      yield await this.stillRejected(id, stillRejected, (key) => stillRejectedMatch.get(keyId(key))!);
+    }
+    if (!this.settings.dryRun) await this.session!.retireUnseen(id, false);
+  }
+
+  /** One row against what the store knows of its key. */
+  private classifyRow(
+    row: Record<string, unknown>,
+    key: FingerprintKey,
+    prior: Prior | undefined,
+  ): RowOutcome {
+    const mapped = this.settings.mapper ? this.settings.mapper.map(row) : { ok: true as const, data: row };
+    if (!mapped.ok) {
+      this.counts.invalid++;
+      return { kind: 'invalid', key: this.keyObjectOf(row), reason: mapped.reason, field: mapped.field };
+    }
+    const hash = rowHash(mapped.data);
+    const matchKey = this.matchKeyOf(mapped.data);
+    const change = changeOf(prior, hash);
+    this.counts[change]++;
+    if (prior && change === 'unchanged' && prior.flags & REJECTED && !this.settings.fullResync && this.settings.behaviour !== 'append') {
+      return { kind: 'still-rejected-pending', match: this.matchKeyObject(matchKey) };
+    }
+    if (this.sends(change)) return { kind: 'send', op: 'upsert', change, data: mapped.data, key, hash, matchKey };
+    if (prior && prior.flags & GONE) {
+      const id = this.settings.streamId!;
+      this.touched.push({ stream: id, key, op: 'upsert', flags: prior.flags & ~GONE, hash: prior.hash, matchKey: prior.matchKey });
+    }
+    return { kind: 'skip' };
+  }
+
+  private async stillRejected(
+    id: number,
+    keys: readonly FingerprintKey[],
+    keyObject: (key: FingerprintKey) => Record<string, unknown>,
+  ): Promise<Decision[]> {
+    const reasons = await this.session!.rejections(id, keys);
+    return keys.map((key) => {
+      const stored = reasons.get(keyId(key));
+      return {
+        kind: 'still-rejected',
+        key: keyObject(key),
+        reason: `unchanged since the destination refused it: ${stored?.reason ?? 'reason not kept'}`,
+        ...(stored?.field !== undefined ? { field: stored.field } : {}),
+      };
+    });
+  }
+
+  /** Whether the behaviour sends a row of this kind. */
+  private sends(change: Change): boolean {
+    if (this.settings.fullResync || this.settings.behaviour === 'append') return true;
+    if (this.settings.behaviour === 'insert') return change === 'added';
+    return change !== 'unchanged';
+  }
+
+  private untracked(row: Record<string, unknown>): Decision {
+    const mapped = this.settings.mapper ? this.settings.mapper.map(row) : { ok: true as const, data: row };
+    if (!mapped.ok) {
+      this.counts.invalid++;
+      return { kind: 'invalid', key: {}, reason: mapped.reason, field: mapped.field };
+    }
+    this.counts.added++;
+    return { kind: 'send', op: 'upsert', change: 'added', data: mapped.data, key: undefined, hash: DELETE_HASH, matchKey: '' };
+  }
+
+  private matchKeyOf(data: Record<string, unknown>): string {
+    return JSON.stringify(this.settings.matchingKeys.map((path) => valueAt(data, path) ?? null));
+  }
+
+  private matchKeyObject(matchKey: string): Record<string, unknown> {
+    const values = JSON.parse(matchKey) as unknown[];
+    return Object.fromEntries(this.settings.matchingKeys.map((path, i) => [path.join('.'), values[i]]));
+  }
+
+  /** A delete carries the matching key fields as last delivered. */
+  private deleteData(matchKey: string): Record<string, unknown> {
+    const values = JSON.parse(matchKey) as unknown[];
+    const data: Record<string, unknown> = {};
+    this.settings.matchingKeys.forEach((path, i) => setAt(data, path, values[i]));
+    return data;
+  }
+
+  private keyObject(values: readonly unknown[]): Record<string, unknown> {
+    return Object.fromEntries(this.settings.primaryKey.map((path, i) => [path.join('.'), values[i] ?? null]));
+  }
+
+  private keyObjectOf(row: Record<string, unknown>): Record<string, unknown> {
+    return this.keyObject(this.settings.primaryKey.map((path) => valueAt(row, path)));
+  }
+}
+
+function changeOf(prior: Prior | undefined, hash: RowHash): Change {
+  if (!prior || ((prior.flags & DELIVERED) === 0 && !sameHash(prior.hash, hash))) return 'added';
+  return sameHash(prior.hash, hash) ? 'unchanged' : 'changed';
+}

@@ -1,0 +1,25 @@
+/** The value at a path of nested objects; undefined when a step is missing. */
+export function valueAt(data: unknown, path: readonly string[]): unknown {
+  let value = data;
+  for (const part of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+/** Sets a value at a path, creating the objects on the way. */
+export function setAt(data: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let target = data;
+  for (const part of path.slice(0, -1)) {
+    const next = target[part];
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) target[part] = {};
+    target = target[part] as Record<string, unknown>;
+  }
+  target[path.at(-1)!] = value;
+}
+
+/** `address.city` → `['address', 'city']`. */
+export function splitPath(path: string): string[] {
+  return path.split('.');
+}

@@ -1,0 +1,112 @@
+import type { RejectedRecord } from '@backflow/protocol';
+import { streamKey } from '@backflow/protocol/connector';
+import { DELETE_HASH, type FingerprintKey, type RowHash } from '../diff/fingerprint.js';
+import { DELIVERED, type Outcome } from '../diff/fingerprint-store.js';
+
+/** A record sent to the destination and not yet confirmed by a STATE echo. */
+export interface SentRecord {
+  readonly stream: string;
+  readonly streamId: number | undefined;
+  readonly key: FingerprintKey | undefined;
+  readonly op: 'upsert' | 'delete';
+  readonly hash: RowHash;
+  readonly matchKey: string;
+  readonly data: Record<string, unknown>;
+}
+
+/** What one echo settled. */
+export interface Settled {
+  /** Fingerprint changes to record: delivered rows, rows refused for good, deletions. */
+  readonly outcomes: Outcome[];
+  /** Records accepted, per stream. */
+  readonly accepted: Map<string, number>;
+  /** Records refused for good, with the destination's rejection. */
+  readonly refused: { record: SentRecord; rejection: RejectedRecord }[];
+  /** Records refused for now (rate limit, timeout): to send again. */
+  readonly retryable: { record: SentRecord; rejection: RejectedRecord }[];
+  /** Rejections that match no record sent (a destination keying them differently). */
+  readonly unmatched: RejectedRecord[];
+}
+
+/**
+ * The records between the runner and the destination's commit, in send order. An echo
+ * confirming the first `n` records settles them: rejected ones (matched by stream and
+ * matching key) are refused or to be retried, the rest delivered. Only then does a row's
+ * fingerprint advance, so a crash or a rejection means it is sent again. Its size is bounded
+ * by the records between checkpoints (`checkpoint_every`).
+ */
+export class InFlightRecords {
+  private entries: SentRecord[] = [];
+  private settledCount = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly matchingKeys: (stream: string) => readonly string[][]) {}
+
+  add(record: SentRecord): void {
+    this.entries.push(record);
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** Resolves once every record sent so far is settled (or `release` is called). */
+  idle(): Promise<void> {
+    if (this.entries.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Wakes waiters when no echo can come any more (the destination ended). */
+  release(): void {
+    for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
+  settle(sentThrough: number, rejections: readonly RejectedRecord[]): Settled {
+    const count = Math.max(0, sentThrough - this.settledCount);
+    const settled = this.entries.slice(0, count);
+    this.entries = this.entries.slice(count);
+    this.settledCount += count;
+    const rejectedAt = new Map<number, RejectedRecord>();
+    const unmatched: RejectedRecord[] = [];
+    if (rejections.length > 0) {
+      const byKey = new Map<string, number[]>();
+      settled.forEach((record, index) => {
+        const id = `${record.stream}\u0000${record.matchKey}`;
+        byKey.set(id, [...(byKey.get(id) ?? []), index]);
+      });
+      for (const rejection of rejections) {
+        const stream = streamKey({ name: rejection.stream, ...(rejection.namespace ? { namespace: rejection.namespace } : {}) });
+        const values = this.matchingKeys(stream).map((path) => rejection.key[path.join('.')] ?? null);
+        const index = byKey.get(`${stream}\u0000${JSON.stringify(values)}`)?.find((i) => !rejectedAt.has(i));
+        if (index === undefined) unmatched.push(rejection);
+        else rejectedAt.set(index, rejection);
+      }
+    }
+    const result: Settled = { outcomes: [], accepted: new Map(), refused: [], retryable: [], unmatched };
+    settled.forEach((record, index) => {
+      const rejection = rejectedAt.get(index);
+      if (rejection?.retryable) {
+        result.retryable.push({ record, rejection });
+        return;
+      }
+      if (rejection) result.refused.push({ record, rejection });
+      else result.accepted.set(record.stream, (result.accepted.get(record.stream) ?? 0) + 1);
+      if (record.streamId === undefined || record.key === undefined) return;
+      const base = { stream: record.streamId, key: record.key, matchKey: record.matchKey };
+      if (rejection) {
+        result.outcomes.push({
+          ...base,
+          op: 'reject',
+          flags: 0,
+          hash: record.op === 'delete' ? DELETE_HASH : record.hash,
+          reason: rejection.reason,
+          ...(rejection.field !== undefined ? { field: rejection.field } : {}),
+        });
+      } else {
+        result.outcomes.push({ ...base, op: record.op, flags: DELIVERED, hash: record.hash });
+      }
+    });
+    if (this.entries.length === 0) this.release();
+    return result;
+  }
+}
