@@ -37,7 +37,6 @@ const NETWORK: Record<string, string> = {
   EHOSTUNREACH: 'host unreachable',
   ENETUNREACH: 'network unreachable',
   EAI_AGAIN: 'DNS lookup failed temporarily',
-  CERT_HAS_EXPIRED: 'TLS certificate expired',
 };
 
 /**

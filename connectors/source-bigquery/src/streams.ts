@@ -26,7 +26,7 @@ export interface StreamSource {
 export async function listSources(warehouse: Warehouse): Promise<StreamSource[]> {
   const { settings } = warehouse;
   await warehouse.getDataset();
-  const tableIds = settings.tables ?? (await warehouse.listTables()).map((table) => table.id);
+  const tableIds = settings.tables ?? (await warehouse.listTables());
   const sources: StreamSource[] = [];
   for (const tableId of tableIds) sources.push(await tableSource(warehouse, tableId));
   for (const model of settings.models) sources.push(await modelSource(warehouse, model));

@@ -13,14 +13,8 @@ export interface QueryParameter {
   readonly parameterValue: { readonly value: string };
 }
 
-/** A table or view of the dataset, as tables.list names it. */
-export interface TableEntry {
-  readonly id: string;
-  readonly type: string;
-}
-
 export interface TableDescription {
-  readonly id: string;
+  /** TABLE, VIEW, MATERIALIZED_VIEW, EXTERNAL, SNAPSHOT. */
   readonly type: string;
   readonly fields: readonly TableField[];
   /** From the table's (unenforced) PRIMARY KEY constraint, when it has one. */
@@ -67,10 +61,10 @@ export class Warehouse {
     await this.call(`dataset "${datasetId}"`, (client) => client.dataset(datasetId).get());
   }
 
-  /** Every table and view of the dataset, following tables.list page tokens. */
-  async listTables(): Promise<TableEntry[]> {
+  /** The ids of every table and view of the dataset, following tables.list page tokens. */
+  async listTables(): Promise<string[]> {
     const { datasetId } = this.settings;
-    const entries: TableEntry[] = [];
+    const ids: string[] = [];
     let pageToken: string | undefined;
     do {
       const token = pageToken;
@@ -79,10 +73,10 @@ export class Warehouse {
           .dataset(datasetId)
           .getTables({ maxResults: 1000, autoPaginate: false, ...(token ? { pageToken: token } : {}) }),
       );
-      for (const table of tables) entries.push({ id: table.id!, type: String(table.metadata?.type ?? 'TABLE') });
+      for (const table of tables) ids.push(table.id!);
       pageToken = (next as { pageToken?: string } | null)?.pageToken;
     } while (pageToken);
-    return entries;
+    return ids;
   }
 
   async describeTable(tableId: string): Promise<TableDescription> {
@@ -92,7 +86,6 @@ export class Warehouse {
     );
     const columns = metadata.tableConstraints?.primaryKey?.columns as string[] | undefined;
     return {
-      id: tableId,
       type: String(metadata.type ?? 'TABLE'),
       fields: (metadata.schema?.fields ?? []) as TableField[],
       primaryKey: columns?.length ? columns : undefined,
@@ -100,9 +93,9 @@ export class Warehouse {
   }
 
   /** The result fields of `sql`, from a dry run: validated and typed by BigQuery, never run. */
-  async dryRun(sql: string, subject: string, parameters: readonly QueryParameter[] = []): Promise<TableField[]> {
+  async dryRun(sql: string, subject: string): Promise<TableField[]> {
     const [, response] = (await this.call(subject, (client) =>
-      client.createQueryJob({ ...this.queryOptions(sql, parameters), dryRun: true }),
+      client.createQueryJob({ ...this.queryOptions(sql, []), dryRun: true }),
     )) as unknown as [unknown, { statistics?: { query?: { schema?: { fields?: TableField[] } } } }];
     return response.statistics?.query?.schema?.fields ?? [];
   }
@@ -146,18 +139,25 @@ export class Warehouse {
 
   /**
    * jobs.insert with our own job id, so a retry after a lost answer meets `409 duplicate`
-   * and picks up the job that was created instead of running the query twice.
+   * and picks up the job that was created instead of running the query twice. A job that ran
+   * and failed (BigQuery's `backendError`, ...) is retried as a new job.
    */
   private async insertJob(sql: string, subject: string, parameters: readonly QueryParameter[]): Promise<string> {
-    const jobId = `backflow_${randomUUID().replaceAll('-', '_')}`;
+    let jobId = newJobId();
     await this.call(subject, async (client, attempt) => {
       try {
         await client.createQueryJob({ ...this.queryOptions(sql, parameters), jobId });
+        return;
       } catch (error) {
-        if (attempt === 1 || errorFacts(error).status !== 409) throw error;
-        const [metadata] = await client.job(jobId, { location: this.settings.location }).getMetadata();
-        const failure = metadata.status?.errorResult;
-        if (failure) throw Object.assign(new Error(String(failure.message)), { errors: [failure] });
+        const facts = errorFacts(error);
+        if (facts.status === undefined && facts.networkCode === undefined) jobId = newJobId();
+        if (attempt === 1 || facts.status !== 409) throw error;
+      }
+      const [metadata] = await client.job(jobId, { location: this.settings.location }).getMetadata();
+      const failure = metadata.status?.errorResult;
+      if (failure) {
+        jobId = newJobId();
+        throw Object.assign(new Error(String(failure.message)), { errors: [failure] });
       }
     });
     return jobId;
@@ -199,4 +199,8 @@ export class Warehouse {
       return call(this.client, attempt);
     }
   }
+}
+
+function newJobId(): string {
+  return `backflow_${randomUUID().replaceAll('-', '_')}`;
 }
