@@ -42,13 +42,17 @@ function visit(schema: JsonSchema | undefined, value: unknown, found: Set<string
   }
 }
 
+/** Fields of a secret JSON document that are secret themselves (a key file's private key). */
+const SECRET_FIELD = /key|secret|token|password|credential/i;
+
 function addSecretValue(value: unknown, found: Set<string>): void {
   if (typeof value === 'string') {
     if (value.length > 0) found.add(value);
-    // A service-account JSON pasted as a string hides its private key inside: scrub the parts too.
+    // A service-account JSON pasted as a string hides its private key inside: scrub those
+    // parts too, but not its project id or e-mail, which error messages need to be useful.
     if (value.trimStart().startsWith('{')) {
       try {
-        addSecretValue(JSON.parse(value), found);
+        addSecretFields(JSON.parse(value), found);
       } catch {
         // not JSON: the whole string is already registered
       }
@@ -57,6 +61,14 @@ function addSecretValue(value: unknown, found: Set<string>): void {
     found.add(String(value));
   } else if (value && typeof value === 'object') {
     for (const inner of Object.values(value)) addSecretValue(inner, found);
+  }
+}
+
+function addSecretFields(document: unknown, found: Set<string>): void {
+  if (!document || typeof document !== 'object') return;
+  for (const [field, inner] of Object.entries(document)) {
+    if (SECRET_FIELD.test(field)) addSecretValue(inner, found);
+    else if (inner && typeof inner === 'object') addSecretFields(inner, found);
   }
 }
 
