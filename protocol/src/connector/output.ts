@@ -23,6 +23,9 @@ export class MessageOutput {
 
   async write(message: AirbyteMessage): Promise<void> {
     await this.lines.write(this.scrub(message));
+    // A STATE confirms a commit: it leaves at once, so a crash right after a commit loses as
+    // little confirmation as possible (what is committed but unconfirmed is sent again).
+    if (message.type === 'STATE') await this.lines.flush();
   }
 
   /** Writes out every queued message; call before the stream ends. */
