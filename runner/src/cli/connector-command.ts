@@ -17,13 +17,21 @@ interface ConnectorOptions {
 }
 
 /** `runner spec|check|discover <connector>`: one connector command, printed readably or as JSON. */
-export function connectorCommand(name: 'spec' | 'check' | 'discover', description: string, setExit: (code: number) => void) {
+export function connectorCommand(
+  name: 'spec' | 'check' | 'discover',
+  description: string,
+  setExit: (code: number) => void,
+) {
   const command = new Command(name)
     .description(description)
     .argument('[connector]', 'a connector package in connectors/, e.g. source-postgres')
     .option('--image <image>', 'run a Docker image instead, e.g. backflow/destination-postgres:0.1.0')
     .option('--command <command>', 'run a local program that speaks the Airbyte protocol, e.g. "node main.js"')
-    .addOption(new Option('--executor <executor>', 'how to run a connector package').choices(['process', 'docker']).default('process'))
+    .addOption(
+      new Option('--executor <executor>', 'how to run a connector package')
+        .choices(['process', 'docker'])
+        .default('process'),
+    )
     .option('--json', 'print the result as JSON');
   if (name !== 'spec') command.requiredOption('--config <file>', 'the connector config (JSON or YAML)');
   return command.action(async (connector: string | undefined, options: ConnectorOptions) => {
@@ -46,7 +54,11 @@ async function run(
 ): Promise<number> {
   const given = [connector, options.image, options.command].filter((v) => v !== undefined);
   if (given.length !== 1) throw new ConfigurationError('give exactly one of <connector>, --image or --command');
-  const endpoint = options.image ? { image: options.image } : options.command ? { command: options.command } : { connector: connector! };
+  const endpoint = options.image
+    ? { image: options.image }
+    : options.command
+      ? { command: options.command }
+      : { connector: connector! };
   const target = await launcherFor(endpoint, { executor: options.executor });
   const spec = await fetchSpec(target, reporter);
   if (name === 'spec') return print(spec, options.json, JSON.stringify(spec, null, 2));
@@ -63,7 +75,9 @@ async function run(
   }
   const catalog = await discoverSource(target, config, reporter);
   const describe = (properties: object | undefined) => Object.keys(properties ?? {}).join(', ');
-  const lines = catalog.streams.map((s) => `${s.name}  (${describe((s.json_schema as { properties?: object }).properties)})`);
+  const lines = catalog.streams.map(
+    (s) => `${s.name}  (${describe((s.json_schema as { properties?: object }).properties)})`,
+  );
   return print(catalog, options.json, lines.join('\n'));
 }
 

@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { EXIT_CODES } from '../errors.js';
 import { connectorCommand } from './connector-command.js';
+import { planCommand } from './plan-command.js';
+import { runsCommand } from './runs-command.js';
 import { syncCommand } from './sync-command.js';
 
 const EXIT_HELP = `
@@ -22,14 +24,22 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showHelpAfterError();
   program.addCommand(connectorCommand('spec', "print a connector's specification", setExit));
   program.addCommand(connectorCommand('check', "check a connector's config and connection", setExit));
-  program.addCommand(connectorCommand('discover', 'list the streams (sources) or objects (destinations) a connector offers', setExit));
+  program.addCommand(
+    connectorCommand('discover', 'list the streams (sources) or objects (destinations) a connector offers', setExit),
+  );
   program.addCommand(syncCommand(setExit));
-  for (const command of program.commands) command.exitOverride();
+  program.addCommand(planCommand(setExit));
+  program.addCommand(runsCommand(setExit));
+  for (const command of program.commands) {
+    command.exitOverride();
+    for (const sub of command.commands) sub.exitOverride();
+  }
   try {
     await program.parseAsync([...argv]);
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return EXIT_CODES.success;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help')
+      return EXIT_CODES.success;
     return EXIT_CODES.invalid;
   }
   return exitCode;

@@ -10,24 +10,45 @@ export function syncCommand(setExit: (code: number) => void) {
   return new Command('sync')
     .description('sync a connection: read the source, write the destination, checkpoint state')
     .argument('<connection>', 'connection file (YAML)')
-    .addOption(new Option('--executor <executor>', 'run connectors as local processes or Docker containers').choices(['process', 'docker']))
+    .addOption(
+      new Option('--executor <executor>', 'run connectors as local processes or Docker containers').choices([
+        'process',
+        'docker',
+      ]),
+    )
+    .option(
+      '--full-resync',
+      'send every row whatever was delivered before, rebuild the fingerprints and reset source states',
+    )
     .option('--json', 'print one machine-readable summary object on stdout')
     .option('--verbose', 'show debug logs from connectors')
-    .action(async (file: string, options: { executor?: 'process' | 'docker'; json?: boolean; verbose?: boolean }) => {
-      const sinks: EventSink[] = [process.stderr.isTTY ? terminalSink({ verbose: options.verbose ?? false }) : jsonLogSink(process.stderr)];
-      const reporter = createReporter(sinks);
-      const abort = new AbortController();
-      const stop = () => abort.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      try {
-        const summary = await sync(file, { reporter, signal: abort.signal, ...(options.executor ? { executor: options.executor } : {}) });
-        if (options.json) process.stdout.write(JSON.stringify(summary) + '\n');
-        else process.stdout.write(formatSummary(summary));
-        setExit(summary.exitCode);
-      } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-      }
-    });
+    .action(
+      async (
+        file: string,
+        options: { executor?: 'process' | 'docker'; fullResync?: boolean; json?: boolean; verbose?: boolean },
+      ) => {
+        const sinks: EventSink[] = [
+          process.stderr.isTTY ? terminalSink({ verbose: options.verbose ?? false }) : jsonLogSink(process.stderr),
+        ];
+        const reporter = createReporter(sinks);
+        const abort = new AbortController();
+        const stop = () => abort.abort();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        try {
+          const summary = await sync(file, {
+            reporter,
+            signal: abort.signal,
+            ...(options.fullResync ? { fullResync: true } : {}),
+            ...(options.executor ? { executor: options.executor } : {}),
+          });
+          if (options.json) process.stdout.write(JSON.stringify(summary) + '\n');
+          else process.stdout.write(formatSummary(summary));
+          setExit(summary.exitCode);
+        } finally {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+        }
+      },
+    );
 }

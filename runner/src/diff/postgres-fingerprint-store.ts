@@ -98,7 +98,10 @@ class PostgresSession implements FingerprintSession {
       [stream, keys.map(encode)],
     );
     return new Map(
-      rows.map((row) => [keyId(decode(row.k)), { reason: row.reason, ...(row.field !== null ? { field: row.field } : {}) }]),
+      rows.map((row) => [
+        keyId(decode(row.k)),
+        { reason: row.reason, ...(row.field !== null ? { field: row.field } : {}) },
+      ]),
     );
   }
 
@@ -114,9 +117,10 @@ class PostgresSession implements FingerprintSession {
 
   async seen(stream: number, keys: readonly FingerprintKey[]): Promise<Set<string>> {
     const { seen } = await this.scratch(stream);
-    const { rows } = await this.client.query<{ k: Buffer }>(`select distinct k from ${seen} where k = any($1::bytea[])`, [
-      keys.map(encode),
-    ]);
+    const { rows } = await this.client.query<{ k: Buffer }>(
+      `select distinct k from ${seen} where k = any($1::bytea[])`,
+      [keys.map(encode)],
+    );
     return new Set(rows.map((row) => keyId(decode(row.k))));
   }
 
@@ -150,7 +154,10 @@ class PostgresSession implements FingerprintSession {
     this.writable();
     const { seen } = await this.scratch(stream);
     const unseen = `not exists (select 1 from ${seen} s where s.k = fp.k)`;
-    await this.client.query(`delete from backflow_fingerprints fp where stream = $1 and f & ${DELIVERED} = 0 and ${unseen}`, [stream]);
+    await this.client.query(
+      `delete from backflow_fingerprints fp where stream = $1 and f & ${DELIVERED} = 0 and ${unseen}`,
+      [stream],
+    );
     if (!markGone) return 0;
     const result = await this.client.query(
       `update backflow_fingerprints fp set f = f | ${GONE} where stream = $1 and f & ${DELIVERED | GONE} = ${DELIVERED} and ${unseen}`,

@@ -92,7 +92,12 @@ class SqliteSession implements FingerprintSession {
     const found = new Map<string, Prior>();
     for (let i = 0; i < keys.length; i += LOOKUP_BATCH) {
       const batch = keys.slice(i, i + LOOKUP_BATCH);
-      const rows = this.lookupStatement(batch.length).all(stream, ...batch) as { k: FingerprintKey; r: Buffer; f: number; v: string }[];
+      const rows = this.lookupStatement(batch.length).all(stream, ...batch) as {
+        k: FingerprintKey;
+        r: Buffer;
+        f: number;
+        v: string;
+      }[];
       for (const row of rows) found.set(keyId(row.k), { hash: row.r, flags: row.f, matchKey: row.v });
     }
     return found;
@@ -144,7 +149,9 @@ class SqliteSession implements FingerprintSession {
     const unseen = `f & ${DELIVERED} and not exists (select 1 from temp.${table} s where s.k = fingerprints.k)`;
     const rows = (
       after === undefined
-        ? this.db.prepare(`select k, r, f, v from fingerprints where stream = ? and ${unseen} order by k limit ?`).all(stream, limit)
+        ? this.db
+            .prepare(`select k, r, f, v from fingerprints where stream = ? and ${unseen} order by k limit ?`)
+            .all(stream, limit)
         : this.db
             .prepare(`select k, r, f, v from fingerprints where stream = ? and k > ? and ${unseen} order by k limit ?`)
             .all(stream, after, limit)
@@ -159,7 +166,9 @@ class SqliteSession implements FingerprintSession {
     this.db.prepare(`delete from fingerprints where stream = ? and f & ${DELIVERED} = 0 and ${unseen}`).run(stream);
     if (!markGone) return 0;
     return this.db
-      .prepare(`update fingerprints set f = f | ${GONE} where stream = ? and f & ${DELIVERED | GONE} = ${DELIVERED} and ${unseen}`)
+      .prepare(
+        `update fingerprints set f = f | ${GONE} where stream = ? and f & ${DELIVERED | GONE} = ${DELIVERED} and ${unseen}`,
+      )
       .run(stream).changes;
   }
 

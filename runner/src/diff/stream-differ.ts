@@ -3,7 +3,15 @@ import type { RowMapper } from '../mapping/compile-mapping.js';
 import { setAt, valueAt } from '../mapping/paths.js';
 import type { StreamCounts } from '../report/events.js';
 import { BloomFilter } from './bloom-filter.js';
-import { DELETE_HASH, fingerprintKey, keyId, rowHash, sameHash, type FingerprintKey, type RowHash } from './fingerprint.js';
+import {
+  DELETE_HASH,
+  fingerprintKey,
+  keyId,
+  rowHash,
+  sameHash,
+  type FingerprintKey,
+  type RowHash,
+} from './fingerprint.js';
 import { DELIVERED, GONE, REJECTED, type FingerprintSession, type Outcome, type Prior } from './fingerprint-store.js';
 
 /** Rows classified per store round trip. */
@@ -24,7 +32,12 @@ export type Decision =
       readonly hash: RowHash;
       readonly matchKey: string;
     }
-  | { readonly kind: 'invalid'; readonly key: Record<string, unknown>; readonly reason: string; readonly field?: string }
+  | {
+      readonly kind: 'invalid';
+      readonly key: Record<string, unknown>;
+      readonly reason: string;
+      readonly field?: string;
+    }
   | {
       readonly kind: 'still-rejected';
       readonly key: Record<string, unknown>;
@@ -80,7 +93,13 @@ export class StreamDiffer {
   ) {}
 
   get queued(): number {
-    return this.queue.length + this.deferredRows.length + this.seenKeys.length + this.touched.length + this.stillRejectedKeys.length;
+    return (
+      this.queue.length +
+      this.deferredRows.length +
+      this.seenKeys.length +
+      this.touched.length +
+      this.stillRejectedKeys.length
+    );
   }
 
   /**
@@ -196,7 +215,8 @@ export class StreamDiffer {
           decisions.push({
             kind: 'invalid',
             key: this.keyObject(this.settings.primaryKey.map((path) => valueAt(row, path))),
-            reason: 'duplicate primary key: an earlier row of this run has the same key (that one is synced, this one is not)',
+            reason:
+              'duplicate primary key: an earlier row of this run has the same key (that one is synced, this one is not)',
           });
         } else {
           accepted.add(identity);
@@ -255,11 +275,7 @@ export class StreamDiffer {
   }
 
   /** One row against what the store knows of its key. */
-  private classifyRow(
-    row: Record<string, unknown>,
-    key: FingerprintKey,
-    prior: Prior | undefined,
-  ): RowOutcome {
+  private classifyRow(row: Record<string, unknown>, key: FingerprintKey, prior: Prior | undefined): RowOutcome {
     const mapped = this.settings.mapper ? this.settings.mapper.map(row) : { ok: true as const, data: row };
     if (!mapped.ok) {
       this.counts.invalid++;
@@ -269,13 +285,26 @@ export class StreamDiffer {
     const matchKey = this.matchKeyOf(mapped.data);
     const change = changeOf(prior, hash);
     this.counts[change]++;
-    if (prior && change === 'unchanged' && prior.flags & REJECTED && !this.settings.fullResync && this.settings.behaviour !== 'append') {
+    if (
+      prior &&
+      change === 'unchanged' &&
+      prior.flags & REJECTED &&
+      !this.settings.fullResync &&
+      this.settings.behaviour !== 'append'
+    ) {
       return { kind: 'still-rejected-pending', match: this.matchKeyObject(matchKey) };
     }
     if (this.sends(change)) return { kind: 'send', op: 'upsert', change, data: mapped.data, key, hash, matchKey };
     if (prior && prior.flags & GONE) {
       const id = this.settings.streamId!;
-      this.touched.push({ stream: id, key, op: 'upsert', flags: prior.flags & ~GONE, hash: prior.hash, matchKey: prior.matchKey });
+      this.touched.push({
+        stream: id,
+        key,
+        op: 'upsert',
+        flags: prior.flags & ~GONE,
+        hash: prior.hash,
+        matchKey: prior.matchKey,
+      });
     }
     return { kind: 'skip' };
   }
@@ -311,7 +340,15 @@ export class StreamDiffer {
       return { kind: 'invalid', key: {}, reason: mapped.reason, field: mapped.field };
     }
     this.counts.added++;
-    return { kind: 'send', op: 'upsert', change: 'added', data: mapped.data, key: undefined, hash: DELETE_HASH, matchKey: '' };
+    return {
+      kind: 'send',
+      op: 'upsert',
+      change: 'added',
+      data: mapped.data,
+      key: undefined,
+      hash: DELETE_HASH,
+      matchKey: '',
+    };
   }
 
   private matchKeyOf(data: Record<string, unknown>): string {

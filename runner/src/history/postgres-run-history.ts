@@ -64,7 +64,15 @@ export class PostgresRunHistory implements RunHistory {
     await this.init();
     await this.pool.query(
       'update backflow_runs set finished_at = $2, status = $3, exit_code = $4, streams = $5, totals = $6, error = $7 where id = $1',
-      [run, end.finishedAt, end.status, end.exitCode, JSON.stringify(end.streams), JSON.stringify(end.totals), end.error ?? null],
+      [
+        run,
+        end.finishedAt,
+        end.status,
+        end.exitCode,
+        JSON.stringify(end.streams),
+        JSON.stringify(end.totals),
+        end.error ?? null,
+      ],
     );
   }
 
@@ -109,7 +117,10 @@ export class PostgresRunHistory implements RunHistory {
 
   async countRows(run: number): Promise<number> {
     await this.init();
-    const { rows } = await this.pool.query<{ n: string }>('select count(*) as n from backflow_run_rows where run = $1', [run]);
+    const { rows } = await this.pool.query<{ n: string }>(
+      'select count(*) as n from backflow_run_rows where run = $1',
+      [run],
+    );
     return Number(rows[0]!.n);
   }
 

@@ -63,7 +63,16 @@ export class SqliteRunHistory implements RunHistory {
     let seq = this.nextSeq.get(run) ?? 1;
     this.db.transaction(() => {
       for (const row of rows) {
-        insert.run(run, seq++, row.stream, row.kind, JSON.stringify(row.key), row.reason, row.retryable ? 1 : 0, row.field ?? null);
+        insert.run(
+          run,
+          seq++,
+          row.stream,
+          row.kind,
+          JSON.stringify(row.key),
+          row.reason,
+          row.retryable ? 1 : 0,
+          row.field ?? null,
+        );
       }
     })();
     this.nextSeq.set(run, seq);
@@ -71,15 +80,27 @@ export class SqliteRunHistory implements RunHistory {
 
   async finish(run: number, end: RunEnd): Promise<void> {
     this.db
-      .prepare('update runs set finished_at = ?, status = ?, exit_code = ?, streams = ?, totals = ?, error = ? where id = ?')
-      .run(end.finishedAt, end.status, end.exitCode, JSON.stringify(end.streams), JSON.stringify(end.totals), end.error ?? null, run);
+      .prepare(
+        'update runs set finished_at = ?, status = ?, exit_code = ?, streams = ?, totals = ?, error = ? where id = ?',
+      )
+      .run(
+        end.finishedAt,
+        end.status,
+        end.exitCode,
+        JSON.stringify(end.streams),
+        JSON.stringify(end.totals),
+        end.error ?? null,
+        run,
+      );
   }
 
   async list(options: { connection?: string; limit: number }): Promise<RunRecord[]> {
     const rows = (
       options.connection === undefined
         ? this.db.prepare('select * from runs order by id desc limit ?').all(options.limit)
-        : this.db.prepare('select * from runs where connection = ? order by id desc limit ?').all(options.connection, options.limit)
+        : this.db
+            .prepare('select * from runs where connection = ? order by id desc limit ?')
+            .all(options.connection, options.limit)
     ) as RunColumns[];
     return rows.map(toRecord);
   }
@@ -91,7 +112,9 @@ export class SqliteRunHistory implements RunHistory {
 
   async rows(run: number, after: number, limit: number): Promise<{ seq: number; row: RunRow }[]> {
     const rows = this.db
-      .prepare('select seq, stream, kind, key, reason, retryable, field from run_rows where run = ? and seq > ? order by seq limit ?')
+      .prepare(
+        'select seq, stream, kind, key, reason, retryable, field from run_rows where run = ? and seq > ? order by seq limit ?',
+      )
       .all(run, after, limit) as RunRowColumns[];
     return rows.map((r) => ({
       seq: r.seq,

@@ -24,7 +24,8 @@ export function coerce(value: unknown, type: CoercionType): unknown {
     case 'integer': {
       const number = toNumber(value);
       if (!Number.isInteger(number)) throw new CoercionError(`${describe(value)} is not an integer`);
-      if (!Number.isSafeInteger(number)) throw new CoercionError(`${describe(value)} is too large for an exact integer`);
+      if (!Number.isSafeInteger(number))
+        throw new CoercionError(`${describe(value)} is too large for an exact integer`);
       return number;
     }
     case 'boolean':

@@ -9,7 +9,9 @@ import type { EventSink } from './reporter.js';
 export function jsonLogSink(stream: Writable): EventSink {
   return (event: SyncEvent) => {
     const level = event.type === 'log' ? event.level.toLowerCase() : 'info';
-    stream.write(JSON.stringify({ time: new Date().toISOString(), level, event: event.type, ...withoutType(event) }) + '\n');
+    stream.write(
+      JSON.stringify({ time: new Date().toISOString(), level, event: event.type, ...withoutType(event) }) + '\n',
+    );
   };
 }
 

@@ -40,7 +40,8 @@ export function terminalSink(options: { verbose?: boolean } = {}): EventSink {
         break;
       }
       case 'log':
-        if (options.verbose || !QUIET_LEVELS.has(event.level)) bars.log(`[${event.origin}] ${event.level} ${event.message}\n`);
+        if (options.verbose || !QUIET_LEVELS.has(event.level))
+          bars.log(`[${event.origin}] ${event.level} ${event.message}\n`);
         break;
       case 'finished':
         bars.stop();

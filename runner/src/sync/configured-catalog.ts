@@ -17,7 +17,10 @@ import { splitPath } from '../mapping/paths.js';
 export interface ConfiguredStream {
   /** `namespace.name` or `name`. */
   readonly key: string;
+  /** What the source reads: its own schema and key. */
   readonly configured: ConfiguredAirbyteStream;
+  /** What the destination receives: with a mapping, the mapped records' schema and key. */
+  readonly delivered: ConfiguredAirbyteStream;
   readonly behaviour: SyncBehaviour;
   /** Source column paths of the model's key; empty when there is none (rows are not tracked). */
   readonly primaryKey: string[][];
@@ -34,15 +37,23 @@ export interface ConfiguredStream {
 
 /**
  * Matches each stream the connection file lists to what the source discovered, and works out
- * the sync mode, keys, behaviour and mapping. Both connectors receive `catalogOf(streams)`;
- * with a mapping the destination sees the mapped records' schema and keys.
+ * the sync mode, keys, behaviour and mapping. The source reads `catalogOf(streams, 'source')`;
+ * the destination receives `catalogOf(streams, 'destination')`, which with a mapping describes
+ * the mapped records.
  */
-export function configureStreams(discovered: AirbyteCatalog, settings: readonly StreamSettings[], file: string): ConfiguredStream[] {
+export function configureStreams(
+  discovered: AirbyteCatalog,
+  settings: readonly StreamSettings[],
+  file: string,
+): ConfiguredStream[] {
   return settings.map((stream, i) => configureStream(discovered, stream, `${file}: /streams/${i}`));
 }
 
-export function catalogOf(streams: readonly ConfiguredStream[]): ConfiguredAirbyteCatalog {
-  return { streams: streams.map((s) => s.configured) };
+export function catalogOf(
+  streams: readonly ConfiguredStream[],
+  side: 'source' | 'destination',
+): ConfiguredAirbyteCatalog {
+  return { streams: streams.map((s) => (side === 'source' ? s.configured : s.delivered)) };
 }
 
 function configureStream(discovered: AirbyteCatalog, settings: StreamSettings, where: string): ConfiguredStream {
@@ -75,19 +86,29 @@ function configureStream(discovered: AirbyteCatalog, settings: StreamSettings, w
   for (const column of mapper?.columns ?? []) requireColumn(stream, column, `${where}/mapping`);
   const matchingKeys = matchingKeysOf(settings, primaryKey, mapper, where);
   const configured: ConfiguredAirbyteStream = {
-    stream: settings.mapping ? { ...stream, json_schema: mappedSchema(settings.mapping, stream.json_schema as object as Record<string, unknown>) } : stream,
+    stream,
     sync_mode: syncMode,
     destination_sync_mode: destinationSyncModeFor(behaviour),
     behaviour,
   };
   if (settings.cursor_field) configured.cursor_field = [settings.cursor_field];
-  const deliveredKey = mapper ? matchingKeys : primaryKey;
-  if (deliveredKey.length) configured.primary_key = deliveredKey;
+  if (primaryKey.length) configured.primary_key = primaryKey;
   if (matchingKeys.length) configured.matching_keys = matchingKeys;
   if (settings.destination) configured.destination_object_name = settings.destination;
+  const delivered: ConfiguredAirbyteStream = settings.mapping
+    ? {
+        ...configured,
+        stream: {
+          ...stream,
+          json_schema: mappedSchema(settings.mapping, stream.json_schema as Record<string, unknown>),
+        },
+        ...(matchingKeys.length ? { primary_key: matchingKeys } : {}),
+      }
+    : configured;
   return {
     key: streamKey(stream),
     configured,
+    delivered,
     behaviour,
     primaryKey,
     matchingKeys,
@@ -99,12 +120,19 @@ function configureStream(discovered: AirbyteCatalog, settings: StreamSettings, w
 }
 
 /** Given, or the primary key — with a mapping, the fields the key columns are copied to. */
-function matchingKeysOf(settings: StreamSettings, primaryKey: string[][], mapper: RowMapper | undefined, where: string): string[][] {
+function matchingKeysOf(
+  settings: StreamSettings,
+  primaryKey: string[][],
+  mapper: RowMapper | undefined,
+  where: string,
+): string[][] {
   if (settings.matching_keys) {
     const keys = settings.matching_keys.map(splitPath);
     for (const field of settings.matching_keys) {
       if (mapper && !mapper.fields.includes(field)) {
-        throw new ConfigurationError(`${where}/matching_keys: "${field}" is not a mapped field (mapped: ${mapper.fields.join(', ')})`);
+        throw new ConfigurationError(
+          `${where}/matching_keys: "${field}" is not a mapped field (mapped: ${mapper.fields.join(', ')})`,
+        );
       }
     }
     return keys;

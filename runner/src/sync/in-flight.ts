@@ -75,7 +75,10 @@ export class InFlightRecords {
         byKey.set(id, [...(byKey.get(id) ?? []), index]);
       });
       for (const rejection of rejections) {
-        const stream = streamKey({ name: rejection.stream, ...(rejection.namespace ? { namespace: rejection.namespace } : {}) });
+        const stream = streamKey({
+          name: rejection.stream,
+          ...(rejection.namespace ? { namespace: rejection.namespace } : {}),
+        });
         const values = this.matchingKeys(stream).map((path) => rejection.key[path.join('.')] ?? null);
         const index = byKey.get(`${stream}\u0000${JSON.stringify(values)}`)?.find((i) => !rejectedAt.has(i));
         if (index === undefined) unmatched.push(rejection);

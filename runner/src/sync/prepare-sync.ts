@@ -1,6 +1,11 @@
 import { ProtocolError, compileSchema, type ConnectorSpecification } from '@backflow/protocol';
 import { collectSecrets } from '@backflow/protocol/connector';
-import { discoverDestination, discoverSource, fetchSpec, type ConnectorTarget } from '../connectors/connector-commands.js';
+import {
+  discoverDestination,
+  discoverSource,
+  fetchSpec,
+  type ConnectorTarget,
+} from '../connectors/connector-commands.js';
 import type { LoadedConnection } from '../connection/load-connection.js';
 import { ConfigurationError, RunnerError } from '../errors.js';
 import type { Endpoint } from '../generated/connection.js';
@@ -31,12 +36,20 @@ export async function prepareSync(
     target(connection.source, 'source', options, connection, reporter),
     target(connection.destination, 'destination', options, connection, reporter),
   ]);
-  const streams = configureStreams(await discoverSource(source, source.config, reporter), connection.streams, connection.file);
+  const streams = configureStreams(
+    await discoverSource(source, source.config, reporter),
+    connection.streams,
+    connection.file,
+  );
   await checkMappings(destination, streams, reporter);
   return { source, destination, streams };
 }
 
-async function checkMappings(destination: Target, streams: readonly ConfiguredStream[], reporter: Reporter): Promise<void> {
+async function checkMappings(
+  destination: Target,
+  streams: readonly ConfiguredStream[],
+  reporter: Reporter,
+): Promise<void> {
   const mapped = streams.filter((s) => s.mapper);
   if (mapped.length === 0) return;
   let catalog;
@@ -44,12 +57,20 @@ async function checkMappings(destination: Target, streams: readonly ConfiguredSt
     catalog = await discoverDestination(destination, destination.config, reporter);
   } catch (error) {
     if (!(error instanceof RunnerError)) throw error;
-    reporter.log('runner', 'WARN', `mapped fields not checked: the destination cannot list its fields (${error.message})`);
+    reporter.log(
+      'runner',
+      'WARN',
+      `mapped fields not checked: the destination cannot list its fields (${error.message})`,
+    );
     return;
   }
   for (const stream of mapped) {
     if (!checkMappedFields(catalog, stream.object, stream.mapper!.fields, `${stream.where}/mapping`)) {
-      reporter.log('runner', 'WARN', `mapped fields of ${stream.key} not checked: the destination lists no fields for "${stream.object}"`);
+      reporter.log(
+        'runner',
+        'WARN',
+        `mapped fields of ${stream.key} not checked: the destination lists no fields for "${stream.object}"`,
+      );
     }
   }
 }
@@ -69,7 +90,8 @@ async function target(
   try {
     compileSchema(spec.connectionSpecification as object)(config, `${connection.file} /${side}/config`);
   } catch (error) {
-    if (error instanceof ProtocolError) throw new ConfigurationError(`invalid ${side} config for ${name}: ${error.message}`);
+    if (error instanceof ProtocolError)
+      throw new ConfigurationError(`invalid ${side} config for ${name}: ${error.message}`);
     throw error;
   }
   return { name, launcher, config, spec };
@@ -82,7 +104,8 @@ export async function launcherFor(endpoint: Endpoint, options: { executor: Execu
     ...(endpoint.cpus ? { cpus: endpoint.cpus } : {}),
   };
   const resolve = { ...options, docker };
-  if (endpoint.image) return { name: endpoint.image, launcher: await resolveConnector({ image: endpoint.image }, resolve) };
+  if (endpoint.image)
+    return { name: endpoint.image, launcher: await resolveConnector({ image: endpoint.image }, resolve) };
   if (endpoint.command) {
     return { name: endpoint.command, launcher: await resolveConnector({ command: endpoint.command }, resolve) };
   }

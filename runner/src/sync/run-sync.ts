@@ -74,7 +74,10 @@ export interface SyncSummary {
  * Never throws for a failed sync: the summary says what happened, with the exit code the CLI
  * would use.
  */
-export async function sync(connectionOrFile: string | LoadedConnection, options: SyncOptions = {}): Promise<SyncSummary> {
+export async function sync(
+  connectionOrFile: string | LoadedConnection,
+  options: SyncOptions = {},
+): Promise<SyncSummary> {
   const startedAt = new Date();
   const reporter = options.reporter ?? createReporter(options.onEvent ? [options.onEvent] : []);
   let connectionName = typeof connectionOrFile === 'string' ? connectionOrFile : connectionOrFile.name;
@@ -107,8 +110,14 @@ export async function sync(connectionOrFile: string | LoadedConnection, options:
     run = await history.start(connection.name, startedAt.toISOString());
     if (options.fullResync) await store.reset(connection.name);
     const states = await store.load(connection.name);
-    session = await (options.fingerprintStore ?? openFingerprintStore(connection.state!, cwd)).open(connection.name, 'sync');
-    const differs = await createDiffers(prepared.streams, session, { fullResync: options.fullResync ?? false, dryRun: false });
+    session = await (options.fingerprintStore ?? openFingerprintStore(connection.state!, cwd)).open(
+      connection.name,
+      'sync',
+    );
+    const differs = await createDiffers(prepared.streams, session, {
+      fullResync: options.fullResync ?? false,
+      dryRun: false,
+    });
     counts = new Map([...differs].map(([key, differ]) => [key, differ.counts]));
     reporter.emit({ type: 'started', connection: connection.name, streams: [...differs.keys()], executor });
     const retries = connection.retries ?? {};
@@ -117,7 +126,8 @@ export async function sync(connectionOrFile: string | LoadedConnection, options:
         connection: connection.name,
         source: prepared.source,
         destination: prepared.destination,
-        catalog: catalogOf(prepared.streams),
+        catalog: catalogOf(prepared.streams, 'source'),
+        destinationCatalog: catalogOf(prepared.streams, 'destination'),
         states,
         store,
         differs,
@@ -250,6 +260,7 @@ function describeError(error: unknown, reporter: Reporter): NonNullable<SyncSumm
   const message = reporter.scrub(error instanceof Error ? error.message : String(error));
   const described: NonNullable<SyncSummary['error']> = { message };
   if (error && typeof error === 'object' && 'connector' in error) described.connector = String(error.connector);
-  if (error && typeof error === 'object' && 'line' in error && typeof error.line === 'number') described.line = error.line;
+  if (error && typeof error === 'object' && 'line' in error && typeof error.line === 'number')
+    described.line = error.line;
   return described;
 }

@@ -60,7 +60,8 @@ export class StateLedger {
 
   /** Notes a source STATE on its way to the destination. */
   sourceStateSent(state: AirbyteStateMessage): void {
-    if (state.type === 'STREAM' && state.stream) this.lastSourceState.set(streamKey(state.stream.stream_descriptor), state);
+    if (state.type === 'STREAM' && state.stream)
+      this.lastSourceState.set(streamKey(state.stream.stream_descriptor), state);
     this.push(state, true);
   }
 

@@ -30,7 +30,10 @@ export interface TransferPlan {
   readonly connection: string;
   readonly source: ConnectorTarget & { config: unknown };
   readonly destination: ConnectorTarget & { config: unknown };
+  /** The catalog the source reads. */
   readonly catalog: ConfiguredAirbyteCatalog;
+  /** The catalog the destination receives (mapped schemas and keys). */
+  readonly destinationCatalog: ConfiguredAirbyteCatalog;
   readonly states: readonly unknown[];
   readonly store: StateStore;
   /** The diff of each stream, by stream key. */
@@ -88,7 +91,11 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
 
   await using destination = await ConnectorSession.start(
     plan.destination.launcher,
-    { name: plan.destination.name, command: 'write', files: { config: plan.destination.config, catalog: plan.catalog } },
+    {
+      name: plan.destination.name,
+      command: 'write',
+      files: { config: plan.destination.config, catalog: plan.destinationCatalog },
+    },
     reporter,
   );
   // A destination that dies closes its stdin under us; the write then fails (EPIPE), which
@@ -111,16 +118,25 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
     stopAll(error.message);
     inFlight.release();
   };
-  const onAbort = () => fail(new InterruptedError('interrupted by signal: connectors stopped, state kept at the last commit'));
+  const onAbort = () =>
+    fail(new InterruptedError('interrupted by signal: connectors stopped, state kept at the last commit'));
   plan.signal?.addEventListener('abort', onAbort, { once: true });
   if (plan.signal?.aborted) onAbort();
 
-  const watchdog = setInterval(() => {
-    const silentMs = Date.now() - Math.max(source.lastActivity, destination.lastActivity);
-    if (silentMs < plan.idleMs) return;
-    const culprit = waitingOnDestination ? destination.name : source.name;
-    fail(new ConnectorFailure(culprit, `no output for ${Math.round(silentMs / 1000)}s: considered hung (timeouts.idle_seconds)`));
-  }, Math.min(1000, plan.idleMs));
+  const watchdog = setInterval(
+    () => {
+      const silentMs = Date.now() - Math.max(source.lastActivity, destination.lastActivity);
+      if (silentMs < plan.idleMs) return;
+      const culprit = waitingOnDestination ? destination.name : source.name;
+      fail(
+        new ConnectorFailure(
+          culprit,
+          `no output for ${Math.round(silentMs / 1000)}s: considered hung (timeouts.idle_seconds)`,
+        ),
+      );
+    },
+    Math.min(1000, plan.idleMs),
+  );
   watchdog.unref();
 
   const progress = throttledProgress(counts, reporter);
@@ -130,7 +146,10 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
       try {
         return [key, compileSchema(configured.stream.json_schema as object)] as const;
       } catch (error) {
-        throw new ConnectorFailure(plan.source.name, `stream "${key}" has an invalid json_schema: ${(error as Error).message}`);
+        throw new ConnectorFailure(
+          plan.source.name,
+          `stream "${key}" has an invalid json_schema: ${(error as Error).message}`,
+        );
       }
     }),
   );
@@ -238,7 +257,8 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
    * some commit only when their input ends.
    */
   const settleAll = async (): Promise<boolean> => {
-    if (lastStream && ledger.recordsSinceLastState > 0) await send({ type: 'STATE', state: ledger.runnerCheckpoint(lastStream) });
+    if (lastStream && ledger.recordsSinceLastState > 0)
+      await send({ type: 'STATE', state: ledger.runnerCheckpoint(lastStream) });
     if (echoes === 0 || destinationGone || failure) return false;
     const timeout = sleep(ECHO_WAIT_MS, false, { ref: false });
     return Promise.race([inFlight.idle().then(() => true), timeout]);
@@ -249,7 +269,11 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
       if (!(await settleAll())) return;
       if (retryQueue.length === 0 || failure || destinationGone) return;
       const wait = plan.retries.backoffMs * 2 ** round;
-      reporter.log('runner', 'INFO', `resending ${retryQueue.length} record(s) the destination refused for now, in ${wait} ms`);
+      reporter.log(
+        'runner',
+        'INFO',
+        `resending ${retryQueue.length} record(s) the destination refused for now, in ${wait} ms`,
+      );
       await sleep(wait, undefined, plan.signal ? { signal: plan.signal } : {}).catch(() => undefined);
       const batch = retryQueue.splice(0);
       for (const [i, record] of batch.entries()) {
@@ -267,7 +291,9 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
       if (destinationGone || failure) break;
       if (message.type === 'RECORD' && message.record) {
         const record = message.record;
-        const key = streamKey(record.namespace ? { name: record.stream, namespace: record.namespace } : { name: record.stream });
+        const key = streamKey(
+          record.namespace ? { name: record.stream, namespace: record.namespace } : { name: record.stream },
+        );
         const validate = validators.get(key);
         const differ = plan.differs.get(key);
         if (!validate || !differ) {
@@ -275,7 +301,9 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
         }
         const invalidRecord = validate.check(record.data, { source: `stream "${key}" record`, line });
         if (invalidRecord) {
-          throw new ConnectorFailure(source.name, `RECORD does not match its stream schema: ${invalidRecord.message}`, { line });
+          throw new ConnectorFailure(source.name, `RECORD does not match its stream schema: ${invalidRecord.message}`, {
+            line,
+          });
         }
         counts.get(key)!.read++;
         const decided = differ.add(record.data as Record<string, unknown>);
@@ -318,11 +346,18 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
       }
     }
     for (const rejection of settled.unmatched) {
-      const stream = streamKey({ name: rejection.stream, ...(rejection.namespace ? { namespace: rejection.namespace } : {}) });
+      const stream = streamKey({
+        name: rejection.stream,
+        ...(rejection.namespace ? { namespace: rejection.namespace } : {}),
+      });
       if (counts.has(stream)) refuse(stream, rejection);
       if (!unmatchedWarned) {
         unmatchedWarned = true;
-        reporter.log('runner', 'WARN', `the destination rejected a record whose key matches none sent (${JSON.stringify(rejection.key)})`);
+        reporter.log(
+          'runner',
+          'WARN',
+          `the destination rejected a record whose key matches none sent (${JSON.stringify(rejection.key)})`,
+        );
       }
     }
   };
@@ -332,7 +367,10 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
     // Fingerprints first: if the runner dies between the two, rows are re-read and found unchanged.
     await applySettled(inFlight.settle(commit.sentThrough, commit.rejected));
     if (commit.sourceStates.length > 0) {
-      await plan.store.commit(plan.connection, commit.sourceStates.map((state) => scrubState(state, reporter)));
+      await plan.store.commit(
+        plan.connection,
+        commit.sourceStates.map((state) => scrubState(state, reporter)),
+      );
       committedStates += commit.sourceStates.length;
     }
     reporter.emit({ type: 'committed', streams: [...commit.records.keys()], recordsCommitted: sum(commit.records) });
@@ -385,7 +423,8 @@ function descriptorOf(stream: { name: string; namespace?: string | null }): { na
 
 function asRunnerError(error: unknown, connector: string): RunnerError {
   if (error instanceof RunnerError) return error;
-  if (error instanceof ProtocolError) return new ConnectorFailure(connector, error.message, { line: error.line, cause: error });
+  if (error instanceof ProtocolError)
+    return new ConnectorFailure(connector, error.message, { line: error.line, cause: error });
   return new ConnectorFailure(connector, (error as Error)?.message ?? String(error), { cause: error });
 }
 

@@ -1,0 +1,224 @@
+import type { SyncBehaviour } from '@backflow/protocol';
+import { streamKey } from '@backflow/protocol/connector';
+import { loadConnection, type LoadedConnection } from '../connection/load-connection.js';
+import { ConnectorSession } from '../connectors/connector-session.js';
+import type { FingerprintSession, FingerprintStore } from '../diff/fingerprint-store.js';
+import { DIFF_BATCH, type Decision, type StreamDiffer } from '../diff/stream-differ.js';
+import { ConnectorFailure, EXIT_CODES, RunnerError, type ExitCode } from '../errors.js';
+import type { Executor } from '../launchers/index.js';
+import type { StreamCounts } from '../report/events.js';
+import { createReporter, type EventSink, type Reporter } from '../report/reporter.js';
+import { openFingerprintStore, openStateStore } from '../state/open-state-store.js';
+import type { StateStore } from '../state/state-store.js';
+import { catalogOf } from './configured-catalog.js';
+import { prepareSync, type Target } from './prepare-sync.js';
+import { createDiffers } from './run-sync.js';
+
+export const DEFAULT_PLAN_SAMPLES = 5;
+
+export interface PlanOptions {
+  executor?: Executor;
+  onEvent?: EventSink;
+  signal?: AbortSignal;
+  connectorsDir?: string;
+  stateStore?: StateStore;
+  fingerprintStore?: FingerprintStore;
+  cwd?: string;
+  /** Plan a `--full-resync`: every row would be sent. */
+  fullResync?: boolean;
+  /** Rows shown per kind of change (default 5). */
+  samples?: number;
+  /** @internal */
+  reporter?: Reporter;
+}
+
+export interface PlannedRow {
+  /** Primary key (creates, updates, invalid) or matching key (deletes). */
+  key: Record<string, unknown>;
+  /** The record that would be sent (mapped); for invalid rows, the reason. */
+  data?: Record<string, unknown>;
+  reason?: string;
+}
+
+export interface StreamPlan {
+  behaviour: SyncBehaviour;
+  counts: Omit<StreamCounts, 'sent' | 'committed' | 'rejected'>;
+  /** Records a sync would send, by what the destination does with them. */
+  creates: number;
+  updates: number;
+  deletes: number;
+  /** Rows the destination refused for good whose data has not changed: not sent again. */
+  stillRejected: number;
+  samples: { creates: PlannedRow[]; updates: PlannedRow[]; deletes: PlannedRow[]; invalid: PlannedRow[] };
+}
+
+/** What `runner plan` found: per stream, what a sync would do now. */
+export interface PlanSummary {
+  connection: string;
+  status: 'succeeded' | 'failed' | 'interrupted';
+  exitCode: ExitCode;
+  streams: Record<string, StreamPlan>;
+  error?: { message: string };
+}
+
+/**
+ * A dry run: reads the source and diffs it against the fingerprints exactly as a sync would,
+ * and reports what a sync would create, update and delete — without starting the destination
+ * (its `discover` may be asked for its fields, to check a mapping), writing a record, or
+ * changing any state or fingerprint.
+ */
+export async function plan(
+  connectionOrFile: string | LoadedConnection,
+  options: PlanOptions = {},
+): Promise<PlanSummary> {
+  const reporter = options.reporter ?? createReporter(options.onEvent ? [options.onEvent] : []);
+  let connectionName = typeof connectionOrFile === 'string' ? connectionOrFile : connectionOrFile.name;
+  const streams: Record<string, StreamPlan> = {};
+  let error: unknown;
+  let session: FingerprintSession | undefined;
+  let store: StateStore | undefined;
+  try {
+    const connection = typeof connectionOrFile === 'string' ? await loadConnection(connectionOrFile) : connectionOrFile;
+    connectionName = connection.name;
+    reporter.addSecrets(connection.envSecrets);
+    const executor = options.executor ?? connection.executor ?? 'process';
+    const cwd = options.cwd ?? process.cwd();
+    const prepared = await prepareSync(
+      connection,
+      { executor, ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}) },
+      reporter,
+    );
+    store = options.stateStore ?? openStateStore(connection.state!, cwd);
+    const states = options.fullResync ? [] : await store.load(connection.name);
+    session = await (options.fingerprintStore ?? openFingerprintStore(connection.state!, cwd)).open(
+      connection.name,
+      'plan',
+    );
+    const differs = await createDiffers(prepared.streams, session, {
+      fullResync: options.fullResync ?? false,
+      dryRun: true,
+    });
+    const samples = options.samples ?? DEFAULT_PLAN_SAMPLES;
+    for (const [key, differ] of differs) streams[key] = emptyPlan(differ.settings.behaviour);
+    const note = (stream: string, decisions: readonly Decision[]) => {
+      const planned = streams[stream]!;
+      const matchingKeys = differs.get(stream)!.settings.matchingKeys;
+      for (const decision of decisions) notePlanned(planned, decision, samples, matchingKeys);
+    };
+    await readAndDiff(
+      prepared.source,
+      catalogOf(prepared.streams, 'source'),
+      states,
+      differs,
+      note,
+      reporter,
+      options.signal,
+    );
+    for (const [key, differ] of differs) Object.assign(streams[key]!.counts, countsOf(differ.counts));
+  } catch (caught) {
+    error = caught;
+  }
+  await session?.close().catch(() => undefined);
+  await store?.close().catch(() => undefined);
+  const exitCode: ExitCode =
+    error instanceof RunnerError ? error.exitCode : error ? EXIT_CODES.failed : EXIT_CODES.success;
+  return {
+    connection: connectionName,
+    status: exitCode === EXIT_CODES.interrupted ? 'interrupted' : error ? 'failed' : 'succeeded',
+    exitCode,
+    streams,
+    ...(error ? { error: { message: reporter.scrub(error instanceof Error ? error.message : String(error)) } } : {}),
+  };
+}
+
+async function readAndDiff(
+  source: Target,
+  catalog: ReturnType<typeof catalogOf>,
+  states: readonly unknown[],
+  differs: Map<string, StreamDiffer>,
+  note: (stream: string, decisions: readonly Decision[]) => void,
+  reporter: Reporter,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const files: Record<string, unknown> = { config: source.config, catalog };
+  if (states.length > 0) files['state'] = states;
+  await using session = await ConnectorSession.start(
+    source.launcher,
+    { name: source.name, command: 'read', files },
+    reporter,
+  );
+  const onAbort = () => void session.stop('interrupted').catch(() => undefined);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    for await (const { line, message } of session.messages()) {
+      if (message.type !== 'RECORD' || !message.record) continue;
+      const record = message.record;
+      const key = streamKey(
+        record.namespace ? { name: record.stream, namespace: record.namespace } : { name: record.stream },
+      );
+      const differ = differs.get(key);
+      if (!differ)
+        throw new ConnectorFailure(source.name, `RECORD for stream "${key}", which is not in the catalog`, { line });
+      differ.counts.read++;
+      note(key, differ.add(record.data as Record<string, unknown>));
+      if (differ.queued >= DIFF_BATCH) note(key, await differ.flush());
+    }
+    await session.finish();
+    for (const [key, differ] of differs) {
+      for await (const decisions of differ.finishRead(true)) note(key, decisions);
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function notePlanned(
+  planned: StreamPlan,
+  decision: Decision,
+  samples: number,
+  matchingKeys: readonly string[][],
+): void {
+  if (decision.kind === 'invalid') {
+    if (planned.samples.invalid.length < samples)
+      planned.samples.invalid.push({ key: decision.key, reason: decision.reason });
+    return;
+  }
+  if (decision.kind === 'still-rejected') {
+    planned.stillRejected++;
+    return;
+  }
+  const action = decision.op === 'delete' ? 'deletes' : actionOf(planned.behaviour, decision.change);
+  planned[action]++;
+  if (planned.samples[action].length < samples) {
+    planned.samples[action].push({ key: keyOf(decision.matchKey, matchingKeys), data: decision.data });
+  }
+}
+
+function actionOf(behaviour: SyncBehaviour, change: string): 'creates' | 'updates' {
+  if (behaviour === 'update') return 'updates';
+  if (behaviour === 'insert' || behaviour === 'append') return 'creates';
+  return change === 'added' ? 'creates' : 'updates';
+}
+
+/** The destination key fields of a record to send (empty for streams without a key). */
+function keyOf(matchKey: string, matchingKeys: readonly string[][]): Record<string, unknown> {
+  const values = matchKey ? (JSON.parse(matchKey) as unknown[]) : [];
+  return Object.fromEntries(matchingKeys.map((path, i) => [path.join('.'), values[i] ?? null]));
+}
+
+function emptyPlan(behaviour: SyncBehaviour): StreamPlan {
+  return {
+    behaviour,
+    counts: { read: 0, added: 0, changed: 0, unchanged: 0, removed: 0, invalid: 0 },
+    creates: 0,
+    updates: 0,
+    deletes: 0,
+    stillRejected: 0,
+    samples: { creates: [], updates: [], deletes: [], invalid: [] },
+  };
+}
+
+function countsOf(counts: StreamCounts): StreamPlan['counts'] {
+  const { sent: _sent, committed: _committed, rejected: _rejected, ...rest } = counts;
+  return rest;
+}
