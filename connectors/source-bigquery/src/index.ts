@@ -11,7 +11,7 @@ import { Warehouse } from './warehouse.js';
 
 export type { BigQuerySourceConfig } from './generated/config.js';
 export type { ClientFactory } from './client.js';
-export type { CursorState } from './incremental.js';
+export type { CursorState } from '@backflow/protocol/connector';
 export type { RetryPolicy } from './retry.js';
 export type { ServiceAccountKey, Settings } from './settings.js';
 export { authClientFor, defaultClient } from './client.js';

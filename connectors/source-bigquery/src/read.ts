@@ -1,15 +1,16 @@
 import type { TableField } from '@google-cloud/bigquery';
 import type { ConfiguredAirbyteStream } from '@backflow/protocol';
-import { checkpoint, ConfigError, type Checkpoint, type Logger, type StreamRead } from '@backflow/protocol/connector';
 import {
+  checkpoint,
   CheckpointPlanner,
-  incrementalQuery,
-  keyColumn,
+  ConfigError,
   resumeFrom,
+  type Checkpoint,
   type JsonValue,
-  type KeyColumn,
-  type Query,
-} from './incremental.js';
+  type Logger,
+  type StreamRead,
+} from '@backflow/protocol/connector';
+import { incrementalQuery, keyColumn, type KeyColumn, type Query } from './incremental.js';
 import { quoteIdent } from './sql.js';
 import { findSource, type StreamSource } from './streams.js';
 import { rowConverter, type WireRow } from './type-mapping.js';

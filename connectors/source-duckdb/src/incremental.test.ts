@@ -1,6 +1,7 @@
 import { VARCHAR, TIMESTAMP, INTEGER } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
-import { CheckpointPlanner, incrementalQuery, resumeFrom, type Position } from './incremental.js';
+import { CheckpointPlanner, resumeFrom, type Position } from '@backflow/protocol/connector';
+import { incrementalQuery } from './incremental.js';
 
 const at = (cursor: string | null, ...key: (number | null)[]): Position => ({ cursor, key });
 

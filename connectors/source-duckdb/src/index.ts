@@ -29,4 +29,4 @@ export const source = defineSource<Config>({
 });
 
 export type { Config } from './generated/config.js';
-export type { CursorState } from './incremental.js';
+export type { CursorState } from '@backflow/protocol/connector';

@@ -1,3 +1,4 @@
+import type { JsonValue } from '@backflow/protocol/connector';
 import {
   DuckDBTypeId,
   type DuckDBArrayValue,
@@ -19,8 +20,6 @@ import {
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { formatDate, formatInterval, formatOffset, formatTimeOfDay, formatTimestamp } from './temporal.js';
-
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 const MICROS = 1_000_000n;
 const NANOS = 1_000_000_000n;

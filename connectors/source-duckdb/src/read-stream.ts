@@ -7,18 +7,14 @@ import {
   type Checkpoint,
   type Logger,
   type StreamRead,
+  CheckpointPlanner,
+  resumeFrom,
+  type JsonValue,
 } from '@backflow/protocol/connector';
 import type { ResolvedConfig } from './config.js';
 import { duckdbMessage } from './duckdb-error.js';
-import {
-  CheckpointPlanner,
-  incrementalQuery,
-  isOrderable,
-  resumeFrom,
-  type KeyColumn,
-  type Query,
-} from './incremental.js';
-import { toJsonValue, type JsonValue } from './json-value.js';
+import { incrementalQuery, isOrderable, type KeyColumn, type Query } from './incremental.js';
+import { toJsonValue } from './json-value.js';
 import { quoteIdent } from './sql.js';
 import { describeColumns, findStream, type Column, type StreamSource } from './streams.js';
 

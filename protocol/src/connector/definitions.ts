@@ -106,8 +106,7 @@ export interface DestinationDefinition<Config = Record<string, unknown>> {
 }
 
 export type ConnectorDefinition<Config = Record<string, unknown>> =
-  | SourceDefinition<Config>
-  | DestinationDefinition<Config>;
+  SourceDefinition<Config> | DestinationDefinition<Config>;
 
 /** Declares a source connector: a plain object of spec and logic; the SDK owns everything else. */
 export function defineSource<Config = Record<string, unknown>>(

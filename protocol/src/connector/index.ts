@@ -18,6 +18,14 @@ export {
   type StreamRead,
 } from './definitions.js';
 export {
+  CheckpointPlanner,
+  resumeFrom,
+  type CursorState,
+  type JsonValue,
+  type Position,
+  type Resume,
+} from './cursor-checkpoints.js';
+export {
   BatchRejectedError,
   ConfigError,
   ConnectorError,

@@ -32,7 +32,13 @@ export function createLogger(output: MessageOutput, onError: (error: unknown) =>
  * connector or one of its libraries would otherwise corrupt the protocol on stdout.
  */
 export function captureConsole(logger: Logger): () => void {
-  const saved = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug };
+  const saved = {
+    log: console.log,
+    info: console.info,
+    warn: console.warn,
+    error: console.error,
+    debug: console.debug,
+  };
   console.log = (...args: unknown[]) => logger.info(format(...args));
   console.info = (...args: unknown[]) => logger.info(format(...args));
   console.debug = (...args: unknown[]) => logger.debug(format(...args));

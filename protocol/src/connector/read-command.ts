@@ -55,10 +55,7 @@ export async function runRead<Config>(
   }
 }
 
-function streamStatus(
-  descriptor: StreamDescriptor,
-  status: AirbyteStreamStatusTraceMessage['status'],
-): AirbyteMessage {
+function streamStatus(descriptor: StreamDescriptor, status: AirbyteStreamStatusTraceMessage['status']): AirbyteMessage {
   return {
     type: 'TRACE',
     trace: { type: 'STREAM_STATUS', emitted_at: Date.now(), stream_status: { stream_descriptor: descriptor, status } },

@@ -61,13 +61,18 @@ function recordingDestination(options: { rejectOdd?: boolean; failBatchesWith?: 
     async open() {
       return {
         async write(batch) {
-          if (options.failBatchesWith !== undefined && batch.records.some((r) => r.data['n'] === options.failBatchesWith)) {
+          if (
+            options.failBatchesWith !== undefined &&
+            batch.records.some((r) => r.data['n'] === options.failBatchesWith)
+          ) {
             throw new BatchRejectedError(`n=${options.failBatchesWith} is not allowed`);
           }
           batches.push(batch);
           events.push(`write ${batch.records.map((r) => r.data['n']).join(',')}`);
           const rejected = options.rejectOdd
-            ? batch.records.flatMap((r, index) => (Number(r.data['n']) % 2 ? [{ index, reason: 'odd', retryable: true }] : []))
+            ? batch.records.flatMap((r, index) =>
+                Number(r.data['n']) % 2 ? [{ index, reason: 'odd', retryable: true }] : [],
+              )
             : [];
           return { rejected };
         },
@@ -159,7 +164,11 @@ describe('runConnector', () => {
 
   it('reports rejected records on the STATE that commits them, with their keys', async () => {
     const { destination } = recordingDestination({ rejectOdd: true });
-    const run = await runInProcess(destination, 'write', { config, catalog, input: [record(1), record(2), record(3), state(3)] });
+    const run = await runInProcess(destination, 'write', {
+      config,
+      catalog,
+      input: [record(1), record(2), record(3), state(3)],
+    });
     expect(run.states[0]!.destinationStats).toEqual({
       recordCount: 3,
       rejectedRecordCount: 2,
@@ -172,7 +181,11 @@ describe('runConnector', () => {
 
   it('splits a refused batch to isolate the bad record', async () => {
     const { destination, batches } = recordingDestination({ failBatchesWith: 2 });
-    const run = await runInProcess(destination, 'write', { config, catalog, input: [record(1), record(2), record(3), state(3)] });
+    const run = await runInProcess(destination, 'write', {
+      config,
+      catalog,
+      input: [record(1), record(2), record(3), state(3)],
+    });
     expect(batches.flatMap((b) => b.records.map((r) => r.data['n']))).toEqual([1, 3]);
     expect(run.states[0]!.destinationStats?.rejected_records).toEqual([
       { stream: 'numbers', key: { n: 2 }, reason: 'n=2 is not allowed', retryable: false },
@@ -184,7 +197,12 @@ describe('runConnector', () => {
     await runInProcess(destination, 'write', {
       config,
       catalog,
-      input: [record(1, { operation: 'delete' }), { ...record(2), record: { ...record(2).record, data: { n: 2, _ab_cdc_deleted_at: 'x' } } }, record(3), state(3)],
+      input: [
+        record(1, { operation: 'delete' }),
+        { ...record(2), record: { ...record(2).record, data: { n: 2, _ab_cdc_deleted_at: 'x' } } },
+        record(3),
+        state(3),
+      ],
     });
     expect(batches[0]!.records.map((r) => r.operation)).toEqual(['delete', 'delete', 'upsert']);
   });
@@ -205,7 +223,11 @@ describe('runConnector', () => {
 describe('records after the last STATE', () => {
   it('are neither written nor committed, and a warning says so', async () => {
     const { destination, events } = recordingDestination();
-    const run = await runInProcess(destination, 'write', { config, catalog, input: [record(1), state(1), record(2), record(3)] });
+    const run = await runInProcess(destination, 'write', {
+      config,
+      catalog,
+      input: [record(1), state(1), record(2), record(3)],
+    });
     expect(run.exitCode).toBe(0);
     expect(events).toEqual(['write 1', 'commit']);
     expect(run.logs.map((l) => l.message)).toContain(

@@ -96,7 +96,11 @@ async function execute<Config>(
       return EXIT.ok;
     case 'discover':
       if (definition.kind === 'source') {
-        const catalog = validateWith<AirbyteMessage['catalog']>('AirbyteCatalog', await definition.discover(ctx), 'discovered catalog');
+        const catalog = validateWith<AirbyteMessage['catalog']>(
+          'AirbyteCatalog',
+          await definition.discover(ctx),
+          'discovered catalog',
+        );
         await output.write({ type: 'CATALOG', catalog });
       } else {
         if (!definition.discover) throw new ConfigError('this destination does not list its objects (no discover)');

@@ -10,7 +10,8 @@ export function statesByStream(input: unknown): Map<string, AirbyteStateBlob> {
   const states = new Map<string, AirbyteStateBlob>();
   if (input === undefined || input === null) return states;
   if (!Array.isArray(input)) {
-    if (typeof input !== 'object') throw new ConfigError('the state file must hold a JSON array of state messages or an object');
+    if (typeof input !== 'object')
+      throw new ConfigError('the state file must hold a JSON array of state messages or an object');
     for (const [name, blob] of Object.entries(input)) {
       if (blob && typeof blob === 'object') states.set(name, blob as AirbyteStateBlob);
     }
@@ -19,7 +20,8 @@ export function statesByStream(input: unknown): Map<string, AirbyteStateBlob> {
   for (const [i, message] of (input as AirbyteStateMessage[]).entries()) {
     if (!message || typeof message !== 'object') throw new ConfigError(`state[${i}] is not a state message`);
     if (message.type === 'STREAM' && message.stream) {
-      if (message.stream.stream_state) states.set(streamKey(message.stream.stream_descriptor), message.stream.stream_state);
+      if (message.stream.stream_state)
+        states.set(streamKey(message.stream.stream_descriptor), message.stream.stream_state);
     } else if (message.type === 'GLOBAL' && message.global) {
       for (const stream of message.global.stream_states) {
         if (stream.stream_state) states.set(streamKey(stream.stream_descriptor), stream.stream_state);

@@ -87,7 +87,10 @@ export async function runWrite<Config>(
     await inflight.drain();
     const uncovered = written + [...streams.values()].reduce((n, pending) => n + pending.records.length, 0);
     if (uncovered > 0) {
-      ctx.logger.warn('input ended with %d record(s) after the last STATE: not committed, as no checkpoint covers them', uncovered);
+      ctx.logger.warn(
+        'input ended with %d record(s) after the last STATE: not committed, as no checkpoint covers them',
+        uncovered,
+      );
     }
   } finally {
     await inflight.drain().catch(() => undefined);
@@ -188,9 +191,14 @@ function valueAt(data: Record<string, unknown>, path: readonly string[]): unknow
   return value;
 }
 
-function toRejectedRecord(pending: PendingStream, records: readonly IncomingRecord[], rejection: Rejection): RejectedRecord {
+function toRejectedRecord(
+  pending: PendingStream,
+  records: readonly IncomingRecord[],
+  rejection: Rejection,
+): RejectedRecord {
   const record = records[rejection.index];
-  if (!record) throw new InternalError(`destination rejected record #${rejection.index} of a batch of ${records.length}`);
+  if (!record)
+    throw new InternalError(`destination rejected record #${rejection.index} of a batch of ${records.length}`);
   const out: RejectedRecord = {
     stream: pending.configured.stream.name,
     key: record.key,
@@ -207,6 +215,10 @@ function withDestinationStats(
   recordCount: number,
   rejected: readonly RejectedRecord[],
 ): AirbyteStateMessage {
-  const stats = { recordCount, rejectedRecordCount: rejected.length, ...(rejected.length ? { rejected_records: [...rejected] } : {}) };
+  const stats = {
+    recordCount,
+    rejectedRecordCount: rejected.length,
+    ...(rejected.length ? { rejected_records: [...rejected] } : {}),
+  };
   return { ...state, destinationStats: { ...state.destinationStats, ...stats } };
 }
