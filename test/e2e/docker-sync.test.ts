@@ -1,0 +1,76 @@
+import Docker from 'dockerode';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sync, type SyncSummary } from '@backflow/runner';
+import { createTestDatabase, modelSource, seedModelTable, tableRows, type TestDatabase } from '../support/postgres.js';
+import { REPO_ROOT, tempWorkspace } from '../support/workspace.js';
+
+// The same sync through both launchers must give the same result: the sync code cannot tell
+// a container from a process. CI (BACKFLOW_REQUIRE_DOCKER=1) builds the images and runs this
+// for real; elsewhere it runs when a Docker engine answers.
+const docker = new Docker();
+const dockerUp = await docker.ping().then(
+  () => true,
+  () => false,
+);
+const requireDocker = process.env.BACKFLOW_REQUIRE_DOCKER === '1';
+const IMAGES = ['backflow/source-postgres:0.1.0', 'backflow/destination-postgres:0.1.0'];
+
+let db: TestDatabase;
+let ws: Awaited<ReturnType<typeof tempWorkspace>>;
+
+beforeAll(async () => {
+  db = await createTestDatabase('docker_sync');
+  await seedModelTable(db, 2500);
+  ws = await tempWorkspace();
+  if (!dockerUp) return;
+  const present = (await docker.listImages()).flatMap((image) => image.RepoTags ?? []);
+  if (!IMAGES.every((image) => present.includes(image))) {
+    await execa(process.execPath, ['scripts/build-images.mjs', 'source-postgres', 'destination-postgres'], { cwd: REPO_ROOT });
+  }
+});
+
+afterAll(async () => {
+  await db?.drop();
+  await ws?.cleanup();
+});
+
+function run(executor: 'process' | 'docker'): Promise<SyncSummary> {
+  return ws
+    .connection(executor, {
+      name: `pg-to-pg-${executor}`,
+      source: { ...modelSource(db), network: 'host' },
+      destination: {
+        connector: 'destination-postgres',
+        network: 'host',
+        memory_mb: 256,
+        config: { ...db.config, schema: `copy_${executor}` },
+      },
+      streams: [{ name: 'customers', primary_key: ['id'], behaviour: 'upsert' }],
+      state: ws.path(`state-${executor}`),
+      checkpoint_every: 1000,
+      executor,
+    })
+    .then((file) => sync(file));
+}
+
+describe.runIf(dockerUp || requireDocker)('runner sync under the Docker launcher', () => {
+  it('gives the same destination contents and counts as the process launcher', async () => {
+    const viaProcess = await run('process');
+    const viaDocker = await run('docker');
+    expect(viaDocker.error).toBeUndefined();
+    expect(viaProcess.error).toBeUndefined();
+    expect(viaDocker.executor).toBe('docker');
+    expect(viaDocker.streams).toEqual(viaProcess.streams);
+    expect(viaDocker.totals).toMatchObject({ read: 2500, committed: 2500, rejected: 0 });
+    const model = await tableRows(db, 'customers');
+    expect(await tableRows(db, 'copy_docker.customers')).toEqual(model);
+    expect(await tableRows(db, 'copy_process.customers')).toEqual(model);
+  });
+
+  it('leaves no container behind', async () => {
+    const left = await docker.listContainers({ all: true, filters: { label: ['io.backflow.managed=true'] } });
+    const ours = left.filter((c) => IMAGES.includes(c.Image));
+    expect(ours).toEqual([]);
+  });
+});
