@@ -171,11 +171,13 @@ async function workspaceOutputs() {
     // A spec title that is an identifier names the type; `Config` otherwise.
     const specTitle = (await readJson(spec)).connectionSpecification?.title;
     const title = /^[A-Za-z_]\w*$/.test(specTitle ?? '') ? undefined : 'Config';
-    for (const [file, text] of await singleOutput(spec, out, '/connectionSpecification', title)) outputs.set(file, text);
+    for (const [file, text] of await singleOutput(spec, out, '/connectionSpecification', title))
+      outputs.set(file, text);
   }
   const connection = join(repoRoot, 'runner', 'schemas', 'connection.json');
   const connectionOut = join(repoRoot, 'runner', 'src', 'generated', 'connection.ts');
-  for (const [file, text] of await singleOutput(connection, connectionOut, undefined, undefined)) outputs.set(file, text);
+  for (const [file, text] of await singleOutput(connection, connectionOut, undefined, undefined))
+    outputs.set(file, text);
   return outputs;
 }
 

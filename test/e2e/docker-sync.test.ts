@@ -26,7 +26,9 @@ beforeAll(async () => {
   if (!dockerUp) return;
   const present = (await docker.listImages()).flatMap((image) => image.RepoTags ?? []);
   if (!IMAGES.every((image) => present.includes(image))) {
-    await execa(process.execPath, ['scripts/build-images.mjs', 'source-postgres', 'destination-postgres'], { cwd: REPO_ROOT });
+    await execa(process.execPath, ['scripts/build-images.mjs', 'source-postgres', 'destination-postgres'], {
+      cwd: REPO_ROOT,
+    });
   }
 });
 

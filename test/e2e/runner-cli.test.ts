@@ -37,7 +37,13 @@ describe('runner spec/check/discover', () => {
 
   it('discover lists the streams and their columns', async () => {
     await writeFile(ws.path('c.json'), JSON.stringify({ count: 1, streams: ['a', 'b'] }));
-    const result = await runner(['discover', '--command', fixtureCommand('source-counter'), '--config', ws.path('c.json')]);
+    const result = await runner([
+      'discover',
+      '--command',
+      fixtureCommand('source-counter'),
+      '--config',
+      ws.path('c.json'),
+    ]);
     expect(result.stdout).toBe('a  (id, name, amount)\nb  (id, name, amount)');
   });
 
@@ -80,9 +86,13 @@ describe('runner sync: signals', () => {
     expect(summary.status).toBe('interrupted');
     const committed = summary.streams.items.committed;
     expect(committed).toBeGreaterThan(0);
-    const state = await import('node:fs/promises').then((fs) => fs.readFile(ws.path('state/state/signal.json'), 'utf8'));
+    const state = await import('node:fs/promises').then((fs) =>
+      fs.readFile(ws.path('state/state/signal.json'), 'utf8'),
+    );
     const after = JSON.parse(state).states['stream:items'].stream.stream_state.after;
-    const lines = (await import('node:fs/promises').then((fs) => fs.readFile(ws.path('out.jsonl'), 'utf8'))).trim().split('\n');
+    const lines = (await import('node:fs/promises').then((fs) => fs.readFile(ws.path('out.jsonl'), 'utf8')))
+      .trim()
+      .split('\n');
     // Everything the state says is committed is in the destination, in order.
     expect(lines.length).toBeGreaterThanOrEqual(after);
     expect(JSON.parse(lines[after - 1]!).id).toBe(after);

@@ -22,7 +22,10 @@ function connection(source: object, destination: object, extra: object = {}) {
   return {
     name: 'counter-to-jsonl',
     source: { command: fixtureCommand('source-counter'), config: { count: 1000, checkpoint_every: 100, ...source } },
-    destination: { command: fixtureCommand('destination-jsonl'), config: { path: ws.path('out.jsonl'), ...destination } },
+    destination: {
+      command: fixtureCommand('destination-jsonl'),
+      config: { path: ws.path('out.jsonl'), ...destination },
+    },
     streams: [{ name: 'items', sync_mode: 'incremental', cursor_field: 'id' }],
     state: ws.path('state'),
     ...extra,
@@ -107,10 +110,14 @@ describe('runner sync (process launcher)', () => {
   });
 
   it('never prints a secret from either config', async () => {
-    const file = await ws.connection('c', connection({ count: 5, api_key: 'sk-live-abcdef123' }, { password: 'pw-very-secret' }));
+    const file = await ws.connection(
+      'c',
+      connection({ count: 5, api_key: 'sk-live-abcdef123' }, { password: 'pw-very-secret' }),
+    );
     const result = await execa(process.execPath, [RUNNER_BIN, 'sync', file, '--json'], { reject: false });
     expect(result.exitCode).toBe(0);
-    const everything = result.stdout + result.stderr + (await readFile(ws.path('state/state/counter-to-jsonl.json'), 'utf8'));
+    const everything =
+      result.stdout + result.stderr + (await readFile(ws.path('state/state/counter-to-jsonl.json'), 'utf8'));
     expect(everything).not.toContain('sk-live-abcdef123');
     expect(everything).not.toContain('pw-very-secret');
     expect(result.stderr).toContain('reading items with key **********');
@@ -130,7 +137,10 @@ describe('runner sync: bad input', () => {
   });
 
   it.each([
-    ['not-json', /misbehaving\/bin\/main\.js \(stdout line 2\): invalid message: the line must be a JSON object on one line/],
+    [
+      'not-json',
+      /misbehaving\/bin\/main\.js \(stdout line 2\): invalid message: the line must be a JSON object on one line/,
+    ],
     ['invalid-message', /stdout line 2\): invalid message: .*\/record.*data/],
     ['unknown-stream', /stdout line 2\): RECORD for stream "nope", which is not in the catalog/],
     ['schema-mismatch', /stdout line 2\): RECORD does not match its stream schema: .*\/id must be integer/],
@@ -171,7 +181,10 @@ describe('runner sync: bad input', () => {
   });
 
   it('an invalid connection file names the field and exits 2 before starting anything', async () => {
-    const file = await ws.connection('c', { ...connection({}, {}), streams: [{ name: 'items', behaviour: 'sideways' }] });
+    const file = await ws.connection('c', {
+      ...connection({}, {}),
+      streams: [{ name: 'items', behaviour: 'sideways' }],
+    });
     const result = await execa(process.execPath, [RUNNER_BIN, 'sync', file, '--json'], { reject: false });
     expect(result.exitCode).toBe(2);
     expect(JSON.parse(result.stdout).error.message).toMatch(/\/streams\/0\/behaviour must be one of/);
@@ -184,7 +197,9 @@ describe('runner sync: bad input', () => {
   });
 
   it('an unknown connector lists the known ones', async () => {
-    const summary = await sync(await ws.connection('c', { ...connection({}, {}), source: { connector: 'source-nope' } }));
+    const summary = await sync(
+      await ws.connection('c', { ...connection({}, {}), source: { connector: 'source-nope' } }),
+    );
     expect(summary.status).toBe('failed');
     expect(summary.error?.message).toMatch(/unknown connector "source-nope".*source-postgres/);
   });

@@ -10,9 +10,13 @@ const scratch = join(REPO_ROOT, '.backflow', `templates-test-${process.pid}`);
 afterAll(() => rm(scratch, { recursive: true, force: true }));
 
 it('the destination template renders into a package that builds, passes its tests and runs', async () => {
-  const created = await execa(process.execPath, ['scripts/new-connector.mjs', 'destination', 'acme-crm', '--dir', scratch], {
-    cwd: REPO_ROOT,
-  });
+  const created = await execa(
+    process.execPath,
+    ['scripts/new-connector.mjs', 'destination', 'acme-crm', '--dir', scratch],
+    {
+      cwd: REPO_ROOT,
+    },
+  );
   expect(created.stdout).toContain('created');
   const dir = join(scratch, 'destination-acme-crm');
   await execa('npx', ['tsc', '-b', dir], { cwd: REPO_ROOT });
@@ -24,10 +28,16 @@ it('the destination template renders into a package that builds, passes its test
 });
 
 it('refuses a bad name or an existing folder', async () => {
-  const bad = await execa(process.execPath, ['scripts/new-connector.mjs', 'destination', 'Bad Name'], { cwd: REPO_ROOT, reject: false });
+  const bad = await execa(process.execPath, ['scripts/new-connector.mjs', 'destination', 'Bad Name'], {
+    cwd: REPO_ROOT,
+    reject: false,
+  });
   expect(bad.exitCode).toBe(2);
   expect(bad.stderr).toMatch(/usage: new-connector/);
-  const existing = await execa(process.execPath, ['scripts/new-connector.mjs', 'destination', 'file'], { cwd: REPO_ROOT, reject: false });
+  const existing = await execa(process.execPath, ['scripts/new-connector.mjs', 'destination', 'file'], {
+    cwd: REPO_ROOT,
+    reject: false,
+  });
   expect(existing.exitCode).toBe(1);
   expect(existing.stderr).toMatch(/connectors\/destination-file already exists/);
 });

@@ -92,7 +92,14 @@ async function stdinFor(input: HarnessInput['input']): Promise<Readable> {
 }
 
 async function collect(stdout: PassThrough): Promise<Omit<ConnectorRun, 'exitCode'>> {
-  const run: Omit<ConnectorRun, 'exitCode'> = { messages: [], records: [], states: [], logs: [], traces: [], errors: [] };
+  const run: Omit<ConnectorRun, 'exitCode'> = {
+    messages: [],
+    records: [],
+    states: [],
+    logs: [],
+    traces: [],
+    errors: [],
+  };
   for await (const { line, value } of readMessages(stdout, { source: 'connector stdout' })) {
     let message: AirbyteMessage;
     try {

@@ -21,7 +21,9 @@ export function interpolateEnv(
       const found = env[name!];
       if (found === undefined || found === '') {
         if (fallback !== undefined) return fallback;
-        throw new ConfigurationError(`${file}: ${path || '/'} uses \${${name}}, but the environment variable ${name} is not set`);
+        throw new ConfigurationError(
+          `${file}: ${path || '/'} uses \${${name}}, but the environment variable ${name} is not set`,
+        );
       }
       used.add(found);
       return found;

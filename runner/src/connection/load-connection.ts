@@ -27,7 +27,9 @@ export async function loadConnection(file: string, env: NodeJS.ProcessEnv = proc
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ConfigurationError(`cannot read connection file ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    throw new ConfigurationError(
+      `cannot read connection file ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+    );
   }
   return parseConnection(text, path, env);
 }

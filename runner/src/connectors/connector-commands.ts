@@ -50,7 +50,11 @@ export async function checkConnection(
   return (await runForMessage(target, 'check', { config }, 'CONNECTION_STATUS', reporter)).connectionStatus!;
 }
 
-export async function discoverSource(target: ConnectorTarget, config: unknown, reporter: Reporter): Promise<AirbyteCatalog> {
+export async function discoverSource(
+  target: ConnectorTarget,
+  config: unknown,
+  reporter: Reporter,
+): Promise<AirbyteCatalog> {
   return (await runForMessage(target, 'discover', { config }, 'CATALOG', reporter)).catalog!;
 }
 

@@ -1,6 +1,12 @@
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
-import { ProtocolError, readMessages, validateMessage, type AirbyteErrorTraceMessage, type AirbyteMessage } from '@backflow/protocol';
+import {
+  ProtocolError,
+  readMessages,
+  validateMessage,
+  type AirbyteErrorTraceMessage,
+  type AirbyteMessage,
+} from '@backflow/protocol';
 import { ConnectorFailure } from '../errors.js';
 import type { ConnectorInvocation, ConnectorProcess, Launcher } from '../launchers/index.js';
 import type { Reporter } from '../report/reporter.js';
@@ -36,7 +42,11 @@ export class ConnectorSession implements AsyncDisposable {
     this.stderrDone = this.pumpStderr();
   }
 
-  static async start(launcher: Launcher, invocation: ConnectorInvocation, reporter: Reporter): Promise<ConnectorSession> {
+  static async start(
+    launcher: Launcher,
+    invocation: ConnectorInvocation,
+    reporter: Reporter,
+  ): Promise<ConnectorSession> {
     return new ConnectorSession(invocation.name, await launcher.start(invocation), reporter);
   }
 
