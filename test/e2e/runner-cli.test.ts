@@ -1,6 +1,5 @@
-import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import pg from 'pg';
@@ -90,9 +89,7 @@ describe('runner sync: signals', () => {
       fs.readFile(ws.path('state/state/signal.json'), 'utf8'),
     );
     const after = JSON.parse(state).states['stream:items'].stream.stream_state.after;
-    const lines = (await import('node:fs/promises').then((fs) => fs.readFile(ws.path('out.jsonl'), 'utf8')))
-      .trim()
-      .split('\n');
+    const lines = (await readFile(ws.path('out.jsonl'), 'utf8')).trim().split('\n');
     // Everything the state says is committed is in the destination, in order.
     expect(lines.length).toBeGreaterThanOrEqual(after);
     expect(JSON.parse(lines[after - 1]!).id).toBe(after);
