@@ -85,9 +85,7 @@ describe('runner sync: signals', () => {
     expect(summary.status).toBe('interrupted');
     const committed = summary.streams.items.committed;
     expect(committed).toBeGreaterThan(0);
-    const state = await import('node:fs/promises').then((fs) =>
-      fs.readFile(ws.path('state/state/signal.json'), 'utf8'),
-    );
+    const state = await readFile(ws.path('state/state/signal.json'), 'utf8');
     const after = JSON.parse(state).states['stream:items'].stream.stream_state.after;
     const lines = (await readFile(ws.path('out.jsonl'), 'utf8')).trim().split('\n');
     // Everything the state says is committed is in the destination, in order.
