@@ -47,6 +47,7 @@ export class SqliteFingerprintStore implements FingerprintStore {
 class SqliteSession implements FingerprintSession {
   private readonly lookups = new Map<number, Database.Statement>();
   private readonly seenTables = new Set<number>();
+  private readonly lookupOne: Database.Statement;
   private readonly insertLog: Database.Statement;
   private readonly upsertReason: Database.Statement;
 
@@ -54,6 +55,8 @@ class SqliteSession implements FingerprintSession {
     private readonly db: Database.Database,
     private readonly mode: 'sync' | 'plan',
   ) {
+    // Set before the first table exists; lets the pages the outcome log held go back to the disk.
+    db.pragma('auto_vacuum = INCREMENTAL');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 10000');
@@ -71,6 +74,7 @@ class SqliteSession implements FingerprintSession {
       create table if not exists rejections (
         stream integer not null, k blob not null, reason text not null, field text,
         primary key (stream, k)) without rowid;`);
+    this.lookupOne = db.prepare('select r, f, v from fingerprints where stream = ? and k = ?').raw();
     this.insertLog = db.prepare('insert into outcome_log (stream, k, op, r, f, v) values (?, ?, ?, ?, ?, ?)');
     this.upsertReason = db.prepare('insert or replace into rejections (stream, k, reason, field) values (?, ?, ?, ?)');
     // A run that crashed left confirmed outcomes in the log: they are facts, apply them first.
@@ -84,8 +88,8 @@ class SqliteSession implements FingerprintSession {
   }
 
   readonly lookupNow = (stream: number, key: FingerprintKey): Prior | undefined => {
-    const row = this.lookupStatement(1).get(stream, key) as { r: Buffer; f: number; v: string } | undefined;
-    return row && { hash: row.r, flags: row.f, matchKey: row.v };
+    const row = this.lookupOne.get(stream, key) as [Buffer, number, string] | undefined;
+    return row && { hash: row[0], flags: row[1], matchKey: row[2] };
   };
 
   async lookup(stream: number, keys: readonly FingerprintKey[]): Promise<Map<string, Prior>> {
@@ -209,6 +213,7 @@ class SqliteSession implements FingerprintSession {
         delete from rejections where not exists
           (select 1 from fingerprints f where f.stream = rejections.stream and f.k = rejections.k and f.f & ${REJECTED});`);
     })();
+    this.db.pragma('incremental_vacuum');
   }
 
   private lookupStatement(size: number): Database.Statement {

@@ -1,0 +1,163 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { emptyCounts } from '../report/events.js';
+import { compileMapping } from '../mapping/compile-mapping.js';
+import { DELIVERED, type FingerprintSession, type Outcome } from './fingerprint-store.js';
+import { SqliteFingerprintStore } from './sqlite-fingerprint-store.js';
+import { StreamDiffer, type Decision, type StreamDiffSettings } from './stream-differ.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'backflow-differ-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+type Row = Record<string, unknown>;
+const rows = (n: number, change: (row: Row) => Row = (r) => r) =>
+  Array.from({ length: n }, (_, i) => change({ id: i + 1, name: `n${i + 1}` }));
+
+/**
+ * One run of a stream over `input`; every send is confirmed as delivered unless `refuse`
+ * says otherwise. Returns the decisions and the counts.
+ */
+async function runOnce(
+  input: readonly Row[],
+  settings: Partial<StreamDiffSettings> = {},
+  refuse: (d: Decision) => boolean = () => false,
+) {
+  const session = await new SqliteFingerprintStore(dir).open('c', settings.dryRun ? 'plan' : 'sync');
+  const streamId = await session.streamId('s');
+  const differ = new StreamDiffer(
+    {
+      stream: 's',
+      streamId,
+      behaviour: 'mirror',
+      primaryKey: [['id']],
+      matchingKeys: [['id']],
+      mapper: undefined,
+      detectRemoved: true,
+      fullResync: false,
+      dryRun: false,
+      ...settings,
+    },
+    session,
+    emptyCounts(),
+  );
+  const decisions: Decision[] = [];
+  for (const row of input) decisions.push(...differ.add(row));
+  for await (const batch of differ.finishRead(true)) decisions.push(...batch);
+  if (!settings.dryRun) await confirm(session, streamId, decisions, refuse);
+  await session.close();
+  return { decisions, counts: differ.counts };
+}
+
+async function confirm(
+  session: FingerprintSession,
+  stream: number,
+  decisions: readonly Decision[],
+  refuse: (d: Decision) => boolean,
+) {
+  const outcomes: Outcome[] = [];
+  for (const d of decisions) {
+    if (d.kind !== 'send') continue;
+    const base = { stream, key: d.key!, hash: d.hash, matchKey: d.matchKey };
+    if (refuse(d)) outcomes.push({ ...base, op: 'reject', flags: 0, reason: 'no' });
+    else outcomes.push({ ...base, op: d.op, flags: DELIVERED });
+  }
+  await session.record(outcomes);
+}
+
+const sent = (decisions: readonly Decision[]) =>
+  decisions.filter((d) => d.kind === 'send').map((d) => (d.kind === 'send' ? `${d.op}:${JSON.stringify(d.data)}` : ''));
+
+describe('StreamDiffer', () => {
+  it('classifies added, changed, unchanged and removed rows; mirror deletes by matching key', async () => {
+    expect((await runOnce(rows(5))).counts).toMatchObject({ added: 5 });
+    const next = rows(5, (r) => (r['id'] === 2 ? { ...r, name: 'changed' } : r)).filter((r) => r['id'] !== 4);
+    const { decisions, counts } = await runOnce([...next, { id: 6, name: 'n6' }]);
+    expect(counts).toMatchObject({ added: 1, changed: 1, unchanged: 3, removed: 1 });
+    expect(sent(decisions)).toEqual([
+      'upsert:{"id":2,"name":"changed"}',
+      'upsert:{"id":6,"name":"n6"}',
+      'delete:{"id":4}',
+    ]);
+    expect((await runOnce([...next, { id: 6, name: 'n6' }])).decisions).toEqual([]);
+  });
+
+  it('sends what each behaviour needs', async () => {
+    await runOnce(rows(3), { behaviour: 'upsert' });
+    const next = [...rows(2, (r) => ({ ...r, name: 'x' })), { id: 9, name: 'n9' }];
+    expect(sent((await runOnce(next, { behaviour: 'insert', dryRun: true })).decisions)).toEqual([
+      'upsert:{"id":9,"name":"n9"}',
+    ]);
+    expect(sent((await runOnce(next, { behaviour: 'append', dryRun: true })).decisions)).toHaveLength(3);
+    const upsert = await runOnce(next, { behaviour: 'upsert', dryRun: true });
+    expect(upsert.counts).toMatchObject({ removed: 1 });
+    expect(sent(upsert.decisions)).toHaveLength(3);
+  });
+
+  it('reports a removed row once for behaviours that never delete, and again only after it returns and leaves', async () => {
+    await runOnce(rows(3), { behaviour: 'upsert' });
+    expect((await runOnce(rows(2), { behaviour: 'upsert' })).counts.removed).toBe(1);
+    expect((await runOnce(rows(2), { behaviour: 'upsert' })).counts.removed).toBe(0);
+    const back = await runOnce(rows(3), { behaviour: 'upsert' });
+    expect(back.counts).toMatchObject({ unchanged: 3, sent: 0 });
+    expect(back.decisions).toEqual([]);
+    expect((await runOnce(rows(2), { behaviour: 'upsert' })).counts.removed).toBe(1);
+  });
+
+  it('reports duplicate keys as invalid and sends the first row of each key only', async () => {
+    const input = [...rows(3), { id: 2, name: 'again' }, { id: 2, name: 'thrice' }];
+    const { decisions, counts } = await runOnce(input);
+    expect(counts).toMatchObject({ added: 3, invalid: 2 });
+    expect(sent(decisions)).toEqual([
+      'upsert:{"id":1,"name":"n1"}',
+      'upsert:{"id":2,"name":"n2"}',
+      'upsert:{"id":3,"name":"n3"}',
+    ]);
+    expect(decisions.filter((d) => d.kind === 'invalid').map((d) => d.kind === 'invalid' && d.key)).toEqual([
+      { id: 2 },
+      { id: 2 },
+    ]);
+  });
+
+  it('reports a row with a missing key as invalid', async () => {
+    const { decisions } = await runOnce([{ id: null, name: 'x' }]);
+    expect(decisions).toEqual([{ kind: 'invalid', key: { id: null }, reason: 'primary key id is null or missing' }]);
+  });
+
+  it('does not resend a row refused for good while its data stays the same, and never deletes a row never delivered', async () => {
+    await runOnce(rows(3), {}, (d) => d.kind === 'send' && d.data['id'] === 2);
+    const again = await runOnce(rows(3));
+    expect(sent(again.decisions)).toEqual([]);
+    expect(again.decisions).toEqual([
+      { kind: 'still-rejected', key: { id: 2 }, reason: 'unchanged since the destination refused it: no' },
+    ]);
+    const removed = await runOnce(rows(1));
+    expect(sent(removed.decisions)).toEqual(['delete:{"id":3}']);
+  });
+
+  it('only mapped fields take part in the fingerprint', async () => {
+    const mapper = compileMapping({ id: 'id', label: { template: 'N-{{ name }}' } });
+    await runOnce(
+      rows(2).map((r) => ({ ...r, extra: 1 })),
+      { mapper },
+    );
+    const { counts, decisions } = await runOnce(
+      rows(2).map((r) => ({ ...r, extra: 2 })),
+      { mapper },
+    );
+    expect(counts).toMatchObject({ unchanged: 2 });
+    expect(decisions).toEqual([]);
+  });
+
+  it('a plan changes nothing', async () => {
+    await runOnce(rows(3));
+    await runOnce(rows(1), { dryRun: true });
+    expect((await runOnce(rows(3))).decisions).toEqual([]);
+  });
+});
