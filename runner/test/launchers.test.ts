@@ -379,18 +379,22 @@ describe.runIf(dockerUp || requireDocker)('DockerLauncher', () => {
         [LABELS.owner]: `${hostname()}/${deadPid}`,
       },
     });
-    const launcher = new DockerLauncher({ image: ECHO_IMAGE, docker });
-    await using live = await launcher.start({ name: 'echo', command: 'hang' });
-    await firstLine(live);
+    try {
+      const launcher = new DockerLauncher({ image: ECHO_IMAGE, docker });
+      await using live = await launcher.start({ name: 'echo', command: 'hang' });
+      await firstLine(live);
 
-    const removed = await removeStaleContainers(docker);
-    expect(removed).toContain(orphan.id);
-    await expect(orphan.inspect()).rejects.toMatchObject({ statusCode: 404 });
-    expect(await managedContainers(launcher.runId)).toHaveLength(1);
+      const removed = await removeStaleContainers(docker);
+      expect(removed).toContain(orphan.id);
+      await expect(orphan.inspect()).rejects.toMatchObject({ statusCode: 404 });
+      expect(await managedContainers(launcher.runId)).toHaveLength(1);
 
-    expect(await removeStaleContainers(docker, { runId: launcher.runId })).toHaveLength(1);
-    expect(await managedContainers(launcher.runId)).toEqual([]);
-    expect(await live.exit).toEqual({ code: null, signal: 'SIGKILL' });
+      expect(await removeStaleContainers(docker, { runId: launcher.runId })).toHaveLength(1);
+      expect(await managedContainers(launcher.runId)).toEqual([]);
+      expect(await live.exit).toEqual({ code: null, signal: 'SIGKILL' });
+    } finally {
+      await orphan.remove({ force: true }).catch(() => undefined);
+    }
   });
 
   it('names a missing image and how to build it', async () => {
