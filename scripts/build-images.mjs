@@ -237,6 +237,7 @@ export async function buildConnectorImage(connectorDir, { docker = new Docker(),
   }
   const tag = `backflow/${name}:${manifest.version}`;
   const base = baseImage ?? (await chooseBaseImage(docker));
+  const previous = (await imageExists(docker, tag)) ? (await docker.getImage(tag).inspect()).Id : undefined;
   // Inside the repository (git-ignored) so files can be hard-linked rather than copied.
   await mkdir(join(REPO_ROOT, '.backflow'), { recursive: true });
   const stageDir = await mkdtemp(join(REPO_ROOT, '.backflow', `image-${name}-`));
@@ -274,6 +275,14 @@ export async function buildConnectorImage(connectorDir, { docker = new Docker(),
       );
     });
     await Promise.all([tarExit, built]);
+    // Rebuilding moves the tag; drop the image it left behind unless a container still uses it.
+    const current = await docker.getImage(tag).inspect();
+    if (previous && previous !== current.Id) {
+      await docker
+        .getImage(previous)
+        .remove()
+        .catch(() => undefined);
+    }
   } finally {
     await rm(stageDir, { recursive: true, force: true });
   }
