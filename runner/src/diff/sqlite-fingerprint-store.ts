@@ -20,6 +20,8 @@ const LOOKUP_BATCH = 500;
 const CACHE_KIB = 64 * 1024;
 
 const OPS = { upsert: 0, reject: 1, delete: 2 } as const;
+/** Rows read ahead per range lookup of integer keys. */
+const WINDOW = 512;
 
 /**
  * The embedded fingerprint store: one SQLite file per connection
@@ -48,6 +50,7 @@ class SqliteSession implements FingerprintSession {
   private readonly lookups = new Map<number, Database.Statement>();
   private readonly seenTables = new Set<number>();
   private readonly lookupOne: Database.Statement;
+  private readonly lookupRange: Database.Statement;
   private readonly insertLog: Database.Statement;
   private readonly upsertReason: Database.Statement;
 
@@ -75,6 +78,9 @@ class SqliteSession implements FingerprintSession {
         stream integer not null, k blob not null, reason text not null, field text,
         primary key (stream, k)) without rowid;`);
     this.lookupOne = db.prepare('select r, f, v from fingerprints where stream = ? and k = ?').raw();
+    this.lookupRange = db
+      .prepare(`select k, r, f, v from fingerprints where stream = ? and k >= ? order by k limit ${WINDOW}`)
+      .raw();
     this.insertLog = db.prepare('insert into outcome_log (stream, k, op, r, f, v) values (?, ?, ?, ?, ?, ?)');
     this.upsertReason = db.prepare('insert or replace into rejections (stream, k, reason, field) values (?, ?, ?, ?)');
     // A run that crashed left confirmed outcomes in the log: they are facts, apply them first.
@@ -88,9 +94,46 @@ class SqliteSession implements FingerprintSession {
   }
 
   readonly lookupNow = (stream: number, key: FingerprintKey): Prior | undefined => {
+    if (typeof key === 'number' && this.window.useful) {
+      const window = this.window;
+      if (window.stream !== stream || key < window.low || key > window.high) this.fillWindow(stream, key);
+      else window.hits++;
+      return this.window.rows.get(key);
+    }
     const row = this.lookupOne.get(stream, key) as [Buffer, number, string] | undefined;
     return row && { hash: row[0], flags: row[1], matchKey: row[2] };
   };
+
+  /**
+   * Integer keys usually arrive in key order (a table read in insertion order), so one range
+   * read answers the next few hundred lookups — including "not there" for keys in the range.
+   * The window is dropped for point lookups when keys turn out to come in no useful order.
+   */
+  private window = { stream: -1, low: 1, high: 0, rows: new Map<number, Prior>(), hits: 0, fills: 0, useful: true };
+
+  private fillWindow(stream: number, key: number): void {
+    const rows = this.lookupRange.all(stream, key) as [FingerprintKey, Buffer, number, string][];
+    const window = this.window;
+    window.stream = stream;
+    window.low = key;
+    window.rows = new Map();
+    let high = rows.length < WINDOW ? Infinity : key;
+    for (const [k, r, f, v] of rows) {
+      if (typeof k !== 'number') {
+        high = Infinity;
+        break;
+      }
+      window.rows.set(k, { hash: r, flags: f, matchKey: v });
+      if (rows.length === WINDOW) high = k;
+    }
+    window.high = high;
+    window.fills++;
+    if (window.fills % 256 === 0) {
+      window.useful = window.hits >= window.fills * 8;
+      window.hits = 0;
+      window.fills = 0;
+    }
+  }
 
   async lookup(stream: number, keys: readonly FingerprintKey[]): Promise<Map<string, Prior>> {
     const found = new Map<string, Prior>();
@@ -165,6 +208,7 @@ class SqliteSession implements FingerprintSession {
 
   async retireUnseen(stream: number, markGone: boolean): Promise<number> {
     this.writable();
+    this.window.stream = -1;
     const table = this.seenTable(stream);
     const unseen = `not exists (select 1 from temp.${table} s where s.k = fingerprints.k)`;
     this.db.prepare(`delete from fingerprints where stream = ? and f & ${DELIVERED} = 0 and ${unseen}`).run(stream);
@@ -200,6 +244,7 @@ class SqliteSession implements FingerprintSession {
    * outcomes of a key after earlier ones. A refusal keeps what was delivered before it.
    */
   private mergeLog(): void {
+    this.window.stream = -1;
     this.db.transaction(() => {
       this.db.exec(`
         insert into fingerprints (stream, k, r, f, v)
