@@ -1,3 +1,5 @@
+import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import Docker from 'dockerode';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +16,12 @@ const dockerUp = await docker.ping().then(
   () => false,
 );
 const requireDocker = process.env.BACKFLOW_REQUIRE_DOCKER === '1';
-const IMAGES = ['backflow/source-postgres:0.1.0', 'backflow/destination-postgres:0.1.0'];
+const IMAGES = [
+  'backflow/source-postgres:0.1.0',
+  'backflow/destination-postgres:0.1.0',
+  'backflow/source-duckdb:0.1.0',
+  'backflow/destination-file:0.1.0',
+];
 
 let db: TestDatabase;
 let ws: Awaited<ReturnType<typeof tempWorkspace>>;
@@ -26,9 +33,8 @@ beforeAll(async () => {
   if (!dockerUp) return;
   const present = (await docker.listImages()).flatMap((image) => image.RepoTags ?? []);
   if (!IMAGES.every((image) => present.includes(image))) {
-    await execa(process.execPath, ['scripts/build-images.mjs', 'source-postgres', 'destination-postgres'], {
-      cwd: REPO_ROOT,
-    });
+    const names = IMAGES.map((image) => image.slice('backflow/'.length, image.indexOf(':')));
+    await execa(process.execPath, ['scripts/build-images.mjs', ...names], { cwd: REPO_ROOT });
   }
 });
 
@@ -68,6 +74,37 @@ describe.runIf(dockerUp || requireDocker)('runner sync under the Docker launcher
     const model = await tableRows(db, 'customers');
     expect(await tableRows(db, 'copy_docker.customers')).toEqual(model);
     expect(await tableRows(db, 'copy_process.customers')).toEqual(model);
+  });
+
+  it('reaches host files through mounts: the embedded warehouse into files, as a process does', async () => {
+    await execa(process.execPath, ['examples/sample-warehouse/create.mjs', '--path', ws.path('warehouse.duckdb')], {
+      cwd: REPO_ROOT,
+    });
+    const outputs: Record<string, string> = {};
+    for (const executor of ['process', 'docker'] as const) {
+      const out = ws.path(`out-${executor}`);
+      await mkdir(out, { mode: 0o777 });
+      await chmod(out, 0o777); // the container writes as uid 65534
+      const summary = await sync(
+        await ws.connection(`files-${executor}`, {
+          name: `files-${executor}`,
+          source: {
+            connector: 'source-duckdb',
+            mounts: [`${ws.path('warehouse.duckdb')}:ro`],
+            config: { path: ws.path('warehouse.duckdb') },
+          },
+          destination: { connector: 'destination-file', mounts: [out], config: { directory: out, format: 'csv' } },
+          streams: [{ name: 'account_metrics', primary_key: ['company_id'], behaviour: 'mirror' }],
+          state: ws.path(`state-files-${executor}`),
+          executor,
+        }),
+      );
+      expect(summary.error).toBeUndefined();
+      expect(summary.totals).toMatchObject({ read: 120, committed: 120 });
+      outputs[executor] = await readFile(join(out, 'account_metrics.csv'), 'utf8');
+    }
+    expect(outputs['docker']).toBe(outputs['process']);
+    expect(outputs['docker']!.split('\n')[0]).toMatch(/^company_id,domain,name/);
   });
 
   it('leaves no container behind', async () => {

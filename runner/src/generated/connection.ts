@@ -22,6 +22,10 @@ export type Endpoint = {
    * Docker CPU limit.
    */
   cpus?: number;
+  /**
+   * Docker: host paths the connector uses (a database file, an output folder), mounted at the same absolute path, `:ro` for read-only; relative paths resolve against the working directory, which the container shares. A folder the connector writes must be writable by uid 65534.
+   */
+  mounts?: string[];
 } & Endpoint1;
 export type Endpoint1 = {
   [k: string]: unknown;

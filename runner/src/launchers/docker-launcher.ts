@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { constants } from 'node:os';
-import { posix } from 'node:path';
+import { posix, resolve } from 'node:path';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import Docker from 'dockerode';
 import { LABELS, ownerLabel } from './docker-labels.js';
@@ -30,6 +30,14 @@ export interface DockerLauncherOptions {
   runId?: string;
   /** Docker client; default: `new Docker()` (DOCKER_HOST or the local socket). */
   docker?: Docker;
+  /**
+   * Host directories or files the connector may use (a DuckDB file, an output folder), each
+   * mounted at the same absolute path, so a config's paths mean the same in a container as in
+   * a process. Relative paths resolve against `workingDir`.
+   */
+  mounts?: readonly { path: string; readOnly?: boolean }[];
+  /** The container's working directory when `mounts` are given; default the runner's cwd. */
+  workingDir?: string;
 }
 
 /** Where the invocation's files appear inside the container (an anonymous volume). */
@@ -115,6 +123,11 @@ export class DockerLauncher implements Launcher {
     network: 'none' | 'host',
     files: InvocationFile[],
   ): Docker.ContainerCreateOptions {
+    const workingDir = this.options.workingDir ?? process.cwd();
+    const binds = (this.options.mounts ?? []).map((mount) => {
+      const path = resolve(workingDir, mount.path);
+      return `${path}:${path}:${mount.readOnly ? 'ro' : 'rw'}`;
+    });
     const slug = invocation.name.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-');
     return {
       name: `backflow-${slug}-${randomBytes(4).toString('hex')}`,
@@ -134,6 +147,7 @@ export class DockerLauncher implements Launcher {
       OpenStdin: true,
       StdinOnce: true,
       Tty: false,
+      ...(binds.length > 0 ? { WorkingDir: workingDir } : {}),
       // An anonymous volume, not a bind mount: `putArchive` fills it before start whatever
       // the host user or engine location, and `remove({ v: true })` deletes it with the container.
       ...(files.length > 0 ? { Volumes: { [CONTAINER_FILES_DIR]: {} } } : {}),
@@ -143,6 +157,7 @@ export class DockerLauncher implements Launcher {
         Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${this.options.tmpfsMb ?? DEFAULT_TMPFS_MB}m` },
         Memory: (this.options.memoryMb ?? DEFAULT_MEMORY_MB) * MIB,
         ...(this.options.cpus ? { NanoCpus: Math.round(this.options.cpus * 1e9) } : {}),
+        ...(binds.length > 0 ? { Binds: binds } : {}),
         CapDrop: ['ALL'],
         SecurityOpt: ['no-new-privileges'],
         // A tiny init as PID 1 forwards SIGTERM to node (PID 1 itself would ignore it).

@@ -102,6 +102,7 @@ export async function launcherFor(endpoint: Endpoint, options: { executor: Execu
     ...(endpoint.network ? { network: endpoint.network } : {}),
     ...(endpoint.memory_mb ? { memoryMb: endpoint.memory_mb } : {}),
     ...(endpoint.cpus ? { cpus: endpoint.cpus } : {}),
+    ...(endpoint.mounts ? { mounts: endpoint.mounts.map(parseMount) } : {}),
   };
   const resolve = { ...options, docker };
   if (endpoint.image)
@@ -110,4 +111,11 @@ export async function launcherFor(endpoint: Endpoint, options: { executor: Execu
     return { name: endpoint.command, launcher: await resolveConnector({ command: endpoint.command }, resolve) };
   }
   return { name: endpoint.connector!, launcher: await resolveConnector({ name: endpoint.connector! }, resolve) };
+}
+
+/** `path` or `path:ro`, as in a connection file's `mounts`. */
+function parseMount(spec: string): { path: string; readOnly: boolean } {
+  return spec.endsWith(':ro')
+    ? { path: spec.slice(0, -3), readOnly: true }
+    : { path: spec.replace(/:rw$/, ''), readOnly: false };
 }
