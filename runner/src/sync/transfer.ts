@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   compileSchema,
   ProtocolError,
-  writeMessage,
+  LineWriter,
   type AirbyteMessage,
   type ConfiguredAirbyteCatalog,
   type RejectedRecord,
@@ -154,10 +154,12 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
     }),
   );
 
+  // Batched writes: one syscall per ~64 KiB rather than per record, with backpressure.
+  const toDestination = new LineWriter(destination.stdin);
   const send = async (message: AirbyteMessage) => {
     waitingOnDestination = true;
     try {
-      await writeMessage(destination.stdin, message);
+      await toDestination.write(message);
     } catch {
       destinationGone = true;
     } finally {
@@ -400,6 +402,7 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
     (error: unknown) => fail(asRunnerError(error, destination.name)),
   );
   await sourceDone;
+  await toDestination.flush().catch(() => (destinationGone = true));
   destination.stdin.end();
   await destinationDone;
   // Refused for now in the last round (or never resent): reported, and sent again next run.
