@@ -2,15 +2,15 @@ import type { FingerprintKey } from './fingerprint.js';
 
 const HASHES = 7;
 const FIRST_BITS = 1 << 20;
-/** Total bits over all layers: 32 MiB, whatever the row count. */
-const MAX_TOTAL_BITS = 2 ** 28;
+/** Total bits over all layers: 16 MiB, whatever the row count. */
+const MAX_TOTAL_BITS = 2 ** 27;
 /** Keys per layer before the next (twice as large) layer starts: about 1% false positives. */
 const BITS_PER_KEY = 10;
 
 /**
  * A scalable Bloom filter of the keys seen in a run, to spot duplicate primary keys without
  * a disk lookup per row. It starts small and adds layers twice as large as they fill, up to
- * 32 MiB; past that it keeps filling the last layer and only its false-positive rate grows.
+ * 16 MiB; past that it keeps filling the last layer and only its false-positive rate grows.
  * A hit means "maybe seen": the caller confirms it against the store.
  */
 export class BloomFilter {

@@ -17,7 +17,7 @@ import {
 /** Keys per lookup statement. */
 const LOOKUP_BATCH = 500;
 /** Page cache per connection: fixed, so memory does not grow with the row count. */
-const CACHE_KIB = 64 * 1024;
+const CACHE_KIB = 32 * 1024;
 
 const OPS = { upsert: 0, reject: 1, delete: 2 } as const;
 /** Rows read ahead per range lookup of integer keys. */
