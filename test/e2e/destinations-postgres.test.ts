@@ -99,16 +99,8 @@ describe('destination-postgres end to end', () => {
   it('a destination killed mid-run leaves the table at its last commit; the rerun completes it without duplicates', async () => {
     await seedModelTable(source, 1000);
     await createTable();
-    // The 251st row written kills the destination's own session, as a crash or a lost
-    // connection would: commits every 100 records mean 200 rows are committed by then.
-    await target.sql(`CREATE SEQUENCE crm.rows_written`);
-    await target.sql(`
-      CREATE FUNCTION crm.die_at_251() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF nextval('crm.rows_written') = 251 THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF;
-        RETURN NEW;
-      END $$`);
-    await target.sql(`CREATE TRIGGER die BEFORE INSERT ON ${TABLE} FOR EACH ROW EXECUTE FUNCTION crm.die_at_251()`);
+    // The 251st row written kills the destination's session; commits every 100 records.
+    await killSessionAt('INSERT', 251);
 
     const crashed = await run({}, { checkpoint_every: 100 });
     expect(crashed.status).toBe('failed');
@@ -127,6 +119,26 @@ describe('destination-postgres end to end', () => {
       sent: 800,
       committed: 800,
     });
+    expect(await copied()).toEqual(await model());
+  });
+
+  it('a destination killed while applying mirror deletes keeps its committed deletes; the rerun sends the rest', async () => {
+    await seedModelTable(source, 1000);
+    expect((await run({}, { checkpoint_every: 100 })).exitCode).toBe(EXIT_CODES.success);
+    await source.sql(`DELETE FROM customers WHERE id % 3 = 0`); // 333 rows
+    // The 151st row deleted kills the destination's session: 100 deletes are committed by then.
+    await killSessionAt('DELETE', 151);
+
+    const crashed = await run({}, { checkpoint_every: 100 });
+    expect(crashed.status).toBe('failed');
+    expect(crashed.error?.message).toMatch(/destination-postgres.*(lost the connection|terminating connection)/s);
+    expect(crashed.streams['customers']).toMatchObject({ read: 667, unchanged: 667, committed: 100 });
+    expect(await copied()).toHaveLength(900);
+
+    await target.sql(`DROP TRIGGER die ON ${TABLE}`);
+    const rerun = await run({}, { checkpoint_every: 100 });
+    expect(rerun.exitCode).toBe(EXIT_CODES.success);
+    expect(rerun.streams['customers']).toMatchObject({ read: 667, unchanged: 667, removed: 233, sent: 233 });
     expect(await copied()).toEqual(await model());
   });
 
@@ -161,4 +173,20 @@ async function createTable(constraints = '') {
       id bigint PRIMARY KEY, email text, first_name text, last_name text, plan text, score numeric, signed_up date
       ${constraints ? `, ${constraints}` : ''}
     )`);
+}
+
+/**
+ * Makes the `nth` row the destination inserts (or deletes) in the table terminate its own
+ * session, as a crash or a lost connection would: a point in the run chosen by row, not time.
+ * The count is a sequence, so rolled-back work still counts. Drop trigger `die` to stop it.
+ */
+async function killSessionAt(event: 'INSERT' | 'DELETE', nth: number) {
+  await target.sql(`CREATE SEQUENCE crm.rows_touched`);
+  await target.sql(`
+    CREATE FUNCTION crm.die() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF nextval('crm.rows_touched') = ${nth} THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF;
+      RETURN COALESCE(NEW, OLD);
+    END $$`);
+  await target.sql(`CREATE TRIGGER die BEFORE ${event} ON ${TABLE} FOR EACH ROW EXECUTE FUNCTION crm.die()`);
 }
