@@ -177,6 +177,34 @@ describe('destination-hubspot end to end', () => {
     expect(portalContacts()).toEqual(await modelContacts());
   });
 
+  it('HubSpot going down while archiving mirror deletes keeps the archived ones; the rerun archives the rest', async () => {
+    await seedModelTable(source, 1000);
+    hubspot.store.seed('contacts', [{ properties: OTHER_TOOL as Record<string, string> }]);
+    expect((await run({}, {}, { checkpoint_every: 100 })).exitCode).toBe(EXIT_CODES.success);
+    await source.sql(`DELETE FROM customers WHERE id % 4 = 0`); // 250 rows
+    // The first batch archive (100 deletes, one commit) gets through, then every request answers 503.
+    const proxy = await startFailingProxy(hubspot.url, {
+      after: 1,
+      counts: (_, path) => path === `${OBJECTS}/archive`,
+    });
+    try {
+      const crashed = await run({}, { base_url: proxy.url }, { checkpoint_every: 100 });
+      expect(crashed.status).toBe('failed');
+      expect(crashed.error?.message).toMatch(/destination-hubspot.*503/s);
+      expect(crashed.streams['customers']).toMatchObject({ unchanged: 750, committed: 100 });
+    } finally {
+      await proxy.close();
+    }
+    expect(hubspot.store.list('contacts', { archived: true })).toHaveLength(100);
+
+    hubspot.calls.reset();
+    const rerun = await run({}, {}, { checkpoint_every: 100 });
+    expect(rerun.exitCode).toBe(EXIT_CODES.success);
+    expect(rerun.streams['customers']).toMatchObject({ unchanged: 750, removed: 150, sent: 150 });
+    expect(batchCalls()).toEqual({ read: 2, archive: 2 });
+    expect(portalContacts()).toEqual(byEmail([...(await modelContacts()), OTHER_TOOL]));
+  });
+
   it('values HubSpot refuses reject their records with its message while the rest land', async () => {
     await seedModelTable(source, 250);
     await source.sql(`UPDATE customers SET email = 'not-an-email-' || id WHERE id IN (17, 230)`);
