@@ -98,6 +98,33 @@ describe('PostgresFingerprintStore', () => {
     expect(sentKeys(third.decisions).sort()).toEqual(['delete:bob@x.io', 'delete:ed@x.io']);
   });
 
+  it('keeps records refused for now until one is delivered', async () => {
+    const session = await new PostgresFingerprintStore(url()).open('c', 'sync');
+    const stream = await session.streamId('contacts');
+    const kept = (email: string) => ({
+      key: Buffer.alloc(16, email.length),
+      hash: Buffer.alloc(8),
+      matchKey: `["${email}"]`,
+      data: `{"email":"${email}"}`,
+    });
+    await session.keepForRetry(stream, [kept('a@x.io'), kept('bb@x.io')]);
+    await session.keepForRetry(stream, [kept('a@x.io')]);
+    expect((await session.kept(stream, undefined, 10)).map((r) => r.matchKey)).toEqual(['["a@x.io"]', '["bb@x.io"]']);
+    const delivered = kept('bb@x.io');
+    await session.record([
+      {
+        stream,
+        key: delivered.key,
+        op: 'upsert',
+        flags: DELIVERED,
+        hash: delivered.hash,
+        matchKey: delivered.matchKey,
+      },
+    ]);
+    expect((await session.kept(stream, undefined, 10)).map((r) => r.matchKey)).toEqual(['["a@x.io"]']);
+    await session.close();
+  });
+
   it('records runs and their undelivered rows', async () => {
     const history = new PostgresRunHistory(url());
     const run = await history.start('c', '2024-07-01T00:00:00.000Z');

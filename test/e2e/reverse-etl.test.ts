@@ -189,6 +189,17 @@ describe('reverse ETL: diff-based syncs', () => {
     expect(replay(await received())).toEqual(await model());
   });
 
+  it('an incremental stream keeps a row refused for now and resends it next run, though the read does not return it', async () => {
+    const incremental = { sync_mode: 'incremental', cursor_field: 'id' };
+    const refused = await run(incremental, { retry_keys: [21] });
+    expect(refused.streams['customers']).toMatchObject({ read: ROWS, rejected: 1 });
+    const resent = await run(incremental);
+    expect(resent.streams['customers']).toMatchObject({ read: 0, sent: 1, committed: 1, rejected: 0 });
+    expect((await received()).at(-1)).toMatchObject({ op: 'upsert', data: { id: 21 } });
+    expect((await run(incremental)).streams['customers']).toMatchObject({ read: 0, sent: 0 });
+    expect(replay(await received())).toEqual(await model());
+  });
+
   it('retries retryable rejections within the run, with a bounded number of rounds', async () => {
     const summary = await run(
       {},

@@ -36,6 +36,15 @@ export interface RemovedRow {
   readonly matchKey: string;
 }
 
+/** A record refused for now whose stream is read incrementally: it will not be read again, so it is kept to resend. */
+export interface KeptRecord {
+  readonly key: FingerprintKey;
+  readonly hash: RowHash;
+  readonly matchKey: string;
+  /** The record as sent (mapped), JSON. */
+  readonly data: string;
+}
+
 export interface StoredRejection {
   readonly reason: string;
   readonly field?: string;
@@ -75,8 +84,12 @@ export interface FingerprintSession {
   defer(stream: number, rows: readonly string[]): Promise<void>;
   /** Rows set aside, in the order they came, after sequence number `after`. */
   deferred(stream: number, after: number, limit: number): Promise<{ seq: number; row: string }[]>;
-  /** Records confirmed outcomes, durably. */
+  /** Records confirmed outcomes, durably. A delivered row is no longer kept for resending. */
   record(outcomes: readonly Outcome[]): Promise<void>;
+  /** Keeps records refused for now, to resend next run (replacing a kept version of the same key). */
+  keepForRetry(stream: number, records: readonly KeptRecord[]): Promise<void>;
+  /** Kept records of a stream, in key order after `after`. */
+  kept(stream: number, after: FingerprintKey | undefined, limit: number): Promise<KeptRecord[]>;
   close(): Promise<void>;
 }
 

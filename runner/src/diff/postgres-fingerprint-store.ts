@@ -6,6 +6,7 @@ import {
   REJECTED,
   type FingerprintSession,
   type FingerprintStore,
+  type KeptRecord,
   type Outcome,
   type Prior,
   type RemovedRow,
@@ -52,6 +53,9 @@ export class PostgresFingerprintStore implements FingerprintStore {
           id serial primary key, connection text not null, stream text not null, unique (connection, stream));
         create table if not exists backflow_fingerprints (
           stream integer not null, k bytea not null, r bytea not null, f smallint not null, v text not null,
+          primary key (stream, k));
+        create table if not exists backflow_fp_kept (
+          stream integer not null, k bytea not null, r bytea not null, v text not null, data text not null,
           primary key (stream, k));
         create table if not exists backflow_fp_rejections (
           stream integer not null, k bytea not null, reason text not null, field text, primary key (stream, k));`);
@@ -208,11 +212,13 @@ class PostgresSession implements FingerprintSession {
       }
       const cleared = kept.filter((o) => o.op !== 'reject');
       if (cleared.length > 0) {
-        await this.client.query(
-          `delete from backflow_fp_rejections x using unnest($1::int[], $2::bytea[]) as d(stream, k)
-            where x.stream = d.stream and x.k = d.k`,
-          [cleared.map((o) => o.stream), cleared.map((o) => encode(o.key))],
-        );
+        for (const table of ['backflow_fp_rejections', 'backflow_fp_kept']) {
+          await this.client.query(
+            `delete from ${table} x using unnest($1::int[], $2::bytea[]) as d(stream, k)
+              where x.stream = d.stream and x.k = d.k`,
+            [cleared.map((o) => o.stream), cleared.map((o) => encode(o.key))],
+          );
+        }
       }
       if (refusals.length > 0) {
         await this.client.query(
@@ -232,6 +238,32 @@ class PostgresSession implements FingerprintSession {
       await this.client.query('rollback').catch(() => undefined);
       throw error;
     }
+  }
+
+  async keepForRetry(stream: number, records: readonly KeptRecord[]): Promise<void> {
+    this.writable();
+    const last = new Map(records.map((r) => [keyId(r.key), r]));
+    const rows = [...last.values()];
+    await this.client.query(
+      `insert into backflow_fp_kept (stream, k, r, v, data)
+         select $1, * from unnest($2::bytea[], $3::bytea[], $4::text[], $5::text[])
+       on conflict (stream, k) do update set r = excluded.r, v = excluded.v, data = excluded.data`,
+      [
+        stream,
+        rows.map((r) => encode(r.key)),
+        rows.map((r) => r.hash),
+        rows.map((r) => r.matchKey),
+        rows.map((r) => r.data),
+      ],
+    );
+  }
+
+  async kept(stream: number, after: FingerprintKey | undefined, limit: number): Promise<KeptRecord[]> {
+    const { rows } = await this.client.query<{ k: Buffer; r: Buffer; v: string; data: string }>(
+      `select k, r, v, data from backflow_fp_kept where stream = $1 and ($2::bytea is null or k > $2::bytea) order by k limit $3`,
+      [stream, after === undefined ? null : encode(after), limit],
+    );
+    return rows.map((row) => ({ key: decode(row.k), hash: row.r, matchKey: row.v, data: row.data }));
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,7 @@ import {
   REJECTED,
   type FingerprintSession,
   type FingerprintStore,
+  type KeptRecord,
   type Outcome,
   type Prior,
   type RemovedRow,
@@ -53,6 +54,9 @@ class SqliteSession implements FingerprintSession {
   private readonly lookupRange: Database.Statement;
   private readonly insertLog: Database.Statement;
   private readonly upsertReason: Database.Statement;
+  private readonly forgetKept: Database.Statement;
+  /** Whether any record is kept for resending: most runs have none, and skip the deletes. */
+  private anyKept: boolean;
 
   constructor(
     private readonly db: Database.Database,
@@ -74,6 +78,9 @@ class SqliteSession implements FingerprintSession {
       create table if not exists outcome_log (
         seq integer primary key, stream integer not null, k blob not null, op integer not null,
         r blob not null, f integer not null, v text not null);
+      create table if not exists kept (
+        stream integer not null, k blob not null, r blob not null, v text not null, data text not null,
+        primary key (stream, k)) without rowid;
       create table if not exists rejections (
         stream integer not null, k blob not null, reason text not null, field text,
         primary key (stream, k)) without rowid;`);
@@ -83,6 +90,8 @@ class SqliteSession implements FingerprintSession {
       .raw();
     this.insertLog = db.prepare('insert into outcome_log (stream, k, op, r, f, v) values (?, ?, ?, ?, ?, ?)');
     this.upsertReason = db.prepare('insert or replace into rejections (stream, k, reason, field) values (?, ?, ?, ?)');
+    this.forgetKept = db.prepare('delete from kept where stream = ? and k = ?');
+    this.anyKept = db.prepare('select 1 from kept limit 1').get() !== undefined;
     // A run that crashed left confirmed outcomes in the log: they are facts, apply them first.
     if (mode === 'sync') this.mergeLog();
   }
@@ -227,8 +236,29 @@ class SqliteSession implements FingerprintSession {
         const flags = o.op === 'reject' ? REJECTED : o.flags;
         this.insertLog.run(o.stream, o.key, OPS[o.op], o.hash, flags, o.matchKey);
         if (o.op === 'reject') this.upsertReason.run(o.stream, o.key, o.reason ?? '', o.field ?? null);
+        else if (this.anyKept) this.forgetKept.run(o.stream, o.key);
       }
     })();
+  }
+
+  async keepForRetry(stream: number, records: readonly KeptRecord[]): Promise<void> {
+    this.writable();
+    const insert = this.db.prepare('insert or replace into kept (stream, k, r, v, data) values (?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const r of records) insert.run(stream, r.key, r.hash, r.matchKey, r.data);
+    })();
+    this.anyKept ||= records.length > 0;
+  }
+
+  async kept(stream: number, after: FingerprintKey | undefined, limit: number): Promise<KeptRecord[]> {
+    const rows = (
+      after === undefined
+        ? this.db.prepare('select k, r, v, data from kept where stream = ? order by k limit ?').all(stream, limit)
+        : this.db
+            .prepare('select k, r, v, data from kept where stream = ? and k > ? order by k limit ?')
+            .all(stream, after, limit)
+    ) as { k: FingerprintKey; r: Buffer; v: string; data: string }[];
+    return rows.map((row) => ({ key: row.k, hash: row.r, matchKey: row.v, data: row.data }));
   }
 
   async close(): Promise<void> {

@@ -155,6 +155,24 @@ describe('StreamDiffer', () => {
     expect(decisions).toEqual([]);
   });
 
+  it('resends records kept for retry on a stream read incrementally, unless the run read a newer version', async () => {
+    const incremental = { behaviour: 'upsert' as const, detectRemoved: false };
+    await runOnce(rows(2), incremental);
+    const session = await new SqliteFingerprintStore(dir).open('c', 'sync');
+    const stream = await session.streamId('s');
+    const keep = (id: number) => ({
+      key: id,
+      hash: Buffer.alloc(8),
+      matchKey: `[${id}]`,
+      data: JSON.stringify({ id, name: 'kept' }),
+    });
+    await session.keepForRetry(stream, [keep(1), keep(7)]);
+    await session.close();
+    const { decisions } = await runOnce([{ id: 1, name: 'fresh' }], incremental);
+    expect(sent(decisions)).toEqual(['upsert:{"id":1,"name":"fresh"}', 'upsert:{"id":7,"name":"kept"}']);
+    expect((await runOnce([], incremental)).decisions).toEqual([]);
+  });
+
   it('a plan changes nothing', async () => {
     await runOnce(rows(3));
     await runOnce(rows(1), { dryRun: true });

@@ -193,6 +193,37 @@ export class StreamDiffer {
     await this.session!.endRead(id);
     yield* this.resolveDeferred(id);
     if (readComplete && this.settings.detectRemoved) yield* this.removed(id);
+    if (!this.settings.detectRemoved) yield* this.keptForRetry(id);
+  }
+
+  /**
+   * Records of an incrementally read stream that the destination refused for now in an
+   * earlier run: the read will not return them again, so they are resent as kept — unless
+   * this run read a newer version of the row, which was diffed instead.
+   */
+  private async *keptForRetry(id: number): AsyncGenerator<Decision[]> {
+    let after: FingerprintKey | undefined;
+    for (;;) {
+      const page = await this.session!.kept(id, after, PAGE);
+      if (page.length === 0) return;
+      after = page.at(-1)!.key;
+      const seen = await this.session!.seen(
+        id,
+        page.map((r) => r.key),
+      );
+      const decisions: Decision[] = page
+        .filter((r) => !seen.has(keyId(r.key)))
+        .map((r) => ({
+          kind: 'send',
+          op: 'upsert',
+          change: 'changed',
+          data: JSON.parse(r.data) as Record<string, unknown>,
+          key: r.key,
+          hash: r.hash,
+          matchKey: r.matchKey,
+        }));
+      if (decisions.length > 0) yield decisions;
+    }
   }
 
   private async *resolveDeferred(id: number): AsyncGenerator<Decision[]> {

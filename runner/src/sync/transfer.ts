@@ -338,6 +338,7 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
     if (settled.outcomes.length > 0) await plan.fingerprints.record(settled.outcomes);
     for (const [stream, count] of settled.accepted) counts.get(stream)!.committed += count;
     for (const { record, rejection } of settled.refused) refuse(record.stream, rejection);
+    const notRetried: SentRecord[] = [];
     for (const { record, rejection } of settled.retryable) {
       if (retryQueue.length < plan.retries.maxRows && plan.retries.rounds > 0) {
         lastRejection.delete(record);
@@ -345,8 +346,10 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
         retryQueue.push(record);
       } else {
         refuse(record.stream, rejection);
+        notRetried.push(record);
       }
     }
+    if (notRetried.length > 0) await keepForNextRun(plan, notRetried);
     for (const rejection of settled.unmatched) {
       const stream = streamKey({
         name: rejection.stream,
@@ -405,8 +408,13 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
   await toDestination.flush().catch(() => (destinationGone = true));
   destination.stdin.end();
   await destinationDone;
-  // Refused for now in the last round (or never resent): reported, and sent again next run.
-  for (const record of retryQueue.splice(0)) refuse(record.stream, lastRejection.get(record)!);
+  // Refused for now in the last round (or never resent): reported, and sent again next run —
+  // by the diff for full-refresh streams, from the store for incremental ones.
+  const leftovers = retryQueue.splice(0);
+  for (const record of leftovers) refuse(record.stream, lastRejection.get(record)!);
+  await keepForNextRun(plan, leftovers).catch((error: unknown) => {
+    failure ??= asRunnerError(error, 'runner');
+  });
   clearInterval(watchdog);
   plan.signal?.removeEventListener('abort', onAbort);
   for (const key of counts.keys()) progress(key, true);
@@ -418,6 +426,28 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
     );
   }
   return { counts, rejections, invalid, committedStates, ...(failure ? { error: failure } : {}) };
+}
+
+/** Records refused for now on incrementally read streams, kept to resend next run. */
+async function keepForNextRun(plan: TransferPlan, records: readonly SentRecord[]): Promise<void> {
+  const byStream = new Map<number, SentRecord[]>();
+  for (const record of records) {
+    const differ = plan.differs.get(record.stream);
+    if (
+      record.op !== 'upsert' ||
+      record.streamId === undefined ||
+      record.key === undefined ||
+      differ?.settings.detectRemoved !== false
+    )
+      continue;
+    byStream.set(record.streamId, [...(byStream.get(record.streamId) ?? []), record]);
+  }
+  for (const [stream, kept] of byStream) {
+    await plan.fingerprints.keepForRetry(
+      stream,
+      kept.map((r) => ({ key: r.key!, hash: r.hash, matchKey: r.matchKey, data: JSON.stringify(r.data) })),
+    );
+  }
 }
 
 function descriptorOf(stream: { name: string; namespace?: string | null }): { name: string; namespace?: string } {
