@@ -204,6 +204,21 @@ describe('runner sync: bad input', () => {
     expect(summary.error?.message).toMatch(/unknown connector "source-nope".*source-postgres/);
   });
 
+  it('a missing connection file is named, with exit code 2', async () => {
+    const summary = await sync(ws.path('nope.yaml'));
+    expect(summary.exitCode).toBe(EXIT_CODES.invalid);
+    expect(summary.error?.message).toMatch(/cannot read connection file .*nope\.yaml: ENOENT/);
+  });
+
+  it('an image that is not there says how to build it', async () => {
+    const summary = await sync(
+      await ws.connection('c', { ...connection({}, {}), source: { image: 'backflow/source-nope:9.9.9', config: {} } }),
+    );
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.message).toMatch(/backflow\/source-nope:9\.9\.9/);
+    expect(summary.error?.message).toMatch(/build-images/);
+  });
+
   it('a missing environment variable is named', async () => {
     const config = connection({}, {});
     (config.destination.config as Record<string, unknown>)['password'] = '${BACKFLOW_TEST_UNSET_VAR}';
