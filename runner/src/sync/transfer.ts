@@ -58,8 +58,10 @@ export interface TransferResult {
 /** Rejections and invalid rows kept in memory per run for the summary; the counts are always exact. */
 const MAX_KEPT_ROWS = 10_000;
 const PROGRESS_INTERVAL_MS = 250;
-/** Longest wait for the echo that tells which records to resend. */
+/** Longest wait for the echo that tells which records to resend, and longest silence of the destination meanwhile. */
 const ECHO_WAIT_MS = 60_000;
+const ECHO_SILENCE_MS = 10_000;
+const ECHO_POLL_MS = 250;
 
 /**
  * Moves records from the source's `read` to the destination's `write`: every message
@@ -82,7 +84,6 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
   const inFlight = new InFlightRecords((stream) => matchingKeys.get(stream) ?? []);
   const retryQueue: SentRecord[] = [];
   const lastRejection = new Map<SentRecord, RejectedRecord>();
-  let echoes = 0;
   let committedStates = 0;
   let failure: RunnerError | undefined;
   let waitingOnDestination = false;
@@ -255,15 +256,24 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
 
   /**
    * Asks the destination to commit and waits for its echo, to learn which records it refused
-   * for now. Only a destination that has echoed in this run is waited for, and not forever:
-   * some commit only when their input ends.
+   * for now — but not forever: some destinations commit only when their input ends, so a
+   * destination silent for a while (or a long wait) ends the waiting, and what it refused is
+   * sent again next run instead.
    */
   const settleAll = async (): Promise<boolean> => {
-    if (lastStream && ledger.recordsSinceLastState > 0)
+    if (lastStream && ledger.recordsSinceLastState > 0) {
       await send({ type: 'STATE', state: ledger.runnerCheckpoint(lastStream) });
-    if (echoes === 0 || destinationGone || failure) return false;
-    const timeout = sleep(ECHO_WAIT_MS, false, { ref: false });
-    return Promise.race([inFlight.idle().then(() => true), timeout]);
+    }
+    if (destinationGone || failure) return false;
+    const asked = Date.now();
+    const idle = inFlight.idle().then(() => true);
+    for (;;) {
+      const settled = await Promise.race([idle, sleep(ECHO_POLL_MS, false, { ref: false })]);
+      if (settled) return true;
+      const now = Date.now();
+      const silent = now - Math.max(asked, destination.lastActivity);
+      if (silent >= ECHO_SILENCE_MS || now - asked >= ECHO_WAIT_MS || destinationGone || failure) return false;
+    }
   };
 
   const resendRejected = async () => {
@@ -368,7 +378,6 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
   };
 
   const applyCommit = async (commit: Commit) => {
-    echoes++;
     // Fingerprints first: if the runner dies between the two, rows are re-read and found unchanged.
     await applySettled(inFlight.settle(commit.sentThrough, commit.rejected));
     if (commit.sourceStates.length > 0) {
