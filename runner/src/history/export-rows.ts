@@ -39,7 +39,7 @@ function csvLine(run: number, row: RunRow): string {
 }
 
 /** RFC 4180: quote a cell holding a comma, quote or line break; double the quotes inside. */
-export function csvCell(text: string): string {
+function csvCell(text: string): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
