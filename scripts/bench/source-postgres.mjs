@@ -46,7 +46,9 @@ async function withClient(database, use) {
 
 async function createTable(database, table, rows) {
   await withClient(database, async (client) => {
-    const definition = Object.entries(COLUMNS).map(([name, type]) => `${name} ${type}`).join(', ');
+    const definition = Object.entries(COLUMNS)
+      .map(([name, type]) => `${name} ${type}`)
+      .join(', ');
     await client.query(`CREATE TABLE ${table} (${definition})`);
     await client.query(
       `INSERT INTO ${table}
@@ -99,15 +101,35 @@ function measure(command, args, { env, peak = false } = {}) {
 }
 
 function psqlCopy(database, select) {
-  return measure('psql', ['-X', '-q', '-h', PG.host, '-p', String(PG.port), '-U', PG.user, '-d', database, '-c', `\\copy (${select}) to stdout`], {
-    env: { PGSSLMODE: 'disable' },
-  });
+  return measure(
+    'psql',
+    [
+      '-X',
+      '-q',
+      '-h',
+      PG.host,
+      '-p',
+      String(PG.port),
+      '-U',
+      PG.user,
+      '-d',
+      database,
+      '-c',
+      `\\copy (${select}) to stdout`,
+    ],
+    {
+      env: { PGSSLMODE: 'disable' },
+    },
+  );
 }
 
 async function connectorRead(dir, database, table, syncMode) {
   const config = join(dir, 'config.json');
   const catalog = join(dir, `catalog-${table}-${syncMode}.json`);
-  await writeFile(config, JSON.stringify({ host: PG.host, port: PG.port, database, username: PG.user, ssl_mode: 'disable' }));
+  await writeFile(
+    config,
+    JSON.stringify({ host: PG.host, port: PG.port, database, username: PG.user, ssl_mode: 'disable' }),
+  );
   const properties = Object.fromEntries(Object.keys(COLUMNS).map((name) => [name, {}]));
   const stream = {
     name: table,
@@ -145,13 +167,23 @@ export async function run({ sizes = [100_000, 1_000_000], rounds = 2 } = {}) {
       await createTable(database, table, rows);
       const cases = [
         { name: 'psql \\copy', run: () => psqlCopy(database, `SELECT ${COLUMN_LIST} FROM ${table}`), lines: rows },
-        { name: 'connector full_refresh', run: () => connectorRead(dir, database, table, 'full_refresh'), lines: expectedLines(rows, 'full_refresh'), baseline: 'psql \\copy' },
+        {
+          name: 'connector full_refresh',
+          run: () => connectorRead(dir, database, table, 'full_refresh'),
+          lines: expectedLines(rows, 'full_refresh'),
+          baseline: 'psql \\copy',
+        },
         {
           name: 'psql \\copy ordered',
           run: () => psqlCopy(database, `SELECT ${COLUMN_LIST} FROM ${table} ORDER BY created_at, id`),
           lines: rows,
         },
-        { name: 'connector incremental', run: () => connectorRead(dir, database, table, 'incremental'), lines: expectedLines(rows, 'incremental'), baseline: 'psql \\copy ordered' },
+        {
+          name: 'connector incremental',
+          run: () => connectorRead(dir, database, table, 'incremental'),
+          lines: expectedLines(rows, 'incremental'),
+          baseline: 'psql \\copy ordered',
+        },
       ];
       await cases[0].run(); // warm the cache
       const best = new Map();

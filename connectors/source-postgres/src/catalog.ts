@@ -32,7 +32,8 @@ export async function takeInventory(client: ClientBase, settings: Settings, logg
   }
   const username = settings.username || 'the connecting role';
   const { selected, skipped } = selectRelations(relations, settings.schemas, settings.tables, username);
-  if (skipped.length > 0) logger?.info(`skipped ${skipped.length} relation(s) the role cannot read: ${skipped.join(', ')}`);
+  if (skipped.length > 0)
+    logger?.info(`skipped ${skipped.length} relation(s) the role cannot read: ${skipped.join(', ')}`);
   const models = [];
   for (const model of settings.models) models.push({ model, fields: await describeModel(client, model, settings) });
   return { relations: selected, models };
@@ -60,7 +61,9 @@ export async function buildCatalog(client: ClientBase, inventory: Inventory): Pr
   }
   for (const { model, fields } of inventory.models) {
     // A model's columns may be NULL even when they come from NOT NULL columns (outer joins).
-    const properties = Object.fromEntries(fields.map((field) => [field.name, columnSchema(typeOf(field.typeOid), true)]));
+    const properties = Object.fromEntries(
+      fields.map((field) => [field.name, columnSchema(typeOf(field.typeOid), true)]),
+    );
     streams.push({
       name: model.name,
       ...streamShape(properties),

@@ -10,10 +10,14 @@ describe('toConnectorError', () => {
   it('tells unreachable hosts apart', () => {
     const refused = toConnectorError(pgError('ECONNREFUSED', 'connect ECONNREFUSED'), scope);
     expect(refused).toBeInstanceOf(TransientError);
-    expect((refused as Error).message).toBe('cannot reach Postgres at db:5432/app: connection refused (is the server running and listening on that port?)');
+    expect((refused as Error).message).toBe(
+      'cannot reach Postgres at db:5432/app: connection refused (is the server running and listening on that port?)',
+    );
     const unknownHost = toConnectorError(pgError('ENOTFOUND', 'getaddrinfo ENOTFOUND db'), scope);
     expect(unknownHost).toBeInstanceOf(ConfigError);
-    expect((unknownHost as Error).message).toBe('cannot reach Postgres at db:5432/app: host not found (DNS lookup failed)');
+    expect((unknownHost as Error).message).toBe(
+      'cannot reach Postgres at db:5432/app: host not found (DNS lookup failed)',
+    );
   });
 
   it('asks to disable TLS when the server has none, and to fix the CA when verification fails', () => {
@@ -27,9 +31,9 @@ describe('toConnectorError', () => {
   it('classifies SQLSTATEs: configuration problems versus passing failures', () => {
     expect(toConnectorError(pgError('42P01', 'relation "x" does not exist'), scope)).toBeInstanceOf(ConfigError);
     expect(toConnectorError(pgError('40001', 'could not serialize access'), scope)).toBeInstanceOf(TransientError);
-    expect(toConnectorError(pgError('57P01', 'terminating connection due to administrator command'), scope)).toBeInstanceOf(
-      TransientError,
-    );
+    expect(
+      toConnectorError(pgError('57P01', 'terminating connection due to administrator command'), scope),
+    ).toBeInstanceOf(TransientError);
     const timeout = toConnectorError(pgError('57014', 'canceling statement due to statement timeout'), {
       ...scope,
       subject: 'model "m"',
@@ -50,7 +54,9 @@ describe('toConnectorError', () => {
       subject: 'model "m"',
       model: { sql, offset: 16 },
     });
-    expect((error as Error).message).toBe('model "m": syntax error at or near "t" at line 2, column 9 of the model\'s SQL: b frm t');
+    expect((error as Error).message).toBe(
+      'model "m": syntax error at or near "t" at line 2, column 9 of the model\'s SQL: b frm t',
+    );
   });
 
   it('leaves bugs alone', () => {

@@ -61,15 +61,22 @@ export function toConnectorError(error: unknown, scope: ErrorScope): ConnectorEr
   if (code in NETWORK) return new TransientError(`cannot reach ${at}: ${NETWORK[code]}`, options);
   if (code === 'ENOTFOUND') return new ConfigError(`cannot reach ${at}: host not found (DNS lookup failed)`, options);
   if (TLS_CODES.has(code)) {
-    return new ConfigError(`cannot verify the TLS certificate of ${at}: ${pg.message} (check "ssl_ca" and "ssl_mode")`, options);
+    return new ConfigError(
+      `cannot verify the TLS certificate of ${at}: ${pg.message} (check "ssl_ca" and "ssl_mode")`,
+      options,
+    );
   }
   // pg's own connect timer destroys the socket with 'timeout expired'.
   if (pg.message === 'timeout expired' || pg.message.includes('due to connection timeout')) {
     return new TransientError(`cannot reach ${at}: timed out connecting (see "connect_timeout_seconds")`, options);
   }
-  if (pg.message.startsWith('Connection terminated')) return new TransientError(`lost the connection to ${at}: ${pg.message}`, options);
+  if (pg.message.startsWith('Connection terminated'))
+    return new TransientError(`lost the connection to ${at}: ${pg.message}`, options);
   if (isSslUnsupported(error)) {
-    return new ConfigError(`${at} does not accept TLS connections; set "ssl_mode" to "disable" to connect without TLS`, options);
+    return new ConfigError(
+      `${at} does not accept TLS connections; set "ssl_mode" to "disable" to connect without TLS`,
+      options,
+    );
   }
   if (!/^[0-9A-Z]{5}$/.test(code)) return error;
 
@@ -77,13 +84,19 @@ export function toConnectorError(error: unknown, scope: ErrorScope): ConnectorEr
   const detail = pg.hint ? ` (${pg.hint})` : '';
   switch (code) {
     case '28P01':
-      return new ConfigError(`${at} rejected the credentials: ${pg.message} (check "username" and "password")`, options);
+      return new ConfigError(
+        `${at} rejected the credentials: ${pg.message} (check "username" and "password")`,
+        options,
+      );
     case '28000':
       return new ConfigError(`${at} refused the login: ${pg.message}`, options);
     case '3D000':
       return new ConfigError(`${at}: ${pg.message}`, options);
     case '42501':
-      return new ConfigError(`${about}${pg.message} (the role needs USAGE on the schema and SELECT on the table)`, options);
+      return new ConfigError(
+        `${about}${pg.message} (the role needs USAGE on the schema and SELECT on the table)`,
+        options,
+      );
     case '57014':
       if (scope.statementTimeoutMs) {
         return new ConfigError(
@@ -94,7 +107,9 @@ export function toConnectorError(error: unknown, scope: ErrorScope): ConnectorEr
       break;
   }
   const message = `${about}${pg.message}${modelLocation(pg.position, scope.model)}${detail}`;
-  return TRANSIENT_CLASSES.has(code.slice(0, 2)) ? new TransientError(message, options) : new ConfigError(message, options);
+  return TRANSIENT_CLASSES.has(code.slice(0, 2))
+    ? new TransientError(message, options)
+    : new ConfigError(message, options);
 }
 
 /** ` at line 2, column 8: <that line>` for a Postgres error position inside a model's SQL. */

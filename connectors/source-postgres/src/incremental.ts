@@ -31,10 +31,14 @@ export function incrementalPlan(configured: ConfiguredAirbyteStream, model: Mode
   const path = configured.cursor_field?.length ? configured.cursor_field : stream.default_cursor_field;
   const cursorField = path?.length ? path : model?.cursor_field ? [model.cursor_field] : undefined;
   if (!cursorField) {
-    throw new ConfigError(`stream "${stream.name}" is incremental but has no cursor_field; name the column to resume from`);
+    throw new ConfigError(
+      `stream "${stream.name}" is incremental but has no cursor_field; name the column to resume from`,
+    );
   }
   if (cursorField.length !== 1) {
-    throw new ConfigError(`stream "${stream.name}": cursor_field must be a top-level column, got ${JSON.stringify(cursorField)}`);
+    throw new ConfigError(
+      `stream "${stream.name}": cursor_field must be a top-level column, got ${JSON.stringify(cursorField)}`,
+    );
   }
   const keyPaths = configured.primary_key?.length
     ? configured.primary_key
@@ -43,7 +47,9 @@ export function incrementalPlan(configured: ConfiguredAirbyteStream, model: Mode
       : (model?.primary_key ?? []).map((column) => [column]);
   const primaryKey = keyPaths.map((keyPath) => {
     if (keyPath.length !== 1) {
-      throw new ConfigError(`stream "${stream.name}": primary key parts must be top-level columns, got ${JSON.stringify(keyPath)}`);
+      throw new ConfigError(
+        `stream "${stream.name}": primary key parts must be top-level columns, got ${JSON.stringify(keyPath)}`,
+      );
     }
     return keyPath[0]!;
   });
@@ -51,15 +57,22 @@ export function incrementalPlan(configured: ConfiguredAirbyteStream, model: Mode
 }
 
 /** Reads a committed state blob; anything unusable means "start from the beginning". */
-export function parseCursorState(blob: AirbyteStateBlob | undefined, plan: IncrementalPlan, logger: Logger): CursorState | undefined {
+export function parseCursorState(
+  blob: AirbyteStateBlob | undefined,
+  plan: IncrementalPlan,
+  logger: Logger,
+): CursorState | undefined {
   if (!blob) return undefined;
   const state = blob as Partial<CursorState>;
   if (state.cursor_field !== plan.cursorField) {
-    logger.warn(`state is for cursor "${String(state.cursor_field)}", not "${plan.cursorField}": reading from the beginning`);
+    logger.warn(
+      `state is for cursor "${String(state.cursor_field)}", not "${plan.cursorField}": reading from the beginning`,
+    );
     return undefined;
   }
   if (state.cursor === null || state.cursor === undefined) return undefined;
-  if (typeof state.cursor !== 'string') throw new ConfigError(`state for cursor "${plan.cursorField}" holds a non-string cursor value`);
+  if (typeof state.cursor !== 'string')
+    throw new ConfigError(`state for cursor "${plan.cursorField}" holds a non-string cursor value`);
   return state as CursorState;
 }
 
@@ -80,11 +93,14 @@ export function resumeFilter(
   const values = state.primary_key_values;
   if (!values) return { where: `${notNull} AND ${cursor} > ${param(plan.cursorField, 1)}`, params: [state.cursor] };
   const sameKey =
-    state.primary_key?.length === plan.primaryKey.length && state.primary_key.every((column, i) => column === plan.primaryKey[i]);
+    state.primary_key?.length === plan.primaryKey.length &&
+    state.primary_key.every((column, i) => column === plan.primaryKey[i]);
   if (!sameKey || values.length !== plan.primaryKey.length) {
     // The position lies inside a run of equal cursor values, identified by a key that is no
     // longer the stream's: re-read the whole run (duplicates possible, nothing skipped).
-    logger.warn(`state was checkpointed with key ${JSON.stringify(state.primary_key)}; re-reading rows whose cursor equals ${state.cursor}`);
+    logger.warn(
+      `state was checkpointed with key ${JSON.stringify(state.primary_key)}; re-reading rows whose cursor equals ${state.cursor}`,
+    );
     return { where: `${notNull} AND ${cursor} >= ${param(plan.cursorField, 1)}`, params: [state.cursor] };
   }
   const columns = [plan.cursorField, ...plan.primaryKey];

@@ -38,7 +38,9 @@ export async function describeModel(client: ClientBase, model: Model, settings: 
   const seen = new Set<string>();
   for (const field of fields) {
     if (seen.has(field.name)) {
-      throw new ConfigError(`model "${model.name}" returns two columns named "${field.name}"; give them distinct aliases`);
+      throw new ConfigError(
+        `model "${model.name}" returns two columns named "${field.name}"; give them distinct aliases`,
+      );
     }
     seen.add(field.name);
   }

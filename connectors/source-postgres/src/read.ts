@@ -27,14 +27,18 @@ type Item = Record<string, unknown> | Checkpoint;
  */
 export async function* readStream(settings: Settings, request: StreamRead, logger: Logger): AsyncGenerator<Item> {
   const source = streamSource(settings, request.stream.stream);
-  const incremental = request.stream.sync_mode === 'incremental' ? incrementalPlan(request.stream, source.model) : undefined;
+  const incremental =
+    request.stream.sync_mode === 'incremental' ? incrementalPlan(request.stream, source.model) : undefined;
   const client = await connect(settings);
   let statement = '';
   try {
     const columns = selectedColumns(request.stream.stream.json_schema, incremental);
     statement = `SELECT ${columns ? columns.map(quoteIdent).join(', ') : '*'} FROM ${source.from}`;
     const fields = await describeSelect(client, statement);
-    const types = await resolveTypes(client, fields.map((field) => field.typeOid));
+    const types = await resolveTypes(
+      client,
+      fields.map((field) => field.typeOid),
+    );
     const names = fields.map((field) => field.name);
     const decoders = fields.map((field) => decoderFor(types.get(field.typeOid)!));
     const toRecord = recordBuilder(names, decoders);
@@ -50,7 +54,9 @@ export async function* readStream(settings: Settings, request: StreamRead, logge
 
     for (const column of [incremental.cursorField, ...incremental.primaryKey]) {
       if (!names.includes(column)) {
-        throw new ConfigError(`stream "${request.stream.stream.name}" has no column "${column}" to use as cursor or key`);
+        throw new ConfigError(
+          `stream "${request.stream.stream.name}" has no column "${column}" to use as cursor or key`,
+        );
       }
     }
     const sqlTypeOf = (column: string) => types.get(fields[names.indexOf(column)]!.typeOid)!.sqlName;
@@ -63,7 +69,14 @@ export async function* readStream(settings: Settings, request: StreamRead, logge
       key: incremental.primaryKey.map((column) => names.indexOf(column)),
       boundary: names.length,
     };
-    yield* checkpointed(batches(client, query.sql, query.params, settings.fetchSize), toRecord, incremental, positions, state, settings);
+    yield* checkpointed(
+      batches(client, query.sql, query.params, settings.fetchSize),
+      toRecord,
+      incremental,
+      positions,
+      state,
+      settings,
+    );
   } catch (error) {
     throw toConnectorError(error, source.scope(statement));
   } finally {
@@ -90,7 +103,8 @@ function recordBuilder(names: readonly string[], decoders: readonly Decoder[]) {
     for (let i = 0; i < names.length; i++) {
       const raw = row[i]!;
       const value = raw === null ? null : decoders[i]!(raw);
-      if (i === protoColumn) Object.defineProperty(record, '__proto__', { value, enumerable: true, writable: true, configurable: true });
+      if (i === protoColumn)
+        Object.defineProperty(record, '__proto__', { value, enumerable: true, writable: true, configurable: true });
       else record[names[i]!] = value;
     }
     return record;
@@ -113,7 +127,8 @@ function incrementalQuery(
   const { where, params } = resumeFilter(plan, state, sqlTypeOf, logger);
   const cursor = quoteIdent(plan.cursorField);
   const order = [plan.cursorField, ...plan.primaryKey].map(quoteIdent).join(', ');
-  const boundary = plan.primaryKey.length > 0 ? '' : `, (lag(${cursor}) OVER (ORDER BY ${cursor}) IS DISTINCT FROM ${cursor})`;
+  const boundary =
+    plan.primaryKey.length > 0 ? '' : `, (lag(${cursor}) OVER (ORDER BY ${cursor}) IS DISTINCT FROM ${cursor})`;
   return { sql: `SELECT ${selectList}${boundary} FROM ${source.from} WHERE ${where} ORDER BY ${order}`, params };
 }
 

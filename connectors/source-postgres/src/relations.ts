@@ -63,7 +63,8 @@ export async function checkSchemas(client: ClientBase, schemas: readonly string[
   const found = new Map(result.rows.map((row) => [row.nspname, row.usage === 't']));
   for (const schema of schemas) {
     if (!found.has(schema)) throw new ConfigError(`schema "${schema}" does not exist in database "${database}"`);
-    if (!found.get(schema)) throw new ConfigError(`permission denied for schema "${schema}" (the role needs USAGE on it)`);
+    if (!found.get(schema))
+      throw new ConfigError(`permission denied for schema "${schema}" (the role needs USAGE on it)`);
   }
 }
 
@@ -108,12 +109,16 @@ export function selectRelations(
     const lookIn = schema ? [schema] : schemas;
     const matches = relations.filter((r) => r.name === name && lookIn.includes(r.schema));
     if (matches.length === 0) {
-      throw new ConfigError(`table "${entry}" does not exist in schema${lookIn.length > 1 ? 's' : ''} ${lookIn.map((s) => `"${s}"`).join(', ')}`);
+      throw new ConfigError(
+        `table "${entry}" does not exist in schema${lookIn.length > 1 ? 's' : ''} ${lookIn.map((s) => `"${s}"`).join(', ')}`,
+      );
     }
     for (const relation of matches) {
       const label = qualifiedName(relation.schema, relation.name);
       if (!relation.schemaUsage) {
-        throw new ConfigError(`permission denied for schema "${relation.schema}" (needed to read table ${label}; grant USAGE to "${username}")`);
+        throw new ConfigError(
+          `permission denied for schema "${relation.schema}" (needed to read table ${label}; grant USAGE to "${username}")`,
+        );
       }
       if (relation.columns.length === 0) {
         throw new ConfigError(`permission denied for table ${label}: role "${username}" has no SELECT privilege on it`);

@@ -48,7 +48,8 @@ export function resolveSettings(config: PostgresSourceConfig): Settings {
   const models = config.models ?? [];
   const names = new Set<string>();
   for (const model of models) {
-    if (names.has(model.name)) throw new ConfigError(`two models are named "${model.name}"; model names must be unique`);
+    if (names.has(model.name))
+      throw new ConfigError(`two models are named "${model.name}"; model names must be unique`);
     names.add(model.name);
   }
   return {
@@ -80,7 +81,9 @@ interface Endpoint {
 function fromFields(config: PostgresSourceConfig): Endpoint {
   const missing = (['host', 'database', 'username'] as const).filter((field) => !config[field]);
   if (missing.length > 0) {
-    throw new ConfigError(`config needs either "url" or all of "host", "database" and "username" (missing: ${missing.join(', ')})`);
+    throw new ConfigError(
+      `config needs either "url" or all of "host", "database" and "username" (missing: ${missing.join(', ')})`,
+    );
   }
   const port = config.port ?? 5432;
   return {
@@ -100,15 +103,20 @@ function fromUrl(raw: string): Endpoint {
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError('"url" is not a valid connection URL (expected postgresql://user:password@host:port/database)');
+    throw new ConfigError(
+      '"url" is not a valid connection URL (expected postgresql://user:password@host:port/database)',
+    );
   }
   for (const param of ['sslcert', 'sslkey', 'sslrootcert']) {
     if (url.searchParams.has(param)) {
-      throw new ConfigError(`"url" parameter ${param} (a file path) is not supported; put the CA certificate in "ssl_ca"`);
+      throw new ConfigError(
+        `"url" parameter ${param} (a file path) is not supported; put the CA certificate in "ssl_ca"`,
+      );
     }
   }
   const urlMode = url.searchParams.get('sslmode') ?? undefined;
-  if (urlMode !== undefined && !(urlMode in URL_SSL_MODES)) throw new ConfigError(`"url" has an unknown sslmode "${urlMode}"`);
+  if (urlMode !== undefined && !(urlMode in URL_SSL_MODES))
+    throw new ConfigError(`"url" has an unknown sslmode "${urlMode}"`);
   url.searchParams.delete('sslmode');
   url.searchParams.delete('ssl');
   const host = url.searchParams.get('host') ?? decodeURIComponent(url.hostname) ?? 'localhost';

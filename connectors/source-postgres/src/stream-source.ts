@@ -22,7 +22,11 @@ export function streamSource(settings: Settings, stream: AirbyteStream): StreamS
     return {
       from: table,
       model: undefined,
-      scope: () => ({ target: settings.target, subject: `reading table ${table}`, statementTimeoutMs: settings.statementTimeoutMs }),
+      scope: () => ({
+        target: settings.target,
+        subject: `reading table ${table}`,
+        statementTimeoutMs: settings.statementTimeoutMs,
+      }),
     };
   }
   const model = settings.models.find((candidate) => candidate.name === stream.name);

@@ -23,7 +23,9 @@ describe('type mapping', () => {
   });
 
   it('does not add null twice to json', () => {
-    expect(columnSchema(scalar(3802), true)).toEqual({ type: ['object', 'array', 'string', 'number', 'boolean', 'null'] });
+    expect(columnSchema(scalar(3802), true)).toEqual({
+      type: ['object', 'array', 'string', 'number', 'boolean', 'null'],
+    });
   });
 
   it('falls back to text for unknown types', () => {

@@ -6,8 +6,20 @@ import { qualifiedName } from './sql.js';
  * built on (`base`), arrays carry their element type.
  */
 export type PgType =
-  | { readonly kind: 'scalar'; readonly oid: number; readonly sqlName: string; readonly base: number; readonly isEnum: boolean }
-  | { readonly kind: 'array'; readonly oid: number; readonly sqlName: string; readonly element: PgType; readonly delimiter: string };
+  | {
+      readonly kind: 'scalar';
+      readonly oid: number;
+      readonly sqlName: string;
+      readonly base: number;
+      readonly isEnum: boolean;
+    }
+  | {
+      readonly kind: 'array';
+      readonly oid: number;
+      readonly sqlName: string;
+      readonly element: PgType;
+      readonly delimiter: string;
+    };
 
 interface TypeRow {
   oid: number;
@@ -68,7 +80,13 @@ export async function resolveTypes(client: ClientBase, oids: Iterable<number>): 
         delimiter: rows.get(row.typelem)?.typdelim ?? ',',
       };
     } else {
-      type = { kind: 'scalar', oid, sqlName: qualifiedName(row.nspname, row.typname), base: oid, isEnum: row.typtype === 'e' };
+      type = {
+        kind: 'scalar',
+        oid,
+        sqlName: qualifiedName(row.nspname, row.typname),
+        base: oid,
+        isEnum: row.typtype === 'e',
+      };
     }
     types.set(oid, type);
     return type;

@@ -54,7 +54,10 @@ function run(args: string[]): Promise<{ code: number | null; lines: AirbyteMessa
 describe('bin/main.js', () => {
   it('discovers, then reads incrementally as NDJSON with checkpoints', async () => {
     const configPath = join(dir, 'config.json');
-    await writeFile(configPath, JSON.stringify({ ...db.config, password: 'not-needed-secret', checkpoint_interval: 1000 }));
+    await writeFile(
+      configPath,
+      JSON.stringify({ ...db.config, password: 'not-needed-secret', checkpoint_interval: 1000 }),
+    );
 
     const discovered = await run(['discover', '--config', configPath]);
     expect(discovered.code).toBe(0);
@@ -62,7 +65,10 @@ describe('bin/main.js', () => {
     expect(stream).toMatchObject({ name: 'accounts', namespace: 'public', source_defined_primary_key: [['id']] });
 
     const catalogPath = join(dir, 'catalog.json');
-    await writeFile(catalogPath, JSON.stringify(configure(stream, { sync_mode: 'incremental', cursor_field: ['updated_at'] })));
+    await writeFile(
+      catalogPath,
+      JSON.stringify(configure(stream, { sync_mode: 'incremental', cursor_field: ['updated_at'] })),
+    );
     const read = await run(['read', '--config', configPath, '--catalog', catalogPath]);
     expect(read.code).toBe(0);
     expect(read.stderr).not.toContain('not-needed-secret');
@@ -84,14 +90,18 @@ describe('bin/main.js', () => {
       primary_key: ['id'],
       primary_key_values: ['2500'],
     });
-    const statuses = read.lines.filter((line) => line.trace?.type === 'STREAM_STATUS').map((line) => line.trace!.stream_status!.status);
+    const statuses = read.lines
+      .filter((line) => line.trace?.type === 'STREAM_STATUS')
+      .map((line) => line.trace!.stream_status!.status);
     expect(statuses).toEqual(['STARTED', 'RUNNING', 'COMPLETE']);
 
     const statePath = join(dir, 'state.json');
     await writeFile(statePath, JSON.stringify([states[1]]));
     const resumed = await run(['read', '--config', configPath, '--catalog', catalogPath, '--state', statePath]);
     expect(resumed.code).toBe(0);
-    const resumedIds = resumed.lines.filter((line) => line.type === 'RECORD').map((line) => Number(line.record!.data.id));
+    const resumedIds = resumed.lines
+      .filter((line) => line.type === 'RECORD')
+      .map((line) => Number(line.record!.data.id));
     expect(resumedIds).toEqual(Array.from({ length: 500 }, (_, i) => i + 2001));
   });
 

@@ -2,7 +2,9 @@ import type { AirbyteCatalog, AirbyteStream, ConfiguredAirbyteCatalog } from '@b
 
 /** The discovered stream named `name` (and `namespace`, when given). */
 export function streamNamed(catalog: AirbyteCatalog | undefined, name: string, namespace?: string): AirbyteStream {
-  const stream = catalog?.streams.find((s) => s.name === name && (namespace === undefined || s.namespace === namespace));
+  const stream = catalog?.streams.find(
+    (s) => s.name === name && (namespace === undefined || s.namespace === namespace),
+  );
   if (!stream) throw new Error(`stream ${namespace ? `${namespace}.` : ''}${name} was not discovered`);
   return stream;
 }

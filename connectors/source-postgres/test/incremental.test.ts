@@ -18,7 +18,9 @@ beforeAll(async () => {
     for (let i = 0; i < size; i++) {
       // ids are not in cursor order, so the tie-breaker really is (cursor, id).
       id++;
-      values.push(`(${(id * 37) % 101}, timestamptz '2024-01-01 00:00:00.000001+00' + interval '${run} hour', 'row ${id}')`);
+      values.push(
+        `(${(id * 37) % 101}, timestamptz '2024-01-01 00:00:00.000001+00' + interval '${run} hour', 'row ${id}')`,
+      );
     }
   });
   await db.sql(`
@@ -145,7 +147,14 @@ describe('incremental read of a model', () => {
       ...db.config,
       checkpoint_interval: 5,
       tables: [],
-      models: [{ name: 'notes', sql: 'select id, updated_at, upper(note) as shout from events;', primary_key: ['id'], cursor_field: 'updated_at' }],
+      models: [
+        {
+          name: 'notes',
+          sql: 'select id, updated_at, upper(note) as shout from events;',
+          primary_key: ['id'],
+          cursor_field: 'updated_at',
+        },
+      ],
     };
     const stream = await discoverStream(config, 'notes');
     expect(stream.default_cursor_field).toEqual(['updated_at']);
@@ -155,7 +164,12 @@ describe('incremental read of a model', () => {
   });
 
   it('names a cursor column the stream does not have', async () => {
-    const stream = { name: 'events', namespace: 'public', json_schema: {}, supported_sync_modes: ['incremental' as const] };
+    const stream = {
+      name: 'events',
+      namespace: 'public',
+      json_schema: {},
+      supported_sync_modes: ['incremental' as const],
+    };
     const catalog = configure(stream, { sync_mode: 'incremental', cursor_field: ['modified'] });
     const run = await runInProcess(source, 'read', { config: db.config, catalog });
     expect(run.errors[0]).toMatchObject({
@@ -170,7 +184,10 @@ describe('incremental read of a model', () => {
     const catalog = configure(stream, { sync_mode: 'incremental', cursor_field: ['updated_at'] });
     const state: AirbyteStateMessage = {
       type: 'STREAM',
-      stream: { stream_descriptor: { name: 'events', namespace: 'public' }, stream_state: { cursor_field: 'id', cursor: '50' } },
+      stream: {
+        stream_descriptor: { name: 'events', namespace: 'public' },
+        stream_state: { cursor_field: 'id', cursor: '50' },
+      },
     };
     const run = await read(config, catalog, state);
     expect(run.records).toHaveLength(RUNS.reduce((a, b) => a + b, 0));

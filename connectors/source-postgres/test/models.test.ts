@@ -56,7 +56,10 @@ describe('SQL models', () => {
   it('reads the join', async () => {
     const config = withModel(ACTIVE_USERS);
     const discovered = await runInProcess(source, 'discover', { config });
-    const run = await runInProcess(source, 'read', { config, catalog: configure(streamNamed(discovered.catalog, 'active_users')) });
+    const run = await runInProcess(source, 'read', {
+      config,
+      catalog: configure(streamNamed(discovered.catalog, 'active_users')),
+    });
     expect(run.errors).toEqual([]);
     expect(run.records.map((record) => record.data)).toEqual([
       { id: '1', email: 'ada@example.com', created_at: '2024-01-01T10:00:00Z', orders: '2', revenue: '12.75' },
@@ -76,7 +79,8 @@ describe('SQL models', () => {
     const run = await runInProcess(source, 'check', { config: withModel('select id,\n  emial from users') });
     expect(run.connectionStatus).toEqual({
       status: 'FAILED',
-      message: 'model "active_users": column "emial" does not exist at line 2, column 3 of the model\'s SQL: emial from users (Perhaps you meant to reference the column "users.email".)',
+      message:
+        'model "active_users": column "emial" does not exist at line 2, column 3 of the model\'s SQL: emial from users (Perhaps you meant to reference the column "users.email".)',
     });
   });
 
@@ -85,21 +89,31 @@ describe('SQL models', () => {
     expect(run.exitCode).not.toBe(0);
     expect(run.errors[0]).toMatchObject({
       failure_type: 'config_error',
-      message: 'model "active_users": syntax error at or near "users" at line 1, column 15 of the model\'s SQL: select id frm users',
+      message:
+        'model "active_users": syntax error at or near "users" at line 1, column 15 of the model\'s SQL: select id frm users',
     });
   });
 
   it('rejects duplicate column names and undeclared key columns', async () => {
-    const duplicate = await runInProcess(source, 'check', { config: withModel('select u.id, o.id from users u join orders o on true') });
-    expect(duplicate.connectionStatus?.message).toBe('model "active_users" returns two columns named "id"; give them distinct aliases');
-    const missing = await runInProcess(source, 'check', { config: withModel('select id from users', { cursor_field: 'updated_at' }) });
+    const duplicate = await runInProcess(source, 'check', {
+      config: withModel('select u.id, o.id from users u join orders o on true'),
+    });
+    expect(duplicate.connectionStatus?.message).toBe(
+      'model "active_users" returns two columns named "id"; give them distinct aliases',
+    );
+    const missing = await runInProcess(source, 'check', {
+      config: withModel('select id from users', { cursor_field: 'updated_at' }),
+    });
     expect(missing.connectionStatus?.message).toContain('declares column "updated_at"');
   });
 
   it('refuses to write: models run read-only', async () => {
     const config = withModel("select id, nextval('orders_id_seq') as next from users");
     const discovered = await runInProcess(source, 'discover', { config });
-    const run = await runInProcess(source, 'read', { config, catalog: configure(streamNamed(discovered.catalog, 'active_users')) });
+    const run = await runInProcess(source, 'read', {
+      config,
+      catalog: configure(streamNamed(discovered.catalog, 'active_users')),
+    });
     expect(run.errors[0]).toMatchObject({
       failure_type: 'config_error',
       message: 'model "active_users": cannot execute nextval() in a read-only transaction',

@@ -100,7 +100,9 @@ describe('discover', () => {
   });
 
   it('lists only the tables named in "tables"', async () => {
-    const run = await runInProcess(source, 'discover', { config: { ...db.config, tables: ['public.every_type_view'] } });
+    const run = await runInProcess(source, 'discover', {
+      config: { ...db.config, tables: ['public.every_type_view'] },
+    });
     expect(run.catalog?.streams.map((s) => s.name)).toEqual(['every_type_view']);
   });
 });
@@ -110,7 +112,11 @@ describe('read', () => {
     const config = { ...db.config, schemas: ['Odd Schema'] };
     const discovered = await runInProcess(source, 'discover', { config });
     const stream = streamNamed(discovered.catalog, 'odd "table"', 'Odd Schema');
-    expect(Object.keys((stream.json_schema as { properties: object }).properties)).toEqual(['__proto__', 'quote"d', 'Mixed Case']);
+    expect(Object.keys((stream.json_schema as { properties: object }).properties)).toEqual([
+      '__proto__',
+      'quote"d',
+      'Mixed Case',
+    ]);
     const run = await runInProcess(source, 'read', { config, catalog: configure(stream) });
     expect(run.errors).toEqual([]);
     expect(JSON.stringify(run.records[0]!.data)).toBe('{"__proto__":1,"quote\\"d":"x","Mixed Case":2}');
@@ -170,7 +176,10 @@ describe('read', () => {
     const discovered = await runInProcess(source, 'discover', { config: db.config });
     const stream = streamNamed(discovered.catalog, 'every_type', 'public');
     const json_schema = { type: 'object', properties: { id: {}, zoned_ts: {} } };
-    const run = await runInProcess(source, 'read', { config: db.config, catalog: configure({ ...stream, json_schema }) });
+    const run = await runInProcess(source, 'read', {
+      config: db.config,
+      catalog: configure({ ...stream, json_schema }),
+    });
     expect(run.records.map((record) => record.data)).toEqual(
       expect.arrayContaining([
         { id: '1', zoned_ts: '2024-01-31T10:34:56.789123Z' },
