@@ -1,6 +1,7 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { CustomTypesConfig } from 'pg';
-import { isSslUnsupported, toConnectorError } from './errors.js';
+import { openSession, usingClient } from '@backflow/postgres-common';
+import { toConnectorError } from './errors.js';
 import type { Settings } from './settings.js';
 
 const rawText = (value: string) => value;
@@ -30,38 +31,17 @@ function sessionSetup(settings: Settings): string {
 /** Opens a session with raw-text type parsers and the session settings; errors come back as ConnectorErrors. */
 export async function connect(settings: Settings): Promise<pg.Client> {
   try {
-    try {
-      return await open(settings, settings.client.ssl);
-    } catch (error) {
-      if (settings.sslFallback && isSslUnsupported(error)) return await open(settings, false);
-      throw error;
-    }
+    return await openSession({
+      client: { ...settings.client, types: RAW_TEXT_TYPES },
+      sslFallback: settings.sslFallback,
+      setup: sessionSetup(settings),
+    });
   } catch (error) {
     throw toConnectorError(error, { target: settings.target });
   }
 }
 
-async function open(settings: Settings, ssl: pg.ClientConfig['ssl']): Promise<pg.Client> {
-  const client = new pg.Client({ ...settings.client, ssl, types: RAW_TEXT_TYPES });
-  // A dropped connection also rejects the pending query, which reports it; without a
-  // listener the 'error' event would crash the process instead.
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.query(sessionSetup(settings));
-    return client;
-  } catch (error) {
-    await client.end().catch(() => undefined);
-    throw error;
-  }
-}
-
 /** Runs `use` with a connected client and always closes it. */
 export async function withClient<T>(settings: Settings, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = await connect(settings);
-  try {
-    return await use(client);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  return usingClient(await connect(settings), use);
 }
