@@ -39,6 +39,7 @@ export class InFlightRecords {
   private entries: SentRecord[] = [];
   private settledCount = 0;
   private idleWaiters: (() => void)[] = [];
+  private roomWaiters: { below: number; wake: (settled: boolean) => void }[] = [];
 
   constructor(private readonly matchingKeys: (stream: string) => readonly string[][]) {}
 
@@ -56,8 +57,32 @@ export class InFlightRecords {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /**
+   * Resolves true once fewer than `below` records are unconfirmed, or false after `timeoutMs`:
+   * the sender waits for echoes rather than piling up records in memory, but a destination
+   * that confirms only at the end of its input cannot deadlock it.
+   */
+  room(below: number, timeoutMs: number): Promise<boolean> {
+    if (this.entries.length < below) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = {
+        below,
+        wake: (settled: boolean) => {
+          clearTimeout(timer);
+          resolve(settled);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.roomWaiters.splice(this.roomWaiters.indexOf(waiter), 1);
+        resolve(false);
+      }, timeoutMs);
+      this.roomWaiters.push(waiter);
+    });
+  }
+
   /** Wakes waiters when no echo can come any more (the destination ended). */
   release(): void {
+    for (const waiter of this.roomWaiters.splice(0)) waiter.wake(false);
     for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
@@ -66,6 +91,10 @@ export class InFlightRecords {
     const settled = this.entries.slice(0, count);
     this.entries = this.entries.slice(count);
     this.settledCount += count;
+    for (const waiter of this.roomWaiters.filter((w) => this.entries.length < w.below)) {
+      this.roomWaiters.splice(this.roomWaiters.indexOf(waiter), 1);
+      waiter.wake(true);
+    }
     const rejectedAt = new Map<number, RejectedRecord>();
     const unmatched: RejectedRecord[] = [];
     if (rejections.length > 0) {

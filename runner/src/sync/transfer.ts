@@ -189,7 +189,23 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
     plan.onUndelivered(row);
   };
 
+  // Unconfirmed records are kept (to learn their fate from the echo), so their number is
+  // bounded: past it the sender waits for echoes, which also lets the event loop read them
+  // when the source outpaces everything else. A destination that confirms nothing for a
+  // while (some commit only when their input ends) lifts the bound with a warning.
+  const maxUnconfirmed = 2 * plan.checkpointEvery;
+  let unboundedInFlight = false;
   const sendRecord = async (record: SentRecord) => {
+    if (!unboundedInFlight && inFlight.size >= maxUnconfirmed && !destinationGone && !failure) {
+      if (!(await inFlight.room(plan.checkpointEvery, ECHO_WAIT_MS))) {
+        unboundedInFlight = true;
+        reporter.log(
+          'runner',
+          'WARN',
+          `${destination.name} confirmed nothing for ${ECHO_WAIT_MS / 1000}s while records flowed: unconfirmed records are now kept in memory until it does`,
+        );
+      }
+    }
     const descriptor = descriptors.get(record.stream)!;
     await send({
       type: 'RECORD',
