@@ -1,5 +1,5 @@
 import type { TableField } from '@google-cloud/bigquery';
-import type { JsonValue, Resume } from '@backflow/protocol/connector';
+import { incrementalSelect, type JsonValue, type Resume } from '@backflow/protocol/connector';
 import { quoteIdent } from './sql.js';
 import type { QueryParameter } from './warehouse.js';
 
@@ -39,12 +39,7 @@ export interface Query {
   readonly parameters: QueryParameter[];
 }
 
-/**
- * The ordered query of an incremental read: rows after `resume`, ordered by (cursor, key),
- * with every value bound as a typed query parameter. NULL cursors sort first (read on the
- * first run only); NULL key values sort last within a cursor value and count as "after" any
- * key, so resuming never skips them.
- */
+/** The ordered incremental query (see `incrementalSelect`), values bound as typed GoogleSQL parameters. */
 export function incrementalQuery(
   relation: string,
   select: readonly string[],
@@ -59,45 +54,6 @@ export function incrementalQuery(
     parameters.push({ name, parameterType: { type: column.parameterType }, parameterValue: { value: text } });
     return `@${name}`;
   };
-  const c = quoteIdent(cursor.name);
-  let where = '';
-  switch (resume.kind) {
-    case 'start':
-      break;
-    case 'non-null-cursor':
-      where = `${c} IS NOT NULL`;
-      break;
-    case 'after-cursor':
-      where = `${c} > ${bind(resume.cursor, cursor)}`;
-      break;
-    case 'from-cursor':
-      where = `${c} >= ${bind(resume.cursor, cursor)}`;
-      break;
-    case 'after-key': {
-      const value = bind(resume.cursor, cursor);
-      where = `${c} > ${value} OR (${c} = ${value} AND ${afterKey(key, resume.key, bind)})`;
-      break;
-    }
-  }
-  const order = [`${c} ASC NULLS FIRST`, ...key.map((k) => `${quoteIdent(k.name)} ASC NULLS LAST`)].join(', ');
-  const sql =
-    `SELECT ${select.map(quoteIdent).join(', ')} FROM ${relation} AS src` +
-    (where ? ` WHERE ${where}` : '') +
-    ` ORDER BY ${order}`;
+  const sql = incrementalSelect(relation, select, cursor, key, resume, { quote: quoteIdent, bind });
   return { sql, parameters };
-}
-
-function afterKey(
-  key: readonly KeyColumn[],
-  values: readonly JsonValue[],
-  bind: (value: JsonValue, column: KeyColumn) => string,
-): string {
-  const [first, ...rest] = key;
-  if (!first) return 'FALSE';
-  const k = quoteIdent(first.name);
-  const value = bind(values[0]!, first);
-  const later = `${k} > ${value} OR ${k} IS NULL`;
-  return rest.length === 0
-    ? `(${later})`
-    : `(${later} OR (${k} = ${value} AND ${afterKey(rest, values.slice(1), bind)}))`;
 }

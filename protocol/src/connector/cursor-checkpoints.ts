@@ -131,3 +131,69 @@ export class CheckpointPlanner {
     };
   }
 }
+
+/** How one SQL dialect names a column and binds a value, for {@link incrementalSelect}. */
+export interface SqlDialect<Column extends { readonly name: string }> {
+  quote(identifier: string): string;
+  /** Binds `value` (RECORD representation) as a parameter typed like `column`; returns its placeholder. */
+  bind(value: JsonValue, column: Column): string;
+}
+
+/**
+ * The ordered SELECT of an incremental read: rows after `resume`, ordered by (cursor, key).
+ * NULL cursors sort first (read on the first run only); NULL key values sort last within a
+ * cursor value and count as "after" any key, so resuming never skips them.
+ */
+export function incrementalSelect<Column extends { readonly name: string }>(
+  relation: string,
+  select: readonly string[],
+  cursor: Column,
+  key: readonly Column[],
+  resume: Resume,
+  dialect: SqlDialect<Column>,
+): string {
+  const c = dialect.quote(cursor.name);
+  let where = '';
+  switch (resume.kind) {
+    case 'start':
+      break;
+    case 'non-null-cursor':
+      where = `${c} IS NOT NULL`;
+      break;
+    case 'after-cursor':
+      where = `${c} > ${dialect.bind(resume.cursor, cursor)}`;
+      break;
+    case 'from-cursor':
+      where = `${c} >= ${dialect.bind(resume.cursor, cursor)}`;
+      break;
+    case 'after-key': {
+      if (resume.key.length !== key.length) {
+        throw new ConfigError('the saved state has a different number of primary key values');
+      }
+      const value = dialect.bind(resume.cursor, cursor);
+      where = `${c} > ${value} OR (${c} = ${value} AND ${afterKey(key, resume.key, dialect)})`;
+      break;
+    }
+  }
+  const order = [`${c} ASC NULLS FIRST`, ...key.map((k) => `${dialect.quote(k.name)} ASC NULLS LAST`)].join(', ');
+  return (
+    `SELECT ${select.map((column) => dialect.quote(column)).join(', ')} FROM ${relation} AS src` +
+    (where ? ` WHERE ${where}` : '') +
+    ` ORDER BY ${order}`
+  );
+}
+
+function afterKey<Column extends { readonly name: string }>(
+  key: readonly Column[],
+  values: readonly JsonValue[],
+  dialect: SqlDialect<Column>,
+): string {
+  const [first, ...rest] = key;
+  if (!first) return 'FALSE';
+  const k = dialect.quote(first.name);
+  const value = dialect.bind(values[0]!, first);
+  const later = `${k} > ${value} OR ${k} IS NULL`;
+  return rest.length === 0
+    ? `(${later})`
+    : `(${later} OR (${k} = ${value} AND ${afterKey(rest, values.slice(1), dialect)}))`;
+}

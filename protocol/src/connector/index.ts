@@ -19,11 +19,13 @@ export {
 } from './definitions.js';
 export {
   CheckpointPlanner,
+  incrementalSelect,
   resumeFrom,
   type CursorState,
   type JsonValue,
   type Position,
   type Resume,
+  type SqlDialect,
 } from './cursor-checkpoints.js';
 export {
   BatchRejectedError,
