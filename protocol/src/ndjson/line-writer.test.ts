@@ -50,3 +50,14 @@ describe('LineWriter', () => {
     expect(resolved).toBe(true);
   });
 });
+
+describe('LineWriter on a closed stream', () => {
+  it('reports a background write to a closed stream to the next caller, not as an uncaught exception', async () => {
+    const { stream } = recorder(1 << 20);
+    const writer = new LineWriter(stream);
+    writer.write({ a: 1 });
+    stream.destroy();
+    await new Promise((resolve) => setImmediate(resolve));
+    await expect(writer.flush()).rejects.toThrow(/already closed/);
+  });
+});

@@ -18,6 +18,8 @@ export class LineWriter {
   #parts: string[] = [];
   #bytes = 0;
   #scheduled: NodeJS.Immediate | undefined;
+  /** A failure of a batch written in the background, reported to the next caller. */
+  #failure: unknown;
 
   constructor(stream: Writable, options: { batchBytes?: number } = {}) {
     this.#stream = stream;
@@ -31,18 +33,25 @@ export class LineWriter {
 
   /** Queues a line that is already JSON and ends with "\n" (e.g. forwarded verbatim). */
   writeLine(line: string): Promise<void> | undefined {
+    if (this.#failure !== undefined) throw this.#failure;
     this.#parts.push(line);
     this.#bytes += line.length;
     if (this.#bytes >= this.#batchBytes) return this.flush();
     this.#scheduled ??= setImmediate(() => {
       this.#scheduled = undefined;
-      this.#writeBatch();
+      // Nobody awaits this write: a closed stream must not become an uncaught exception.
+      try {
+        this.#writeBatch();
+      } catch (error) {
+        this.#failure ??= error;
+      }
     });
     return undefined;
   }
 
   /** Writes whatever is queued and waits until the stream can take more. */
   async flush(): Promise<void> {
+    if (this.#failure !== undefined) throw this.#failure;
     if (!this.#writeBatch()) await waitForDrain(this.#stream);
   }
 
