@@ -30,7 +30,8 @@ const subset = JSON.parse(readFileSync(new URL('./openapi-subset.json', import.m
  * - messages carry `metadata` ({event_type, event_payload}) when asked for;
  * - conversations.history pages by cursor and answers `response_metadata.next_cursor`,
  *   and an empty channel answers `messages: []`;
- * - errors Slack documents today: `ratelimited` (HTTP 429, any method), `invalid_blocks`,
+ * - errors Slack documents today: `ratelimited` (HTTP 429, any method), `internal_error`,
+ *   `fatal_error`, `service_unavailable` and `request_timeout` (any method), `invalid_blocks`,
  *   `invalid_blocks_format` and `invalid_metadata_format` on chat.postMessage/update, whose
  *   error answers carry `response_metadata.messages`.
  */
@@ -43,6 +44,7 @@ const EXTRA_ERRORS: Readonly<Record<string, readonly string[]>> = {
   'chat.postMessage': ['invalid_blocks', 'invalid_blocks_format', 'invalid_metadata_format'],
   'chat.update': ['invalid_blocks', 'invalid_blocks_format', 'invalid_metadata_format'],
 };
+const ANY_METHOD_ERRORS = ['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout'];
 const metadataSchema = {
   type: 'object',
   required: ['event_type', 'event_payload'],
@@ -73,7 +75,7 @@ function responseSchema(method: string, ok: boolean): Record<string, unknown> {
   }
   if (!ok) {
     const error = schema.properties.error!;
-    error.enum = [...(error.enum as string[]), 'ratelimited', ...(EXTRA_ERRORS[method] ?? [])];
+    error.enum = [...new Set([...(error.enum as string[]), ...ANY_METHOD_ERRORS, ...(EXTRA_ERRORS[method] ?? [])])];
     schema.properties.response_metadata = {
       type: 'object',
       properties: { messages: { type: 'array', items: { type: 'string' } } },
