@@ -43,3 +43,11 @@ export { loadSpec } from './spec-file.js';
 export { streamKey } from './stream-key.js';
 export { systemTiming, type Timing } from './timing.js';
 export { DEFAULT_BATCH_SIZE } from './write-command.js';
+export {
+  FIELD_KEY,
+  compileJsonTemplate,
+  compileTemplate,
+  valueAt,
+  type JsonTemplate,
+  type Template,
+} from '../template/index.js';
