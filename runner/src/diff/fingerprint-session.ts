@@ -51,9 +51,11 @@ export interface StoredRejection {
 }
 
 /**
- * One run's access to a connection's fingerprints. Rows are looked up and marked seen in
- * batches while the source is read; removed rows are found by an anti-join once the read is
- * complete. In `plan` mode nothing but the run's scratch data is written.
+ * What the diff needs of a connection's fingerprints during one run (the store implements
+ * it: `store/`). Rows are looked up and marked seen in batches while the source is read;
+ * removed rows are found by an anti-join once the read is complete. In a plan nothing but the
+ * run's scratch data is written. Outcomes of a destination commit are written by the store's
+ * `commit`, with the states, in one transaction.
  */
 export interface FingerprintSession {
   /** The store's small integer id of a stream, created on first use. */
@@ -84,17 +86,8 @@ export interface FingerprintSession {
   defer(stream: number, rows: readonly string[]): Promise<void>;
   /** Rows set aside, in the order they came, after sequence number `after`. */
   deferred(stream: number, after: number, limit: number): Promise<{ seq: number; row: string }[]>;
-  /** Records confirmed outcomes, durably. A delivered row is no longer kept for resending. */
+  /** Records outcomes the diff itself settles (a row back in the model), durably. */
   record(outcomes: readonly Outcome[]): Promise<void>;
-  /** Keeps records refused for now, to resend next run (replacing a kept version of the same key). */
-  keepForRetry(stream: number, records: readonly KeptRecord[]): Promise<void>;
   /** Kept records of a stream, in key order after `after`. */
   kept(stream: number, after: FingerprintKey | undefined, limit: number): Promise<KeptRecord[]>;
-  close(): Promise<void>;
-}
-
-/** Where fingerprints are kept: the embedded SQLite file or the Postgres state database. */
-export interface FingerprintStore {
-  readonly location: string;
-  open(connection: string, mode: 'sync' | 'plan'): Promise<FingerprintSession>;
 }

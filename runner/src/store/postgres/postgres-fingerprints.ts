@@ -1,17 +1,17 @@
-import pg from 'pg';
-import { keyId, type FingerprintKey } from './fingerprint.js';
+import type pg from 'pg';
+import { SCHEMA } from './postgres-schema.js';
+import { keyId, type FingerprintKey } from '../../diff/fingerprint.js';
 import {
   DELIVERED,
   GONE,
   REJECTED,
   type FingerprintSession,
-  type FingerprintStore,
   type KeptRecord,
   type Outcome,
   type Prior,
   type RemovedRow,
   type StoredRejection,
-} from './fingerprint-store.js';
+} from '../../diff/fingerprint-session.js';
 
 const OFFSET = 2n ** 63n;
 
@@ -28,61 +28,28 @@ function decode(bytes: Buffer): FingerprintKey {
 }
 
 /**
- * Fingerprints in the Postgres state database, for syncs run from several machines:
- * `backflow_fingerprints (stream, k, r, f, v)` keyed by (stream, key). Lookups are batched
- * with `= ANY($1)`, writes are array-bound bulk statements (`unnest`), and the keys read in
- * a run go to a temporary table of the session, indexed once the read is complete for the
- * removed-row anti-join.
+ * The fingerprints of the Postgres store: `backflow.fingerprints (stream, k, r, f, v)` keyed
+ * by (stream, key). Lookups are batched with `= ANY($1)`, writes are array-bound bulk
+ * statements (`unnest`), and the keys read in a run go to a temporary table of the session,
+ * indexed once the read is complete for the removed-row anti-join. One client per run: its
+ * temporary tables, its commits and its lock all belong to that session.
  */
-export class PostgresFingerprintStore implements FingerprintStore {
-  constructor(private readonly url: string) {}
-
-  get location(): string {
-    const parsed = new URL(this.url);
-    return `postgres://${parsed.host}${parsed.pathname}`;
-  }
-
-  async open(connection: string, mode: 'sync' | 'plan'): Promise<FingerprintSession> {
-    const client = new pg.Client({ connectionString: this.url });
-    // A dropped connection fails the next query, which reports it; the event must not crash the runner.
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      await client.query(`
-        create table if not exists backflow_fp_streams (
-          id serial primary key, connection text not null, stream text not null, unique (connection, stream));
-        create table if not exists backflow_fingerprints (
-          stream integer not null, k bytea not null, r bytea not null, f smallint not null, v text not null,
-          primary key (stream, k));
-        create table if not exists backflow_fp_kept (
-          stream integer not null, k bytea not null, r bytea not null, v text not null, data text not null,
-          primary key (stream, k));
-        create table if not exists backflow_fp_rejections (
-          stream integer not null, k bytea not null, reason text not null, field text, primary key (stream, k));`);
-    } catch (error) {
-      await client.end();
-      throw error;
-    }
-    return new PostgresSession(client, connection, mode);
-  }
-}
-
-class PostgresSession implements FingerprintSession {
+export class PostgresFingerprints implements FingerprintSession {
   private readonly scratchReady = new Set<number>();
 
   constructor(
-    private readonly client: pg.Client,
+    private readonly client: pg.ClientBase,
     private readonly connection: string,
     private readonly mode: 'sync' | 'plan',
   ) {}
 
   async streamId(stream: string): Promise<number> {
     await this.client.query(
-      'insert into backflow_fp_streams (connection, stream) values ($1, $2) on conflict (connection, stream) do nothing',
+      `insert into ${SCHEMA}.streams (connection, stream) values ($1, $2) on conflict (connection, stream) do nothing`,
       [this.connection, stream],
     );
     const { rows } = await this.client.query<{ id: number }>(
-      'select id from backflow_fp_streams where connection = $1 and stream = $2',
+      `select id from ${SCHEMA}.streams where connection = $1 and stream = $2`,
       [this.connection, stream],
     );
     return rows[0]!.id;
@@ -90,7 +57,7 @@ class PostgresSession implements FingerprintSession {
 
   async lookup(stream: number, keys: readonly FingerprintKey[]): Promise<Map<string, Prior>> {
     const { rows } = await this.client.query<{ k: Buffer; r: Buffer; f: number; v: string }>(
-      'select k, r, f, v from backflow_fingerprints where stream = $1 and k = any($2::bytea[])',
+      `select k, r, f, v from ${SCHEMA}.fingerprints where stream = $1 and k = any($2::bytea[])`,
       [stream, keys.map(encode)],
     );
     return new Map(rows.map((row) => [keyId(decode(row.k)), { hash: row.r, flags: row.f, matchKey: row.v }]));
@@ -98,7 +65,7 @@ class PostgresSession implements FingerprintSession {
 
   async rejections(stream: number, keys: readonly FingerprintKey[]): Promise<Map<string, StoredRejection>> {
     const { rows } = await this.client.query<{ k: Buffer; reason: string; field: string | null }>(
-      'select k, reason, field from backflow_fp_rejections where stream = $1 and k = any($2::bytea[])',
+      `select k, reason, field from ${SCHEMA}.rejections where stream = $1 and k = any($2::bytea[])`,
       [stream, keys.map(encode)],
     );
     return new Map(
@@ -145,7 +112,7 @@ class PostgresSession implements FingerprintSession {
   async removedPage(stream: number, after: FingerprintKey | undefined, limit: number): Promise<RemovedRow[]> {
     const { seen } = await this.scratch(stream);
     const { rows } = await this.client.query<{ k: Buffer; r: Buffer; f: number; v: string }>(
-      `select k, r, f, v from backflow_fingerprints fp
+      `select k, r, f, v from ${SCHEMA}.fingerprints fp
         where stream = $1 and f & ${DELIVERED} <> 0 and ($2::bytea is null or k > $2::bytea)
           and not exists (select 1 from ${seen} s where s.k = fp.k)
         order by k limit $3`,
@@ -159,18 +126,30 @@ class PostgresSession implements FingerprintSession {
     const { seen } = await this.scratch(stream);
     const unseen = `not exists (select 1 from ${seen} s where s.k = fp.k)`;
     await this.client.query(
-      `delete from backflow_fingerprints fp where stream = $1 and f & ${DELIVERED} = 0 and ${unseen}`,
+      `delete from ${SCHEMA}.fingerprints fp where stream = $1 and f & ${DELIVERED} = 0 and ${unseen}`,
       [stream],
     );
     if (!markGone) return 0;
     const result = await this.client.query(
-      `update backflow_fingerprints fp set f = f | ${GONE} where stream = $1 and f & ${DELIVERED | GONE} = ${DELIVERED} and ${unseen}`,
+      `update ${SCHEMA}.fingerprints fp set f = f | ${GONE} where stream = $1 and f & ${DELIVERED | GONE} = ${DELIVERED} and ${unseen}`,
       [stream],
     );
     return result.rowCount ?? 0;
   }
 
   async record(outcomes: readonly Outcome[]): Promise<void> {
+    await this.client.query('begin');
+    try {
+      await this.writeOutcomes(outcomes);
+      await this.client.query('commit');
+    } catch (error) {
+      await this.client.query('rollback').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Writes outcomes; a delivered row is no longer kept for resending. Call inside a transaction. */
+  async writeOutcomes(outcomes: readonly Outcome[]): Promise<void> {
     this.writable();
     // One statement cannot touch a row twice: keep each key's last outcome.
     const last = new Map<string, Outcome>();
@@ -183,17 +162,16 @@ class PostgresSession implements FingerprintSession {
     const writes = kept.filter((o) => o.op !== 'delete');
     const deletes = kept.filter((o) => o.op === 'delete');
     const refusals = kept.filter((o) => o.op === 'reject');
-    await this.client.query('begin');
-    try {
+    {
       if (writes.length > 0) {
         await this.client.query(
-          `insert into backflow_fingerprints (stream, k, r, f, v)
+          `insert into ${SCHEMA}.fingerprints (stream, k, r, f, v)
              select * from unnest($1::int[], $2::bytea[], $3::bytea[], $4::int2[], $5::text[])
            on conflict (stream, k) do update set
              r = excluded.r,
-             f = case when excluded.f & ${REJECTED} <> 0 then (backflow_fingerprints.f & ${DELIVERED}) | ${REJECTED} else excluded.f end,
-             v = case when excluded.f & ${REJECTED} <> 0 and backflow_fingerprints.f & ${DELIVERED} <> 0
-                      then backflow_fingerprints.v else excluded.v end`,
+             f = case when excluded.f & ${REJECTED} <> 0 then (${SCHEMA}.fingerprints.f & ${DELIVERED}) | ${REJECTED} else excluded.f end,
+             v = case when excluded.f & ${REJECTED} <> 0 and ${SCHEMA}.fingerprints.f & ${DELIVERED} <> 0
+                      then ${SCHEMA}.fingerprints.v else excluded.v end`,
           [
             writes.map((o) => o.stream),
             writes.map((o) => encode(o.key)),
@@ -205,14 +183,14 @@ class PostgresSession implements FingerprintSession {
       }
       if (deletes.length > 0) {
         await this.client.query(
-          `delete from backflow_fingerprints fp using unnest($1::int[], $2::bytea[]) as d(stream, k)
+          `delete from ${SCHEMA}.fingerprints fp using unnest($1::int[], $2::bytea[]) as d(stream, k)
             where fp.stream = d.stream and fp.k = d.k`,
           [deletes.map((o) => o.stream), deletes.map((o) => encode(o.key))],
         );
       }
       const cleared = kept.filter((o) => o.op !== 'reject');
       if (cleared.length > 0) {
-        for (const table of ['backflow_fp_rejections', 'backflow_fp_kept']) {
+        for (const table of [`${SCHEMA}.rejections`, `${SCHEMA}.kept`]) {
           await this.client.query(
             `delete from ${table} x using unnest($1::int[], $2::bytea[]) as d(stream, k)
               where x.stream = d.stream and x.k = d.k`,
@@ -222,7 +200,7 @@ class PostgresSession implements FingerprintSession {
       }
       if (refusals.length > 0) {
         await this.client.query(
-          `insert into backflow_fp_rejections (stream, k, reason, field)
+          `insert into ${SCHEMA}.rejections (stream, k, reason, field)
              select * from unnest($1::int[], $2::bytea[], $3::text[], $4::text[])
            on conflict (stream, k) do update set reason = excluded.reason, field = excluded.field`,
           [
@@ -233,19 +211,17 @@ class PostgresSession implements FingerprintSession {
           ],
         );
       }
-      await this.client.query('commit');
-    } catch (error) {
-      await this.client.query('rollback').catch(() => undefined);
-      throw error;
     }
   }
 
-  async keepForRetry(stream: number, records: readonly KeptRecord[]): Promise<void> {
+  /** Keeps records refused for now (replacing a kept version of the same key). Call inside a transaction. */
+  async writeKept(stream: number, records: readonly KeptRecord[]): Promise<void> {
     this.writable();
     const last = new Map(records.map((r) => [keyId(r.key), r]));
     const rows = [...last.values()];
+    if (rows.length === 0) return;
     await this.client.query(
-      `insert into backflow_fp_kept (stream, k, r, v, data)
+      `insert into ${SCHEMA}.kept (stream, k, r, v, data)
          select $1, * from unnest($2::bytea[], $3::bytea[], $4::text[], $5::text[])
        on conflict (stream, k) do update set r = excluded.r, v = excluded.v, data = excluded.data`,
       [
@@ -260,14 +236,10 @@ class PostgresSession implements FingerprintSession {
 
   async kept(stream: number, after: FingerprintKey | undefined, limit: number): Promise<KeptRecord[]> {
     const { rows } = await this.client.query<{ k: Buffer; r: Buffer; v: string; data: string }>(
-      `select k, r, v, data from backflow_fp_kept where stream = $1 and ($2::bytea is null or k > $2::bytea) order by k limit $3`,
+      `select k, r, v, data from ${SCHEMA}.kept where stream = $1 and ($2::bytea is null or k > $2::bytea) order by k limit $3`,
       [stream, after === undefined ? null : encode(after), limit],
     );
     return rows.map((row) => ({ key: decode(row.k), hash: row.r, matchKey: row.v, data: row.data }));
-  }
-
-  async close(): Promise<void> {
-    await this.client.end();
   }
 
   private async scratch(stream: number): Promise<{ seen: string; deferred: string }> {

@@ -1,53 +1,33 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { keyId, type FingerprintKey } from './fingerprint.js';
+import type Database from 'better-sqlite3';
+import { keyId, type FingerprintKey } from '../../diff/fingerprint.js';
 import {
   DELIVERED,
   GONE,
   REJECTED,
   type FingerprintSession,
-  type FingerprintStore,
   type KeptRecord,
   type Outcome,
   type Prior,
   type RemovedRow,
   type StoredRejection,
-} from './fingerprint-store.js';
+} from '../../diff/fingerprint-session.js';
 
 /** Keys per lookup statement. */
 const LOOKUP_BATCH = 500;
-/** Page cache per connection: fixed, so memory does not grow with the row count. */
-const CACHE_KIB = 32 * 1024;
-
 const OPS = { upsert: 0, reject: 1, delete: 2 } as const;
 /** Rows read ahead per range lookup of integer keys. */
 const WINDOW = 512;
 
 /**
- * The embedded fingerprint store: one SQLite file per connection
- * (`<state dir>/fingerprints/<connection>.sqlite`). Rows are `(stream, key, hash, flags,
- * matching key)` in a WITHOUT ROWID table, about 30–60 bytes a key. Confirmed outcomes are
- * appended to a log (sequential writes, durable at each commit) and merged into the table in
- * key order when the run ends, or when the next run opens the file after a crash: applying
- * them one by one would rewrite random pages at every commit. Keys read in a run go to an
- * append-only scratch table in SQLite's temporary file, indexed once the read is complete,
- * which turns removed-row detection into one anti-join.
+ * The fingerprints of the embedded store, in the connection's SQLite file. Rows are `(stream,
+ * key, hash, flags, matching key)` in a WITHOUT ROWID table, about 30–60 bytes a key.
+ * Confirmed outcomes are appended to a log (sequential writes, durable at each commit) and
+ * merged into the table in key order when the run ends, or when the next run opens the file
+ * after a crash: applying them one by one would rewrite random pages at every commit. Keys
+ * read in a run go to an append-only scratch table in SQLite's temporary file, indexed once
+ * the read is complete, which turns removed-row detection into one anti-join.
  */
-export class SqliteFingerprintStore implements FingerprintStore {
-  constructor(private readonly directory: string) {}
-
-  get location(): string {
-    return join(this.directory, 'fingerprints');
-  }
-
-  async open(connection: string, mode: 'sync' | 'plan'): Promise<FingerprintSession> {
-    mkdirSync(this.location, { recursive: true });
-    return new SqliteSession(new Database(join(this.location, `${connection}.sqlite`)), mode);
-  }
-}
-
-class SqliteSession implements FingerprintSession {
+export class SqliteFingerprints implements FingerprintSession {
   private readonly lookups = new Map<number, Database.Statement>();
   private readonly seenTables = new Set<number>();
   private readonly lookupOne: Database.Statement;
@@ -62,28 +42,6 @@ class SqliteSession implements FingerprintSession {
     private readonly db: Database.Database,
     private readonly mode: 'sync' | 'plan',
   ) {
-    // Set before the first table exists; lets the pages the outcome log held go back to the disk.
-    db.pragma('auto_vacuum = INCREMENTAL');
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 10000');
-    db.pragma(`cache_size = -${CACHE_KIB}`);
-    db.pragma('temp_store = FILE');
-    // Keys are declared `blob` for its "no conversion" affinity: integer keys stay integers.
-    db.exec(`
-      create table if not exists streams (id integer primary key, name text not null unique);
-      create table if not exists fingerprints (
-        stream integer not null, k blob not null, r blob not null, f integer not null, v text not null,
-        primary key (stream, k)) without rowid;
-      create table if not exists outcome_log (
-        seq integer primary key, stream integer not null, k blob not null, op integer not null,
-        r blob not null, f integer not null, v text not null);
-      create table if not exists kept (
-        stream integer not null, k blob not null, r blob not null, v text not null, data text not null,
-        primary key (stream, k)) without rowid;
-      create table if not exists rejections (
-        stream integer not null, k blob not null, reason text not null, field text,
-        primary key (stream, k)) without rowid;`);
     this.lookupOne = db.prepare('select r, f, v from fingerprints where stream = ? and k = ?').raw();
     this.lookupRange = db
       .prepare(`select k, r, f, v from fingerprints where stream = ? and k >= ? order by k limit ${WINDOW}`)
@@ -92,8 +50,6 @@ class SqliteSession implements FingerprintSession {
     this.upsertReason = db.prepare('insert or replace into rejections (stream, k, reason, field) values (?, ?, ?, ?)');
     this.forgetKept = db.prepare('delete from kept where stream = ? and k = ?');
     this.anyKept = db.prepare('select 1 from kept limit 1').get() !== undefined;
-    // A run that crashed left confirmed outcomes in the log: they are facts, apply them first.
-    if (mode === 'sync') this.mergeLog();
   }
 
   async streamId(stream: string): Promise<number> {
@@ -231,22 +187,25 @@ class SqliteSession implements FingerprintSession {
 
   async record(outcomes: readonly Outcome[]): Promise<void> {
     this.writable();
-    this.db.transaction(() => {
-      for (const o of outcomes) {
-        const flags = o.op === 'reject' ? REJECTED : o.flags;
-        this.insertLog.run(o.stream, o.key, OPS[o.op], o.hash, flags, o.matchKey);
-        if (o.op === 'reject') this.upsertReason.run(o.stream, o.key, o.reason ?? '', o.field ?? null);
-        else if (this.anyKept) this.forgetKept.run(o.stream, o.key);
-      }
-    })();
+    this.db.transaction(() => this.writeOutcomes(outcomes))();
   }
 
-  async keepForRetry(stream: number, records: readonly KeptRecord[]): Promise<void> {
+  /** Logs outcomes; a delivered row is no longer kept for resending. Call inside a transaction. */
+  writeOutcomes(outcomes: readonly Outcome[]): void {
+    this.writable();
+    for (const o of outcomes) {
+      const flags = o.op === 'reject' ? REJECTED : o.flags;
+      this.insertLog.run(o.stream, o.key, OPS[o.op], o.hash, flags, o.matchKey);
+      if (o.op === 'reject') this.upsertReason.run(o.stream, o.key, o.reason ?? '', o.field ?? null);
+      else if (this.anyKept) this.forgetKept.run(o.stream, o.key);
+    }
+  }
+
+  /** Keeps records refused for now (replacing a kept version of the same key). Call inside a transaction. */
+  writeKept(stream: number, records: readonly KeptRecord[]): void {
     this.writable();
     const insert = this.db.prepare('insert or replace into kept (stream, k, r, v, data) values (?, ?, ?, ?, ?)');
-    this.db.transaction(() => {
-      for (const r of records) insert.run(stream, r.key, r.hash, r.matchKey, r.data);
-    })();
+    for (const r of records) insert.run(stream, r.key, r.hash, r.matchKey, r.data);
     this.anyKept ||= records.length > 0;
   }
 
@@ -261,19 +220,11 @@ class SqliteSession implements FingerprintSession {
     return rows.map((row) => ({ key: row.k, hash: row.r, matchKey: row.v, data: row.data }));
   }
 
-  async close(): Promise<void> {
-    try {
-      if (this.mode === 'sync') this.mergeLog();
-    } finally {
-      this.db.close();
-    }
-  }
-
   /**
    * Applies the outcome log in key order (each page of the table written once), later
    * outcomes of a key after earlier ones. A refusal keeps what was delivered before it.
    */
-  private mergeLog(): void {
+  mergeLog(): void {
     this.window.stream = -1;
     this.db.transaction(() => {
       this.db.exec(`
