@@ -1,5 +1,5 @@
 import type { SyncBehaviour } from '@backflow/protocol';
-import { TransientError, backoffMs, type IncomingRecord, type Timing } from '@backflow/protocol/connector';
+import { TransientError, backoffMs, type IncomingRecord, type Logger, type Timing } from '@backflow/protocol/connector';
 import type { ChannelHistory, PostedMessage } from './channel-history.js';
 import type { Channels } from './channels.js';
 import { recordMetadata, type RecordMarker } from './markers.js';
@@ -18,6 +18,7 @@ export interface MessageWriterOptions {
   readonly renderer: Renderer;
   readonly timing: Timing;
   readonly signal: AbortSignal;
+  readonly logger: Logger;
   readonly onDelete: 'delete' | 'strike';
   readonly maxRetries: number;
   /** The channel for deletes, which carry only key fields: fixed, or rendered from the key. */
@@ -116,7 +117,7 @@ export class MessageWriter {
    * before another attempt: the post may have landed, and posting again would double it.
    */
   private async post(channel: string, marker: RecordMarker, rendered: RenderedMessage): Promise<void> {
-    const { api, history, timing, signal, maxRetries } = this.options;
+    const { api, history, timing, signal, maxRetries, logger } = this.options;
     const started = timing.now();
     for (let attempt = 1; ; attempt++) {
       try {
@@ -138,6 +139,8 @@ export class MessageWriter {
           hash: marker.hash,
           hasBlocks: (rendered.blocks?.length ?? 0) > 0,
         });
+        // Record keys may be personal data (an e-mail): the log names the stream and channel only.
+        logger.debug('chat.postMessage: posted a %s message to %s', marker.stream, channel);
         return;
       } catch (error) {
         if (!(error instanceof OutcomeUnknown)) throw error;

@@ -88,6 +88,7 @@ export async function openSlackWriter(
         renderer,
         timing,
         signal,
+        logger,
         onDelete: settings.onDelete,
         maxRetries: settings.maxRetries,
         deleteChannel: (key) => settings.channel.render(key).trim(),
