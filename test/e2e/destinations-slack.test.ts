@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import Docker from 'dockerode';
+import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT_CODES, sync } from '@backflow/runner';
 import { startSlackFake, validateSlackCall, type SlackFake } from '../fakes/slack/index.js';
@@ -11,6 +13,13 @@ import { REPO_ROOT, tempWorkspace } from '../support/workspace.js';
 const TOKEN = 'xoxb-e2e-0000-secret-token';
 const DESTINATION_BIN = join(REPO_ROOT, 'connectors', 'destination-slack', 'bin', 'main.js');
 const CRASH_AFTER_LOG = join(REPO_ROOT, 'test', 'support', 'crash-after-log.mjs');
+
+const IMAGE = 'backflow/destination-slack:0.1.0';
+const dockerUp = await new Docker().ping().then(
+  () => true,
+  () => false,
+);
+const requireDocker = process.env.BACKFLOW_REQUIRE_DOCKER === '1';
 
 let ws: Awaited<ReturnType<typeof tempWorkspace>>;
 let source: TestDatabase;
@@ -111,6 +120,22 @@ describe('destination-slack end to end', () => {
       expect(Math.min(...gaps)).toBeGreaterThanOrEqual(1000);
       // The token never reaches the run's report.
       expect(JSON.stringify([crashed, rerun, changed, unchanged])).not.toContain(TOKEN);
+    },
+  );
+
+  it.runIf(dockerUp || requireDocker)(
+    'runs as its Docker image, reaching the fake over the host network',
+    { timeout: 300_000 },
+    async () => {
+      const present = (await new Docker().listImages()).flatMap((image) => image.RepoTags ?? []);
+      if (!present.includes(IMAGE)) {
+        await execa(process.execPath, ['scripts/build-images.mjs', 'destination-slack'], { cwd: REPO_ROOT });
+      }
+      await seedModelTable(source, 2);
+      const result = await run({ image: IMAGE, network: 'host', memory_mb: 256 });
+      expect(result.error).toBeUndefined();
+      expect(result.streams['customers']).toMatchObject({ read: 2, sent: 2, committed: 2 });
+      expect(texts()).toEqual(expected().slice(0, 2));
     },
   );
 });
