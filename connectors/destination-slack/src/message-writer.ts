@@ -5,7 +5,7 @@ import type { Channels } from './channels.js';
 import { recordMetadata, type RecordMarker } from './markers.js';
 import { struckThrough, type Renderer, type RenderedMessage } from './render.js';
 import type { SlackApi } from './slack-api.js';
-import { OutcomeUnknown, SlackCallError } from './slack-errors.js';
+import { OutcomeUnknown, RecordRefused, SlackCallError } from './slack-errors.js';
 
 /** How far before a post with an unknown outcome the channel is read again (clock skew). */
 const RECHECK_MARGIN_MS = 5 * 60_000;
@@ -32,7 +32,7 @@ export type MessageAction = 'posted' | 'updated' | 'unchanged' | 'kept' | 'delet
  * One Slack message per record, found again by its metadata marker: posted when new,
  * edited when its text or blocks changed, left alone when unchanged (a resend after a crash
  * is one of those), and deleted or struck through when the record leaves a mirror.
- * Throws SlackCallError for a record Slack refuses.
+ * Throws RecordRefused for a record that cannot be delivered (Slack's error for those Slack refuses).
  */
 export class MessageWriter {
   constructor(private readonly options: MessageWriterOptions) {}
@@ -43,7 +43,7 @@ export class MessageWriter {
     const { channels, history, renderer } = this.options;
     const rendered = await renderer.render(record.data);
     if (rendered.channel === '')
-      throw new SlackCallError('chat.postMessage', 'channel_not_found', ['the channel template rendered empty']);
+      throw new RecordRefused('channel_not_found: config.channel rendered empty for this record', 'channel_not_found');
     const channel = await channels.idOf(rendered.channel);
     const earlier = await history.message(channel, marker);
     if (earlier) {
@@ -59,9 +59,10 @@ export class MessageWriter {
         await history.forget(channel, marker);
       }
     } else if (behaviour === 'update') {
-      throw new SlackCallError('chat.update', 'message_not_found', [
-        'behaviour "update" edits earlier messages only, and this record has none in the channel history window',
-      ]);
+      throw new RecordRefused(
+        'message_not_found: behaviour "update" edits earlier messages only, and this record has none within history_days',
+        'message_not_found',
+      );
     }
     await this.post(channel, { ...marker, hash: rendered.hash }, rendered);
     return 'posted';
