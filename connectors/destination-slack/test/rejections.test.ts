@@ -53,7 +53,7 @@ describe('per-record rejections with Slack’s error', () => {
     });
     expect(rejectedOf(result).map((r) => r.reason)).toEqual([
       'channel_not_found: no channel named #nowhere is visible to the bot',
-      'chat.postMessage: Slack answered not_in_channel',
+      'conversations.history: Slack answered not_in_channel',
       'conversations.history: Slack answered channel_not_found',
     ]);
     expect(slack.messages('support').map((m) => m.text)).toEqual(['Ticket #4: d']);
