@@ -78,8 +78,13 @@ export async function setUp(options: SheetsFakeOptions = {}, config: Record<stri
   };
 }
 
+/** Closes the fakes, after checking every request and answer of the test against the discovery document. */
 export async function closeFakes(): Promise<void> {
-  await Promise.all(fakes.splice(0).map((fake) => fake.close()));
+  const closing = fakes.splice(0);
+  const problems = closing.flatMap((fake) => fake.specViolations());
+  await Promise.all(closing.map((fake) => fake.close()));
+  if (problems.length > 0)
+    throw new Error(`requests or answers outside the Sheets v4 discovery document:\n${problems.join('\n')}`);
 }
 
 export const SEGMENT_PROPERTIES = {
