@@ -70,15 +70,16 @@ export async function startSheetsFake(options: SheetsFakeOptions = {}): Promise<
   let tokenUri = '';
   const projectNumber = String(100_000_000_000 + Math.floor(Math.random() * 1e9));
   const auth = new SheetsAuth('backflow-test', () => tokenUri);
+  const now = options.now ?? Date.now;
   const quota = new PerMinuteQuota(
     { read: options.readsPerMinute ?? 60, write: options.writesPerMinute ?? 60 },
-    options.now ?? Date.now,
+    now,
     projectNumber,
   );
   const spreadsheets = new Map<string, { book: Spreadsheet; editors: Set<string> | 'anyone'; viewers: Set<string> }>();
   const requests: RecordedRequest[] = [];
   const failures = new Map<string, SheetsApiError[]>();
-  const { server, url } = await startFrontEnd({ auth, quota, spreadsheets, requests, failures });
+  const { server, url } = await startFrontEnd({ auth, quota, spreadsheets, requests, failures, now });
   tokenUri = `${url}${TOKEN_PATH}`;
 
   const book = (id: string): Spreadsheet => {

@@ -24,6 +24,8 @@ export interface RecordedRequest {
   body?: unknown;
   status: number;
   response?: unknown;
+  /** When it arrived, on the fake's quota clock. */
+  at: number;
 }
 
 interface Route {
@@ -74,6 +76,8 @@ export interface FrontEndOptions {
   quota: PerMinuteQuota;
   spreadsheets: Map<string, { book: Spreadsheet; editors: Set<string> | 'anyone'; viewers: Set<string> }>;
   requests: RecordedRequest[];
+  /** The quota clock. */
+  now: () => number;
   /** Answers to give instead of running a method, queued per method id. */
   failures: Map<string, SheetsApiError[]>;
 }
@@ -106,6 +110,7 @@ export async function startFrontEnd(options: FrontEndOptions): Promise<{ server:
       path: url.pathname,
       query,
       status: 0,
+      at: options.now(),
     };
     options.requests.push(record);
     const text = await readBody(request);
