@@ -66,7 +66,7 @@ describe('credentials and check', () => {
     expect(printed(run)).not.toContain(forged.private_key.slice(40, 80));
   });
 
-  it("a revoked refresh token and a wrong client secret fail with the token endpoint's error; secrets stay out", async () => {
+  it("a wrong client secret fails with the token endpoint's error; secrets stay out", async () => {
     const setup = await setUp();
     const grant = setup.fake.oauthGrant('ops@acme.example');
     const credentials = {
