@@ -97,7 +97,7 @@ export class ZendeskClient {
       if (response.ok) return (text === '' ? {} : JSON.parse(text)) as T;
       const errorBody = parseError(text);
       const retryable = response.status === 429 || response.status >= 500;
-      if (!retryable) throw new ZendeskApiError(response.status, errorBody, what);
+      if (!retryable) throw new ZendeskApiError(response.status, errorBody, what).toConnectorError();
       const said = reasonOf(errorBody) ?? text.slice(0, 200);
       if (attempt > maxRetries) {
         throw new TransientError(
