@@ -280,22 +280,15 @@ describe.runIf(dockerUp || process.env.BACKFLOW_REQUIRE_DOCKER === '1')(
       if (!present.includes(image))
         await execa(process.execPath, ['scripts/build-images.mjs', 'destination-zendesk'], { cwd: REPO_ROOT });
       await seedModelTable(source, 300);
+      // The destination from its image; the source stays a local process (its image is not ours to build).
+      const { connector: _connector, ...destination } = connection().destination;
       const summary = await sync(
         await ws.connection(
           'docker',
-          connection(
-            {},
-            {},
-            {
-              executor: 'docker',
-              destination: { ...connection().destination, network: 'host', memory_mb: 256 },
-              source: { ...modelSource(source), network: 'host' },
-            },
-          ),
+          connection({}, {}, { destination: { ...destination, image, network: 'host', memory_mb: 256 } }),
         ),
       );
       expect(summary.error).toBeUndefined();
-      expect(summary.executor).toBe('docker');
       expect(summary.streams['customers']).toMatchObject({ added: 300, committed: 300 });
       expect(accountUsers()).toEqual(await modelUsers());
     });
