@@ -60,3 +60,36 @@ describe('rate limits', () => {
     expect(written.errors[0]?.message).toMatch(/still rate-limited by Zendesk after 0 retries \(APIRateLimitExceeded/);
   });
 });
+
+describe('10,000 records', () => {
+  it('users: 100 submissions (the minimum at 100 per call) and 2 polls per 500-record batch; the rate reaches the limit, never over', async () => {
+    const { fake, run } = await setUp({ rateLimit: 50 }, { requests_per_minute: 700 });
+    const written = await run('write', {
+      catalog: catalog(stream('people', 'upsert', { object: 'users', key: 'email' })),
+      input: [...users(10_000), state('people', 1)],
+    });
+    expect(written.errors).toEqual([]);
+    expect(fake.store.list('users')).toHaveLength(10_001);
+    expect(fake.calls.writes).toBe(100); // ÷ ceil(10,000 / 100) = 1.00
+    expect(fake.calls.count('GET', '/api/v2/job_statuses/show_many')).toBe(40);
+    expect(fake.calls.all).toHaveLength(140 + 1); // + the user-field listing at open
+    expect(fake.limiter.peak).toBe(50); // ÷ 50 per minute = 1.00
+    expect(fake.calls.rateLimited).toBe(0);
+  });
+
+  it('tickets by external id: one listing of the account, then 100 creates; an update of all 10,000 costs the listing and 100 updates', async () => {
+    const { fake, run } = await setUp();
+    const tickets = (subject: string) =>
+      Array.from({ length: 10_000 }, (_, i) => record('alerts', { external_id: `e${i}`, subject, comment_body: 'x' }));
+    const configured = catalog(stream('alerts', 'upsert', { object: 'tickets', key: 'external_id' }));
+    await run('write', { catalog: configured, input: [...tickets('first'), state('alerts', 1)] });
+    expect(fake.store.list('tickets')).toHaveLength(10_000);
+    expect(fake.calls.count('POST', '/api/v2/tickets/create_many')).toBe(100);
+    expect(fake.calls.count('GET', '/api/v2/tickets')).toBe(1); // an empty account: one page
+    fake.calls.reset();
+    await run('write', { catalog: configured, input: [...tickets('second'), state('alerts', 2)] });
+    expect(fake.store.byExternalId('tickets', 'e9999')).toMatchObject({ subject: 'second' });
+    expect(fake.calls.count('PUT', '/api/v2/tickets/update_many')).toBe(100);
+    expect(fake.calls.count('GET', '/api/v2/tickets')).toBe(100);
+  });
+});
