@@ -35,12 +35,13 @@ export function rejectFromErrors(change: Change, errors: SaveResult['errors']): 
 }
 
 /**
- * `sf__Error` of a Bulk result row (`CODE:message:fields --`, several joined by spaces) as
+ * `sf__Error` of a Bulk result row (`CODE:message:fields --`, `CODE:message:--` without fields,
+ * several joined by spaces) as
  * Salesforce's errors.
  */
 export function parseBulkError(text: string): SaveResult['errors'] {
   return text
-    .split(/ --(?:\s+|$)/)
+    .split(/\s*--(?:\s+|$)/)
     .map((part) => part.trim())
     .filter((part) => part !== '')
     .map((part) => {

@@ -272,9 +272,11 @@ export class BulkIngest {
   }
 }
 
-/** `sf__Error` as Salesforce writes it: `STATUS_CODE:message:fields --`. */
+/** `sf__Error` as Salesforce writes it: `STATUS_CODE:message:fields --`, or `STATUS_CODE:message:--` naming no field. */
 function errorText(result: SaveResult): string {
-  return result.errors.map((e) => `${e.statusCode}:${e.message}:${e.fields.join(',')} --`).join(' ');
+  return result.errors
+    .map((e) => `${e.statusCode}:${e.message}:${e.fields.join(',')}${e.fields.length > 0 ? ' ' : ''}--`)
+    .join(' ');
 }
 
 function toCsv(columns: string[], rows: Record<string, string>[]): string {

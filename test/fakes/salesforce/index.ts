@@ -5,7 +5,7 @@ import { BulkIngest } from './bulk.js';
 import { Operations } from './operations.js';
 import { QueryEngine } from './query.js';
 import { defaultObjects, type ObjectDefinition } from './schema.js';
-import { listen, type InjectedFailure } from './server.js';
+import { listen, type InjectedFailure, type Outage } from './server.js';
 import { RecordStore } from './store.js';
 
 export interface SalesforceFakeOptions {
@@ -38,6 +38,10 @@ export interface SalesforceFake {
   /** API requests counted against the daily allocation; set `used` to simulate other integrations. */
   usage: { used: number };
   failNext(failure: InjectedFailure): void;
+  /** Every data API request fails once `after` requests matching `path`/`method` got through (a hard outage at a chosen call). */
+  goDownAfter(outage: Omit<Outage, 'counted'>): void;
+  /** Ends an outage. */
+  recover(): void;
   close(): Promise<void>;
 }
 
@@ -65,6 +69,7 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
   const calls = new CallLog();
   const failures: InjectedFailure[] = [];
   const usage = { used: 0 };
+  const outage: { current: Outage | undefined } = { current: undefined };
   const bulk = new BulkIngest(ops, now, version);
   const servers = await listen({
     ops,
@@ -73,6 +78,7 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
     tokens,
     calls,
     failures,
+    outage,
     now,
     maxVersion,
     dailyLimit: options.dailyLimit ?? 15_000,
@@ -98,6 +104,12 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
     tokens,
     usage,
     failNext: (failure) => failures.push(failure),
+    goDownAfter: (down) => {
+      outage.current = { ...down, counted: 0 };
+    },
+    recover: () => {
+      outage.current = undefined;
+    },
     close: async () => {
       await Promise.all([close(servers.login), close(servers.instance)]);
     },
@@ -107,4 +119,4 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
 export { defaultObjects, RecordStore };
 export type { FieldDefinition, ObjectDefinition } from './schema.js';
 export type { FieldValue, StoredRecord } from './store.js';
-export type { InjectedFailure, SalesforceCall } from './server.js';
+export type { InjectedFailure, Outage, SalesforceCall } from './server.js';

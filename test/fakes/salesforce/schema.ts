@@ -123,7 +123,7 @@ export function defaultObjects(): ObjectDefinition[] {
         {
           name: 'Plan__c',
           type: 'picklist',
-          picklistValues: ['free', 'starter', 'pro', 'enterprise'],
+          picklistValues: ['free', 'pro', 'team', 'enterprise'],
           restrictedPicklist: true,
         },
         { name: 'Health_Score__c', type: 'double', precision: 6, scale: 2 },

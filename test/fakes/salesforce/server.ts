@@ -22,6 +22,17 @@ export interface InjectedFailure {
   method?: string;
 }
 
+/** The org going down hard: once `after` matching requests were answered, every data API request gets `status`. */
+export interface Outage {
+  after: number;
+  /** Which requests count (path after `/services/data/vXX.X` starts with this); default all. */
+  path?: string;
+  method?: string;
+  /** Default 503. */
+  status?: number;
+  counted: number;
+}
+
 /** A call as the log keeps it: `path` relative to `/services/data/vXX.X`, `at` the fake's clock. */
 export type SalesforceCall = CallRecord & { at: number; records?: number };
 
@@ -32,6 +43,7 @@ export interface ServerDeps {
   tokens: TokenIssuer;
   calls: CallLog;
   failures: InjectedFailure[];
+  outage: { current: Outage | undefined };
   now: () => number;
   maxVersion: number;
   /** Requests allowed per rolling 24 hours (the org's daily API request allocation). */
@@ -129,7 +141,7 @@ function instanceHandler(deps: ServerDeps, req: IncomingMessage, raw: string): A
     if (!match) throw new RestError(404, 'NOT_FOUND', 'The requested resource does not exist');
     const version = Number(match[1]);
     if (version > deps.maxVersion) throw new RestError(404, 'NOT_FOUND', 'The requested resource does not exist');
-    const injected = takeInjected(deps.failures, method, path);
+    const injected = takeInjected(deps.failures, method, path) ?? outageAnswer(deps.outage.current, method, path);
     if (injected) answer = injected;
     else {
       const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
@@ -241,6 +253,28 @@ function route(
     }
   }
   throw new RestError(404, 'NOT_FOUND', 'The requested resource does not exist');
+}
+
+function outageAnswer(outage: Outage | undefined, method: string, path: string): Answer | undefined {
+  if (!outage) return undefined;
+  if (outage.counted < outage.after) {
+    if (
+      (outage.path === undefined || path.startsWith(outage.path)) &&
+      (outage.method === undefined || outage.method === method)
+    )
+      outage.counted++;
+    return undefined;
+  }
+  const status = outage.status ?? 503;
+  return {
+    status,
+    body: [
+      {
+        message: 'Server temporarily unavailable',
+        errorCode: status === 503 ? 'SERVER_UNAVAILABLE' : 'UNKNOWN_EXCEPTION',
+      },
+    ],
+  };
 }
 
 function takeInjected(failures: InjectedFailure[], method: string, path: string): Answer | undefined {
