@@ -34,7 +34,7 @@ export interface Outage {
 }
 
 /** A call as the log keeps it: `path` relative to `/services/data/vXX.X`, `at` the fake's clock. */
-export type SalesforceCall = CallRecord & { at: number; records?: number };
+export type SalesforceCall = CallRecord & { at: number; records?: number; contentType?: string };
 
 export interface ServerDeps {
   ops: Operations;
@@ -169,6 +169,7 @@ function instanceHandler(deps: ServerDeps, req: IncomingMessage, raw: string): A
     status: answer.status,
     body,
     at: deps.now(),
+    ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}),
     ...(Array.isArray(records) ? { records: records.length } : ids !== undefined ? { records: ids } : {}),
   };
   deps.calls.record(call);

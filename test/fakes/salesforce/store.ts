@@ -15,6 +15,17 @@ export interface StoredRecord {
   IsDeleted: boolean;
 }
 
+function add(index: Map<string, Set<StoredRecord>>, value: FieldValue | undefined, record: StoredRecord): void {
+  if (value === null || value === undefined) return;
+  const key = String(value).toLowerCase();
+  let set = index.get(key);
+  if (!set) {
+    set = new Set();
+    index.set(key, set);
+  }
+  set.add(record);
+}
+
 const CHECKSUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
 
 /** The 18-character form of a 15-character id: a case-checksum of each 5-character chunk. */
@@ -34,6 +45,8 @@ export function id18(id15: string): string {
  */
 export class RecordStore {
   private readonly objects = new Map<string, Map<string, StoredRecord>>();
+  /** Live records by `object.field` and lower-cased value, built on first lookup and kept up to date. */
+  private readonly indexes = new Map<string, Map<string, Set<StoredRecord>>>();
   private counter = 0;
 
   constructor(
@@ -73,15 +86,19 @@ export class RecordStore {
       IsDeleted: false,
     };
     this.table(object).set(record.Id, record);
+    this.reindex(record, true);
     return record;
   }
 
   update(record: StoredRecord, fields: Record<string, FieldValue>): void {
+    this.reindex(record, false);
     record.fields = { ...record.fields, ...fields };
     record.LastModifiedDate = record.SystemModstamp = this.stamp();
+    this.reindex(record, true);
   }
 
   delete(record: StoredRecord): void {
+    this.reindex(record, false);
     record.IsDeleted = true;
     record.SystemModstamp = this.stamp();
   }
@@ -104,11 +121,23 @@ export class RecordStore {
 
   /** Live records of an object whose `field` equals `value` (case-insensitively, as external ids compare). */
   findBy(object: string, field: string, value: string): StoredRecord[] {
-    const wanted = value.toLowerCase();
-    return this.list(object).filter((record) => {
-      const held = record.fields[field];
-      return held !== null && held !== undefined && String(held).toLowerCase() === wanted;
-    });
+    const name = `${object}.${field}`;
+    let index = this.indexes.get(name);
+    if (!index) {
+      index = new Map();
+      this.indexes.set(name, index);
+      for (const record of this.list(object)) add(index, record.fields[field], record);
+    }
+    return [...(index.get(value.toLowerCase()) ?? [])];
+  }
+
+  private reindex(record: StoredRecord, live: boolean): void {
+    for (const [name, index] of this.indexes) {
+      const [object, field] = name.split('.') as [string, string];
+      if (object !== record.object) continue;
+      if (live) add(index, record.fields[field], record);
+      else index.get(String(record.fields[field] ?? '').toLowerCase())?.delete(record);
+    }
   }
 
   /** Live records of an object, or with `{ deleted: true }` also those in the recycle bin. */
