@@ -29,6 +29,19 @@ describe('behaviours', () => {
     ]);
   });
 
+  it('delete records are rejected under every behaviour but mirror, and no row is removed', async () => {
+    const setup = await setUp();
+    await setup.run('write', { catalog: catalog(stream(S, 'upsert')), input: [record(S, customer(1)), state(S)] });
+    const run = await setup.run('write', {
+      catalog: catalog(stream(S, 'upsert')),
+      input: [record(S, { id: 1 }, 'delete'), state(S)],
+    });
+    expect(rejectedOf(run)).toEqual([
+      expect.objectContaining({ reason: 'a delete record under behaviour upsert: only mirror removes rows' }),
+    ]);
+    expect(setup.sheet(S)).toHaveLength(2);
+  });
+
   it('update changes existing rows only and rejects keys the sheet does not have', async () => {
     const setup = await setUp();
     await setup.run('write', { catalog: catalog(stream(S, 'upsert')), input: [record(S, customer(1)), state(S)] });
