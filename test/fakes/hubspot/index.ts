@@ -79,6 +79,7 @@ export async function startHubSpotFake(options: HubSpotFakeOptions = {}): Promis
 
 export { defaultProperties };
 export type { CallLog, CallRecord } from './call-log.js';
+export { operationOf, specViolations } from './openapi.js';
 export type { ObjectStore, PublicRecord, SeedRecord } from './object-store.js';
 export type { InjectedFailure } from './server.js';
 export type { RateLimitOptions } from './rate-limiter.js';
