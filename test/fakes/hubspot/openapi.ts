@@ -36,6 +36,9 @@ export function operationOf(call: Pick<CallRecord, 'method' | 'path'>): string |
  * are the documented rate-limit body, which the spec's `Error` does not describe.
  */
 export function specViolations(call: CallRecord): string[] {
+  // Search is served but not checked: the spec's PublicObjectSearchRequest types `sorts` as
+  // strings and requires every field, while HubSpot's docs and SDK send sort objects.
+  if (call.method === 'POST' && /^\/crm\/v3\/objects\/[^/]+\/search$/.test(call.path)) return [];
   const operation = operationOf(call);
   const spec = operation === undefined ? undefined : subset.operations[operation];
   if (!spec) return [`${call.method} ${call.path}: not an operation of the spec subset`];
