@@ -61,6 +61,15 @@ describe('authentication', () => {
     expect(JSON.stringify(result.messages)).not.toContain('wrong-secret-123');
   });
 
+  it('refuses an API version older than Collections upsert needs', async () => {
+    const { run, config } = await setUp();
+    const result = await run('check', { config: { ...config, api_version: '45.0' } });
+    expect(result.connectionStatus).toMatchObject({
+      status: 'FAILED',
+      message: expect.stringMatching(/api_version 45.0 is too old.*46.0 or later/),
+    });
+  });
+
   it('renews the token once on 401 INVALID_SESSION_ID; a second 401 fails the run', async () => {
     const { fake, run } = await setUp();
     const expireOnce = fake.calls.record.bind(fake.calls);
