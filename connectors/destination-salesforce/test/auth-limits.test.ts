@@ -72,15 +72,7 @@ describe('authentication', () => {
 
   it('renews the token once on 401 INVALID_SESSION_ID; a second 401 fails the run', async () => {
     const { fake, run } = await setUp();
-    const expireOnce = fake.calls.record.bind(fake.calls);
-    let expired = false;
-    fake.calls.record = (call) => {
-      expireOnce(call);
-      if (!expired && call.path === '/sobjects/Contact/describe') {
-        expired = true;
-        fake.tokens.expireAll();
-      }
-    };
+    fake.endSessionsAt('/composite/sobjects');
     const result = await run('write', {
       catalog: catalog(people),
       input: [...contacts('people', 3), state('people', 1)],

@@ -111,6 +111,19 @@ describe('Bulk API 2.0', () => {
     expect(fake.store.list('Contact').filter((r) => String(r.fields['LastName']).startsWith('New'))).toHaveLength(1499);
   });
 
+  it('polls with growing waits and gives up after bulk_timeout_seconds with a transient error', async () => {
+    const { run, time } = await setUp({ bulkPollsInProgress: 100 }, { bulk_threshold: 0, bulk_timeout_seconds: 60 });
+    const result = await run('write', {
+      catalog: catalog(people),
+      input: [...contacts('people', 1500), state('people', 1)],
+    });
+    expect(result.errors[0]).toMatchObject({
+      failure_type: 'transient_error',
+      message: expect.stringMatching(/Bulk 2.0 job \w+ is still InProgress after 60 s/),
+    });
+    expect(time.sleeps).toEqual([2000, 3000, 4500, 6750, 10125, 15187.5, 22781.25]);
+  });
+
   it("a failed job rejects the records it did not process with Salesforce's reason", async () => {
     const { fake, run } = await setUp({}, { bulk_threshold: 0 });
     // Data reaching Salesforce with CRLF line endings while the job says LF: the whole job fails.
