@@ -193,6 +193,25 @@ describe('destination-salesforce end to end', () => {
     expect(orgContacts()).toEqual(await modelContacts());
   }, 300_000);
 
+  it('Salesforce going down in the middle of a Bulk 2.0 job fails the sync; the rerun converges without duplicates', async () => {
+    await seedModelTable(source, 3000);
+    // The job is created and its CSV uploaded, then the org stops answering (the close fails).
+    salesforce.goDownAfter({ after: 2, path: '/jobs/ingest' });
+    const crashed = await run({ behaviour: 'upsert' });
+    expect(crashed.status).toBe('failed');
+    expect(crashed.error?.message).toMatch(/destination-salesforce.*SERVER_UNAVAILABLE/s);
+    expect(crashed.streams['customers']).toMatchObject({ committed: 0 });
+    expect([...salesforce.bulk.jobs.values()].map((job) => job.state)).toEqual(['Open']);
+
+    salesforce.recover();
+    salesforce.calls.reset();
+    const rerun = await run({ behaviour: 'upsert' });
+    expect(rerun.exitCode).toBe(EXIT_CODES.success);
+    expect(rerun.streams['customers']).toMatchObject({ read: 3000, added: 3000, committed: 3000 });
+    expect(salesforce.calls.count({ method: 'POST', path: '/jobs/ingest' })).toBe(1);
+    expect(orgContacts()).toEqual(await modelContacts());
+  }, 300_000);
+
   it('values Salesforce refuses reject their records with its reason while the rest land', async () => {
     await seedModelTable(source, 250);
     await source.sql(`UPDATE customers SET plan = 'gold' WHERE id = 17`);
