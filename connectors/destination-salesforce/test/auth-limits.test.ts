@@ -29,6 +29,9 @@ describe('authentication', () => {
     };
     for (const auth of Object.values(grants)) {
       const result = await run('check', { config: { auth, login_url: fake.loginUrl, objects: ['Contact', 'Foo__c'] } });
+      const printed = JSON.stringify(result.messages);
+      for (const secret of [fake.clientSecret, fake.refreshToken, fake.jwtPrivateKey.split('\n')[1]!])
+        expect(printed).not.toContain(secret);
       expect(result.connectionStatus).toMatchObject({
         status: 'SUCCEEDED',
         message: expect.stringMatching(/Contact \(\d+ fields\), Foo__c/),
