@@ -20,6 +20,19 @@ export interface StreamCounts {
   rejected: number;
 }
 
+/** The counts in the order summaries and the run history show them. */
+export const COUNT_COLUMNS = [
+  'read',
+  'added',
+  'changed',
+  'removed',
+  'unchanged',
+  'invalid',
+  'sent',
+  'committed',
+  'rejected',
+] as const satisfies readonly (keyof StreamCounts)[];
+
 /** Zero counts. */
 export function emptyCounts(): StreamCounts {
   return { read: 0, added: 0, changed: 0, unchanged: 0, removed: 0, invalid: 0, sent: 0, committed: 0, rejected: 0 };
