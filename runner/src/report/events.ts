@@ -1,3 +1,6 @@
+/** How a sync or plan ended. */
+export type EndStatus = 'succeeded' | 'failed' | 'interrupted';
+
 /** Per-stream counts of one sync run (or plan). */
 export interface StreamCounts {
   /** Records the source produced. */
@@ -44,4 +47,4 @@ export type SyncEvent =
   | { type: 'progress'; stream: string; counts: StreamCounts }
   | { type: 'committed'; streams: string[]; recordsCommitted: number }
   | { type: 'log'; origin: string; level: string; message: string }
-  | { type: 'finished'; status: 'succeeded' | 'failed' | 'interrupted'; durationMs: number };
+  | { type: 'finished'; status: EndStatus; durationMs: number };

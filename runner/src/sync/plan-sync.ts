@@ -4,7 +4,7 @@ import { ConnectorSession } from '../connectors/connector-session.js';
 import type { Decision, StreamDiffer } from '../diff/stream-differ.js';
 import { EXIT_CODES, RunnerError, type ExitCode } from '../errors.js';
 import type { Executor } from '../launchers/index.js';
-import type { StreamCounts } from '../report/events.js';
+import type { EndStatus, StreamCounts } from '../report/events.js';
 import { createReporter, type EventSink, type Reporter } from '../report/reporter.js';
 import { openStore } from '../store/open-store.js';
 import type { PlanSession, Store } from '../store/types.js';
@@ -54,7 +54,7 @@ export interface StreamPlan {
 /** What `runner plan` found: per stream, what a sync would do now. */
 export interface PlanSummary {
   connection: string;
-  status: 'succeeded' | 'failed' | 'interrupted';
+  status: EndStatus;
   exitCode: ExitCode;
   streams: Record<string, StreamPlan>;
   error?: { message: string };
