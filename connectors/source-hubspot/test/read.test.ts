@@ -122,4 +122,32 @@ describe('read', () => {
     expect(result.records).toHaveLength(3);
     expect(time.sleeps).toContain(7000);
   });
+
+  it('reads custom objects by name or objectTypeId, typed by their properties', async () => {
+    const { fake, run } = await setUp(
+      {
+        customObject: {
+          name: 'vehicles',
+          objectTypeId: '2-7777',
+          properties: [
+            { name: 'vin', type: 'string', fieldType: 'text', hasUniqueValue: true },
+            { name: 'mileage', type: 'number', fieldType: 'number' },
+          ],
+        },
+      },
+      { object_types: ['2-7777'] },
+    );
+    fake.store.seed('vehicles', [{ properties: { vin: 'V1', mileage: '12000' } }, { properties: { vin: 'V2' } }]);
+    const discovered = await run('discover');
+    expect(discovered.catalog!.streams.map((s) => [s.name, s.default_cursor_field])).toEqual([
+      ['2-7777', ['hs_lastmodifieddate']],
+    ]);
+    const result = await run('read', { catalog: catalogOf(configured('2-7777', 'incremental')) });
+    expect(result.errors).toEqual([]);
+    expect(result.records.map((r) => [r.data['vin'], r.data['mileage']])).toEqual([
+      ['V1', 12000],
+      ['V2', null],
+    ]);
+    expect(result.states).toHaveLength(1);
+  });
 });
