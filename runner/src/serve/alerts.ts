@@ -49,6 +49,7 @@ export class Alerter {
   private readonly open = new Set<string>();
   private readonly policies = new Map<string, Policy>();
   private readonly lateTimers = new Map<string, () => void>();
+  private readonly delivering = new Set<Promise<void>>();
 
   constructor(
     private readonly clock: Clock,
@@ -118,9 +119,11 @@ export class Alerter {
     await Promise.all(sends);
   }
 
-  stop(): void {
+  /** Stops the lateness timers and waits for the alerts still being delivered. */
+  async stop(): Promise<void> {
     for (const cancel of this.lateTimers.values()) cancel();
     this.lateTimers.clear();
+    await Promise.all([...this.delivering]);
   }
 
   private armLate(connection: string, since: number): void {
@@ -152,13 +155,15 @@ export class Alerter {
     return true;
   }
 
-  private async send(policy: Policy, alert: Alert): Promise<void> {
+  private send(policy: Policy, alert: Alert): Promise<void> {
     this.log(`alert ${alert.alert} for ${alert.connection}: ${alert.message}`);
     const slackText = [`*${alert.message}*`, ...alert.reasons.map((r) => `• ${r}`), `<${alert.link}|Open in Backflow>`];
-    await Promise.all([
+    const delivery = Promise.all([
       ...policy.webhooks.map((url) => this.post(url, alert)),
       ...policy.slack.map((url) => this.post(url, { text: slackText.join('\n') })),
-    ]);
+    ]).then(() => undefined);
+    this.delivering.add(delivery);
+    return delivery.finally(() => this.delivering.delete(delivery));
   }
 
   /** POSTs JSON; retries a server error or an unreachable receiver twice, then logs and gives up. */

@@ -91,7 +91,7 @@ export async function startServe(options: ServeOptions): Promise<Serving> {
     }
   } catch (error) {
     scheduler.stop();
-    alerter.stop();
+    await alerter.stop();
     server.close();
     await store.close();
     throw error;
@@ -107,8 +107,8 @@ export async function startServe(options: ServeOptions): Promise<Serving> {
     close: () =>
       (closing ??= (async () => {
         scheduler.stop();
-        alerter.stop();
         await runs.stop();
+        await alerter.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
