@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoadedConnection } from '../connection/load-connection.js';
-import type { RunRecord } from '../history/run-history.js';
+import type { RunRecord } from './store-access.js';
 import type { StreamCounts } from '../report/events.js';
 import type { SyncSummary } from '../sync/run-sync.js';
 import type { Clock } from './clock.js';

@@ -1,4 +1,4 @@
-import type { RunRecord, RunRow } from '../history/run-history.js';
+import type { RunRecord, RunRow } from './store-access.js';
 import { emptyCounts, type StreamCounts } from '../report/events.js';
 import type { Served, ServeContext } from './context.js';
 import { HttpError } from './http.js';

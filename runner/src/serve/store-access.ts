@@ -7,6 +7,8 @@ import { emptyCounts, type SyncEvent } from '../report/events.js';
 import { openRunHistory } from '../state/open-state-store.js';
 import { sync, type SyncSummary } from '../sync/run-sync.js';
 
+export type { RunRecord, RunRow };
+
 /**
  * Everything `runner serve` asks of the state location — run history, and who may run a
  * connection now — goes through this one module, so the serve code never depends on how
