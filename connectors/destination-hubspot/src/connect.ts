@@ -3,7 +3,7 @@ import type { ConnectorContext } from '@backflow/protocol/connector';
 import type { Config } from './generated/config.js';
 import { HubSpotApi } from './hubspot-api.js';
 import { RequestGate } from './request-gate.js';
-import { RollingWindow } from './rolling-window.js';
+import { RollingWindow } from '@backflow/protocol/connector';
 import { settingsOf, type Settings } from './settings.js';
 import type { Timing } from '@backflow/protocol/connector';
 

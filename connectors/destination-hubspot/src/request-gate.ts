@@ -1,7 +1,7 @@
 import { TransientError, type Logger } from '@backflow/protocol/connector';
 import { HubSpotApiError, type HubSpotErrorBody } from './api-error.js';
 import { backoffMs, retryAfterMs } from '@backflow/protocol/connector';
-import type { RollingWindow } from './rolling-window.js';
+import type { RollingWindow } from '@backflow/protocol/connector';
 import type { Timing } from '@backflow/protocol/connector';
 
 export interface RequestGateOptions {

@@ -1,4 +1,4 @@
-import type { Batch, Rejection } from '@backflow/protocol/connector';
+import type { Batch, JsonTemplate, Rejection } from '@backflow/protocol/connector';
 import { webhookBody } from './payload.js';
 import { BatchRefused, type WebhookClient } from './webhook-client.js';
 
@@ -31,4 +31,37 @@ async function deliverIsolating(client: WebhookClient, batch: Batch, from: numbe
       ...(await deliverIsolating(client, batch, middle, to)),
     ];
   }
+}
+
+/**
+ * Delivers a batch one record per request, each body built from the record by the
+ * configured templates (`deleteTemplate` for records removed under mirror). A refused
+ * request rejects its record with the endpoint's reason; the others are delivered.
+ */
+export async function deliverEach(
+  client: WebhookClient,
+  batch: Batch,
+  template: JsonTemplate,
+  deleteTemplate: JsonTemplate | undefined,
+): Promise<Rejection[]> {
+  const rejected: Rejection[] = [];
+  const name = batch.stream.stream.name;
+  for (const [index, record] of batch.records.entries()) {
+    const body = record.operation === 'delete' ? deleteTemplate : template;
+    if (body === undefined) {
+      rejected.push({
+        index,
+        reason: 'a delete needs config.delete_body_template, which is not set',
+        retryable: false,
+      });
+      continue;
+    }
+    try {
+      await client.post(JSON.stringify(body.render(record.data)), `POST of ${name} record ${index + 1}`);
+    } catch (error) {
+      if (!(error instanceof BatchRefused)) throw error;
+      rejected.push({ index, reason: error.message, retryable: false });
+    }
+  }
+  return rejected;
 }

@@ -1,12 +1,14 @@
 import {
+  ConfigError,
   defineDestination,
   loadSpec,
+  type CheckResult,
   type ConnectorContext,
   type DestinationDefinition,
 } from '@backflow/protocol/connector';
-import { deliverBatch } from './deliver.js';
+import { deliverBatch, deliverEach } from './deliver.js';
 import type { Config } from './generated/config.js';
-import { settingsOf } from './settings.js';
+import { settingsOf, type Settings } from './settings.js';
 import { systemTiming, type Timing } from '@backflow/protocol/connector';
 import { BatchRefused, WebhookClient } from './webhook-client.js';
 
@@ -29,24 +31,45 @@ export function createWebhookDestination(options: WebhookDestinationOptions = {}
   };
   return defineDestination<Config>({
     spec,
-    // An empty batch proves the URL answers and accepts the headers and signature, writing nothing.
     check: async (ctx) => {
       const { settings, client } = connect(ctx);
-      try {
-        await client.post(JSON.stringify({ check: true, records: [] }), 'check');
-      } catch (error) {
-        if (error instanceof BatchRefused)
-          return { ok: false, message: `the endpoint refused an empty batch: ${error.message}` };
-        throw error;
+      if (settings.bodyTemplate !== undefined) {
+        // A templated body would create something real (a chat message, a ticket): check only
+        // that the endpoint answers, sending no body.
+        await client.reach();
+        return { ok: true, message: `${new URL(settings.url).origin} answers; the body template compiles` };
       }
-      return { ok: true, message: `${new URL(settings.url).origin} accepted an empty batch` };
+      return checkWithEmptyBatch(settings, client);
     },
     open: async (ctx) => {
       const { settings, client } = connect(ctx);
-      return { write: async (batch) => ({ rejected: await deliverBatch(client, batch, settings.batchSize) }) };
+      const { bodyTemplate, deleteBodyTemplate } = settings;
+      if (bodyTemplate === undefined)
+        return { write: async (batch) => ({ rejected: await deliverBatch(client, batch, settings.batchSize) }) };
+      const mirrored = ctx.catalog.streams.find((s) => s.behaviour === 'mirror');
+      if (mirrored && deleteBodyTemplate === undefined) {
+        throw new ConfigError(
+          `stream "${mirrored.stream.name}" is mirrored: with config.body_template, set config.delete_body_template for the records it removes`,
+        );
+      }
+      return {
+        write: async (batch) => ({ rejected: await deliverEach(client, batch, bodyTemplate, deleteBodyTemplate) }),
+      };
     },
   });
 }
 
-/** POSTs batches of records as JSON to a URL. */
+/** An empty batch proves the URL answers and accepts the headers and signature, writing nothing. */
+async function checkWithEmptyBatch(settings: Settings, client: WebhookClient): Promise<CheckResult> {
+  try {
+    await client.post(JSON.stringify({ check: true, records: [] }), 'check');
+  } catch (error) {
+    if (error instanceof BatchRefused)
+      return { ok: false, message: `the endpoint refused an empty batch: ${error.message}` };
+    throw error;
+  }
+  return { ok: true, message: `${new URL(settings.url).origin} accepted an empty batch` };
+}
+
+/** POSTs records as JSON to a URL: in batches, or one per request from a body template. */
 export const destination = createWebhookDestination();

@@ -1,4 +1,5 @@
 import type { ConnectorSpecification } from '@backflow/protocol';
+import { ConfigError, compileJsonTemplate, type JsonTemplate } from '@backflow/protocol/connector';
 import type { Config } from './generated/config.js';
 
 /** The config with the spec's defaults filled in. */
@@ -11,6 +12,10 @@ export interface Settings {
   readonly signatureHeader: string;
   readonly timeoutMs: number;
   readonly maxRetries: number;
+  /** One request per record with this body, when set; else batches in the documented payload. */
+  readonly bodyTemplate: JsonTemplate | undefined;
+  /** The body for a record removed under `mirror`, with `bodyTemplate`. */
+  readonly deleteBodyTemplate: JsonTemplate | undefined;
   /** Values never to repeat in a message: secret header values and the signing secret. */
   readonly secrets: readonly string[];
 }
@@ -27,6 +32,17 @@ export function settingsOf(config: Config, spec: ConnectorSpecification): Settin
     signatureHeader: (config.signature_header ?? fallback<string>('signature_header')).toLowerCase(),
     timeoutMs: (config.timeout_seconds ?? fallback<number>('timeout_seconds')) * 1000,
     maxRetries: config.max_retries ?? fallback<number>('max_retries'),
+    bodyTemplate: templateOf(config.body_template, 'body_template'),
+    deleteBodyTemplate: templateOf(config.delete_body_template, 'delete_body_template'),
     secrets: [...Object.values(config.secret_headers ?? {}), ...(config.signing_secret ? [config.signing_secret] : [])],
   };
+}
+
+function templateOf(template: unknown, field: keyof Config): JsonTemplate | undefined {
+  if (template === undefined) return undefined;
+  try {
+    return compileJsonTemplate(template);
+  } catch (error) {
+    throw new ConfigError((error as Error).message.replace(/^\$/, `config.${field}`));
+  }
 }

@@ -62,13 +62,38 @@ export class WebhookClient {
     }
   }
 
+  /**
+   * Proves the endpoint answers HTTP with the configured headers, sending no body (a HEAD,
+   * signed as an empty body): any answer but 401/403 passes, as many endpoints refuse HEAD
+   * yet accept POST.
+   */
+  async reach(): Promise<void> {
+    const { settings, signal } = this.options;
+    const headers = this.headers();
+    if (settings.signingSecret !== undefined) headers[settings.signatureHeader] = signBody(settings.signingSecret, '');
+    let response: Response;
+    try {
+      response = await fetch(settings.url, {
+        method: 'HEAD',
+        headers,
+        signal: AbortSignal.any([signal, AbortSignal.timeout(settings.timeoutMs)]),
+      });
+    } catch (error) {
+      throw new ConfigError(`cannot reach ${origin(settings.url)}: ${causeOf(error)}`);
+    }
+    if (response.status === 401 || response.status === 403) {
+      throw new ConfigError(
+        `${origin(settings.url)} refused the request with HTTP ${response.status} (check secret_headers)`,
+      );
+    }
+  }
+
   /** One request: ok, a retryable problem, or a thrown classification. */
   private async attempt(
     body: string,
   ): Promise<{ ok: true } | { ok: false; problem: string; retryAfterMs: number | undefined }> {
     const { settings, timing, signal } = this.options;
-    const headers: Record<string, string> = { 'user-agent': 'backflow-destination-webhook' };
-    for (const [name, value] of Object.entries(settings.headers)) headers[name.toLowerCase()] = value;
+    const headers = this.headers();
     headers['content-type'] = 'application/json';
     if (settings.signingSecret !== undefined)
       headers[settings.signatureHeader] = signBody(settings.signingSecret, body);
@@ -106,6 +131,11 @@ export class WebhookClient {
       throw new ConfigError(`${origin(settings.url)} refused the request with HTTP ${status}${hint}: ${reason}`);
     }
     throw new BatchRefused(status, reason);
+  }
+  private headers(): Record<string, string> {
+    const headers: Record<string, string> = { 'user-agent': 'backflow-destination-webhook' };
+    for (const [name, value] of Object.entries(this.options.settings.headers)) headers[name.toLowerCase()] = value;
+    return headers;
   }
 }
 

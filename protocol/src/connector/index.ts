@@ -40,6 +40,15 @@ export type { Logger } from './logger.js';
 export { EXIT, runConnector, type ConnectorIO } from './run-connector.js';
 export { REDACTED, collectSecrets, redact, redactConfig } from './secrets.js';
 export { loadSpec } from './spec-file.js';
+export { RollingWindow, type Slot } from './rolling-window.js';
 export { streamKey } from './stream-key.js';
 export { systemTiming, type Timing } from './timing.js';
 export { DEFAULT_BATCH_SIZE } from './write-command.js';
+export {
+  FIELD_KEY,
+  compileJsonTemplate,
+  compileTemplate,
+  valueAt,
+  type JsonTemplate,
+  type Template,
+} from '../template/index.js';

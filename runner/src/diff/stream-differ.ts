@@ -1,6 +1,7 @@
 import type { SyncBehaviour } from '@backflow/protocol';
 import type { RowMapper } from '../mapping/compile-mapping.js';
-import { setAt, valueAt } from '../mapping/paths.js';
+import { valueAt } from '@backflow/protocol/connector';
+import { setAt } from '../mapping/paths.js';
 import type { StreamCounts } from '../report/events.js';
 import { BloomFilter } from './bloom-filter.js';
 import {

@@ -1,7 +1,7 @@
 import type { FieldMapping } from '../generated/connection.js';
 import { CoercionError, coerce, type CoercionType } from './coerce.js';
-import { setAt, splitPath, valueAt } from './paths.js';
-import { compileTemplate } from './template.js';
+import { compileTemplate, valueAt } from '@backflow/protocol/connector';
+import { setAt, splitPath } from './paths.js';
 
 export type MapResult =
   | { readonly ok: true; readonly data: Record<string, unknown> }

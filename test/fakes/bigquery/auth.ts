@@ -1,5 +1,6 @@
-import { generateKeyPairSync, randomBytes, randomUUID, verify } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import { decodeJwt, signedBy, type DecodedJwt } from '../google/jwt.js';
 import { GoogleApiError } from './errors.js';
 
 /**
@@ -67,29 +68,6 @@ export class OAuthError extends Error {
   }
   body(): { error: string; error_description: string } {
     return { error: this.error, error_description: this.message };
-  }
-}
-
-interface DecodedJwt {
-  header: Record<string, unknown>;
-  claims: Record<string, unknown>;
-  signedPart: string;
-  signature: Buffer;
-}
-
-function decodeJwt(token: string): DecodedJwt | undefined {
-  const parts = token.split('.');
-  if (parts.length !== 3) return undefined;
-  const [header, claims, signature] = parts as [string, string, string];
-  try {
-    return {
-      header: JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as Record<string, unknown>,
-      claims: JSON.parse(Buffer.from(claims, 'base64url').toString('utf8')) as Record<string, unknown>,
-      signedPart: `${header}.${claims}`,
-      signature: Buffer.from(signature, 'base64url'),
-    };
-  } catch {
-    return undefined;
   }
 }
 
@@ -213,11 +191,9 @@ export class AuthServer {
   }
 
   private verifySignature(jwt: DecodedJwt): Account | undefined {
-    if (jwt.header.alg !== 'RS256' || typeof jwt.claims.iss !== 'string') return undefined;
+    if (typeof jwt.claims.iss !== 'string') return undefined;
     const account = this.accounts.get(jwt.claims.iss);
-    if (!account) return undefined;
-    const valid = verify('RSA-SHA256', Buffer.from(jwt.signedPart), account.publicKey, jwt.signature);
-    return valid ? account : undefined;
+    return account && signedBy(jwt, account.publicKey) ? account : undefined;
   }
 
   private selfSignedPrincipal(token: string): Principal | undefined {

@@ -3,7 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuthServer, OAuthError } from './auth.js';
 import type { Principal } from './auth.js';
-import { discovery, validateBody, validateQuery } from './discovery.js';
+import { discovery } from './discovery.js';
 import type { DiscoveryMethod } from './discovery.js';
 import { GoogleApiError } from './errors.js';
 import { FailureQueue } from './failures.js';
@@ -165,10 +165,10 @@ export async function startFrontEnd(options: FrontEndOptions): Promise<{ server:
         throw new GoogleApiError(404, 'notFound', `Not found: Project ${params.projectId}`);
       }
       authorize(route.id, principal, params);
-      validateQuery(route.method, url.searchParams);
+      discovery.validateQuery(route.method, url.searchParams);
       const body = route.method.request ? parseJsonBody(text) : {};
       if (route.method.request) record.body = body;
-      validateBody(route.method, body);
+      discovery.validateBody(route.method, body);
       const result = await (options.handlers[route.id] as Handler)({
         params,
         query: url.searchParams,

@@ -26,7 +26,7 @@ export type RequestTimeoutSeconds = number;
 export type RetriesPerRequest = number;
 
 /**
- * POSTs batches of records as JSON to a URL, signed with HMAC-SHA256 when a signing secret is set; retries 429 and 5xx, and isolates records the endpoint refuses.
+ * POSTs batches of records as JSON to a URL — or, with a body template, one request per record in any JSON shape an API expects — signed with HMAC-SHA256 when a signing secret is set; retries 429 and 5xx, and isolates records the endpoint refuses.
  */
 export interface Config {
   url: URL;
@@ -37,6 +37,8 @@ export interface Config {
   signature_header?: SignatureHeader;
   timeout_seconds?: RequestTimeoutSeconds;
   max_retries?: RetriesPerRequest;
+  body_template?: BodyTemplate;
+  delete_body_template?: DeleteBodyTemplate;
 }
 /**
  * Extra request headers, e.g. a tenant or a content version. Put credentials in `secret_headers`.
@@ -49,4 +51,16 @@ export interface Headers {
  */
 export interface SecretHeaders {
   [k: string]: string;
+}
+/**
+ * When set, each record is POSTed on its own as this JSON value: strings may hold `{{ field }}` placeholders (rendered as text; `a.b` for nested fields), and an object `{"$field": "amount"}` inserts a field's value as it is (number, boolean, object, null). `batch_size` does not apply. E.g. a Slack incoming webhook: `{"text": "New ticket {{ id }}: {{ subject }}"}`.
+ */
+export interface BodyTemplate {
+  [k: string]: unknown;
+}
+/**
+ * With `body_template`: the body POSTed for a record removed under `mirror`, built the same way (the record holds only its key fields). Without it, a `mirror` stream is refused when the write opens.
+ */
+export interface DeleteBodyTemplate {
+  [k: string]: unknown;
 }

@@ -1,4 +1,4 @@
-import { valueAt } from './paths.js';
+import { valueAt } from './value-at.js';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][\w.]*)\s*\}\}/g;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RollingWindow } from './rolling-window.js';
-import type { Timing } from '@backflow/protocol/connector';
+import type { Timing } from './timing.js';
 
 function clock() {
   let now = 0;

@@ -1,4 +1,4 @@
-import type { Timing } from '@backflow/protocol/connector';
+import type { Timing } from './timing.js';
 
 /** A claimed request slot; `done()` marks when the request's answer arrived. */
 export interface Slot {
@@ -7,7 +7,7 @@ export interface Slot {
 
 /**
  * Client-side pacing for a rolling rate limit ("at most `max` requests in any `windowMs`"),
- * the way HubSpot counts its TEN_SECONDLY_ROLLING policy: a log of recent request times, and
+ * the way HubSpot counts its TEN_SECONDLY_ROLLING policy (and, as a rolling minute, never over any of Google's fixed per-minute buckets): a log of recent request times, and
  * a request waits until the oldest one leaves the window. A slot counts from when the answer
  * arrived, not when the request left: the server counted it somewhere in between, so this
  * never undercounts however long requests take. (Bottleneck's reservoir refills on a fixed

@@ -1,0 +1,27 @@
+import type { Timing } from '@backflow/protocol/connector';
+
+/**
+ * Spaces calls that share a key at least `intervalMs` apart on the injected clock: Slack
+ * allows about one message per second per channel, so posts into one channel wait their
+ * turn while posts into another go ahead.
+ */
+export class Pacer {
+  private readonly next = new Map<string, number>();
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly timing: Timing,
+  ) {}
+
+  async wait(key: string, signal?: AbortSignal): Promise<void> {
+    const now = this.timing.now();
+    const at = this.next.get(key) ?? now;
+    if (at > now) await this.timing.sleep(at - now, signal);
+    this.next.set(key, Math.max(at, now) + this.intervalMs);
+  }
+
+  /** Pushes a key's next slot back, after Slack answered 429 with `Retry-After`. */
+  defer(key: string, ms: number): void {
+    this.next.set(key, Math.max(this.next.get(key) ?? 0, this.timing.now() + ms));
+  }
+}
