@@ -75,6 +75,6 @@ export function runChart(points: readonly ChartPoint[]): Raw {
     <text x="${PAD.left - 6}" y="${PAD.top + plotHeight}" text-anchor="end">0</text>
     ${groups}
     <text x="${PAD.left}" y="${HEIGHT - 20}">run ${first.run} · ${day(first.startedAt)}</text>
-    <text x="${WIDTH - PAD.right}" y="${HEIGHT - 20}" text-anchor="end">run ${last.run} · ${day(last.startedAt)}</text>
+    ${points.length > 1 ? html`<text x="${WIDTH - PAD.right}" y="${HEIGHT - 20}" text-anchor="end">run ${last.run} · ${day(last.startedAt)}</text>` : ''}
   </svg>`;
 }
