@@ -263,4 +263,27 @@ describe('runner serve: alerts', () => {
       await receiver.close();
     }
   });
+
+  it('with only rejected_share, alerts on the share of rows read, not on any rejected row', async () => {
+    const receiver = await alertReceiver();
+    try {
+      const alerts = { webhook_url: receiver.webhookUrl, rejected_share: 0.05 };
+      await counterConnection('low', {}, { reject_ids: [1, 2] }, { alerts }); // 2 of 50 rows: 4 %
+      await counterConnection('high', {}, { reject_ids: [1, 2, 3] }, { alerts }); // 3 of 50: 6 %
+      const serving = await serve([ws.dir]);
+      for (const served of serving.context.connections.values())
+        await serving.context.runs.start(served.connection, { trigger: 'api' });
+      await serving.context.runs.idle();
+      await serving.close();
+      expect(receiver.received.map((r) => r.body)).toMatchObject([
+        {
+          alert: 'rejected',
+          connection: 'high',
+          message: 'high: run 1 left 3 row(s) rejected and 0 invalid of 50 read',
+        },
+      ]);
+    } finally {
+      await receiver.close();
+    }
+  });
 });
