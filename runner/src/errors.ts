@@ -10,6 +10,8 @@ export const EXIT_CODES = {
   invalid: 2,
   /** The sync completed but the destination rejected some records (see the run's rejections). */
   rejected: 3,
+  /** Another run of the connection holds its lock: nothing was started. */
+  locked: 6,
   /** Stopped by SIGINT/SIGTERM; state is at the last commit. */
   interrupted: 130,
 } as const;
@@ -52,4 +54,19 @@ export class ConnectorFailure extends RunnerError {
 /** The run was stopped by a signal. */
 export class InterruptedError extends RunnerError {
   readonly exitCode = EXIT_CODES.interrupted;
+}
+
+/** Another run of the same connection holds its lock (one run of a connection at a time). */
+export class AlreadyRunningError extends RunnerError {
+  readonly exitCode = EXIT_CODES.locked;
+
+  constructor(
+    readonly connection: string,
+    readonly holder: { run?: number; pid: number; host: string; since: string },
+  ) {
+    const run = holder.run === undefined ? '' : `run ${holder.run}, `;
+    super(
+      `connection "${connection}" is already running (${run}pid ${holder.pid}, host ${holder.host}, since ${holder.since})`,
+    );
+  }
 }

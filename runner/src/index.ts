@@ -20,21 +20,31 @@ export {
   ConfigurationError,
   ConnectorFailure,
   InterruptedError,
+  AlreadyRunningError,
   RunnerError,
   type ExitCode,
 } from './errors.js';
 export { emptyCounts, type StreamCounts, type SyncEvent } from './report/events.js';
 export type { EventSink } from './report/reporter.js';
-export { FileStateStore } from './state/file-state-store.js';
-export { PostgresStateStore } from './state/postgres-state-store.js';
-export { openFingerprintStore, openRunHistory, openStateStore } from './state/open-state-store.js';
-export type { StateStore } from './state/state-store.js';
-export type { FingerprintStore } from './diff/fingerprint-store.js';
-export { SqliteFingerprintStore } from './diff/sqlite-fingerprint-store.js';
-export { PostgresFingerprintStore } from './diff/postgres-fingerprint-store.js';
-export type { RunHistory, RunRecord, RunRow, RunStatus } from './history/run-history.js';
-export { SqliteRunHistory } from './history/sqlite-run-history.js';
-export { PostgresRunHistory } from './history/postgres-run-history.js';
+export {
+  openStore,
+  SqliteStore,
+  PostgresStore,
+  DEFAULT_STATE,
+  isPostgresLocation,
+  type Checkpoint,
+  type LockHolder,
+  type PlanSession,
+  type RunEnd,
+  type RunRecord,
+  type RunRef,
+  type RunRow,
+  type RunStatus,
+  type Store,
+  type SyncSession,
+} from './store/index.js';
+export { exportRows } from './history/export-rows.js';
+export { loadConnectionLocation, type ConnectionLocation } from './connection/load-connection.js';
 export {
   DockerLauncher,
   ProcessLauncher,

@@ -45,13 +45,13 @@ function modelRow(i, version) {
 
 /** One diff run over `rows` model rows, in this (child) process; prints its figures as JSON. */
 async function diffPhase({ dir, rows, version }) {
-  const { SqliteFingerprintStore } = await import(join(repoRoot, 'runner/dist/diff/sqlite-fingerprint-store.js'));
+  const { SqliteStore } = await import(join(repoRoot, 'runner/dist/store/sqlite/sqlite-store.js'));
   const { StreamDiffer, DIFF_BATCH } = await import(join(repoRoot, 'runner/dist/diff/stream-differ.js'));
-  const { DELIVERED } = await import(join(repoRoot, 'runner/dist/diff/fingerprint-store.js'));
+  const { DELIVERED } = await import(join(repoRoot, 'runner/dist/diff/fingerprint-session.js'));
   const { emptyCounts } = await import(join(repoRoot, 'runner/dist/report/events.js'));
   const started = process.hrtime.bigint();
-  const session = await new SqliteFingerprintStore(dir).open('bench', 'sync');
-  const streamId = await session.streamId('customers');
+  const session = await new SqliteStore(dir).openSync('bench');
+  const streamId = await session.fingerprints.streamId('customers');
   const settings = {
     stream: 'customers',
     streamId,
@@ -63,7 +63,7 @@ async function diffPhase({ dir, rows, version }) {
     fullResync: false,
     dryRun: false,
   };
-  const differ = new StreamDiffer(settings, session, emptyCounts());
+  const differ = new StreamDiffer(settings, session.fingerprints, emptyCounts());
   let outcomes = [];
   let sent = 0;
   const handle = async (decisions) => {
@@ -72,7 +72,7 @@ async function diffPhase({ dir, rows, version }) {
       sent++;
       outcomes.push({ stream: streamId, key: d.key, op: d.op, flags: DELIVERED, hash: d.hash, matchKey: d.matchKey });
       if (outcomes.length >= COMMIT_EVERY) {
-        await session.record(outcomes);
+        await session.commit({ outcomes });
         outcomes = [];
       }
     }
@@ -83,10 +83,10 @@ async function diffPhase({ dir, rows, version }) {
     if (differ.queued >= DIFF_BATCH) await handle(await differ.flush());
   }
   for await (const decisions of differ.finishRead(true)) await handle(decisions);
-  if (outcomes.length > 0) await session.record(outcomes);
+  if (outcomes.length > 0) await session.commit({ outcomes });
   await session.close();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const file = join(dir, 'fingerprints', 'bench.sqlite');
+  const file = join(dir, 'connections', 'bench.sqlite');
   process.stdout.write(
     JSON.stringify({
       seconds,

@@ -36,7 +36,10 @@ beforeEach(async () => {
   spreadsheetId = sheets.createSpreadsheet({ title: 'Segments' }).spreadsheetId;
 });
 afterEach(async () => {
+  // Every request the connector sent, and every answer, within the Sheets v4 discovery document.
+  const violations = sheets.specViolations();
   await Promise.all([source.drop(), ws.cleanup(), sheets.close()]);
+  expect(violations).toEqual([]);
 });
 
 const SHEET = 'High value';

@@ -432,9 +432,9 @@ describe('reverse ETL: crashes, plan and run history', () => {
     const second = await run(mirror, {}, { state: url });
     expect(second.streams['customers']).toMatchObject({ changed: 10, removed: 5, sent: 15 });
     expect(replay(await received())).toEqual(await model());
-    const [fingerprints] = await db.sql('select count(*)::int as n from backflow_fingerprints');
+    const [fingerprints] = await db.sql('select count(*)::int as n from backflow.fingerprints');
     expect(fingerprints).toEqual({ n: ROWS - 5 });
-    const [runs] = await db.sql('select count(*)::int as n from backflow_runs');
+    const [runs] = await db.sql('select count(*)::int as n from backflow.runs');
     expect(runs).toEqual({ n: 2 });
   });
 });

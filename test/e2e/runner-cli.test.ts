@@ -3,7 +3,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import pg from 'pg';
-import { PostgresStateStore, sync } from '@backflow/runner';
+import type { AirbyteStateMessage } from '@backflow/protocol';
+import { PostgresStore, sync } from '@backflow/runner';
+import { committedStates } from '../support/state.js';
 import { RUNNER_BIN, fixtureCommand, tempWorkspace } from '../support/workspace.js';
 
 let ws: Awaited<ReturnType<typeof tempWorkspace>>;
@@ -85,8 +87,8 @@ describe('runner sync: signals', () => {
     expect(summary.status).toBe('interrupted');
     const committed = summary.streams.items.committed;
     expect(committed).toBeGreaterThan(0);
-    const state = await readFile(ws.path('state/state/signal.json'), 'utf8');
-    const after = JSON.parse(state).states['stream:items'].stream.stream_state.after;
+    const states = (await committedStates(ws.path('state'), 'signal')) as Record<string, AirbyteStateMessage>;
+    const after = (states['stream:items']!.stream!.stream_state as { after: number }).after;
     const lines = (await readFile(ws.path('out.jsonl'), 'utf8')).trim().split('\n');
     // Everything the state says is committed is in the destination, in order.
     expect(lines.length).toBeGreaterThanOrEqual(after);
@@ -117,8 +119,10 @@ describe('Postgres state store', () => {
         state: url,
       });
     expect((await sync(await connection(120))).status).toBe('succeeded');
-    const store = new PostgresStateStore(url);
-    const states = await store.load('pg-state');
+    const store = new PostgresStore(url);
+    const session = await store.openPlan('pg-state');
+    const states = await session.states();
+    await session.close();
     await store.close();
     expect(states.map((s) => s.stream?.stream_state)).toEqual([{ after: 120 }]);
     const rerun = await sync(await connection(200));

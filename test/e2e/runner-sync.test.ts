@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { EXIT_CODES, sync, type SyncEvent } from '@backflow/runner';
+import type { AirbyteStateMessage } from '@backflow/protocol';
+import { committedStates, storeFileText } from '../support/state.js';
 import { RUNNER_BIN, fixtureCommand, tempWorkspace } from '../support/workspace.js';
 
 let ws: Awaited<ReturnType<typeof tempWorkspace>>;
@@ -52,8 +54,8 @@ describe('runner sync (process launcher)', () => {
     });
     const out = await lines(ws.path('out.jsonl'));
     expect(out.map((r) => r.id)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
-    const state = JSON.parse(await readFile(ws.path('state/state/counter-to-jsonl.json'), 'utf8'));
-    expect(state.states['stream:items'].stream.stream_state).toEqual({ after: 1000 });
+    const states = (await committedStates(ws.path('state'), 'counter-to-jsonl')) as Record<string, AirbyteStateMessage>;
+    expect(states['stream:items']!.stream!.stream_state).toEqual({ after: 1000 });
     expect(events.some((e) => e.type === 'progress')).toBe(true);
     expect(events.at(-1)).toMatchObject({ type: 'finished', status: 'succeeded' });
   });
@@ -116,8 +118,7 @@ describe('runner sync (process launcher)', () => {
     );
     const result = await execa(process.execPath, [RUNNER_BIN, 'sync', file, '--json'], { reject: false });
     expect(result.exitCode).toBe(0);
-    const everything =
-      result.stdout + result.stderr + (await readFile(ws.path('state/state/counter-to-jsonl.json'), 'utf8'));
+    const everything = result.stdout + result.stderr + (await storeFileText(ws.path('state'), 'counter-to-jsonl'));
     expect(everything).not.toContain('sk-live-abcdef123');
     expect(everything).not.toContain('pw-very-secret');
     expect(result.stderr).toContain('reading items with key **********');

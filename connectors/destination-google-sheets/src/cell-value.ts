@@ -88,11 +88,13 @@ export function encodeCell(value: unknown, kind: ColumnKind, timeZone: string, a
       cell = instant && !Number.isNaN(instant.getTime()) ? wallTime(instant, timeZone) : `${day} ${time}`;
     } else cell = text(raw);
   }
-  if (typeof cell === 'string' && cell.length - (cell.startsWith("'") ? 1 : 0) > MAX_CELL_CHARACTERS) {
-    const length = cell.length - (cell.startsWith("'") ? 1 : 0);
+  // Google counts the input, so text written with its apostrophe has one character less.
+  if (typeof cell === 'string' && cell.length > MAX_CELL_CHARACTERS) {
+    const quoted = cell.startsWith("'");
+    const length = cell.length - (quoted ? 1 : 0);
     return {
       ok: false,
-      reason: `${length.toLocaleString('en-US')} characters; a Google Sheets cell holds at most ${MAX_CELL_CHARACTERS.toLocaleString('en-US')}`,
+      reason: `${length.toLocaleString('en-US')} characters; a Google Sheets cell takes at most ${MAX_CELL_CHARACTERS.toLocaleString('en-US')} characters of input${quoted ? ', and text is sent with a leading apostrophe that keeps it from being parsed (so 49,999 of text)' : ''}`,
     };
   }
   return { ok: true, cell };

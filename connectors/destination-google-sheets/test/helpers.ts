@@ -5,33 +5,9 @@ import type {
   SyncBehaviour,
 } from '@backflow/protocol';
 import { destinationSyncModeFor } from '@backflow/protocol';
-import { runInProcess, type ConnectorRun } from '@backflow/protocol/testing';
+import { runInProcess, virtualTime, type ConnectorRun, type VirtualTime } from '@backflow/protocol/testing';
 import { startSheetsFake, type SheetsFake, type SheetsFakeOptions } from '../../../test/fakes/google-sheets/index.js';
-import { createGoogleSheetsDestination, type Timing } from '../src/index.js';
-
-/** A virtual clock: sleeping advances it instantly, and every sleep is recorded. */
-export interface VirtualTime {
-  readonly timing: Timing;
-  now(): number;
-  readonly sleeps: number[];
-}
-
-export function virtualTime(start = Date.UTC(2025, 0, 15, 12)): VirtualTime {
-  let now = start;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => now,
-    timing: {
-      now: () => now,
-      sleep: async (ms) => {
-        sleeps.push(ms);
-        now += ms;
-      },
-      random: () => 0.5,
-    },
-  };
-}
+import { createGoogleSheetsDestination } from '../src/index.js';
 
 /** A Sheets fake and a spreadsheet on the virtual clock, and the destination on the same clock. */
 export interface Setup {
@@ -78,8 +54,13 @@ export async function setUp(options: SheetsFakeOptions = {}, config: Record<stri
   };
 }
 
+/** Closes the fakes, after checking every request and answer of the test against the discovery document. */
 export async function closeFakes(): Promise<void> {
-  await Promise.all(fakes.splice(0).map((fake) => fake.close()));
+  const closing = fakes.splice(0);
+  const problems = closing.flatMap((fake) => fake.specViolations());
+  await Promise.all(closing.map((fake) => fake.close()));
+  if (problems.length > 0)
+    throw new Error(`requests or answers outside the Sheets v4 discovery document:\n${problems.join('\n')}`);
 }
 
 export const SEGMENT_PROPERTIES = {

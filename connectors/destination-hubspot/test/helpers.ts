@@ -5,33 +5,9 @@ import type {
   SyncBehaviour,
 } from '@backflow/protocol';
 import { destinationSyncModeFor } from '@backflow/protocol';
-import { runInProcess, type ConnectorRun } from '@backflow/protocol/testing';
+import { runInProcess, virtualTime, type ConnectorRun, type VirtualTime } from '@backflow/protocol/testing';
 import { startHubSpotFake, type HubSpotFake, type HubSpotFakeOptions } from '../../../test/fakes/hubspot/index.js';
-import { createHubSpotDestination, type Timing } from '../src/index.js';
-
-/** A virtual clock: sleeping advances it instantly, and every sleep is recorded. */
-export interface VirtualTime {
-  readonly timing: Timing;
-  now(): number;
-  readonly sleeps: number[];
-}
-
-export function virtualTime(start = Date.UTC(2025, 0, 15, 12)): VirtualTime {
-  let now = start;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => now,
-    timing: {
-      now: () => now,
-      sleep: async (ms) => {
-        sleeps.push(ms);
-        now += ms;
-      },
-      random: () => 0.5,
-    },
-  };
-}
+import { createHubSpotDestination } from '../src/index.js';
 
 /** A HubSpot fake on the virtual clock, and a destination running on the same clock. */
 export interface Setup {

@@ -1,5 +1,5 @@
 import type { SlackApi } from './slack-api.js';
-import { SlackCallError } from './slack-errors.js';
+import { RecordRefused } from './slack-errors.js';
 
 const CHANNEL_ID = /^[CGD][A-Z0-9]{8,}$/;
 
@@ -19,7 +19,7 @@ export class Channels {
 
   constructor(private readonly api: SlackApi) {}
 
-  /** The ID of `channel` (an ID, `#name` or `name`); SlackCallError `channel_not_found` if none. */
+  /** The ID of `channel` (an ID, `#name` or `name`); RecordRefused `channel_not_found` if none. */
   async idOf(channel: string): Promise<string> {
     const trimmed = channel.trim();
     if (CHANNEL_ID.test(trimmed)) return trimmed;
@@ -27,7 +27,10 @@ export class Channels {
     this.byName ??= this.list();
     const id = (await this.byName).get(name);
     if (id === undefined)
-      throw new SlackCallError('conversations.list', 'channel_not_found', [`no channel named #${name}`]);
+      throw new RecordRefused(
+        `channel_not_found: no channel named #${name} is visible to the bot`,
+        'channel_not_found',
+      );
     return id;
   }
 

@@ -1,6 +1,6 @@
 import type { CheckResult } from '@backflow/protocol/connector';
 import { whoAmI, type Connection } from './connect.js';
-import { SlackCallError } from './slack-errors.js';
+import { RecordRefused } from './slack-errors.js';
 
 /**
  * auth.test proves the token; a fixed channel must exist and have the bot as a member
@@ -25,7 +25,7 @@ export async function checkConnection({ api, channels, settings }: Connection): 
     }
     return { ok: true, message: `${who}; posting to #${info.channel?.name ?? id}` };
   } catch (error) {
-    if (error instanceof SlackCallError) return { ok: false, message: `config.channel: ${error.message}` };
+    if (error instanceof RecordRefused) return { ok: false, message: `config.channel: ${error.message}` };
     throw error;
   }
 }

@@ -1,11 +1,11 @@
 import type { SyncBehaviour } from '@backflow/protocol';
-import { TransientError, backoffMs, type IncomingRecord, type Timing } from '@backflow/protocol/connector';
+import { TransientError, backoffMs, type IncomingRecord, type Logger, type Timing } from '@backflow/protocol/connector';
 import type { ChannelHistory, PostedMessage } from './channel-history.js';
 import type { Channels } from './channels.js';
 import { recordMetadata, type RecordMarker } from './markers.js';
 import { struckThrough, type Renderer, type RenderedMessage } from './render.js';
 import type { SlackApi } from './slack-api.js';
-import { OutcomeUnknown, SlackCallError } from './slack-errors.js';
+import { OutcomeUnknown, RecordRefused, SlackCallError } from './slack-errors.js';
 
 /** How far before a post with an unknown outcome the channel is read again (clock skew). */
 const RECHECK_MARGIN_MS = 5 * 60_000;
@@ -18,6 +18,7 @@ export interface MessageWriterOptions {
   readonly renderer: Renderer;
   readonly timing: Timing;
   readonly signal: AbortSignal;
+  readonly logger: Logger;
   readonly onDelete: 'delete' | 'strike';
   readonly maxRetries: number;
   /** The channel for deletes, which carry only key fields: fixed, or rendered from the key. */
@@ -31,7 +32,7 @@ export type MessageAction = 'posted' | 'updated' | 'unchanged' | 'kept' | 'delet
  * One Slack message per record, found again by its metadata marker: posted when new,
  * edited when its text or blocks changed, left alone when unchanged (a resend after a crash
  * is one of those), and deleted or struck through when the record leaves a mirror.
- * Throws SlackCallError for a record Slack refuses.
+ * Throws RecordRefused for a record that cannot be delivered (Slack's error for those Slack refuses).
  */
 export class MessageWriter {
   constructor(private readonly options: MessageWriterOptions) {}
@@ -42,7 +43,7 @@ export class MessageWriter {
     const { channels, history, renderer } = this.options;
     const rendered = await renderer.render(record.data);
     if (rendered.channel === '')
-      throw new SlackCallError('chat.postMessage', 'channel_not_found', ['the channel template rendered empty']);
+      throw new RecordRefused('channel_not_found: config.channel rendered empty for this record', 'channel_not_found');
     const channel = await channels.idOf(rendered.channel);
     const earlier = await history.message(channel, marker);
     if (earlier) {
@@ -58,9 +59,10 @@ export class MessageWriter {
         await history.forget(channel, marker);
       }
     } else if (behaviour === 'update') {
-      throw new SlackCallError('chat.update', 'message_not_found', [
-        'behaviour "update" edits earlier messages only, and this record has none in the channel history window',
-      ]);
+      throw new RecordRefused(
+        'message_not_found: behaviour "update" edits earlier messages only, and this record has none within history_days',
+        'message_not_found',
+      );
     }
     await this.post(channel, { ...marker, hash: rendered.hash }, rendered);
     return 'posted';
@@ -116,7 +118,7 @@ export class MessageWriter {
    * before another attempt: the post may have landed, and posting again would double it.
    */
   private async post(channel: string, marker: RecordMarker, rendered: RenderedMessage): Promise<void> {
-    const { api, history, timing, signal, maxRetries } = this.options;
+    const { api, history, timing, signal, maxRetries, logger } = this.options;
     const started = timing.now();
     for (let attempt = 1; ; attempt++) {
       try {
@@ -138,6 +140,8 @@ export class MessageWriter {
           hash: marker.hash,
           hasBlocks: (rendered.blocks?.length ?? 0) > 0,
         });
+        // Record keys may be personal data (an e-mail): the log names the stream and channel only.
+        logger.debug('chat.postMessage: posted a %s message to %s', marker.stream, channel);
         return;
       } catch (error) {
         if (!(error instanceof OutcomeUnknown)) throw error;

@@ -19,7 +19,7 @@ import { ChannelHistory } from './channel-history.js';
 import { whoAmI, type Connection } from './connect.js';
 import { DigestWriter, type DigestLine } from './digest-writer.js';
 import { MessageWriter, type MessageAction } from './message-writer.js';
-import { SlackCallError } from './slack-errors.js';
+import { RecordRefused } from './slack-errors.js';
 
 /**
  * Behaviours per mode. A message is kept per record key, so `append` (no key) is refused
@@ -88,6 +88,7 @@ export async function openSlackWriter(
         renderer,
         timing,
         signal,
+        logger,
         onDelete: settings.onDelete,
         maxRetries: settings.maxRetries,
         deleteChannel: (key) => settings.channel.render(key).trim(),
@@ -140,7 +141,7 @@ function checkStream(configured: ConfiguredAirbyteStream, { settings }: Connecti
 }
 
 function rejection(index: number, error: unknown): Rejection {
-  if (error instanceof SlackCallError) return { index, reason: error.message, retryable: false };
+  if (error instanceof RecordRefused) return { index, reason: error.message, retryable: false };
   throw error;
 }
 

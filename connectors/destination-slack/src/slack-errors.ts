@@ -54,15 +54,27 @@ export function handlingOf(error: string): ErrorHandling {
   return 'record';
 }
 
+/** A record that cannot be delivered as it is: rejected (not retryable) with this message. */
+export class RecordRefused extends Error {
+  constructor(
+    message: string,
+    /** Slack's error string, or the one Slack would answer for the same mistake. */
+    readonly error: string,
+  ) {
+    super(message);
+    this.name = 'RecordRefused';
+  }
+}
+
 /** Slack answered `ok: false` about one call: the record it was for is rejected with `error`. */
-export class SlackCallError extends Error {
+export class SlackCallError extends RecordRefused {
   constructor(
     readonly method: string,
-    readonly error: string,
+    error: string,
     /** Slack's explanations (`response_metadata.messages`), e.g. which block is invalid. */
     readonly details: readonly string[] = [],
   ) {
-    super(`${method}: Slack answered ${error}${details.length ? ` (${details.join('; ')})` : ''}`);
+    super(`${method}: Slack answered ${error}${details.length ? ` (${details.join('; ')})` : ''}`, error);
     this.name = 'SlackCallError';
   }
 }

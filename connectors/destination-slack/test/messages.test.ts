@@ -52,7 +52,9 @@ describe('one message per record', () => {
       input: [record('tickets', { id: 2, subject: 'edited' }), ...tickets([7]), state('tickets', 3)],
     });
     expect(rejectedOf(update)).toEqual([
-      expect.objectContaining({ reason: expect.stringMatching(/^chat\.update: Slack answered message_not_found/) }),
+      expect.objectContaining({
+        reason: expect.stringMatching(/^message_not_found: behaviour "update" edits earlier messages only/),
+      }),
     ]);
     expect(slack.messages('support').map((m) => m.text)).toEqual(['Ticket #1: Subject 1', 'Ticket #2: edited']);
   });

@@ -52,8 +52,8 @@ describe('per-record rejections with Slack’s error', () => {
       ],
     });
     expect(rejectedOf(result).map((r) => r.reason)).toEqual([
-      'conversations.list: Slack answered channel_not_found (no channel named #nowhere)',
-      'chat.postMessage: Slack answered not_in_channel',
+      'channel_not_found: no channel named #nowhere is visible to the bot',
+      'conversations.history: Slack answered not_in_channel',
       'conversations.history: Slack answered channel_not_found',
     ]);
     expect(slack.messages('support').map((m) => m.text)).toEqual(['Ticket #4: d']);
@@ -112,7 +112,7 @@ describe('check', () => {
       message: 'config.channel: the bot is not in #sales (not_in_channel): invite it with /invite @backflow',
     });
     expect((await run('check', { config: { ...config, channel: '#nope' } })).connectionStatus?.message).toMatch(
-      /^config\.channel: conversations\.list: Slack answered channel_not_found/,
+      /^config\.channel: channel_not_found: no channel named #nope/,
     );
     expect(slack.calls.some((c) => c.method.startsWith('chat.'))).toBe(false);
   });

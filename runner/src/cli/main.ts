@@ -12,6 +12,7 @@ Exit codes:
   1    the sync or command failed (a connector crashed, hung, or broke the protocol)
   2    invalid usage or configuration; nothing was started
   3    the sync finished but the destination rejected some records
+  6    another run of the connection holds its lock (already running)
   130  interrupted by SIGINT/SIGTERM; state is kept at the last commit`;
 
 /** Runs the `runner` command line and returns the exit code. */

@@ -1,10 +1,11 @@
 import { createWriteStream } from 'node:fs';
 import { Command, Option } from 'commander';
-import { loadConnection } from '../connection/load-connection.js';
+import { loadConnectionLocation } from '../connection/load-connection.js';
 import { ConfigurationError, EXIT_CODES, RunnerError } from '../errors.js';
 import { exportRows } from '../history/export-rows.js';
-import type { RunHistory, RunRecord } from '../history/run-history.js';
-import { openRunHistory } from '../state/open-state-store.js';
+import { DEFAULT_STATE } from '../store/location.js';
+import { openStore } from '../store/open-store.js';
+import type { RunRecord, Store } from '../store/types.js';
 
 interface Where {
   state?: string;
@@ -18,20 +19,26 @@ export function runsCommand(setExit: (code: number) => void) {
   const runs = new Command('runs').description('list recorded sync runs, show one with its rejected and invalid rows');
   const where = (command: Command) =>
     command
-      .option('--state <location>', 'state directory or postgres:// URL (default .backflow, or the connection file’s)')
-      .option('-c, --connection <file>', 'use this connection file’s state location; list only its runs');
+      .option(
+        '--state <location>',
+        'state directory or postgres:// URL (default: the connection file’s, else .backflow here)',
+      )
+      .option(
+        '-c, --connection <file>',
+        'use this connection file’s state location (its secret variables need not be set); only its runs',
+      );
   where(runs.command('list'))
     .description('list runs, newest first')
     .option('--limit <n>', 'how many', (v) => Number.parseInt(v, 10), 20)
     .option('--json', 'print the runs as JSON')
     .action((options: Where & { limit: number; json?: boolean }) =>
       guarded(setExit, async () => {
-        const { history, connection } = await open(options);
+        const { store, connection } = await open(options);
         try {
-          const list = await history.list({ limit: options.limit, ...(connection ? { connection } : {}) });
+          const list = await store.listRuns({ limit: options.limit, ...(connection ? { connection } : {}) });
           process.stdout.write(options.json ? JSON.stringify(list, null, 2) + '\n' : formatList(list));
         } finally {
-          await history.close();
+          await store.close();
         }
       }),
     );
@@ -45,13 +52,12 @@ export function runsCommand(setExit: (code: number) => void) {
       guarded(setExit, async () => {
         const run = Number.parseInt(id, 10);
         if (!Number.isSafeInteger(run)) throw new ConfigurationError(`"${id}" is not a run id`);
-        const { history } = await open(options);
+        const { store, connection } = await open(options);
         try {
-          const record = await history.get(run);
-          if (!record) throw new ConfigurationError(`no run ${run} in ${history.location}`);
+          const record = await findRun(store, run, connection);
           if (options.format) {
             const out = options.output ? createWriteStream(options.output) : process.stdout;
-            const count = await exportRows(history, run, options.format, out);
+            const count = await exportRows(store, record, options.format, out);
             if (options.output) {
               await new Promise<void>((resolve, reject) =>
                 out.end((error?: Error | null) => (error ? reject(error) : resolve())),
@@ -60,25 +66,37 @@ export function runsCommand(setExit: (code: number) => void) {
             }
           } else if (options.json) {
             process.stdout.write(
-              JSON.stringify({ ...record, undelivered: await history.countRows(run) }, null, 2) + '\n',
+              JSON.stringify({ ...record, undelivered: await store.countRunRows(record) }, null, 2) + '\n',
             );
           } else {
-            process.stdout.write(await formatRun(history, record));
+            process.stdout.write(await formatRun(store, record));
           }
         } finally {
-          await history.close();
+          await store.close();
         }
       }),
     );
   return runs;
 }
 
-async function open(options: Where): Promise<{ history: RunHistory; connection?: string }> {
+async function open(options: Where): Promise<{ store: Store; connection?: string }> {
   if (options.connection) {
-    const connection = await loadConnection(options.connection);
-    return { history: openRunHistory(options.state ?? connection.state!, process.cwd()), connection: connection.name };
+    const connection = await loadConnectionLocation(options.connection);
+    return { store: openStore(options.state ?? connection.state, process.cwd()), connection: connection.name };
   }
-  return { history: openRunHistory(options.state ?? '.backflow', process.cwd()) };
+  return { store: openStore(options.state ?? DEFAULT_STATE, process.cwd()) };
+}
+
+/** Run ids are per connection in a state directory: with several connections, one is named. */
+async function findRun(store: Store, run: number, connection: string | undefined): Promise<RunRecord> {
+  const found = await store.findRuns(run, connection);
+  if (found.length === 0) throw new ConfigurationError(`no run ${run} in ${store.location}`);
+  if (found.length > 1) {
+    throw new ConfigurationError(
+      `run ${run} exists for several connections in ${store.location} (${found.map((r) => r.connection).join(', ')}): name one with -c <connection file>`,
+    );
+  }
+  return found[0]!;
 }
 
 async function guarded(setExit: (code: number) => void, action: () => Promise<void>): Promise<void> {
@@ -122,7 +140,7 @@ function formatList(list: readonly RunRecord[]): string {
   );
 }
 
-async function formatRun(history: RunHistory, record: RunRecord): Promise<string> {
+async function formatRun(store: Store, record: RunRecord): Promise<string> {
   const columns = [
     'read',
     'added',
@@ -144,13 +162,13 @@ async function formatRun(history: RunHistory, record: RunRecord): Promise<string
       Object.entries(record.streams).map(([stream, counts]) => [stream, ...columns.map((c) => String(counts[c]))]),
     ).trimEnd(),
   ];
-  const total = await history.countRows(record.id);
+  const total = await store.countRunRows(record);
   if (total > 0) {
     out.push(
       '',
       `undelivered rows (${total}${total > SHOWN_ROWS ? `, first ${SHOWN_ROWS}` : ''}; export all with --format csv|json):`,
     );
-    for (const { row } of await history.rows(record.id, 0, SHOWN_ROWS)) {
+    for (const { row } of await store.runRows(record, 0, SHOWN_ROWS)) {
       const how = row.kind === 'invalid' ? 'invalid' : row.retryable ? 'rejected, retryable' : 'rejected';
       out.push(`  ${row.stream} ${JSON.stringify(row.key)} ${how}: ${row.reason}`);
     }

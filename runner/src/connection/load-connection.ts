@@ -6,6 +6,7 @@ import { ProtocolError, compileSchema } from '@backflow/protocol';
 import { parseDocument } from 'yaml';
 import { ConfigurationError } from '../errors.js';
 import type { Connection, Endpoint } from '../generated/connection.js';
+import { DEFAULT_STATE, isPostgresLocation } from '../store/location.js';
 import { interpolateEnv } from './interpolate.js';
 
 const schemaPath = fileURLToPath(new URL('../../schemas/connection.json', import.meta.url));
@@ -64,7 +65,7 @@ export function parseConnection(text: string, path: string, env: NodeJS.ProcessE
     ...connection,
     name: connection.name ?? basename(path, extname(path)),
     file: path,
-    state: connection.state ?? '.backflow',
+    state: connection.state ?? DEFAULT_STATE,
     envSecrets: [...used],
   };
 }
@@ -76,6 +77,46 @@ function checkEndpoint(endpoint: Endpoint, side: string, path: string): void {
       `${path}: /${side} needs exactly one of connector, image or command (got ${given.join(', ') || 'none'})`,
     );
   }
+}
+
+/** Where a connection keeps its state, and under which name. */
+export interface ConnectionLocation {
+  readonly name: string;
+  /** `postgres://…` or a directory, absolute. */
+  readonly state: string;
+}
+
+/**
+ * Reads only a connection file's `name` and `state` — for the run history, which must work
+ * without the connectors' secret variables set. Relative state directories resolve next to
+ * the file.
+ */
+export async function loadConnectionLocation(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ConnectionLocation> {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigurationError(
+      `cannot read connection file ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+    );
+  }
+  const document = parseDocument(text);
+  const raw: unknown = document.errors.length === 0 ? document.toJS() : undefined;
+  // Not a mapping: the full parse says what is wrong, naming the line.
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) parseConnection(text, path, env);
+  if (!raw || typeof raw !== 'object') throw new ConfigurationError(`${path}: not a connection file`);
+  const { name: rawName, state: rawState } = raw as Record<string, unknown>;
+  const picked = interpolateEnv({ name: rawName, state: rawState }, env, path, new Set()) as {
+    name?: unknown;
+    state?: unknown;
+  };
+  const name = typeof picked.name === 'string' ? picked.name : basename(path, extname(path));
+  const state = typeof picked.state === 'string' ? picked.state : DEFAULT_STATE;
+  return { name, state: isPostgresLocation(state) ? state : resolve(dirname(path), state) };
 }
 
 /** The directory relative paths in a connection file are resolved against. */

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { emptyCounts } from '../report/events.js';
 import { compileMapping } from '../mapping/compile-mapping.js';
-import { DELIVERED, type FingerprintSession, type Outcome } from './fingerprint-store.js';
-import { SqliteFingerprintStore } from './sqlite-fingerprint-store.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { SyncSession } from '../store/types.js';
+import { DELIVERED, type Outcome } from './fingerprint-session.js';
 import { StreamDiffer, type Decision, type StreamDiffSettings } from './stream-differ.js';
 
 let dir: string;
@@ -29,8 +30,9 @@ async function runOnce(
   settings: Partial<StreamDiffSettings> = {},
   refuse: (d: Decision) => boolean = () => false,
 ) {
-  const session = await new SqliteFingerprintStore(dir).open('c', settings.dryRun ? 'plan' : 'sync');
-  const streamId = await session.streamId('s');
+  const store = new SqliteStore(dir);
+  const session = settings.dryRun ? await store.openPlan('c') : await store.openSync('c');
+  const streamId = await session.fingerprints.streamId('s');
   const differ = new StreamDiffer(
     {
       stream: 's',
@@ -44,19 +46,19 @@ async function runOnce(
       dryRun: false,
       ...settings,
     },
-    session,
+    session.fingerprints,
     emptyCounts(),
   );
   const decisions: Decision[] = [];
   for (const row of input) decisions.push(...differ.add(row));
   for await (const batch of differ.finishRead(true)) decisions.push(...batch);
-  if (!settings.dryRun) await confirm(session, streamId, decisions, refuse);
+  if (!settings.dryRun) await confirm(session as SyncSession, streamId, decisions, refuse);
   await session.close();
   return { decisions, counts: differ.counts };
 }
 
 async function confirm(
-  session: FingerprintSession,
+  session: SyncSession,
   stream: number,
   decisions: readonly Decision[],
   refuse: (d: Decision) => boolean,
@@ -68,7 +70,7 @@ async function confirm(
     if (refuse(d)) outcomes.push({ ...base, op: 'reject', flags: 0, reason: 'no' });
     else outcomes.push({ ...base, op: d.op, flags: DELIVERED });
   }
-  await session.record(outcomes);
+  await session.commit({ outcomes });
 }
 
 const sent = (decisions: readonly Decision[]) =>
@@ -158,15 +160,15 @@ describe('StreamDiffer', () => {
   it('resends records kept for retry on a stream read incrementally, unless the run read a newer version', async () => {
     const incremental = { behaviour: 'upsert' as const, detectRemoved: false };
     await runOnce(rows(2), incremental);
-    const session = await new SqliteFingerprintStore(dir).open('c', 'sync');
-    const stream = await session.streamId('s');
+    const session = await new SqliteStore(dir).openSync('c');
+    const stream = await session.fingerprints.streamId('s');
     const keep = (id: number) => ({
       key: id,
       hash: Buffer.alloc(8),
       matchKey: `[${id}]`,
       data: JSON.stringify({ id, name: 'kept' }),
     });
-    await session.keepForRetry(stream, [keep(1), keep(7)]);
+    await session.commit({ kept: [{ stream, records: [keep(1), keep(7)] }] });
     await session.close();
     const { decisions } = await runOnce([{ id: 1, name: 'fresh' }], incremental);
     expect(sent(decisions)).toEqual(['upsert:{"id":1,"name":"fresh"}', 'upsert:{"id":7,"name":"kept"}']);

@@ -13,7 +13,7 @@ import {
   type FingerprintKey,
   type RowHash,
 } from './fingerprint.js';
-import { DELIVERED, GONE, REJECTED, type FingerprintSession, type Outcome, type Prior } from './fingerprint-store.js';
+import { DELIVERED, GONE, REJECTED, type FingerprintSession, type Outcome, type Prior } from './fingerprint-session.js';
 
 /** Rows classified per store round trip. */
 export const DIFF_BATCH = 500;

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { RunHistory, RunRow } from './run-history.js';
+import type { RunRef, RunRow, Store } from '../store/types.js';
 
 const PAGE = 1000;
 const CSV_COLUMNS = ['run', 'stream', 'kind', 'key', 'reason', 'retryable', 'field'] as const;
@@ -9,16 +9,12 @@ const CSV_COLUMNS = ['run', 'stream', 'kind', 'key', 'reason', 'retryable', 'fie
  * array, page by page, so a run with millions of rejections exports in constant memory.
  * Returns how many rows were written.
  */
-export async function exportRows(
-  history: RunHistory,
-  run: number,
-  format: 'csv' | 'json',
-  out: Writable,
-): Promise<number> {
+export async function exportRows(store: Store, ref: RunRef, format: 'csv' | 'json', out: Writable): Promise<number> {
+  const run = ref.id;
   let count = 0;
   await write(out, format === 'csv' ? `${CSV_COLUMNS.join(',')}\n` : '[');
   for (let after = 0; ;) {
-    const page = await history.rows(run, after, PAGE);
+    const page = await store.runRows(ref, after, PAGE);
     if (page.length === 0) break;
     after = page.at(-1)!.seq;
     const text = page

@@ -1,7 +1,7 @@
 import type { RejectedRecord } from '@backflow/protocol';
 import { streamKey } from '@backflow/protocol/connector';
 import { DELETE_HASH, type FingerprintKey, type RowHash } from '../diff/fingerprint.js';
-import { DELIVERED, type Outcome } from '../diff/fingerprint-store.js';
+import { DELIVERED, type Outcome } from '../diff/fingerprint-session.js';
 
 /** A record sent to the destination and not yet confirmed by a STATE echo. */
 export interface SentRecord {

@@ -1,15 +1,14 @@
 import type { SyncBehaviour } from '@backflow/protocol';
 import { streamKey } from '@backflow/protocol/connector';
-import { loadConnection, type LoadedConnection } from '../connection/load-connection.js';
+import { connectionDir, loadConnection, type LoadedConnection } from '../connection/load-connection.js';
 import { ConnectorSession } from '../connectors/connector-session.js';
-import type { FingerprintSession, FingerprintStore } from '../diff/fingerprint-store.js';
 import { DIFF_BATCH, type Decision, type StreamDiffer } from '../diff/stream-differ.js';
 import { ConnectorFailure, EXIT_CODES, RunnerError, type ExitCode } from '../errors.js';
 import type { Executor } from '../launchers/index.js';
 import type { StreamCounts } from '../report/events.js';
 import { createReporter, type EventSink, type Reporter } from '../report/reporter.js';
-import { openFingerprintStore, openStateStore } from '../state/open-state-store.js';
-import type { StateStore } from '../state/state-store.js';
+import { openStore } from '../store/open-store.js';
+import type { PlanSession, Store } from '../store/types.js';
 import { catalogOf } from './configured-catalog.js';
 import { prepareSync, type Target } from './prepare-sync.js';
 import { createDiffers } from './run-sync.js';
@@ -21,9 +20,8 @@ export interface PlanOptions {
   onEvent?: EventSink;
   signal?: AbortSignal;
   connectorsDir?: string;
-  stateStore?: StateStore;
-  fingerprintStore?: FingerprintStore;
-  cwd?: string;
+  /** The store to use instead of the connection file's `state`; the caller keeps it open. */
+  store?: Store;
   /** Plan a `--full-resync`: every row would be sent. */
   fullResync?: boolean;
   /** Rows shown per kind of change (default 5). */
@@ -75,26 +73,22 @@ export async function plan(
   let connectionName = typeof connectionOrFile === 'string' ? connectionOrFile : connectionOrFile.name;
   const streams: Record<string, StreamPlan> = {};
   let error: unknown;
-  let session: FingerprintSession | undefined;
-  let store: StateStore | undefined;
+  let session: PlanSession | undefined;
+  let store: Store | undefined;
   try {
     const connection = typeof connectionOrFile === 'string' ? await loadConnection(connectionOrFile) : connectionOrFile;
     connectionName = connection.name;
     reporter.addSecrets(connection.envSecrets);
     const executor = options.executor ?? connection.executor ?? 'process';
-    const cwd = options.cwd ?? process.cwd();
     const prepared = await prepareSync(
       connection,
       { executor, ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}) },
       reporter,
     );
-    store = options.stateStore ?? openStateStore(connection.state!, cwd);
-    const states = options.fullResync ? [] : await store.load(connection.name);
-    session = await (options.fingerprintStore ?? openFingerprintStore(connection.state!, cwd)).open(
-      connection.name,
-      'plan',
-    );
-    const differs = await createDiffers(prepared.streams, session, {
+    store = options.store ?? openStore(connection.state!, connectionDir(connection));
+    session = await store.openPlan(connection.name);
+    const states = options.fullResync ? [] : await session.states();
+    const differs = await createDiffers(prepared.streams, session.fingerprints, {
       fullResync: options.fullResync ?? false,
       dryRun: true,
     });
@@ -119,7 +113,7 @@ export async function plan(
     error = caught;
   }
   await session?.close().catch(() => undefined);
-  await store?.close().catch(() => undefined);
+  if (store && !options.store) await store.close().catch(() => undefined);
   const exitCode: ExitCode =
     error instanceof RunnerError ? error.exitCode : error ? EXIT_CODES.failed : EXIT_CODES.success;
   return {

@@ -1,15 +1,14 @@
 import type { RejectedRecord } from '@backflow/protocol';
-import { loadConnection, type LoadedConnection } from '../connection/load-connection.js';
-import type { FingerprintSession, FingerprintStore } from '../diff/fingerprint-store.js';
+import { connectionDir, loadConnection, type LoadedConnection } from '../connection/load-connection.js';
+import type { FingerprintSession } from '../diff/fingerprint-session.js';
 import { StreamDiffer } from '../diff/stream-differ.js';
 import { EXIT_CODES, RunnerError, type ExitCode } from '../errors.js';
-import type { RunHistory, RunRow } from '../history/run-history.js';
 import type { Executor } from '../launchers/index.js';
 import type { EventSink, Reporter } from '../report/reporter.js';
 import { createReporter } from '../report/reporter.js';
 import { emptyCounts, type StreamCounts } from '../report/events.js';
-import { openFingerprintStore, openRunHistory, openStateStore } from '../state/open-state-store.js';
-import type { StateStore } from '../state/state-store.js';
+import { openStore } from '../store/open-store.js';
+import type { RunRow, Store, SyncSession } from '../store/types.js';
 import { catalogOf, type ConfiguredStream } from './configured-catalog.js';
 import { prepareSync } from './prepare-sync.js';
 import { transfer } from './transfer.js';
@@ -19,8 +18,6 @@ export const DEFAULT_IDLE_SECONDS = 600;
 export const DEFAULT_RETRY_ROUNDS = 3;
 export const DEFAULT_RETRY_BACKOFF_SECONDS = 2;
 export const DEFAULT_RETRY_MAX_ROWS = 10_000;
-/** Undelivered rows are written to the run history in batches of this size. */
-const HISTORY_BATCH = 500;
 
 export interface SyncOptions {
   /** Overrides the connection file's `executor` (default `process`). */
@@ -31,14 +28,11 @@ export interface SyncOptions {
   signal?: AbortSignal;
   /** Folder of connector packages for `connector:` references; default the repository's. */
   connectorsDir?: string;
-  /** Overrides the connection file's state location. */
-  stateStore?: StateStore;
-  /** Overrides where row fingerprints are kept (default: with the state). */
-  fingerprintStore?: FingerprintStore;
-  /** Overrides where runs are recorded (default: with the state). */
-  history?: RunHistory;
-  /** Base directory for a relative state location; default the current directory. */
-  cwd?: string;
+  /**
+   * The store to use instead of the connection file's `state` (which resolves next to the
+   * connection file); the caller keeps it open.
+   */
+  store?: Store;
   /** Sends every row whatever was delivered before, and rebuilds the fingerprints (source states are reset too). */
   fullResync?: boolean;
   /** @internal the CLI's reporter, so its display sees everything. */
@@ -88,33 +82,27 @@ export async function sync(
   let committedStates = 0;
   let stateLocation = '';
   let error: unknown;
-  let store: StateStore | undefined;
-  let history: RunHistory | undefined;
-  let session: FingerprintSession | undefined;
+  let store: Store | undefined;
+  let session: SyncSession | undefined;
   let run: number | undefined;
-  const historyRows = historyWriter(() => (history && run !== undefined ? { history, run } : undefined));
   try {
     const connection = typeof connectionOrFile === 'string' ? await loadConnection(connectionOrFile) : connectionOrFile;
     connectionName = connection.name;
     executor = options.executor ?? connection.executor ?? 'process';
     reporter.addSecrets(connection.envSecrets);
-    const cwd = options.cwd ?? process.cwd();
+    store = options.store ?? openStore(connection.state!, connectionDir(connection));
+    stateLocation = store.location;
+    // The lock first: a second run of the connection stops here, before starting any connector.
+    session = await store.openSync(connection.name);
+    run = await session.startRun(startedAt.toISOString());
     const prepared = await prepareSync(
       connection,
       { executor, ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}) },
       reporter,
     );
-    store = options.stateStore ?? openStateStore(connection.state!, cwd);
-    stateLocation = store.location;
-    history = options.history ?? openRunHistory(connection.state!, cwd);
-    run = await history.start(connection.name, startedAt.toISOString());
-    if (options.fullResync) await store.reset(connection.name);
-    const states = await store.load(connection.name);
-    session = await (options.fingerprintStore ?? openFingerprintStore(connection.state!, cwd)).open(
-      connection.name,
-      'sync',
-    );
-    const differs = await createDiffers(prepared.streams, session, {
+    if (options.fullResync) await session.resetStates();
+    const states = await session.states();
+    const differs = await createDiffers(prepared.streams, session.fingerprints, {
       fullResync: options.fullResync ?? false,
       dryRun: false,
     });
@@ -129,9 +117,8 @@ export async function sync(
         catalog: catalogOf(prepared.streams, 'source'),
         destinationCatalog: catalogOf(prepared.streams, 'destination'),
         states,
-        store,
+        session,
         differs,
-        fingerprints: session,
         checkpointEvery: connection.checkpoint_every ?? DEFAULT_CHECKPOINT_EVERY,
         idleMs: (connection.timeouts?.idle_seconds ?? DEFAULT_IDLE_SECONDS) * 1000,
         retries: {
@@ -139,7 +126,6 @@ export async function sync(
           backoffMs: (retries.backoff_seconds ?? DEFAULT_RETRY_BACKOFF_SECONDS) * 1000,
           maxRows: retries.max_rows ?? DEFAULT_RETRY_MAX_ROWS,
         },
-        onUndelivered: historyRows.add,
         ...(options.signal ? { signal: options.signal } : {}),
       },
       reporter,
@@ -152,13 +138,7 @@ export async function sync(
   } catch (caught) {
     error = caught;
   }
-  try {
-    await session?.close();
-  } catch (caught) {
-    error ??= caught;
-  }
-  await historyRows.flush().catch((caught: unknown) => (error ??= caught));
-  await store?.close().catch(() => undefined);
+  await session?.settle().catch((caught: unknown) => (error ??= caught));
   const finishedAt = new Date();
   const totals = totalOf(counts);
   const exitCode: ExitCode =
@@ -188,9 +168,9 @@ export async function sync(
     state: { location: stateLocation, committedStates },
     ...(described ? { error: described } : {}),
   };
-  if (history && run !== undefined) {
-    await history
-      .finish(run, {
+  if (session && run !== undefined) {
+    await session
+      .finishRun({
         finishedAt: summary.finishedAt,
         status,
         exitCode,
@@ -200,7 +180,8 @@ export async function sync(
       })
       .catch(() => undefined);
   }
-  await history?.close().catch(() => undefined);
+  await session?.close().catch(() => undefined);
+  if (store && !options.store) await store.close().catch(() => undefined);
   return summary;
 }
 
@@ -226,26 +207,6 @@ export async function createDiffers(
     differs.set(stream.key, new StreamDiffer(settings, session, emptyCounts()));
   }
   return differs;
-}
-
-/** Buffers undelivered rows and writes them to the history in batches, in order. */
-function historyWriter(target: () => { history: RunHistory; run: number } | undefined) {
-  let buffer: RunRow[] = [];
-  let chain = Promise.resolve();
-  const write = () => {
-    const rows = buffer;
-    buffer = [];
-    const to = target();
-    if (to && rows.length > 0) chain = chain.then(() => to.history.addRows(to.run, rows));
-    return chain;
-  };
-  return {
-    add: (row: RunRow) => {
-      buffer.push(row);
-      if (buffer.length >= HISTORY_BATCH) void write().catch(() => undefined);
-    },
-    flush: () => write(),
-  };
 }
 
 function totalOf(counts: Map<string, StreamCounts>): StreamCounts {

@@ -1,5 +1,6 @@
 import type { AirbyteStateMessage, RejectedRecord } from '@backflow/protocol';
 import { streamKey } from '@backflow/protocol/connector';
+import { persistKey } from '../store/state-keys.js';
 
 /** Marks a STATE the runner itself injected to learn what the destination has committed. */
 export const RUNNER_CHECKPOINT_FIELD = 'backflow_checkpoint';
@@ -122,12 +123,6 @@ export class StateLedger {
 function identityOf(state: AirbyteStateMessage): string {
   const { sourceStats: _source, destinationStats: _destination, ...rest } = state;
   return canonicalJson(rest);
-}
-
-/** Where a committed state is kept: per stream for STREAM states, one slot for GLOBAL or LEGACY. */
-export function persistKey(state: AirbyteStateMessage): string {
-  if (state.type === 'STREAM' && state.stream) return `stream:${streamKey(state.stream.stream_descriptor)}`;
-  return state.type === 'GLOBAL' ? 'global' : 'legacy';
 }
 
 function canonicalJson(value: unknown): string {

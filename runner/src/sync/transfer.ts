@@ -11,12 +11,11 @@ import { streamKey } from '@backflow/protocol/connector';
 import type { ConnectorTarget } from '../connectors/connector-commands.js';
 import { ConnectorSession } from '../connectors/connector-session.js';
 import { DIFF_BATCH, type Decision, type StreamDiffer } from '../diff/stream-differ.js';
-import type { FingerprintSession } from '../diff/fingerprint-store.js';
 import { ConnectorFailure, InterruptedError, RunnerError } from '../errors.js';
-import type { RunRow } from '../history/run-history.js';
 import type { StreamCounts } from '../report/events.js';
 import type { Reporter } from '../report/reporter.js';
-import type { StateStore } from '../state/state-store.js';
+import type { RunRow, SyncSession } from '../store/types.js';
+import { CheckpointWriter, type CommitParts } from './checkpoint-writer.js';
 import { InFlightRecords, type SentRecord, type Settled } from './in-flight.js';
 import { StateLedger, type Commit } from './state-ledger.js';
 
@@ -35,15 +34,13 @@ export interface TransferPlan {
   /** The catalog the destination receives (mapped schemas and keys). */
   readonly destinationCatalog: ConfiguredAirbyteCatalog;
   readonly states: readonly unknown[];
-  readonly store: StateStore;
+  /** The connection's store, opened for this run: every commit goes through it. */
+  readonly session: SyncSession;
   /** The diff of each stream, by stream key. */
   readonly differs: ReadonlyMap<string, StreamDiffer>;
-  readonly fingerprints: FingerprintSession;
   readonly checkpointEvery: number;
   readonly idleMs: number;
   readonly retries: RetrySettings;
-  /** Receives every undelivered row (for the run history). */
-  readonly onUndelivered: (row: RunRow) => void;
   readonly signal?: AbortSignal;
 }
 
@@ -84,6 +81,7 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
   const inFlight = new InFlightRecords((stream) => matchingKeys.get(stream) ?? []);
   const retryQueue: SentRecord[] = [];
   const lastRejection = new Map<SentRecord, RejectedRecord>();
+  const writer = new CheckpointWriter(plan.session, counts);
   let committedStates = 0;
   let failure: RunnerError | undefined;
   let waitingOnDestination = false;
@@ -172,7 +170,7 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
   const descriptors = new Map(plan.catalog.streams.map((c) => [streamKey(c.stream), descriptorOf(c.stream)]));
 
   const undelivered = (row: RunRow) => {
-    plan.onUndelivered(row);
+    writer.undelivered(row);
     if (row.kind === 'invalid' && invalid.length < MAX_KEPT_ROWS) invalid.push(row);
   };
   const refuse = (stream: string, rejection: RejectedRecord) => {
@@ -186,7 +184,7 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
       retryable: rejection.retryable,
       ...(rejection.field !== undefined ? { field: rejection.field } : {}),
     };
-    plan.onUndelivered(row);
+    writer.undelivered(row);
   };
 
   // Unconfirmed records are kept (to learn their fate from the echo), so their number is
@@ -360,8 +358,8 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
     }
   };
 
-  const applySettled = async (settled: Settled) => {
-    if (settled.outcomes.length > 0) await plan.fingerprints.record(settled.outcomes);
+  /** Counts what an echo settled; returns the records to keep for the next run. */
+  const applySettled = (settled: Settled) => {
     for (const [stream, count] of settled.accepted) counts.get(stream)!.committed += count;
     for (const { record, rejection } of settled.refused) refuse(record.stream, rejection);
     const notRetried: SentRecord[] = [];
@@ -375,7 +373,6 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
         notRetried.push(record);
       }
     }
-    if (notRetried.length > 0) await keepForNextRun(plan, notRetried);
     for (const rejection of settled.unmatched) {
       const stream = streamKey({
         name: rejection.stream,
@@ -391,18 +388,19 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
         );
       }
     }
+    return notRetried;
   };
 
   const applyCommit = async (commit: Commit) => {
-    // Fingerprints first: if the runner dies between the two, rows are re-read and found unchanged.
-    await applySettled(inFlight.settle(commit.sentThrough, commit.rejected));
-    if (commit.sourceStates.length > 0) {
-      await plan.store.commit(
-        plan.connection,
-        commit.sourceStates.map((state) => scrubState(state, reporter)),
-      );
-      committedStates += commit.sourceStates.length;
-    }
+    const settled = inFlight.settle(commit.sentThrough, commit.rejected);
+    const notRetried = applySettled(settled);
+    // States, fingerprints, kept records and history rows in one transaction: all or nothing.
+    await writer.commit({
+      states: commit.sourceStates.map((state) => scrubState(state, reporter)),
+      outcomes: settled.outcomes,
+      kept: keptForNextRun(plan, notRetried),
+    });
+    committedStates += commit.sourceStates.length;
     reporter.emit({ type: 'committed', streams: [...commit.records.keys()], recordsCommitted: sum(commit.records) });
   };
 
@@ -437,9 +435,12 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
   // by the diff for full-refresh streams, from the store for incremental ones.
   const leftovers = retryQueue.splice(0);
   for (const record of leftovers) refuse(record.stream, lastRejection.get(record)!);
-  await keepForNextRun(plan, leftovers).catch((error: unknown) => {
-    failure ??= asRunnerError(error, 'runner');
-  });
+  await writer
+    .commit({ kept: keptForNextRun(plan, leftovers) })
+    .then(() => writer.flush())
+    .catch((error: unknown) => {
+      failure ??= asRunnerError(error, 'runner');
+    });
   clearInterval(watchdog);
   plan.signal?.removeEventListener('abort', onAbort);
   for (const key of counts.keys()) progress(key, true);
@@ -454,7 +455,7 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
 }
 
 /** Records refused for now on incrementally read streams, kept to resend next run. */
-async function keepForNextRun(plan: TransferPlan, records: readonly SentRecord[]): Promise<void> {
+function keptForNextRun(plan: TransferPlan, records: readonly SentRecord[]): CommitParts['kept'] {
   const byStream = new Map<number, SentRecord[]>();
   for (const record of records) {
     const differ = plan.differs.get(record.stream);
@@ -467,12 +468,10 @@ async function keepForNextRun(plan: TransferPlan, records: readonly SentRecord[]
       continue;
     byStream.set(record.streamId, [...(byStream.get(record.streamId) ?? []), record]);
   }
-  for (const [stream, kept] of byStream) {
-    await plan.fingerprints.keepForRetry(
-      stream,
-      kept.map((r) => ({ key: r.key!, hash: r.hash, matchKey: r.matchKey, data: JSON.stringify(r.data) })),
-    );
-  }
+  return [...byStream].map(([stream, kept]) => ({
+    stream,
+    records: kept.map((r) => ({ key: r.key!, hash: r.hash, matchKey: r.matchKey, data: JSON.stringify(r.data) })),
+  }));
 }
 
 function descriptorOf(stream: { name: string; namespace?: string | null }): { name: string; namespace?: string } {

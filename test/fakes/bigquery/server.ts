@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody, sendJson } from '../google/http.js';
 import { AuthServer, OAuthError } from './auth.js';
 import type { Principal } from './auth.js';
 import { discovery } from './discovery.js';
@@ -60,22 +61,6 @@ function buildRoutes(handlers: Record<string, Handler>): Route[] {
     .filter((route) => route.id in handlers);
 }
 
-function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/json; charset=UTF-8',
-    'content-length': Buffer.byteLength(text),
-    ...headers,
-  });
-  response.end(text);
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 function parseJsonBody(text: string): Record<string, unknown> {
   if (text.trim() === '') return {};
   try {
@@ -123,7 +108,7 @@ export async function startFrontEnd(options: FrontEndOptions): Promise<{ server:
     const reply = (status: number, body: unknown, headers?: Record<string, string>): void => {
       record.status = status;
       record.response = body;
-      send(response, status, body, headers);
+      sendJson(response, status, body, headers);
     };
 
     if (url.pathname === TOKEN_PATH && request.method === 'POST') {
@@ -190,7 +175,7 @@ export async function startFrontEnd(options: FrontEndOptions): Promise<{ server:
         'internalError',
         `BigQuery fake crashed: ${(error as Error).stack ?? String(error)}`,
       );
-      if (!response.headersSent) send(response, 500, failure.body());
+      if (!response.headersSent) sendJson(response, 500, failure.body());
       else response.destroy();
     });
   });

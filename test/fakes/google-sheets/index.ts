@@ -4,7 +4,7 @@ import type { Cell } from './cells.js';
 import { SheetsApiError } from './errors.js';
 import { usedRange } from './handlers.js';
 import { PerMinuteQuota } from './quota.js';
-import { startFrontEnd, TOKEN_PATH, type RecordedRequest } from './server.js';
+import { discovery, startFrontEnd, TOKEN_PATH, type RecordedRequest } from './server.js';
 import { MAX_SPREADSHEET_CELLS, Spreadsheet } from './workbook.js';
 
 export type { OAuthGrant, ServiceAccountKey } from './auth.js';
@@ -48,6 +48,12 @@ export interface SheetsFake {
   calls(method: string): RecordedRequest[];
   /** Successful write requests (batchUpdate, values.batchUpdate, values.append). */
   writeCount(): number;
+  /**
+   * Where the requests received and the answers given depart from the Sheets v4 discovery
+   * document: each request body against its method's request schema, each 200 answer
+   * against its response schema. Tests assert it is empty.
+   */
+  specViolations(): string[];
   /** Answers the next `times` calls of a method with an error, whatever they ask. */
   failNext(method: string, error: SheetsApiError, times?: number): void;
   close(): Promise<void>;
@@ -64,15 +70,16 @@ export async function startSheetsFake(options: SheetsFakeOptions = {}): Promise<
   let tokenUri = '';
   const projectNumber = String(100_000_000_000 + Math.floor(Math.random() * 1e9));
   const auth = new SheetsAuth('backflow-test', () => tokenUri);
+  const now = options.now ?? Date.now;
   const quota = new PerMinuteQuota(
     { read: options.readsPerMinute ?? 60, write: options.writesPerMinute ?? 60 },
-    options.now ?? Date.now,
+    now,
     projectNumber,
   );
   const spreadsheets = new Map<string, { book: Spreadsheet; editors: Set<string> | 'anyone'; viewers: Set<string> }>();
   const requests: RecordedRequest[] = [];
   const failures = new Map<string, SheetsApiError[]>();
-  const { server, url } = await startFrontEnd({ auth, quota, spreadsheets, requests, failures });
+  const { server, url } = await startFrontEnd({ auth, quota, spreadsheets, requests, failures, now });
   tokenUri = `${url}${TOKEN_PATH}`;
 
   const book = (id: string): Spreadsheet => {
@@ -115,6 +122,14 @@ export async function startSheetsFake(options: SheetsFakeOptions = {}): Promise<
       book(id).sheets.find((sheet) => sheet.properties.title === title)?.rows[row]?.[column],
     calls,
     writeCount: () => requests.filter((request) => WRITES.includes(request.method) && request.status === 200).length,
+    specViolations: () =>
+      requests.flatMap((request) => {
+        if (!request.method.startsWith('sheets.')) return [];
+        return [
+          ...(request.body === undefined ? [] : discovery.requestViolations(request.method, request.body)),
+          ...(request.status === 200 ? discovery.responseViolations(request.method, request.response) : []),
+        ];
+      }),
     failNext: (method, error, times = 1) => {
       const queue = failures.get(method) ?? [];
       for (let i = 0; i < times; i++) queue.push(error);

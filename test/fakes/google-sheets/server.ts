@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody, sendJson } from '../google/http.js';
 import { Discovery, loadDiscoverySubset, type DiscoveryMethod } from '../google/discovery.js';
 import { OAuthError, type Principal, type SheetsAuth } from './auth.js';
 import { errorInfo, invalidArgument, SheetsApiError } from './errors.js';
@@ -24,6 +25,8 @@ export interface RecordedRequest {
   body?: unknown;
   status: number;
   response?: unknown;
+  /** When it arrived, on the fake's quota clock. */
+  at: number;
 }
 
 interface Route {
@@ -53,27 +56,13 @@ function buildRoutes(): Route[] {
   });
 }
 
-function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    'content-type': 'application/json; charset=UTF-8',
-    'content-length': Buffer.byteLength(text),
-    ...headers,
-  });
-  response.end(text);
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 export interface FrontEndOptions {
   auth: SheetsAuth;
   quota: PerMinuteQuota;
   spreadsheets: Map<string, { book: Spreadsheet; editors: Set<string> | 'anyone'; viewers: Set<string> }>;
   requests: RecordedRequest[];
+  /** The quota clock. */
+  now: () => number;
   /** Answers to give instead of running a method, queued per method id. */
   failures: Map<string, SheetsApiError[]>;
 }
@@ -106,13 +95,14 @@ export async function startFrontEnd(options: FrontEndOptions): Promise<{ server:
       path: url.pathname,
       query,
       status: 0,
+      at: options.now(),
     };
     options.requests.push(record);
     const text = await readBody(request);
     const reply = (status: number, body: unknown, headers?: Record<string, string>): void => {
       record.status = status;
       record.response = body;
-      send(response, status, body, headers);
+      sendJson(response, status, body, headers);
     };
 
     if (url.pathname === TOKEN_PATH && request.method === 'POST') {
@@ -172,7 +162,7 @@ export async function startFrontEnd(options: FrontEndOptions): Promise<{ server:
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       const failure = new SheetsApiError(500, `Sheets fake crashed: ${(error as Error).stack ?? String(error)}`);
-      if (!response.headersSent) send(response, 500, failure.body());
+      if (!response.headersSent) sendJson(response, 500, failure.body());
       else response.destroy();
     });
   });

@@ -33,7 +33,8 @@ const subset = JSON.parse(readFileSync(new URL('./openapi-subset.json', import.m
  * - errors Slack documents today: `ratelimited` (HTTP 429, any method), `internal_error`,
  *   `fatal_error`, `service_unavailable` and `request_timeout` (any method), `invalid_blocks`,
  *   `invalid_blocks_format` and `invalid_metadata_format` on chat.postMessage/update, whose
- *   error answers carry `response_metadata.messages`.
+ *   error answers carry `response_metadata.messages`; `not_in_channel` and `invalid_cursor`
+ *   on conversations.history, `invalid_cursor` on conversations.list.
  */
 const EXTRA_ARGS: Readonly<Record<string, Readonly<Record<string, Parameter['type']>>>> = {
   'chat.postMessage': { metadata: 'string' },
@@ -43,6 +44,8 @@ const EXTRA_ARGS: Readonly<Record<string, Readonly<Record<string, Parameter['typ
 const EXTRA_ERRORS: Readonly<Record<string, readonly string[]>> = {
   'chat.postMessage': ['invalid_blocks', 'invalid_blocks_format', 'invalid_metadata_format'],
   'chat.update': ['invalid_blocks', 'invalid_blocks_format', 'invalid_metadata_format'],
+  'conversations.history': ['not_in_channel', 'invalid_cursor'],
+  'conversations.list': ['invalid_cursor'],
 };
 const ANY_METHOD_ERRORS = ['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout'];
 const metadataSchema = {

@@ -256,8 +256,9 @@ function methodHandlers(workspace: Workspace): Record<string, Handler> {
     'conversations.history': (args) => {
       const channel =
         typeof args.channel === 'string' ? workspace.channels.find((c) => c.id === args.channel) : undefined;
-      if (!channel) return fail('channel_not_found');
-      if (!channel.is_member && channel.is_private) return fail('channel_not_found');
+      if (!channel || (channel.is_private && !channel.is_member)) return fail('channel_not_found');
+      // A bot reads only the history of channels it is in.
+      if (!channel.is_member) return fail('not_in_channel');
       const limit = clampLimit(args.limit, HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT);
       const inclusive = args.inclusive === true || args.inclusive === 'true' || args.inclusive === '1';
       const oldest = args.oldest === undefined ? undefined : Number(args.oldest);

@@ -1,0 +1,108 @@
+import type { IncomingRecord, Rejection } from '@backflow/protocol/connector';
+import { coerceValue } from './coerce-value.js';
+import { fieldOf, ID, normalizeKey } from './object-schema.js';
+import { isMetaField, type StreamPlan } from './stream-plan.js';
+
+/** A value sent to Salesforce. */
+export type FieldValue = string | number | boolean | null;
+
+/** What one Salesforce record write will do, and the batch records it stands for. */
+export interface Change {
+  /** Indices of the records in the batch; several when the same key came more than once. */
+  readonly indices: number[];
+  /** The matching key's value as sent; undefined for `insert`. */
+  readonly keyValue: string | undefined;
+  /** `keyValue` as Salesforce compares it. */
+  readonly normalizedKey: string | undefined;
+  /** Field values by the object's field names (the key included for upsert). */
+  readonly values: Record<string, FieldValue>;
+}
+
+/** A batch after local checks: records already refused, and the changes left to send. */
+export interface PreparedBatch {
+  readonly rejected: Rejection[];
+  readonly writes: Change[];
+  readonly deletes: Change[];
+}
+
+/**
+ * Checks and converts a batch before anything is sent: values must fit their field's type
+ * and keys must be present; each failure rejects only its record, naming the field. Records
+ * with the same key collapse into one change (the last wins): Salesforce refuses a
+ * collection naming one record twice.
+ */
+export function prepareBatch(plan: StreamPlan, records: readonly IncomingRecord[]): PreparedBatch {
+  const rejected: Rejection[] = [];
+  const byKey = new Map<string, { change: Change; remove: boolean }>();
+  const inserts: Change[] = [];
+  records.forEach((record, index) => {
+    if (record.operation === 'delete' && plan.behaviour !== 'mirror') {
+      rejected.push({
+        index,
+        reason: `delete records are applied only by behaviour mirror; ${plan.behaviour} leaves Salesforce records in place`,
+        retryable: false,
+      });
+      return;
+    }
+    const key = plan.key === undefined ? undefined : keyValueOf(plan, record);
+    if (key !== undefined && 'problem' in key) {
+      rejected.push({ index, reason: key.problem, retryable: false, field: plan.key! });
+      return;
+    }
+    const converted = record.operation === 'delete' ? { values: {} } : valuesOf(plan, record);
+    if ('problem' in converted) {
+      rejected.push({ index, reason: converted.problem, retryable: false, field: converted.field });
+      return;
+    }
+    if (key === undefined) {
+      inserts.push({ indices: [index], keyValue: undefined, normalizedKey: undefined, values: converted.values });
+      return;
+    }
+    const normalizedKey = normalizeKey(plan.key!, key.value);
+    const values = plan.behaviour === 'update' ? converted.values : { ...converted.values, [plan.key!]: key.value };
+    const indices = [...(byKey.get(normalizedKey)?.change.indices ?? []), index];
+    byKey.set(normalizedKey, {
+      change: { indices, keyValue: key.value, normalizedKey, values },
+      remove: record.operation === 'delete',
+    });
+  });
+  const keyed = [...byKey.values()];
+  return {
+    rejected,
+    writes: [...inserts, ...keyed.filter((e) => !e.remove).map((e) => e.change)],
+    deletes: keyed.filter((e) => e.remove).map((e) => e.change),
+  };
+}
+
+const RECORD_ID = /^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/;
+
+function keyValueOf(plan: StreamPlan, record: IncomingRecord): { value: string } | { problem: string } {
+  const name = plan.key!;
+  const raw =
+    record.key[name] ??
+    record.data[name] ??
+    Object.entries(record.data).find(([field]) => field.toLowerCase() === name.toLowerCase())?.[1];
+  if (raw === null || raw === undefined || String(raw).trim() === '')
+    return { problem: `matching key ${name} is empty` };
+  const value = String(raw).trim();
+  if (name === ID && !RECORD_ID.test(value))
+    return { problem: `Id must be a Salesforce record id (15 or 18 letters and digits), got ${JSON.stringify(raw)}` };
+  return { value };
+}
+
+function valuesOf(
+  plan: StreamPlan,
+  record: IncomingRecord,
+): { values: Record<string, FieldValue> } | { problem: string; field: string } {
+  const values: Record<string, FieldValue> = {};
+  for (const [name, raw] of Object.entries(record.data)) {
+    if (raw === undefined || isMetaField(name) || (plan.key === ID && name.toLowerCase() === 'id')) continue;
+    const field = plan.fields.get(name) ?? fieldOf(plan.schema, name);
+    if (!field) return { problem: `${name} is not a field of Salesforce ${plan.schema.name}`, field: name };
+    if (field.name === plan.key) continue;
+    const coerced = coerceValue(field, raw);
+    if ('problem' in coerced) return { problem: `${field.name}: ${coerced.problem}`, field: field.name };
+    values[field.name] = coerced.value;
+  }
+  return { values };
+}

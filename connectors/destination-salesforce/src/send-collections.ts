@@ -1,0 +1,140 @@
+import type { Rejection } from '@backflow/protocol/connector';
+import { SalesforceApiError } from './api-error.js';
+import { findIds } from './find-ids.js';
+import { ID } from './object-schema.js';
+import type { Change, FieldValue } from './prepare-batch.js';
+import { reject, rejectFromErrors, type SendOutcome } from './record-outcome.js';
+import { MAX_COLLECTION, type SalesforceApi, type SaveResult } from './salesforce-api.js';
+import type { StreamPlan } from './stream-plan.js';
+
+/** Delete errors that mean the record is already gone, which is what a delete wants. */
+const GONE = new Set(['ENTITY_IS_DELETED', 'INVALID_CROSS_REFERENCE_KEY']);
+
+/**
+ * Writes changes through sObject Collections, 200 per call with `allOrNone: false`, and maps
+ * each result (in input order) back to its records. `update` by an external id reads the
+ * records' ids with SOQL first: Salesforce updates only by Id, and upsert would create. A
+ * call Salesforce refuses as a whole (400) is split in halves until the refused record is
+ * alone and rejected with Salesforce's message.
+ */
+export async function writeThroughCollections(
+  api: SalesforceApi,
+  plan: StreamPlan,
+  changes: readonly Change[],
+): Promise<SendOutcome> {
+  const rejected: Rejection[] = [];
+  const written: Change[] = [];
+  let sendable: readonly Change[] = changes;
+  let ids: Map<string, string[]> | undefined;
+  if (plan.behaviour === 'update' && plan.key !== ID) {
+    ids = await findIds(api, plan, changes);
+    const matched: Change[] = [];
+    sendable = matched;
+    for (const change of changes) {
+      const found = ids.get(change.normalizedKey!) ?? [];
+      if (found.length === 1) matched.push(change);
+      else rejected.push(...reject(change, unmatched(plan, change, found.length), false, plan.key));
+    }
+  }
+  const call = (chunk: readonly Change[]): Promise<SaveResult[]> => {
+    const object = plan.schema.name;
+    if (plan.behaviour === 'insert')
+      return api.create(
+        object,
+        chunk.map((c) => c.values),
+      );
+    if (plan.behaviour === 'update')
+      return api.update(
+        object,
+        chunk.map((c) => ({ ...c.values, Id: ids ? ids.get(c.normalizedKey!)![0]! : c.keyValue! })),
+      );
+    return api.upsert(
+      object,
+      plan.key!,
+      chunk.map((c) => c.values),
+    );
+  };
+  for (let start = 0; start < sendable.length; start += MAX_COLLECTION) {
+    const outcome = await sendIsolating(sendable.slice(start, start + MAX_COLLECTION), call);
+    rejected.push(...outcome.rejected);
+    written.push(...outcome.written);
+  }
+  return { rejected, written };
+}
+
+/**
+ * Deletes the records carrying the changes' keys (mirror deletes): ids come from a SOQL
+ * lookup by the key Backflow wrote, so only records Backflow created or matched are touched;
+ * keys matching nothing are already gone.
+ */
+export async function deleteThroughCollections(
+  api: SalesforceApi,
+  plan: StreamPlan,
+  changes: readonly Change[],
+): Promise<Rejection[]> {
+  const ids = await findIds(api, plan, changes);
+  const owners: { id: string; change: Change }[] = [];
+  for (const change of changes) for (const id of ids.get(change.normalizedKey!) ?? []) owners.push({ id, change });
+  const rejected: Rejection[] = [];
+  for (let start = 0; start < owners.length; start += MAX_COLLECTION) {
+    const chunk = owners.slice(start, start + MAX_COLLECTION);
+    const results = await api.destroy(
+      plan.schema.name,
+      chunk.map((o) => o.id),
+    );
+    chunk.forEach((owner, i) => {
+      const result = results[i];
+      if (!result || result.success) return;
+      if (result.errors.every((e) => GONE.has(e.statusCode ?? e.errorCode ?? ''))) return;
+      rejected.push(...rejectFromErrors(owner.change, result.errors));
+    });
+  }
+  return rejected;
+}
+
+async function sendIsolating(
+  chunk: readonly Change[],
+  call: (chunk: readonly Change[]) => Promise<SaveResult[]>,
+): Promise<SendOutcome> {
+  let results: SaveResult[];
+  try {
+    results = await call(chunk);
+  } catch (error) {
+    if (!(error instanceof SalesforceApiError) || !isRecordProblem(error))
+      throw error instanceof SalesforceApiError ? error.toConnectorError() : error;
+    if (chunk.length === 1) return { rejected: reject(chunk[0]!, error.reason(), false), written: [] };
+    const half = Math.ceil(chunk.length / 2);
+    const [a, b] = [await sendIsolating(chunk.slice(0, half), call), await sendIsolating(chunk.slice(half), call)];
+    return { rejected: [...a.rejected, ...b.rejected], written: [...a.written, ...b.written] };
+  }
+  const rejected: Rejection[] = [];
+  const written: Change[] = [];
+  chunk.forEach((change, i) => {
+    const result = results[i];
+    if (result?.success) written.push(change);
+    else if (result) rejected.push(...rejectFromErrors(change, result.errors));
+    else rejected.push(...reject(change, "Salesforce's answer has no result for this record", true));
+  });
+  return { rejected, written };
+}
+
+// A 400 caused by the data of some record, not by the request's shape or the session.
+function isRecordProblem(error: SalesforceApiError): boolean {
+  return [
+    'JSON_PARSER_ERROR',
+    'INVALID_FIELD',
+    'INVALID_TYPE_ON_FIELD_IN_RECORD',
+    'STRING_TOO_LONG',
+    'MALFORMED_ID',
+    'INVALID_ID_FIELD',
+    'DUPLICATE_VALUE',
+  ].includes(error.errorCode);
+}
+
+function unmatched(plan: StreamPlan, change: Change, found: number): string {
+  return found === 0
+    ? `no Salesforce ${plan.schema.name} record has ${plan.key} ${change.keyValue}; behaviour update never creates records`
+    : `${found} Salesforce ${plan.schema.name} records have ${plan.key} ${change.keyValue}; update needs exactly one`;
+}
+
+export type { FieldValue };

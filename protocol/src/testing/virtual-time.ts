@@ -1,0 +1,26 @@
+import type { Timing } from '../connector/timing.js';
+
+/** A virtual clock for connector tests: sleeping advances it instantly, and every sleep is recorded. */
+export interface VirtualTime {
+  readonly timing: Timing;
+  now(): number;
+  readonly sleeps: number[];
+}
+
+/** A virtual clock starting at `start`; jitter is always 0.5, so backoff delays are exact. */
+export function virtualTime(start = Date.UTC(2025, 0, 15, 12)): VirtualTime {
+  let now = start;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => now,
+    timing: {
+      now: () => now,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+      random: () => 0.5,
+    },
+  };
+}

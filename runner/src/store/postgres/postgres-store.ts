@@ -1,0 +1,201 @@
+import pg from 'pg';
+import type { AirbyteStateMessage } from '@backflow/protocol';
+import { deadRunError, thisProcess, type LockIdentity } from '../run-lock.js';
+import { persistKey, storable } from '../state-keys.js';
+import type {
+  Checkpoint,
+  LockHolder,
+  PlanSession,
+  RunEnd,
+  RunRecord,
+  RunRef,
+  RunRow,
+  Store,
+  SyncSession,
+} from '../types.js';
+import { PostgresFingerprints } from './postgres-fingerprints.js';
+import { liveHolder, PostgresLock } from './postgres-lock.js';
+import * as runs from './postgres-runs.js';
+import { ensureSchema, SCHEMA } from './postgres-schema.js';
+
+/**
+ * The Postgres store, for syncs run from several machines: one pool, every table in the
+ * `backflow` schema. Each run holds one client of the pool for its whole length: the
+ * connection's advisory lock, the diff's temporary tables and every commit's transaction
+ * belong to that session.
+ */
+export class PostgresStore implements Store {
+  private readonly pool: pg.Pool;
+  private ready: Promise<void> | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly identity: LockIdentity = thisProcess(),
+  ) {
+    this.pool = new pg.Pool({ connectionString: url, max: 4 });
+    // An idle connection dropped by the server is replaced on the next query; not a crash.
+    this.pool.on('error', () => undefined);
+  }
+
+  get location(): string {
+    const parsed = new URL(this.url);
+    return `postgres://${parsed.host}${parsed.pathname}`;
+  }
+
+  async openSync(connection: string): Promise<SyncSession> {
+    const client = await this.client();
+    try {
+      const { lock, takenOver } = await PostgresLock.acquire(client, connection, this.identity);
+      if (takenOver?.run !== undefined) await runs.abandonRun(client, takenOver.run, deadRunError(takenOver));
+      return new PostgresSyncSession(client, connection, new PostgresFingerprints(client, connection, 'sync'), lock);
+    } catch (error) {
+      client.release();
+      throw error;
+    }
+  }
+
+  async openPlan(connection: string): Promise<PlanSession> {
+    const client = await this.client();
+    return new PostgresPlanSession(client, connection, new PostgresFingerprints(client, connection, 'plan'));
+  }
+
+  async lockHolder(connection: string): Promise<LockHolder | undefined> {
+    return this.use((client) => liveHolder(client, connection));
+  }
+
+  async listRuns(options: { connection?: string; limit: number }): Promise<RunRecord[]> {
+    return this.use((client) => runs.listRuns(client, options));
+  }
+
+  async findRuns(id: number, connection?: string): Promise<RunRecord[]> {
+    return this.use((client) => runs.findRuns(client, id, connection));
+  }
+
+  async runRows(run: RunRef, after: number, limit: number): Promise<{ seq: number; row: RunRow }[]> {
+    return this.use((client) => runs.runRows(client, run.id, after, limit));
+  }
+
+  async countRunRows(run: RunRef): Promise<number> {
+    return this.use((client) => runs.countRunRows(client, run.id));
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  /** A client of the pool, once the schema exists. */
+  private async client(): Promise<pg.PoolClient> {
+    const client = await this.pool.connect();
+    // A session the server ended (another runner took over a frozen lock) fails its next query.
+    if (client.listenerCount('error') === 0) client.on('error', () => undefined);
+    try {
+      this.ready ??= ensureSchema(client);
+      await this.ready;
+    } catch (error) {
+      this.ready = undefined;
+      client.release();
+      throw error;
+    }
+    return client;
+  }
+
+  private async use<T>(action: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.client();
+    try {
+      return await action(client);
+    } finally {
+      client.release();
+    }
+  }
+}
+
+class PostgresPlanSession implements PlanSession {
+  constructor(
+    protected readonly client: pg.PoolClient,
+    readonly connection: string,
+    readonly fingerprints: PostgresFingerprints,
+  ) {}
+
+  async states(): Promise<AirbyteStateMessage[]> {
+    const { rows } = await this.client.query<{ state: AirbyteStateMessage }>(
+      `select state from ${SCHEMA}.states where connection = $1 order by stream_key`,
+      [this.connection],
+    );
+    return rows.map((row) => row.state);
+  }
+
+  async close(): Promise<void> {
+    // Its temporary tables go with the session: a client that held them is not reused.
+    this.client.release(true);
+  }
+}
+
+class PostgresSyncSession extends PostgresPlanSession implements SyncSession {
+  private run: number | undefined;
+  private nextRow = 1;
+
+  constructor(
+    client: pg.PoolClient,
+    connection: string,
+    fingerprints: PostgresFingerprints,
+    private readonly runLock: PostgresLock,
+  ) {
+    super(client, connection, fingerprints);
+  }
+
+  get lock(): LockHolder {
+    return this.runLock.holder;
+  }
+
+  async resetStates(): Promise<void> {
+    await this.client.query(`delete from ${SCHEMA}.states where connection = $1`, [this.connection]);
+  }
+
+  async startRun(startedAt: string): Promise<number> {
+    this.run = await runs.startRun(this.client, this.connection, startedAt);
+    await this.runLock.setRun(this.run);
+    return this.run;
+  }
+
+  async commit(checkpoint: Checkpoint): Promise<void> {
+    const client = this.client;
+    await client.query('begin');
+    try {
+      if (checkpoint.outcomes?.length) await this.fingerprints.writeOutcomes(checkpoint.outcomes);
+      for (const { stream, records } of checkpoint.kept ?? []) await this.fingerprints.writeKept(stream, records);
+      for (const state of checkpoint.states ?? []) {
+        await client.query(
+          `insert into ${SCHEMA}.states (connection, stream_key, state, committed_at) values ($1, $2, $3, now())
+           on conflict (connection, stream_key) do update set state = excluded.state, committed_at = now()`,
+          [this.connection, persistKey(state), JSON.stringify(storable(state))],
+        );
+      }
+      const rows = checkpoint.rows ?? [];
+      if (this.run !== undefined) {
+        await runs.addRunRows(client, this.run, this.nextRow, rows);
+        if (checkpoint.counts) await runs.runProgress(client, this.run, checkpoint.counts);
+      }
+      await client.query('commit');
+      this.nextRow += rows.length;
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async settle(): Promise<void> {
+    // Commits write the fingerprints themselves: nothing is left pending.
+  }
+
+  async finishRun(end: RunEnd): Promise<void> {
+    if (this.run !== undefined) await runs.finishRun(this.client, this.run, end);
+  }
+
+  override async close(): Promise<void> {
+    try {
+      await this.runLock.release();
+    } finally {
+      await super.close();
+    }
+  }
+}

@@ -1,0 +1,277 @@
+import type Database from 'better-sqlite3';
+import { keyId, type FingerprintKey } from '../../diff/fingerprint.js';
+import {
+  DELIVERED,
+  GONE,
+  REJECTED,
+  type FingerprintSession,
+  type KeptRecord,
+  type Outcome,
+  type Prior,
+  type RemovedRow,
+  type StoredRejection,
+} from '../../diff/fingerprint-session.js';
+
+/** Keys per lookup statement. */
+const LOOKUP_BATCH = 500;
+const OPS = { upsert: 0, reject: 1, delete: 2 } as const;
+/** Rows read ahead per range lookup of integer keys. */
+const WINDOW = 512;
+
+/**
+ * The fingerprints of the embedded store, in the connection's SQLite file. Rows are `(stream,
+ * key, hash, flags, matching key)` in a WITHOUT ROWID table, about 30–60 bytes a key.
+ * Confirmed outcomes are appended to a log (sequential writes, durable at each commit) and
+ * merged into the table in key order when the run ends, or when the next run opens the file
+ * after a crash: applying them one by one would rewrite random pages at every commit. Keys
+ * read in a run go to an append-only scratch table in SQLite's temporary file, indexed once
+ * the read is complete, which turns removed-row detection into one anti-join.
+ */
+export class SqliteFingerprints implements FingerprintSession {
+  private readonly lookups = new Map<number, Database.Statement>();
+  private readonly seenTables = new Set<number>();
+  private readonly lookupOne: Database.Statement;
+  private readonly lookupRange: Database.Statement;
+  private readonly insertLog: Database.Statement;
+  private readonly upsertReason: Database.Statement;
+  private readonly forgetKept: Database.Statement;
+  /** Whether any record is kept for resending: most runs have none, and skip the deletes. */
+  private anyKept: boolean;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly mode: 'sync' | 'plan',
+  ) {
+    this.lookupOne = db.prepare('select r, f, v from fingerprints where stream = ? and k = ?').raw();
+    this.lookupRange = db
+      .prepare(`select k, r, f, v from fingerprints where stream = ? and k >= ? order by k limit ${WINDOW}`)
+      .raw();
+    this.insertLog = db.prepare('insert into outcome_log (stream, k, op, r, f, v) values (?, ?, ?, ?, ?, ?)');
+    this.upsertReason = db.prepare('insert or replace into rejections (stream, k, reason, field) values (?, ?, ?, ?)');
+    this.forgetKept = db.prepare('delete from kept where stream = ? and k = ?');
+    this.anyKept = db.prepare('select 1 from kept limit 1').get() !== undefined;
+  }
+
+  async streamId(stream: string): Promise<number> {
+    this.db.prepare('insert or ignore into streams (name) values (?)').run(stream);
+    const { id } = this.db.prepare('select id from streams where name = ?').get(stream) as { id: number };
+    return id;
+  }
+
+  readonly lookupNow = (stream: number, key: FingerprintKey): Prior | undefined => {
+    if (typeof key === 'number' && this.window.useful) {
+      const window = this.window;
+      if (window.stream !== stream || key < window.low || key > window.high) this.fillWindow(stream, key);
+      else window.hits++;
+      return this.window.rows.get(key);
+    }
+    const row = this.lookupOne.get(stream, key) as [Buffer, number, string] | undefined;
+    return row && { hash: row[0], flags: row[1], matchKey: row[2] };
+  };
+
+  /**
+   * Integer keys usually arrive in key order (a table read in insertion order), so one range
+   * read answers the next few hundred lookups — including "not there" for keys in the range.
+   * The window is dropped for point lookups when keys turn out to come in no useful order.
+   */
+  private window = { stream: -1, low: 1, high: 0, rows: new Map<number, Prior>(), hits: 0, fills: 0, useful: true };
+
+  private fillWindow(stream: number, key: number): void {
+    const rows = this.lookupRange.all(stream, key) as [FingerprintKey, Buffer, number, string][];
+    const window = this.window;
+    window.stream = stream;
+    window.low = key;
+    window.rows = new Map();
+    let high = rows.length < WINDOW ? Infinity : key;
+    for (const [k, r, f, v] of rows) {
+      if (typeof k !== 'number') {
+        high = Infinity;
+        break;
+      }
+      window.rows.set(k, { hash: r, flags: f, matchKey: v });
+      if (rows.length === WINDOW) high = k;
+    }
+    window.high = high;
+    window.fills++;
+    if (window.fills % 256 === 0) {
+      window.useful = window.hits >= window.fills * 8;
+      window.hits = 0;
+      window.fills = 0;
+    }
+  }
+
+  async lookup(stream: number, keys: readonly FingerprintKey[]): Promise<Map<string, Prior>> {
+    const found = new Map<string, Prior>();
+    for (let i = 0; i < keys.length; i += LOOKUP_BATCH) {
+      const batch = keys.slice(i, i + LOOKUP_BATCH);
+      const rows = this.lookupStatement(batch.length).all(stream, ...batch) as {
+        k: FingerprintKey;
+        r: Buffer;
+        f: number;
+        v: string;
+      }[];
+      for (const row of rows) found.set(keyId(row.k), { hash: row.r, flags: row.f, matchKey: row.v });
+    }
+    return found;
+  }
+
+  async rejections(stream: number, keys: readonly FingerprintKey[]): Promise<Map<string, StoredRejection>> {
+    const get = this.db.prepare('select reason, field from rejections where stream = ? and k = ?');
+    const found = new Map<string, StoredRejection>();
+    for (const key of keys) {
+      const row = get.get(stream, key) as { reason: string; field: string | null } | undefined;
+      if (row) found.set(keyId(key), { reason: row.reason, ...(row.field !== null ? { field: row.field } : {}) });
+    }
+    return found;
+  }
+
+  async markSeen(stream: number, keys: readonly FingerprintKey[]): Promise<void> {
+    const table = this.seenTable(stream);
+    const insert = this.db.prepare(`insert into temp.${table} (k) values (?)`);
+    this.db.transaction(() => {
+      for (const key of keys) insert.run(key);
+    })();
+  }
+
+  async endRead(stream: number): Promise<void> {
+    const table = this.seenTable(stream);
+    this.db.exec(`create index if not exists temp.${table}_k on ${table} (k)`);
+  }
+
+  async seen(stream: number, keys: readonly FingerprintKey[]): Promise<Set<string>> {
+    const get = this.db.prepare(`select 1 from temp.${this.seenTable(stream)} where k = ?`);
+    return new Set(keys.filter((key) => get.get(key) !== undefined).map(keyId));
+  }
+
+  async defer(stream: number, rows: readonly string[]): Promise<void> {
+    const insert = this.db.prepare(`insert into temp.${this.scratch(stream).deferred} (row) values (?)`);
+    this.db.transaction(() => {
+      for (const row of rows) insert.run(row);
+    })();
+  }
+
+  async deferred(stream: number, after: number, limit: number): Promise<{ seq: number; row: string }[]> {
+    return this.db
+      .prepare(`select seq, row from temp.${this.scratch(stream).deferred} where seq > ? order by seq limit ?`)
+      .all(after, limit) as { seq: number; row: string }[];
+  }
+
+  async removedPage(stream: number, after: FingerprintKey | undefined, limit: number): Promise<RemovedRow[]> {
+    const table = this.seenTable(stream);
+    const unseen = `f & ${DELIVERED} and not exists (select 1 from temp.${table} s where s.k = fingerprints.k)`;
+    const rows = (
+      after === undefined
+        ? this.db
+            .prepare(`select k, r, f, v from fingerprints where stream = ? and ${unseen} order by k limit ?`)
+            .all(stream, limit)
+        : this.db
+            .prepare(`select k, r, f, v from fingerprints where stream = ? and k > ? and ${unseen} order by k limit ?`)
+            .all(stream, after, limit)
+    ) as { k: FingerprintKey; r: Buffer; f: number; v: string }[];
+    return rows.map((row) => ({ key: row.k, hash: row.r, flags: row.f, matchKey: row.v }));
+  }
+
+  async retireUnseen(stream: number, markGone: boolean): Promise<number> {
+    this.writable();
+    this.window.stream = -1;
+    const table = this.seenTable(stream);
+    const unseen = `not exists (select 1 from temp.${table} s where s.k = fingerprints.k)`;
+    this.db.prepare(`delete from fingerprints where stream = ? and f & ${DELIVERED} = 0 and ${unseen}`).run(stream);
+    if (!markGone) return 0;
+    return this.db
+      .prepare(
+        `update fingerprints set f = f | ${GONE} where stream = ? and f & ${DELIVERED | GONE} = ${DELIVERED} and ${unseen}`,
+      )
+      .run(stream).changes;
+  }
+
+  async record(outcomes: readonly Outcome[]): Promise<void> {
+    this.writable();
+    this.db.transaction(() => this.writeOutcomes(outcomes))();
+  }
+
+  /** Logs outcomes; a delivered row is no longer kept for resending. Call inside a transaction. */
+  writeOutcomes(outcomes: readonly Outcome[]): void {
+    this.writable();
+    for (const o of outcomes) {
+      const flags = o.op === 'reject' ? REJECTED : o.flags;
+      this.insertLog.run(o.stream, o.key, OPS[o.op], o.hash, flags, o.matchKey);
+      if (o.op === 'reject') this.upsertReason.run(o.stream, o.key, o.reason ?? '', o.field ?? null);
+      else if (this.anyKept) this.forgetKept.run(o.stream, o.key);
+    }
+  }
+
+  /** Keeps records refused for now (replacing a kept version of the same key). Call inside a transaction. */
+  writeKept(stream: number, records: readonly KeptRecord[]): void {
+    this.writable();
+    const insert = this.db.prepare('insert or replace into kept (stream, k, r, v, data) values (?, ?, ?, ?, ?)');
+    for (const r of records) insert.run(stream, r.key, r.hash, r.matchKey, r.data);
+    this.anyKept ||= records.length > 0;
+  }
+
+  async kept(stream: number, after: FingerprintKey | undefined, limit: number): Promise<KeptRecord[]> {
+    const rows = (
+      after === undefined
+        ? this.db.prepare('select k, r, v, data from kept where stream = ? order by k limit ?').all(stream, limit)
+        : this.db
+            .prepare('select k, r, v, data from kept where stream = ? and k > ? order by k limit ?')
+            .all(stream, after, limit)
+    ) as { k: FingerprintKey; r: Buffer; v: string; data: string }[];
+    return rows.map((row) => ({ key: row.k, hash: row.r, matchKey: row.v, data: row.data }));
+  }
+
+  /**
+   * Applies the outcome log in key order (each page of the table written once), later
+   * outcomes of a key after earlier ones. A refusal keeps what was delivered before it.
+   */
+  mergeLog(): void {
+    this.window.stream = -1;
+    this.db.transaction(() => {
+      this.db.exec(`
+        insert into fingerprints (stream, k, r, f, v)
+          select stream, k, r, f, v from outcome_log where op != ${OPS.delete} order by stream, k, seq
+          on conflict (stream, k) do update set
+            r = excluded.r,
+            f = case when excluded.f & ${REJECTED} then (fingerprints.f & ${DELIVERED}) | ${REJECTED} else excluded.f end,
+            v = case when excluded.f & ${REJECTED} and fingerprints.f & ${DELIVERED} then fingerprints.v else excluded.v end;
+        delete from fingerprints where (stream, k) in (select stream, k from outcome_log where op = ${OPS.delete});
+        delete from outcome_log;
+        delete from rejections where not exists
+          (select 1 from fingerprints f where f.stream = rejections.stream and f.k = rejections.k and f.f & ${REJECTED});`);
+    })();
+    this.db.pragma('incremental_vacuum');
+  }
+
+  private lookupStatement(size: number): Database.Statement {
+    let statement = this.lookups.get(size);
+    if (!statement) {
+      statement = this.db.prepare(
+        `select k, r, f, v from fingerprints where stream = ? and k in (${Array.from({ length: size }, () => '?').join(', ')})`,
+      );
+      this.lookups.set(size, statement);
+    }
+    return statement;
+  }
+
+  private seenTable(stream: number): string {
+    return this.scratch(stream).seen;
+  }
+
+  /** The run's scratch tables of a stream, in SQLite's temporary file (gone on close). */
+  private scratch(stream: number): { seen: string; deferred: string } {
+    const tables = { seen: `seen_${stream}`, deferred: `deferred_${stream}` };
+    if (!this.seenTables.has(stream)) {
+      this.db.exec(`
+        drop table if exists temp.${tables.seen};
+        drop table if exists temp.${tables.deferred};
+        create temp table ${tables.seen} (k blob not null);
+        create temp table ${tables.deferred} (seq integer primary key, row text not null);`);
+      this.seenTables.add(stream);
+    }
+    return tables;
+  }
+
+  private writable(): void {
+    if (this.mode !== 'sync') throw new Error('a plan must not change fingerprints');
+  }
+}

@@ -1,0 +1,178 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DELIVERED } from '../../diff/fingerprint-session.js';
+import { AlreadyRunningError, EXIT_CODES } from '../../errors.js';
+import { emptyCounts } from '../../report/events.js';
+import type { LockIdentity } from '../run-lock.js';
+import { SqliteStore } from './sqlite-store.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'backflow-store-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+/** A runner process as the lock sees it: its pid, host and clock, and which pids are alive. */
+function runner(pid: number, options: { host?: string; now?: number; dead?: number[] } = {}): LockIdentity {
+  return {
+    pid,
+    host: options.host ?? hostname(),
+    now: () => options.now ?? T0,
+    alive: (p) => !(options.dead ?? []).includes(p),
+  };
+}
+
+const state = (after: number) => ({
+  type: 'STREAM' as const,
+  stream: { stream_descriptor: { name: 'items' }, stream_state: { after } },
+});
+const outcome = (stream: number, key: number) => ({
+  stream,
+  key,
+  op: 'upsert' as const,
+  flags: DELIVERED,
+  hash: Buffer.alloc(8, key),
+  matchKey: `[${key}]`,
+});
+
+describe('SqliteStore: one run of a connection at a time', () => {
+  it('a second run fails at once naming the first (run, pid, host, since), with exit code 6', async () => {
+    const first = await new SqliteStore(dir, runner(100)).openSync('c');
+    const run = await first.startRun('2026-01-01T00:00:00.000Z');
+    const second = new SqliteStore(dir, runner(200)).openSync('c');
+    await expect(second).rejects.toThrow(AlreadyRunningError);
+    await expect(second).rejects.toMatchObject({
+      exitCode: EXIT_CODES.locked,
+      message: `connection "c" is already running (run ${run}, pid 100, host ${hostname()}, since 2026-01-01T00:00:00.000Z)`,
+    });
+    expect(await new SqliteStore(dir, runner(200)).lockHolder('c')).toMatchObject({ run, pid: 100 });
+    await first.close();
+    expect(await new SqliteStore(dir, runner(200)).lockHolder('c')).toBeUndefined();
+    const third = await new SqliteStore(dir, runner(200)).openSync('c');
+    await third.close();
+  });
+
+  it('takes over the lock of a dead process on this host and records its run as failed', async () => {
+    const dead = await new SqliteStore(dir, runner(100)).openSync('c');
+    const run = await dead.startRun('2026-01-01T00:00:00.000Z');
+    // The first runner is killed: its lock row stays, its pid is gone.
+    const store = new SqliteStore(dir, runner(200, { dead: [100] }));
+    const next = await store.openSync('c');
+    expect(next.lock).toMatchObject({ pid: 200 });
+    const [record] = await store.findRuns(run, 'c');
+    expect(record).toMatchObject({ status: 'failed', error: expect.stringMatching(/pid 100 .*taken over/) });
+    await next.close();
+    await dead.close();
+  });
+
+  it('a holder on another host is stale only once its heartbeat stopped', async () => {
+    const elsewhere = await new SqliteStore(dir, runner(100, { host: 'other-host' })).openSync('c');
+    const soon = new SqliteStore(dir, runner(200, { now: T0 + 60_000 })).openSync('c');
+    await expect(soon).rejects.toThrow(/already running \(pid 100, host other-host/);
+    const later = await new SqliteStore(dir, runner(200, { now: T0 + 6 * 60_000 })).openSync('c');
+    expect(later.lock).toMatchObject({ pid: 200 });
+    await later.close();
+    await elsewhere.close();
+  });
+
+  it('two connections in one directory run at once without touching each other', async () => {
+    const store = new SqliteStore(dir);
+    const [a, b] = await Promise.all([store.openSync('a'), store.openSync('b')]);
+    const [streamA, streamB] = await Promise.all([a.fingerprints.streamId('items'), b.fingerprints.streamId('items')]);
+    await a.commit({ states: [state(1)], outcomes: [outcome(streamA, 1)] });
+    await b.commit({ states: [state(2)], outcomes: [outcome(streamB, 2)] });
+    expect((await a.states())[0]?.stream?.stream_state).toEqual({ after: 1 });
+    expect((await b.states())[0]?.stream?.stream_state).toEqual({ after: 2 });
+    await a.close();
+    await b.close();
+    const plan = await store.openPlan('b');
+    expect(await plan.fingerprints.lookup(streamB, [1, 2])).toEqual(
+      new Map([['2', { hash: Buffer.alloc(8, 2), flags: DELIVERED, matchKey: '[2]' }]]),
+    );
+    await plan.close();
+  });
+});
+
+describe('SqliteStore: one transaction per commit', () => {
+  it('a commit that fails half way leaves the states, fingerprints and history as they were', async () => {
+    const store = new SqliteStore(dir);
+    const session = await store.openSync('c');
+    const run = await session.startRun('2026-01-01T00:00:00.000Z');
+    const stream = await session.fingerprints.streamId('items');
+    await session.commit({ states: [state(1)], outcomes: [outcome(stream, 1)] });
+    const unstorable = { ...state(2), stream: { ...state(2).stream, stream_state: { after: 2n } } };
+    await expect(
+      session.commit({
+        outcomes: [outcome(stream, 2)],
+        rows: [{ stream: 'items', kind: 'invalid', key: { id: 9 }, reason: 'x', retryable: false }],
+        states: [unstorable as never],
+        counts: { items: { ...emptyCounts(), read: 2 } },
+      }),
+    ).rejects.toThrow(/BigInt/);
+    await session.close();
+    const plan = await store.openPlan('c');
+    expect((await plan.states()).map((s) => s.stream?.stream_state)).toEqual([{ after: 1 }]);
+    expect([...(await plan.fingerprints.lookup(stream, [1, 2])).keys()]).toEqual(['1']);
+    await plan.close();
+    expect(await store.countRunRows({ connection: 'c', id: run })).toBe(0);
+  });
+});
+
+describe('SqliteStore: migration of the earlier layout', () => {
+  it('moves states, fingerprints (with their pending log) and history into one file per connection', async () => {
+    // The layout of before: a JSON file of states, a fingerprint file, a history shared by connections.
+    mkdirSync(join(dir, 'state'));
+    writeFileSync(join(dir, 'state', 'c.json'), JSON.stringify({ states: { 'stream:items': state(40) } }));
+    mkdirSync(join(dir, 'fingerprints'));
+    const fp = new Database(join(dir, 'fingerprints', 'c.sqlite'));
+    fp.exec(`
+      create table streams (id integer primary key, name text not null unique);
+      create table fingerprints (stream integer not null, k blob not null, r blob not null, f integer not null,
+        v text not null, primary key (stream, k)) without rowid;
+      create table outcome_log (seq integer primary key, stream integer not null, k blob not null, op integer not null,
+        r blob not null, f integer not null, v text not null);
+      create table kept (stream integer not null, k blob not null, r blob not null, v text not null, data text not null,
+        primary key (stream, k)) without rowid;
+      create table rejections (stream integer not null, k blob not null, reason text not null, field text,
+        primary key (stream, k)) without rowid;
+      insert into streams values (3, 'items');`);
+    fp.prepare('insert into fingerprints values (3, 1, ?, 1, ?)').run(Buffer.alloc(8, 1), '[1]');
+    fp.prepare('insert into outcome_log (stream, k, op, r, f, v) values (3, 2, 0, ?, 1, ?)').run(
+      Buffer.alloc(8, 2),
+      '[2]',
+    );
+    fp.close();
+    const history = new Database(join(dir, 'history.sqlite'));
+    history.exec(`
+      create table runs (id integer primary key autoincrement, connection text not null, started_at text not null,
+        finished_at text, status text not null, exit_code integer, streams text not null, totals text, error text);
+      create table run_rows (run integer not null, seq integer not null, stream text not null, kind text not null,
+        key text not null, reason text not null, retryable integer not null, field text, primary key (run, seq)) without rowid;
+      insert into runs values (1, 'c', '2026-01-01T00:00:00Z', '2026-01-01T00:00:01Z', 'succeeded', 3, '{}', '{}', null);
+      insert into runs values (2, 'd', '2026-01-02T00:00:00Z', null, 'failed', 1, '{}', null, 'boom');
+      insert into run_rows values (1, 1, 'items', 'rejected', '{"id":5}', 'no', 0, null);`);
+    history.close();
+
+    const store = new SqliteStore(dir);
+    const session = await store.openSync('c');
+    expect((await session.states()).map((s) => s.stream?.stream_state)).toEqual([{ after: 40 }]);
+    expect(await session.fingerprints.streamId('items')).toBe(3);
+    expect([...(await session.fingerprints.lookup(3, [1, 2])).keys()].sort()).toEqual(['1', '2']);
+    expect(await session.startRun('2026-01-03T00:00:00Z')).toBe(2);
+    await session.close();
+    expect((await store.listRuns({ limit: 10 })).map((r) => [r.connection, r.id])).toEqual([
+      ['c', 2],
+      ['d', 2],
+      ['c', 1],
+    ]);
+    expect((await store.runRows({ connection: 'c', id: 1 }, 0, 10)).map((r) => r.row.key)).toEqual([{ id: 5 }]);
+    for (const legacy of ['state', 'fingerprints', 'history.sqlite']) expect(existsSync(join(dir, legacy))).toBe(false);
+  });
+});
