@@ -37,7 +37,6 @@ async function serve(paths: string[], options: { token?: string; clock?: ManualC
   const serving = await startServe({
     paths,
     port: 0,
-    cwd: ws.dir,
     log: () => undefined,
     ...options,
   });

@@ -9,7 +9,7 @@ import {
   tableRows,
   type TestDatabase,
 } from '../support/postgres.js';
-import { startServeProcess, watchRun } from '../support/serve-process.js';
+import { startServeProcess, watchRun, type ServeProcess } from '../support/serve-process.js';
 import { tempWorkspace } from '../support/workspace.js';
 
 // `runner serve` over a real sync (Postgres model → destination-postgres) that the test holds
@@ -103,7 +103,6 @@ describe('runner serve over Postgres', () => {
     const serving = await startServe({
       paths: [file],
       port: 0,
-      cwd: ws.dir,
       token: TOKEN,
       clock,
       log: () => undefined,
@@ -157,7 +156,7 @@ describe('runner serve over Postgres', () => {
     expect(copied).toEqual((await tableRows(source, 'customers')).slice(0, copied.length));
 
     await openGate();
-    const again = await startServe({ paths: [file], port: 0, cwd: ws.dir, token: TOKEN, log: () => undefined });
+    const again = await startServe({ paths: [file], port: 0, token: TOKEN, log: () => undefined });
     servers.push(again);
     const interrupted = await api(again.url, 'GET', '/api/connections/customers/runs/1');
     expect(interrupted.body).toMatchObject({ status: 'interrupted', exit_code: 130 });
@@ -176,4 +175,55 @@ describe('runner serve over Postgres', () => {
     });
     expect(await tableRows(target, '"crm"."customers"')).toEqual(await tableRows(source, 'customers'));
   });
+
+  it('two serve processes sharing a Postgres store never run one connection twice', async () => {
+    const state = await createTestDatabase('serve_state');
+    let other: ServeProcess | undefined;
+    try {
+      // Never run, on an interval: the serve process starts it as soon as it serves.
+      const file = await gatedConnection({ state: state.url, schedule: { every: '1h' } });
+      other = await startServeProcess([file], ws.dir, TOKEN);
+      const connection = async (url: string) => (await api(url, 'GET', '/api/connections/customers')).body;
+      await expect
+        .poll(async () => (await connection(other!.url)).last_run?.status, { timeout: 60_000 })
+        .toBe('running');
+      const run1 = (await connection(other.url)).last_run as Run & { started_at: string };
+
+      // This test process serves the same connections from the same store, on a clock it moves.
+      const log: string[] = [];
+      const clock = new ManualClock(Date.now());
+      const here = await startServe({ paths: [file], port: 0, token: TOKEN, clock, log: (line) => log.push(line) });
+      servers.push(here);
+      const slot = Date.parse(run1.started_at) + 3_600_000;
+      expect((await connection(here.url)).next_run_at).toBe(new Date(slot).toISOString());
+      expect(await connection(here.url)).toMatchObject({
+        running: true,
+        locked_by: { run: 1, pid: other.process.pid },
+        last_run: { id: 1, status: 'running' },
+      });
+      clock.advanceTo(slot);
+      await expect.poll(() => log.join('\n')).toMatch(/customers: scheduled run left to another process/);
+      const refused = await api(here.url, 'POST', '/api/connections/customers/runs', {});
+      expect(refused.status).toBe(409);
+      expect(refused.body.error).toMatch(
+        new RegExp(`"customers" is already running \\(run 1, pid ${other.process.pid}, host .+, since .+\\)`),
+      );
+
+      await openGate();
+      const done = await watchRun<Run>(
+        `${other.url}/api/connections/customers/runs/1/events`,
+        (run) => run.status !== 'running',
+      );
+      expect(done).toMatchObject({ status: 'succeeded', totals: { read: ROWS, sent: ROWS, committed: ROWS } });
+      const runs: Run[] = (await api(here.url, 'GET', '/api/connections/customers/runs')).body.runs;
+      expect(runs.map((r) => [r.id, r.status])).toEqual([[1, 'succeeded']]);
+      expect(here.context.runs.current('customers')).toBeUndefined();
+      expect(await tableRows(target, '"crm"."customers"')).toEqual(await tableRows(source, 'customers'));
+    } finally {
+      other?.process.kill('SIGTERM');
+      expect((await other?.process)?.exitCode).toBe(0);
+      await Promise.all(servers.splice(0).map((s) => s.close()));
+      await state.drop();
+    }
+  }, 240_000);
 });

@@ -93,7 +93,7 @@ function connectionsPage(views: readonly ConnectionView[], canRun: boolean): Raw
     const last = c.last_run;
     return html`<tr data-connection="${c.name}">
       <td><a href="${c.links['page']}">${c.name}</a></td>
-      <td>${c.running ? statusBadge('running') : statusBadge(last?.status)}</td>
+      <td>${c.running ? statusBadge('running') : statusBadge(last?.status)}${lockHolder(c)}</td>
       <td>
         ${last ? html`<a href="${last.links['page']}">run ${last.id}</a> <span class="muted">${when(last.started_at)}</span>` : '–'}
       </td>
@@ -162,7 +162,7 @@ function connectionPage(c: ConnectionView, runs: readonly RunView[], canRun: boo
           : ''
       }`;
   });
-  return html`<h1>${c.name} ${c.running ? statusBadge('running') : statusBadge(c.last_run?.status)}</h1>
+  return html`<h1>${c.name} ${c.running ? statusBadge('running') : statusBadge(c.last_run?.status)}${lockHolder(c)}</h1>
     <p class="muted">
       ${c.file} · streams ${c.streams.join(', ')} ·
       ${c.schedule ? html`${c.schedule}, next run ${c.next_run_at ? when(c.next_run_at) : '–'}` : 'no schedule: runs on demand'}
@@ -314,6 +314,12 @@ function runPage(served: Served, run: RunView, found: RowsSection): Raw {
       </tbody>
     </table>
     ${nextPage}`;
+}
+
+/** Which process holds the connection's lock: this serve, another sharing the store, or `runner sync`. */
+function lockHolder(c: ConnectionView): Raw | '' {
+  const holder = c.locked_by;
+  return holder ? html` <span class="muted">pid ${holder.pid} on ${holder.host}</span>` : '';
 }
 
 function countCells(counts: StreamCounts): Raw {

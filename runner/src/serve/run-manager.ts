@@ -2,7 +2,7 @@ import type { LoadedConnection } from '../connection/load-connection.js';
 import { ConfigurationError } from '../errors.js';
 import { emptyCounts, type StreamCounts, type SyncEvent } from '../report/events.js';
 import type { SyncSummary } from '../sync/run-sync.js';
-import type { StoreAccess } from './store-access.js';
+import { LockedElsewhere, type StoreAccess } from './store-access.js';
 
 export type Trigger = 'schedule' | 'api' | 'page';
 
@@ -32,13 +32,15 @@ export class NotAccepting extends Error {
   }
 }
 
-/** Another run of the connection is under way. */
+/** Another run of the connection is under way: here, or in another process sharing its store. */
 export class AlreadyRunning extends Error {
   constructor(
     readonly connection: string,
     readonly run: number | undefined,
+    /** Set when another process (another serve, `runner sync`) holds the connection's lock. */
+    readonly elsewhere?: string,
   ) {
-    super(`${connection} is already running${run === undefined ? '' : ` (run ${run})`}`);
+    super(elsewhere ?? `${connection} is already running${run === undefined ? '' : ` (run ${run})`}`);
   }
 }
 
@@ -121,7 +123,13 @@ export class RunManager {
           return summary;
         },
         (error: unknown) => {
-          unrecorded(error instanceof Error ? error : new Error(String(error)));
+          unrecorded(
+            error instanceof LockedElsewhere
+              ? new AlreadyRunning(connection.name, error.holder?.run, error.message)
+              : error instanceof Error
+                ? error
+                : new Error(String(error)),
+          );
           return undefined;
         },
       )

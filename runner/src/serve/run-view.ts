@@ -29,6 +29,7 @@ export interface ConnectionView {
   schedule?: string;
   next_run_at?: string;
   running: boolean;
+  locked_by?: { run?: number; pid: number; host: string; since: string };
   last_run?: RunView;
   links: Record<string, string>;
 }
@@ -44,7 +45,10 @@ export function servedConnection(context: ServeContext, name: string): Served {
 
 export async function describeConnection(context: ServeContext, served: Served): Promise<ConnectionView> {
   const name = served.connection.name;
-  const [last] = await context.store.runs(served.connection, 1);
+  const [[last], holder] = await Promise.all([
+    context.store.runs(served.connection, 1),
+    context.store.holder(served.connection),
+  ]);
   const next = context.scheduler.nextRun(name);
   return {
     name,
@@ -52,7 +56,17 @@ export async function describeConnection(context: ServeContext, served: Served):
     streams: served.connection.streams.map((s) => (s.namespace ? `${s.namespace}.${s.name}` : s.name)),
     ...(served.schedule ? { schedule: served.schedule.text } : {}),
     ...(next === undefined ? {} : { next_run_at: new Date(next).toISOString() }),
-    running: context.runs.current(name) !== undefined,
+    running: context.runs.current(name) !== undefined || holder !== undefined,
+    ...(holder
+      ? {
+          locked_by: {
+            ...(holder.run === undefined ? {} : { run: holder.run }),
+            pid: holder.pid,
+            host: holder.host,
+            since: holder.since,
+          },
+        }
+      : {}),
     ...(last ? { last_run: await describeRecord(context, served, last) } : {}),
     links: { page: connectionPath(name), runs: `/api${connectionPath(name)}/runs` },
   };

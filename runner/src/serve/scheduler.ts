@@ -64,7 +64,10 @@ export class Scheduler {
     this.runs.start(slot.connection, { trigger: 'schedule' }).then(
       (run) => this.log(`${slot.connection.name}: scheduled run ${run} started`),
       (error: unknown) => {
-        if (error instanceof AlreadyRunning) {
+        if (error instanceof AlreadyRunning && error.elsewhere) {
+          // Another process sharing the store took this slot: the work is done once.
+          this.log(`${slot.connection.name}: scheduled run left to another process: ${error.message}`);
+        } else if (error instanceof AlreadyRunning) {
           slot.missed = true;
           this.log(`${slot.connection.name}: still running at its scheduled time; it runs again when done`);
         } else {

@@ -22,8 +22,6 @@ export interface ServeOptions {
   readonly port?: number;
   /** Required to start runs over HTTP (BACKFLOW_SERVE_TOKEN); without it the page and API are read-only. */
   readonly token?: string;
-  /** Base directory for relative state locations (as for `runner sync`); default the current directory. */
-  readonly cwd?: string;
   /** Where alerts go for connections that name no target of their own. */
   readonly alerts?: AlertDefaults;
   /** The address alerts link to; default the address served. */
@@ -51,7 +49,7 @@ export async function startServe(options: ServeOptions): Promise<Serving> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`));
   const connections = await loadServed(options.paths);
-  const store = openStoreAccess(options.cwd ?? process.cwd());
+  const store = openStoreAccess();
   const runs = new RunManager(store);
   const scheduler = new Scheduler(clock, runs, log);
   const context: ServeContext = { connections, store, runs, scheduler, token: options.token || undefined };

@@ -1,13 +1,15 @@
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import type { LoadedConnection } from '../connection/load-connection.js';
+import { connectionDir, type LoadedConnection } from '../connection/load-connection.js';
+import { EXIT_CODES } from '../errors.js';
 import { exportRows } from '../history/export-rows.js';
-import type { RunHistory, RunRecord, RunRow } from '../history/run-history.js';
-import { emptyCounts, type SyncEvent } from '../report/events.js';
-import { openRunHistory } from '../state/open-state-store.js';
+import type { SyncEvent } from '../report/events.js';
+import { isPostgresLocation } from '../store/location.js';
+import { openStore } from '../store/open-store.js';
+import type { LockHolder, RunRecord, RunRow, Store, SyncSession } from '../store/types.js';
 import { sync, type SyncSummary } from '../sync/run-sync.js';
 
-export type { RunRecord, RunRow };
+export type { LockHolder, RunRecord, RunRow };
 
 /**
  * Everything `runner serve` asks of the state location — run history, and who may run a
@@ -23,9 +25,14 @@ export interface StoreAccess {
   countRows(connection: LoadedConnection, id: number): Promise<number>;
   /** Writes a run's undelivered rows as CSV; returns how many. */
   exportCsv(connection: LoadedConnection, id: number, out: Writable): Promise<number>;
-  /** Claims the right to run a connection; `undefined` while it is running. Release with the returned function. */
+  /** Who holds the connection's lock — a run of this process, of another serve, or of `runner sync`. */
+  holder(connection: LoadedConnection): Promise<LockHolder | undefined>;
+  /** Claims the right to start a run here; `undefined` while this process runs it. Release with the returned function. */
   claim(connection: LoadedConnection): (() => void) | undefined;
-  /** Runs a sync, telling `onRun` the run's id as soon as it is recorded. Every attempt leaves a run in the history. */
+  /**
+   * Runs a sync, telling `onRun` the run's id as soon as it is recorded. Throws
+   * {@link LockedElsewhere} when another process holds the connection's lock: nothing ran.
+   */
   sync(connection: LoadedConnection, options: RunOptions): Promise<SyncSummary>;
   close(): Promise<void>;
 }
@@ -37,81 +44,88 @@ export interface RunOptions {
   readonly onRun: (id: number) => void;
 }
 
+/** Another process (a serve sharing the store, or `runner sync`) runs the connection. */
+export class LockedElsewhere extends Error {
+  constructor(
+    message: string,
+    readonly holder: LockHolder | undefined,
+  ) {
+    super(message);
+  }
+}
+
 /**
- * Today's stores: one run history per state location (SQLite in the directory, or Postgres),
- * kept open while serving; one run per connection at a time within this process.
+ * The connections' stores — one per state location, kept open while serving — whose lock
+ * lets one run of a connection at a time across processes and machines; within this
+ * process, a claim keeps a second run from even trying.
  */
-export function openStoreAccess(cwd: string): StoreAccess {
-  const histories = new Map<string, RunHistory>();
+export function openStoreAccess(): StoreAccess {
+  const stores = new Map<string, Store>();
   const running = new Set<string>();
-  const historyOf = (connection: LoadedConnection) => {
-    const location = /^postgres(ql)?:\/\//.test(connection.state!)
-      ? connection.state!
-      : resolve(cwd, connection.state!);
-    let history = histories.get(location);
-    if (!history) {
-      history = openRunHistory(location, cwd);
-      histories.set(location, history);
-    }
-    return history;
+  const storeOf = (connection: LoadedConnection) => {
+    const state = connection.state!;
+    const location = isPostgresLocation(state) ? state : resolve(connectionDir(connection), state);
+    let store = stores.get(location);
+    if (!store) stores.set(location, (store = openStore(location, connectionDir(connection))));
+    return store;
   };
+  const ref = (connection: LoadedConnection, id: number) => ({ connection: connection.name, id });
   return {
-    runs: (connection, limit) => historyOf(connection).list({ connection: connection.name, limit }),
-    async run(connection, id) {
-      const record = await historyOf(connection).get(id);
-      return record?.connection === connection.name ? record : undefined;
-    },
-    rows: (connection, id, after, limit) => historyOf(connection).rows(id, after, limit),
-    countRows: (connection, id) => historyOf(connection).countRows(id),
-    exportCsv: (connection, id, out) => exportRows(historyOf(connection), id, 'csv', out),
+    runs: (connection, limit) => storeOf(connection).listRuns({ connection: connection.name, limit }),
+    run: async (connection, id) => (await storeOf(connection).findRuns(id, connection.name))[0],
+    rows: (connection, id, after, limit) => storeOf(connection).runRows(ref(connection, id), after, limit),
+    countRows: (connection, id) => storeOf(connection).countRunRows(ref(connection, id)),
+    exportCsv: (connection, id, out) => exportRows(storeOf(connection), ref(connection, id), 'csv', out),
+    holder: (connection) => storeOf(connection).lockHolder(connection.name),
     claim(connection) {
       if (running.has(connection.name)) return undefined;
       running.add(connection.name);
       return () => running.delete(connection.name);
     },
     async sync(connection, options) {
-      const history = historyOf(connection);
-      // The shared history stays open between runs; the sync only sees its own run start.
-      const shared: RunHistory = {
-        location: history.location,
-        start: async (name, startedAt) => {
-          const id = await history.start(name, startedAt);
-          options.onRun(id);
-          return id;
-        },
-        addRows: (run, rows) => history.addRows(run, rows),
-        finish: (run, end) => history.finish(run, end),
-        list: (query) => history.list(query),
-        get: (run) => history.get(run),
-        rows: (run, after, limit) => history.rows(run, after, limit),
-        countRows: (run) => history.countRows(run),
-        close: async () => undefined,
-      };
       const summary = await sync(connection, {
-        cwd,
-        history: shared,
+        store: reportingRunStart(storeOf(connection), options.onRun),
         signal: options.signal,
         onEvent: options.onEvent,
         ...(options.fullResync ? { fullResync: true } : {}),
       });
-      if (summary.run !== undefined) return summary;
-      // Failed before the sync could record itself (a connector's spec or check): record it
-      // here, so the page and the alerts see the attempt like any other run.
-      const id = await history.start(connection.name, summary.startedAt);
-      options.onRun(id);
-      await history.finish(id, {
-        finishedAt: summary.finishedAt,
-        status: summary.status === 'succeeded' ? 'failed' : summary.status,
-        exitCode: summary.exitCode,
-        streams: {},
-        totals: emptyCounts(),
-        ...(summary.error ? { error: summary.error.message } : {}),
-      });
-      return { ...summary, run: id };
+      if (summary.exitCode === EXIT_CODES.locked)
+        throw new LockedElsewhere(
+          summary.error?.message ?? `${connection.name} is locked`,
+          await storeOf(connection).lockHolder(connection.name),
+        );
+      return summary;
     },
     async close() {
-      await Promise.all([...histories.values()].map((history) => history.close().catch(() => undefined)));
-      histories.clear();
+      await Promise.all([...stores.values()].map((store) => store.close().catch(() => undefined)));
+      stores.clear();
     },
   };
+}
+
+/** The store as the sync sees it, except that a run's start is reported as soon as it is recorded. */
+function reportingRunStart(store: Store, onRun: (id: number) => void): Store {
+  return override(store, {
+    openSync: async (connection: string) => {
+      const session = await store.openSync(connection);
+      return override<SyncSession>(session, {
+        startRun: async (startedAt: string) => {
+          const id = await session.startRun(startedAt);
+          onRun(id);
+          return id;
+        },
+      });
+    },
+  });
+}
+
+/** `target` with some methods replaced; everything else, getters included, reads through. */
+function override<T extends object>(target: T, methods: Partial<T>): T {
+  return new Proxy(target, {
+    get(object, property) {
+      if (Object.hasOwn(methods, property)) return methods[property as keyof T];
+      const value: unknown = Reflect.get(object, property, object);
+      return typeof value === 'function' ? value.bind(object) : value;
+    },
+  });
 }
