@@ -210,8 +210,9 @@ describe('runner serve over Postgres', () => {
       );
 
       await openGate();
+      // Followed from this process, which reads the other's run from the store.
       const done = await watchRun<Run>(
-        `${other.url}/api/connections/customers/runs/1/events`,
+        `${here.url}/api/connections/customers/runs/1/events`,
         (run) => run.status !== 'running',
       );
       expect(done).toMatchObject({ status: 'succeeded', totals: { read: ROWS, sent: ROWS, committed: ROWS } });

@@ -18,6 +18,8 @@ const validateRunRequest = compileSchema<{ full_resync?: boolean; streams?: stri
 );
 
 const HEARTBEAT_MS = 15_000;
+/** How often a run of another process (sharing the store) is read again: it records its counts at each commit. */
+const REMOTE_POLL_MS = 2_000;
 
 /** The trigger and status API under /api, and /openapi.json. */
 export function addApiRoutes(router: Router, context: ServeContext): void {
@@ -124,7 +126,11 @@ export async function startRun(
   return describeRun(context, served, run);
 }
 
-/** Server-sent events: the run at each change (changes during a write are coalesced), then `end`. */
+/**
+ * Server-sent events: the run at each change, then `end`. A run of this process is followed
+ * event by event (changes during a write are coalesced); a run of another process sharing the
+ * store, through the counts it records at each commit.
+ */
 async function streamRun(context: ServeContext, name: string, run: number, response: ServerResponse): Promise<void> {
   const served = servedConnection(context, name);
   const first = await describeRun(context, served, run);
@@ -133,9 +139,13 @@ async function streamRun(context: ServeContext, name: string, run: number, respo
     'cache-control': 'no-store',
     connection: 'keep-alive',
   });
-  const send = (view: RunView) => response.write(`event: run\ndata: ${JSON.stringify(view)}\n\n`);
+  let sent = '';
+  const send = (view: RunView) => {
+    const data = JSON.stringify(view);
+    if (data !== sent) response.write(`event: run\ndata: ${(sent = data)}\n\n`);
+  };
   send(first);
-  if (first.status !== 'running' || context.runs.current(name)?.run !== run) {
+  if (first.status !== 'running') {
     response.end('event: end\ndata: {}\n\n');
     return;
   }
@@ -170,7 +180,13 @@ async function streamRun(context: ServeContext, name: string, run: number, respo
       busy = false;
     }
   };
-  const stopWatching = context.runs.watch(name, () => void refresh());
+  let stopWatching: () => void;
+  if (context.runs.current(name)?.run === run) {
+    stopWatching = context.runs.watch(name, () => void refresh());
+  } else {
+    const poll = setInterval(() => void refresh(), REMOTE_POLL_MS);
+    stopWatching = () => clearInterval(poll);
+  }
   const heartbeat = setInterval(() => response.write(': still here\n\n'), HEARTBEAT_MS);
   response.on('close', finish);
 }
