@@ -1,9 +1,10 @@
+import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startServe, type Serving } from '@backflow/runner';
 import { alertReceiver } from '../support/alert-receiver.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { openApiChecker } from '../support/openapi-check.js';
-import { fixtureCommand, tempWorkspace } from '../support/workspace.js';
+import { fixtureCommand, RUNNER_BIN, tempWorkspace } from '../support/workspace.js';
 
 // `runner serve` in this process, over fixture connectors: the trigger API against its
 // OpenAPI document, schedules with an injected clock, and alerts into a local receiver.
@@ -284,5 +285,27 @@ describe('runner serve: alerts', () => {
     } finally {
       await receiver.close();
     }
+  });
+});
+
+describe('runner serve: command line', () => {
+  const runner = (args: string[]) => execa(process.execPath, [RUNNER_BIN, ...args], { reject: false, cwd: ws.dir });
+
+  it('documents itself and refuses bad usage with exit code 2, naming the problem', async () => {
+    const help = await runner(['serve', '--help']);
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout).toContain('Usage: runner serve [options] [paths...]');
+    expect(help.stdout).toContain('BACKFLOW_SERVE_TOKEN');
+
+    const missing = await runner(['serve', '--port', '0', 'nope.yaml']);
+    expect(missing).toMatchObject({ exitCode: 2, stderr: 'error: nope.yaml: no such connection file or directory' });
+    const port = await runner(['serve', '--port', 'http']);
+    expect(port.exitCode).toBe(2);
+    expect(port.stderr).toContain('--port must be a port number');
+    await counterConnection('twin');
+    await counterConnection('other', {}, {}, { name: 'twin' });
+    const twins = await runner(['serve', '--port', '0', ws.dir]);
+    expect(twins.exitCode).toBe(2);
+    expect(twins.stderr).toMatch(/twin\.yaml: connection name "twin" is also used by .*other\.yaml/);
   });
 });
