@@ -264,6 +264,28 @@ describe('runner serve: alerts', () => {
     }
   });
 
+  it('a success by another serve sharing the store is no lateness', async () => {
+    const receiver = await alertReceiver();
+    try {
+      const file = await counterConnection(
+        'shared',
+        { count: 20 },
+        {},
+        { alerts: { webhook_url: receiver.webhookUrl, late_after: '2h' } },
+      );
+      const idle = new ManualClock(Date.now());
+      const watching = await serve([file], { clock: idle });
+      const working = await serve([file]);
+      await working.context.runs.start(working.context.connections.get('shared')!.connection, { trigger: 'api' });
+      await working.context.runs.idle();
+      idle.advanceTo(idle.now() + 2 * 3_600_000);
+      await Promise.all([watching.close(), working.close()]);
+      expect(receiver.received).toEqual([]);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('with only rejected_share, alerts on the share of rows read, not on any rejected row', async () => {
     const receiver = await alertReceiver();
     try {

@@ -49,6 +49,8 @@ export class Alerter {
   private readonly open = new Set<string>();
   private readonly policies = new Map<string, Policy>();
   private readonly lateTimers = new Map<string, () => void>();
+  /** The newest successful run known per connection, to tell a success of another process. */
+  private readonly lastSuccess = new Map<string, number>();
   private readonly delivering = new Set<Promise<void>>();
 
   constructor(
@@ -56,6 +58,8 @@ export class Alerter {
     private readonly defaults: AlertDefaults,
     private readonly links: { run(connection: string, run: number): string; connection(connection: string): string },
     private readonly log: (line: string) => void,
+    /** The connection's newest successful run in the store, whichever process ran it. */
+    private readonly latestSuccess: (connection: string) => Promise<RunRecord | undefined>,
   ) {}
 
   /** Starts watching a connection; `recent` are its last runs, newest first. */
@@ -66,6 +70,7 @@ export class Alerter {
     if (last?.status === 'failed') this.open.add(`${connection.name}:failed`);
     if (last?.totals && overThreshold(last.totals, policy)) this.open.add(`${connection.name}:rejected`);
     const success = recent.find((run) => run.status === 'succeeded');
+    if (success) this.lastSuccess.set(connection.name, success.id);
     this.armLate(connection.name, success?.finishedAt ? Date.parse(success.finishedAt) : this.clock.now());
   }
 
@@ -115,6 +120,7 @@ export class Alerter {
       this.open.delete(`${connection}:rejected`);
     }
     this.open.delete(`${connection}:late`);
+    if (summary.run !== undefined) this.lastSuccess.set(connection, summary.run);
     this.armLate(connection, this.clock.now());
     await Promise.all(sends);
   }
@@ -133,18 +139,27 @@ export class Alerter {
     const lateAfter = policy.lateAfterMs;
     this.lateTimers.set(
       connection,
-      this.clock.at(since + lateAfter, () => {
-        if (!this.opens(connection, 'late')) return;
-        void this.send(policy, {
-          alert: 'late',
-          connection,
-          link: this.links.connection(connection),
-          message: `${connection}: no successful run for ${formatDuration(this.clock.now() - since)} (allowed ${formatDuration(lateAfter)})`,
-          reasons: [],
-          at: new Date(this.clock.now()).toISOString(),
-        });
-      }),
+      this.clock.at(since + lateAfter, () => void this.track(this.checkLate(connection, policy, since, lateAfter))),
     );
+  }
+
+  /** Alerts that the connection is late — unless another process sharing the store ran it successfully meanwhile. */
+  private async checkLate(connection: string, policy: Policy, since: number, lateAfter: number): Promise<void> {
+    const latest = await this.latestSuccess(connection).catch(() => undefined);
+    if (latest && latest.id > (this.lastSuccess.get(connection) ?? 0)) {
+      this.lastSuccess.set(connection, latest.id);
+      this.armLate(connection, latest.finishedAt ? Date.parse(latest.finishedAt) : this.clock.now());
+      return;
+    }
+    if (!this.opens(connection, 'late')) return;
+    await this.send(policy, {
+      alert: 'late',
+      connection,
+      link: this.links.connection(connection),
+      message: `${connection}: no successful run for ${formatDuration(this.clock.now() - since)} (allowed ${formatDuration(lateAfter)})`,
+      reasons: [],
+      at: new Date(this.clock.now()).toISOString(),
+    });
   }
 
   /** Opens an incident; false when it is already open (then nothing is sent). */
@@ -158,12 +173,18 @@ export class Alerter {
   private send(policy: Policy, alert: Alert): Promise<void> {
     this.log(`alert ${alert.alert} for ${alert.connection}: ${alert.message}`);
     const slackText = [`*${alert.message}*`, ...alert.reasons.map((r) => `• ${r}`), `<${alert.link}|Open in Backflow>`];
-    const delivery = Promise.all([
-      ...policy.webhooks.map((url) => this.post(url, alert)),
-      ...policy.slack.map((url) => this.post(url, { text: slackText.join('\n') })),
-    ]).then(() => undefined);
-    this.delivering.add(delivery);
-    return delivery.finally(() => this.delivering.delete(delivery));
+    return this.track(
+      Promise.all([
+        ...policy.webhooks.map((url) => this.post(url, alert)),
+        ...policy.slack.map((url) => this.post(url, { text: slackText.join('\n') })),
+      ]).then(() => undefined),
+    );
+  }
+
+  /** Keeps `work` until it settles, so `stop` can wait for it. */
+  private track(work: Promise<void>): Promise<void> {
+    this.delivering.add(work);
+    return work.finally(() => this.delivering.delete(work));
   }
 
   /** POSTs JSON; retries a server error or an unreachable receiver twice, then logs and gives up. */

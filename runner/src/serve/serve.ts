@@ -71,6 +71,11 @@ export async function startServe(options: ServeOptions): Promise<Serving> {
     options.alerts ?? {},
     { run: (name, run) => base + runPath(name, run), connection: (name) => base + connectionPath(name) },
     log,
+    async (name) => {
+      const served = connections.get(name);
+      const recent = served ? await store.runs(served.connection, 50) : [];
+      return recent.find((run) => run.status === 'succeeded');
+    },
   );
   runs.onFinished((connection, summary, trigger) => {
     log(
