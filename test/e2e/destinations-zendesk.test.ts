@@ -1,3 +1,5 @@
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import Docker from 'dockerode';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -108,7 +110,8 @@ function accountUsers(
 
 const OTHER = { name: 'Kept Elsewhere', email: 'kept@other-tool.example', external_id: 'other-1', role: 'end-user' };
 
-describe('destination-zendesk end to end', () => {
+// Four or five runner syncs each: generous limits for a loaded 2-core machine, not sleeps.
+describe('destination-zendesk end to end', { timeout: 300_000 }, () => {
   it('users equal the model after the first run, changes and mirror deletes, in ceil(n/100) jobs; others stay; an unchanged rerun writes nothing', async () => {
     await seedModelTable(source, 1200);
     zendesk.store.seed('users', [OTHER]);
@@ -148,6 +151,15 @@ describe('destination-zendesk end to end', () => {
     expect(unchanged.streams['customers']).toMatchObject({ read: 968, unchanged: 968, sent: 0, removed: 0 });
     expect(zendesk.calls.writes).toBe(0);
     expect(accountUsers()).toEqual(await modelUsers());
+
+    // The API token is in the connection file only: never in state, run history or summaries.
+    const stateDir = ws.path('state');
+    const files = (await readdir(stateDir, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile());
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files)
+      expect(await readFile(join(file.parentPath, file.name), 'utf8')).not.toContain(zendesk.apiToken);
+    for (const summary of [first, updated, deleted, unchanged])
+      expect(JSON.stringify(summary)).not.toContain(zendesk.apiToken);
   });
 
   it('Zendesk going down at a chosen API call fails the sync at its last commit; the rerun converges', async () => {
@@ -273,6 +285,7 @@ const dockerUp = await docker.ping().then(
 
 describe.runIf(dockerUp || process.env.BACKFLOW_REQUIRE_DOCKER === '1')(
   'destination-zendesk under the Docker launcher',
+  { timeout: 300_000 },
   () => {
     it('syncs the model into the fake from its image', async () => {
       const image = 'backflow/destination-zendesk:0.1.0';

@@ -25,6 +25,7 @@ export interface Agent {
 export class Lookups {
   private readonly known = new Map<string, number | null>();
   private ticketsIndexed = false;
+  private readonly closedTickets = new Set<number>();
 
   constructor(private readonly client: ZendeskClient) {}
 
@@ -48,6 +49,11 @@ export class Lookups {
       if (id !== undefined && id !== null) ids.set(value, id);
     }
     return ids;
+  }
+
+  /** Whether the ticket listing showed this ticket closed: Zendesk refuses any update to it. */
+  isClosed(ticketId: number): boolean {
+    return this.closedTickets.has(ticketId);
   }
 
   /** Records an id learnt from a job result (a created record), or forgets a deleted one. */
@@ -96,6 +102,7 @@ export class Lookups {
       'tickets',
     )) {
       if (ticket.external_id) this.remember('tickets', 'external_id', ticket.external_id, ticket.id);
+      if (ticket.status === 'closed') this.closedTickets.add(ticket.id);
     }
     this.ticketsIndexed = true;
   }

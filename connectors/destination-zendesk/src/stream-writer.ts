@@ -85,7 +85,9 @@ export class StreamWriter {
     // Keys that match nothing are already gone: nothing to do, nothing to report.
     const found = changes.filter((c) => ids.has(c.normalizedKey!));
     if (object === 'tickets') {
-      return this.chunks('update_many', found, (c) => ({ id: ids.get(c.normalizedKey!), status: 'solved' }), false);
+      // A closed ticket is already past solved, and Zendesk refuses to update it.
+      const open = found.filter((c) => !this.lookups.isClosed(ids.get(c.normalizedKey!)!));
+      return this.chunks('update_many', open, (c) => ({ id: ids.get(c.normalizedKey!), status: 'solved' }), false);
     }
     const sends: Send[] = [];
     for (let start = 0; start < found.length; start += MAX_ITEMS) {

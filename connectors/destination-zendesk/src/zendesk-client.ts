@@ -33,9 +33,6 @@ interface CursorPage {
  * network errors, and turned into a ZendeskApiError otherwise.
  */
 export class ZendeskClient {
-  /** Requests sent, retries included: the figure the README's call counts come from. */
-  requests = 0;
-
   constructor(private readonly options: ZendeskClientOptions) {}
 
   get<T>(what: string, path: string): Promise<T> {
@@ -60,16 +57,16 @@ export class ZendeskClient {
     while (next !== undefined) {
       const page: CursorPage & Record<string, unknown> = await this.get(what, next);
       yield* (page[key] as T[] | undefined) ?? [];
-      next = page.meta?.has_more && page.links?.next ? page.links.next : undefined;
+      // Only the path of `links.next` is followed, on the configured base URL: credentials never go to another host.
+      next = page.meta?.has_more && page.links?.next ? pathOf(page.links.next) : undefined;
     }
   }
 
   private async send<T>(what: string, method: Method, path: string, body?: unknown): Promise<T> {
     const { budget, timing, signal, logger, maxRetries } = this.options;
-    const url = path.startsWith('http') ? path : `${this.options.baseUrl}${path}`;
+    const url = `${this.options.baseUrl}${path}`;
     for (let attempt = 1; ; attempt++) {
       await budget.acquire(signal);
-      this.requests++;
       let response: Response;
       try {
         response = await fetch(url, {
@@ -112,6 +109,11 @@ export class ZendeskClient {
       await timing.sleep(wait, signal);
     }
   }
+}
+
+function pathOf(link: string): string {
+  const url = new URL(link);
+  return `${url.pathname}${url.search}`;
 }
 
 // Zendesk answers errors in JSON, except some 429s and gateway errors (text/html).

@@ -143,9 +143,18 @@ describe('tickets', () => {
     ).toBe(true);
   });
 
-  it('reports the closed-ticket refusal Zendesk gives for an update', async () => {
+  it('reports the closed-ticket refusal Zendesk gives for an update; a mirror delete of a closed ticket is already done', async () => {
     const { fake, run } = await setUp();
-    fake.store.seed('tickets', [{ external_id: 'done', subject: 'Old', status: 'closed' }]);
+    fake.store.seed('tickets', [
+      { external_id: 'done', subject: 'Old', status: 'closed' },
+      { external_id: 'gone', subject: 'Older', status: 'closed' },
+    ]);
+    const mirrored = await run('write', {
+      catalog: catalog(stream('alerts', 'mirror', { object: 'tickets', key: 'external_id' })),
+      input: [record('alerts', { external_id: 'gone' }, 'delete'), state('alerts', 1)],
+    });
+    expect(rejectedOf(mirrored)).toEqual([]);
+    expect(fake.calls.writes).toBe(0);
     const written = await run('write', {
       catalog: catalog(stream('alerts', 'upsert', { object: 'tickets', key: 'external_id' })),
       input: [record('alerts', { external_id: 'done', priority: 'high' }), state('alerts', 1)],

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CallLog } from './call-log.js';
 import { JobQueue } from './jobs.js';
-import { listen, MinuteLimiter } from './server.js';
+import { listen, MinuteLimiter, type InjectedFailure } from './server.js';
 import { ZendeskStore } from './store.js';
 
 export interface ZendeskFakeOptions {
@@ -25,6 +25,10 @@ export interface ZendeskFake {
   store: ZendeskStore;
   calls: CallLog;
   limiter: MinuteLimiter;
+  /** Answers the next matching request(s) with this status instead of handling them. */
+  failNext(failure: InjectedFailure): void;
+  /** The next job to complete fails as a whole with this message, applying nothing. */
+  failNextJob(message: string): void;
   close(): Promise<void>;
 }
 
@@ -43,7 +47,17 @@ export async function startZendeskFake(options: ZendeskFakeOptions = {}): Promis
     `Basic ${Buffer.from(`${email}/token:${apiToken}`).toString('base64')}`,
     `Bearer ${oauthToken}`,
   ]);
-  const { server, url } = await listen({ store, jobs, calls, limiter, now, authorizations, agentId: () => admin!.id });
+  const failures: InjectedFailure[] = [];
+  const { server, url } = await listen({
+    store,
+    jobs,
+    calls,
+    limiter,
+    now,
+    authorizations,
+    failures,
+    agentId: () => admin!.id,
+  });
   return {
     url,
     email,
@@ -53,6 +67,8 @@ export async function startZendeskFake(options: ZendeskFakeOptions = {}): Promis
     store,
     calls,
     limiter,
+    failNext: (failure) => failures.push(failure),
+    failNextJob: (message) => jobs.failing.push(message),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
@@ -62,4 +78,5 @@ export async function startZendeskFake(options: ZendeskFakeOptions = {}): Promis
 }
 
 export type { CallLog, FakeCall } from './call-log.js';
+export type { InjectedFailure } from './server.js';
 export type { FakeField, Kind, ZendeskStore, ZRecord } from './store.js';

@@ -6,7 +6,8 @@ export type JobAction = 'create' | 'update' | 'create_or_update' | 'delete';
 interface Job {
   id: string;
   job_type: string;
-  status: 'queued' | 'working' | 'completed';
+  status: 'queued' | 'working' | 'completed' | 'failed';
+  message?: string;
   polls: number;
   kind: Kind;
   action: JobAction;
@@ -20,6 +21,8 @@ interface Job {
  */
 export class JobQueue {
   private readonly jobs = new Map<string, Job>();
+  /** Messages of jobs to fail as a whole (a worker crash), in order. */
+  readonly failing: string[] = [];
 
   constructor(
     private readonly store: ZendeskStore,
@@ -45,7 +48,7 @@ export class JobQueue {
   poll(id: string, baseUrl: string): Record<string, unknown> | undefined {
     const job = this.jobs.get(id);
     if (!job) return undefined;
-    if (job.status !== 'completed') {
+    if (job.status !== 'completed' && job.status !== 'failed') {
       job.polls++;
       if (job.polls >= this.pollsToComplete) this.complete(job);
       else job.status = 'working';
@@ -62,7 +65,7 @@ export class JobQueue {
       status: job.status,
       total: job.items.length,
       progress: done ? job.items.length : job.status === 'working' ? 0 : null,
-      message: done ? `Completed at ${new Date().toISOString()}` : null,
+      message: job.message ?? (done ? `Completed at ${new Date().toISOString()}` : null),
       results: job.results,
     };
   }
@@ -73,6 +76,12 @@ export class JobQueue {
   }
 
   private complete(job: Job): void {
+    const failure = this.failing.shift();
+    if (failure !== undefined) {
+      job.status = 'failed';
+      job.message = failure;
+      return;
+    }
     job.results = job.items.map((item, index) => this.store.apply(job.kind, job.action, item, index));
     job.status = 'completed';
   }

@@ -55,6 +55,16 @@ export interface ServerParts {
   authorizations: Set<string>;
   /** The authenticated user's id. */
   agentId: () => number;
+  /** Injected answers for the next matching requests. */
+  failures: InjectedFailure[];
+}
+
+/** Answers the next `times` requests (matching `path` if given) with `status`, as a Zendesk outage would. */
+export interface InjectedFailure {
+  status: number;
+  times: number;
+  path?: string;
+  retryAfter?: number;
 }
 
 class HttpError extends Error {
@@ -92,6 +102,12 @@ async function handle(parts: ServerParts, req: IncomingMessage, res: ServerRespo
   };
   if (!parts.authorizations.has(req.headers.authorization ?? ''))
     return answer(401, { error: "Couldn't authenticate you" });
+  const failure = parts.failures.find((f) => f.times > 0 && (f.path === undefined || f.path === path));
+  if (failure) {
+    failure.times--;
+    const extra = failure.retryAfter !== undefined ? { 'retry-after': String(failure.retryAfter) } : {};
+    return answer(failure.status, { error: 'ServiceUnavailable', description: 'Injected failure' }, extra);
+  }
   const { over, headers } = parts.limiter.take();
   if (over)
     return answer(
