@@ -180,5 +180,5 @@ describe('the run page in a real browser', () => {
     } finally {
       await browser.close();
     }
-  });
+  }, 180_000);
 });

@@ -131,7 +131,7 @@ describe('runner serve over Postgres', () => {
     expect(runs[1]!.totals).toMatchObject({ read: ROWS, added: ROWS, sent: ROWS, committed: ROWS });
     expect(runs[0]!.totals).toMatchObject({ read: ROWS, unchanged: ROWS, sent: 0 });
     expect(await tableRows(target, '"crm"."customers"')).toEqual(await tableRows(source, 'customers'));
-  });
+  }, 180_000);
 
   it('SIGTERM during a run stops serve at the last commit; the next run completes it: nothing lost, nothing twice', async () => {
     const file = await gatedConnection();
@@ -174,7 +174,7 @@ describe('runner serve over Postgres', () => {
       committed: rest,
     });
     expect(await tableRows(target, '"crm"."customers"')).toEqual(await tableRows(source, 'customers'));
-  });
+  }, 180_000);
 
   it('two serve processes sharing a Postgres store never run one connection twice', async () => {
     const state = await createTestDatabase('serve_state');
