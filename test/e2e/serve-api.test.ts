@@ -150,6 +150,19 @@ describe('runner serve: trigger API', () => {
     expect(failed.body.runs[0].error).toMatch(/failing after 5 records/);
   });
 
+  it('answers 500 with the reason when the run cannot reach its state store', async () => {
+    const file = await counterConnection('lost', {}, {}, { state: 'postgres://postgres@127.0.0.1:1/nowhere' });
+    const serving = await serve([file], { token: TOKEN });
+    const { call } = await client(serving);
+    const refused = await call('POST', '/api/connections/lost/runs', { body: {}, token: TOKEN });
+    expect(refused.status).toBe(500);
+    expect(refused.body.error).toMatch(/^the run could not start: .*ECONNREFUSED|connect/);
+    expect(serving.context.runs.current('lost')).toBeUndefined();
+    const listed = await call('GET', '/api/connections');
+    expect(listed.body.connections[0]).toMatchObject({ name: 'lost', running: false });
+    expect(listed.body.connections[0].store_error).toMatch(/ECONNREFUSED|connect/);
+  });
+
   it('is read-only without BACKFLOW_SERVE_TOKEN', async () => {
     await counterConnection('items');
     const serving = await serve([ws.path('items.yaml')]);

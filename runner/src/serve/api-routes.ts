@@ -5,7 +5,7 @@ import { compileSchema } from '@backflow/protocol';
 import { ConfigurationError } from '../errors.js';
 import type { ServeContext } from './context.js';
 import { bearerToken, HttpError, integerParam, sendJson, tokenMatches, type Router } from './http.js';
-import { AlreadyRunning, NotAccepting, type Trigger } from './run-manager.js';
+import { AlreadyRunning, NotAccepting, RunNotRecorded, type Trigger } from './run-manager.js';
 import { describeConnection, describeRun, findRows, servedConnection, type RunView } from './run-view.js';
 
 const openApiPath = fileURLToPath(new URL('../../schemas/serve-openapi.json', import.meta.url));
@@ -121,6 +121,7 @@ export async function startRun(
       throw new HttpError(409, error.message, error.run === undefined ? {} : { run: error.run });
     if (error instanceof NotAccepting) throw new HttpError(503, error.message);
     if (error instanceof ConfigurationError) throw new HttpError(400, error.message);
+    if (error instanceof RunNotRecorded) throw new HttpError(500, `the run could not start: ${error.message}`);
     throw error;
   }
   return describeRun(context, served, run);

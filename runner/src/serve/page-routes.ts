@@ -93,7 +93,9 @@ function connectionsPage(views: readonly ConnectionView[], canRun: boolean): Raw
     const last = c.last_run;
     return html`<tr data-connection="${c.name}">
       <td><a href="${c.links['page']}">${c.name}</a></td>
-      <td>${c.running ? statusBadge('running') : statusBadge(last?.status)}${lockHolder(c)}</td>
+      <td>
+        ${c.running ? statusBadge('running') : statusBadge(last?.status)}${lockHolder(c)}${c.store_error ? html` <span class="error">store: ${c.store_error}</span>` : ''}
+      </td>
       <td>
         ${last ? html`<a href="${last.links['page']}">run ${last.id}</a> <span class="muted">${when(last.started_at)}</span>` : '–'}
       </td>

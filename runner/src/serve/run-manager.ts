@@ -14,8 +14,6 @@ export interface LiveRun {
   readonly trigger: Trigger;
   readonly startedAt: string;
   readonly streams: Record<string, StreamCounts>;
-  /** Commits confirmed so far. */
-  commits: number;
 }
 
 export interface StartOptions {
@@ -31,6 +29,9 @@ export class NotAccepting extends Error {
     super('serve is stopping: no new runs start');
   }
 }
+
+/** The run failed before the store recorded it (e.g. the state store is unreachable). */
+export class RunNotRecorded extends Error {}
 
 /** Another run of the connection is under way: here, or in another process sharing its store. */
 export class AlreadyRunning extends Error {
@@ -92,7 +93,6 @@ export class RunManager {
       trigger: options.trigger,
       startedAt: new Date().toISOString(),
       streams: {},
-      commits: 0,
     };
     const abort = new AbortController();
     const notify = () => this.watchers.get(connection.name)?.forEach((watch) => watch(run));
@@ -102,7 +102,6 @@ export class RunManager {
     const onEvent = (event: SyncEvent) => {
       if (event.type === 'progress') run.streams[event.stream] = { ...event.counts };
       else if (event.type === 'started') for (const stream of event.streams) run.streams[stream] ??= emptyCounts();
-      else if (event.type === 'committed') run.commits++;
       else return;
       notify();
     };
@@ -120,6 +119,9 @@ export class RunManager {
       .then(
         (summary) => {
           Object.assign(run.streams, summary.streams);
+          // Failed before the store recorded a run (e.g. the store is unreachable): say why.
+          if (run.run === undefined)
+            unrecorded(new RunNotRecorded(summary.error?.message ?? 'the run was not recorded'));
           return summary;
         },
         (error: unknown) => {

@@ -31,6 +31,7 @@ export interface ConnectionView {
   running: boolean;
   locked_by?: { run?: number; pid: number; host: string; since: string };
   last_run?: RunView;
+  store_error?: string;
   links: Record<string, string>;
 }
 
@@ -45,10 +46,18 @@ export function servedConnection(context: ServeContext, name: string): Served {
 
 export async function describeConnection(context: ServeContext, served: Served): Promise<ConnectionView> {
   const name = served.connection.name;
-  const [[last], holder] = await Promise.all([
-    context.store.runs(served.connection, 1),
-    context.store.holder(served.connection),
-  ]);
+  let last: RunRecord | undefined;
+  let holder: Awaited<ReturnType<typeof context.store.holder>>;
+  let storeError: string | undefined;
+  try {
+    [[last], holder] = await Promise.all([
+      context.store.runs(served.connection, 1),
+      context.store.holder(served.connection),
+    ]);
+  } catch (error) {
+    // One connection's store out of reach must not hide the others.
+    storeError = error instanceof Error ? error.message : String(error);
+  }
   const next = context.scheduler.nextRun(name);
   return {
     name,
@@ -68,6 +77,7 @@ export async function describeConnection(context: ServeContext, served: Served):
         }
       : {}),
     ...(last ? { last_run: await describeRecord(context, served, last) } : {}),
+    ...(storeError ? { store_error: storeError } : {}),
     links: { page: connectionPath(name), runs: `/api${connectionPath(name)}/runs` },
   };
 }

@@ -87,7 +87,11 @@ export async function startServe(options: ServeOptions): Promise<Serving> {
   });
   try {
     for (const served of connections.values()) {
-      const recent = await store.runs(served.connection, 20);
+      // A store out of reach now is no reason not to serve: its runs will fail and alert.
+      const recent = await store.runs(served.connection, 20).catch((error: unknown) => {
+        log(`${served.connection.name}: cannot read its run history: ${(error as Error).message}`);
+        return [];
+      });
       alerter.watch(served.connection, served.schedule, recent);
       if (served.schedule)
         scheduler.add(served.connection, served.schedule, recent[0] ? Date.parse(recent[0].startedAt) : undefined);
