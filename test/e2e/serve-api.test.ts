@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startServe, type Serving } from '@backflow/runner';
 import { alertReceiver } from '../support/alert-receiver.js';
 import { ManualClock } from '../support/manual-clock.js';
-import { openApiChecker } from '../support/openapi-check.js';
+import { openApiChecker, type Document } from '../support/openapi-check.js';
 import { fixtureCommand, RUNNER_BIN, tempWorkspace } from '../support/workspace.js';
 
 // `runner serve` in this process, over fixture connectors: the trigger API against its
@@ -47,7 +47,7 @@ async function serve(paths: string[], options: { token?: string; clock?: ManualC
 
 /** Calls the API and checks the exchange against the served OpenAPI document. */
 async function client(serving: Serving) {
-  const document = await (await fetch(`${serving.url}/openapi.json`)).json();
+  const document = (await (await fetch(`${serving.url}/openapi.json`)).json()) as Document & { openapi: string };
   const check = openApiChecker(document);
   return {
     document,
