@@ -100,6 +100,16 @@ describe('SqliteStore: one run of a connection at a time', () => {
   });
 });
 
+describe('SqliteStore: history', () => {
+  it('reading the history of a connection never run finds nothing and creates nothing', async () => {
+    const store = new SqliteStore(dir);
+    expect(await store.listRuns({ connection: 'never', limit: 5 })).toEqual([]);
+    expect(await store.findRuns(1, 'never')).toEqual([]);
+    expect(await store.countRunRows({ connection: 'never', id: 1 })).toBe(0);
+    expect(existsSync(join(dir, 'connections'))).toBe(false);
+  });
+});
+
 describe('SqliteStore: one transaction per commit', () => {
   it('a commit that fails half way leaves the states, fingerprints and history as they were', async () => {
     const store = new SqliteStore(dir);
