@@ -25,7 +25,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function check(config: Record<string, unknown>) {
+async function check(config: object) {
   const run = await runInProcess(source, 'check', { config });
   expect(run.exitCode).toBe(0);
   return run.connectionStatus!;
