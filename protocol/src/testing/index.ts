@@ -1,1 +1,20 @@
 export { readFixture, runInProcess, type ConnectorRun, type HarnessInput } from './harness.js';
+export {
+  configuredCatalog,
+  descriptorOf,
+  findStream,
+  recordMessage,
+  stateMessage,
+  streamState,
+  type ConfigureOptions,
+} from './messages.js';
+export {
+  byData,
+  byField,
+  resumeFromEveryState,
+  statesWithRecordsBefore,
+  type RecordIdentity,
+  type ResumeProblem,
+  type ResumeReport,
+  type StateCheckpoint,
+} from './resume.js';
