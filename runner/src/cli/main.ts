@@ -4,6 +4,7 @@ import { connectorCommand } from './connector-command.js';
 import { planCommand } from './plan-command.js';
 import { runsCommand } from './runs-command.js';
 import { syncCommand } from './sync-command.js';
+import { testConnectorCommand } from './test-connector-command.js';
 
 const EXIT_HELP = `
 Exit codes:
@@ -30,6 +31,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   program.addCommand(syncCommand(setExit));
   program.addCommand(planCommand(setExit));
   program.addCommand(runsCommand(setExit));
+  program.addCommand(testConnectorCommand(setExit));
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
