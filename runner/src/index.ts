@@ -44,3 +44,10 @@ export {
   type ConnectorProcess,
   type Launcher,
 } from './launchers/index.js';
+export {
+  formatReport,
+  runAcceptance,
+  type AcceptanceOptions,
+  type AcceptanceReport,
+  type CheckResult as AcceptanceCheck,
+} from './acceptance/index.js';

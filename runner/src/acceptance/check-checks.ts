@@ -14,20 +14,25 @@ export function goodCheck(transcript: Transcript): CheckResult {
   return fail(name, `exit code ${transcript.exitCode}, ${excerpt(why)}${stderrTail(transcript)}`);
 }
 
-/** Configs that must fail `check`, derived from the spec and the good config. */
+/**
+ * Configs that must fail `check`, derived from the spec and the good config: one without
+ * its required fields, and the good config with one typed field of the wrong type.
+ */
 export function brokenConfigs(spec: ConnectorSpecification, config: unknown): { label: string; config: unknown }[] {
   const schema = spec.connectionSpecification as {
     required?: string[];
     properties?: Record<string, { type?: unknown }>;
   };
+  const properties = schema.properties ?? {};
   const required = schema.required ?? [];
-  if (required.length === 0) return [];
-  const out: { label: string; config: unknown }[] = [{ label: 'no required field', config: {} }];
-  const field = required[0]!;
-  const types = [schema.properties?.[field]?.type].flat();
-  const wrong = types.includes('string') ? 12345 : 'not a valid value';
-  if (config && typeof config === 'object') {
-    out.push({ label: `"${field}" of the wrong type`, config: { ...(config as object), [field]: wrong } });
+  const out: { label: string; config: unknown }[] = [];
+  if (required.length > 0) out.push({ label: 'no required field', config: {} });
+  const given = config && typeof config === 'object' ? (config as Record<string, unknown>) : undefined;
+  const typed = (name: string) => [properties[name]?.type ?? []].flat().filter((t) => t !== 'null');
+  const field = [...required, ...Object.keys(given ?? {})].find((name) => typed(name).length > 0);
+  if (field !== undefined) {
+    const wrong = typed(field).includes('string') ? 12345 : 'not a valid value';
+    out.push({ label: `"${field}" of the wrong type`, config: { ...given, [field]: wrong } });
   }
   return out;
 }
@@ -56,4 +61,4 @@ export function brokenCheck(label: string, transcript: Transcript): CheckResult 
 }
 
 export const noBrokenConfig = (): CheckResult =>
-  skip('check: fails cleanly on a broken config', 'the spec requires no field, so no config is broken');
+  skip('check: fails cleanly on a broken config', 'the spec requires and types no field, so no config is broken');

@@ -15,11 +15,11 @@ export function sampleRecord(schema: Schema, index: number): Record<string, unkn
   const properties = schema.properties ?? {};
   if (Object.keys(properties).length === 0) return { id: index, name: `record ${index}` };
   const record: Record<string, unknown> = {};
-  for (const [name, property] of Object.entries(properties)) record[name] = sampleValue(property, index);
+  for (const [name, property] of Object.entries(properties)) record[name] = sampleValue(name, property, index);
   return record;
 }
 
-function sampleValue(schema: Schema, index: number): unknown {
+function sampleValue(name: string, schema: Schema, index: number): unknown {
   if ('const' in schema) return schema.const;
   if (schema.enum?.length) return schema.enum[index % schema.enum.length];
   const type = [schema.type ?? 'string'].flat().find((t) => t !== 'null') ?? 'null';
@@ -37,7 +37,8 @@ function sampleValue(schema: Schema, index: number): unknown {
     case 'null':
       return null;
     default:
-      return stringValue(schema.format, index);
+      // Many APIs validate e-mail fields without saying so in their schema.
+      return stringValue(schema.format ?? (/e-?mail/i.test(name) ? 'email' : undefined), index);
   }
 }
 

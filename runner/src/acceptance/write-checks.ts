@@ -22,7 +22,10 @@ export function catalogFromDestination(catalog: DestinationCatalog): ConfiguredA
       stream: { name: op.object_name, json_schema: op.json_schema, supported_sync_modes: ['full_refresh'] },
       sync_mode: 'full_refresh',
       destination_sync_mode: op.sync_mode,
-      ...(op.matching_keys?.length ? { primary_key: op.matching_keys } : {}),
+      // The operation's matching keys are alternatives; records are matched by the first.
+      ...(op.matching_keys?.length
+        ? { primary_key: [op.matching_keys[0]!], matching_keys: [op.matching_keys[0]!] }
+        : {}),
     })),
   };
 }
