@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { EXIT_CODES } from '../errors.js';
 import { connectorCommand } from './connector-command.js';
+import { newCommand } from './new-command.js';
 import { planCommand } from './plan-command.js';
 import { runsCommand } from './runs-command.js';
 import { syncCommand } from './sync-command.js';
@@ -32,6 +33,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   program.addCommand(planCommand(setExit));
   program.addCommand(runsCommand(setExit));
   program.addCommand(testConnectorCommand(setExit));
+  program.addCommand(newCommand(setExit));
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
