@@ -49,60 +49,68 @@ async function buildsImage(dir: string, name: string) {
   expect(JSON.parse(spec.stdout).type).toBe('SPEC');
 }
 
+/** What test-connector needs to run a rendered template: a config, maybe a catalog, and a cleanup. */
+interface Service {
+  readonly config: object;
+  readonly catalog?: object;
+  close(): Promise<void>;
+}
+
+/** Starts the package's own fake of its API (test/fake-api.ts) and points the config at it. */
+async function fakeApi(dir: string): Promise<Service> {
+  const { startFakeApi } = (await import(join(dir, 'test', 'fake-api.ts'))) as {
+    startFakeApi: () => Promise<{ apiKey: string; url: string; close(): Promise<void> }>;
+  };
+  const api = await startFakeApi();
+  return { config: { api_key: api.apiKey, base_url: api.url }, close: () => api.close() };
+}
+
+/** A database of its own on the local Postgres, with one keyed table of 30 rows. */
+async function database(withCatalog: boolean): Promise<Service> {
+  const db = await createTestDatabase('tpl_db');
+  await db.sql('CREATE TABLE items (id integer PRIMARY KEY, name text, updated_at timestamptz)');
+  await db.sql(
+    "INSERT INTO items SELECT i, 'item ' || i, timestamptz '2024-01-01' + (i / 4) * interval '1 day' FROM generate_series(1, 30) i",
+  );
+  const { host, port, database: name, username } = db.config;
+  // Tables declare no cursor, so a source's catalog names one: the resume check needs an incremental read.
+  const stream = {
+    name: 'items',
+    namespace: 'public',
+    json_schema: { type: 'object' },
+    supported_sync_modes: ['incremental'],
+  };
+  const catalog = {
+    streams: [
+      {
+        stream,
+        sync_mode: 'incremental',
+        cursor_field: ['updated_at'],
+        destination_sync_mode: 'append',
+        primary_key: [['id']],
+      },
+    ],
+  };
+  return {
+    config: { host, port, database: name, username },
+    ...(withCatalog ? { catalog } : {}),
+    close: () => db.drop(),
+  };
+}
+
 describe.each([
-  { kind: 'destination', template: 'api', name: 'acme-crm', tests: 4 },
-  { kind: 'source', template: 'sql', name: 'acme-warehouse', tests: 4 },
-])('templates/$kind-$template', ({ kind, template, name, tests }) => {
+  { kind: 'destination', template: 'api', name: 'acme-crm', tests: 4, service: fakeApi },
+  { kind: 'destination', template: 'database', name: 'acme-db', tests: 3, service: () => database(false) },
+  { kind: 'source', template: 'api', name: 'acme-shop', tests: 4, service: fakeApi },
+  { kind: 'source', template: 'sql', name: 'acme-warehouse', tests: 4, service: () => database(true) },
+])('templates/$kind-$template', ({ kind, template, name, tests, service }) => {
   it('renders into a package that builds, passes its tests and test-connector, and builds its image', async () => {
     const dir = await renderBuildAndTest(kind, name, template, tests);
-    if (template === 'api' && kind === 'destination') {
-      const { startFakeApi } = (await import(join(dir, 'test', 'fake-api.ts'))) as {
-        startFakeApi: () => Promise<{ apiKey: string; url: string; close(): Promise<void> }>;
-      };
-      const api = await startFakeApi();
-      try {
-        await acceptance(dir, { api_key: api.apiKey, base_url: api.url });
-      } finally {
-        await api.close();
-      }
-    } else {
-      const db = await createTestDatabase('tpl_sql');
-      try {
-        await db.sql('CREATE TABLE items (id integer PRIMARY KEY, name text, updated_at timestamptz)');
-        await db.sql(
-          "INSERT INTO items SELECT i, 'item ' || i, timestamptz '2024-01-01' + (i / 4) * interval '1 day' FROM generate_series(1, 30) i",
-        );
-        // Tables declare no cursor, so the catalog names one: the resume check needs an incremental read.
-        const stream = {
-          name: 'items',
-          namespace: 'public',
-          json_schema: { type: 'object' },
-          supported_sync_modes: ['incremental'],
-        };
-        await acceptance(
-          dir,
-          {
-            host: db.config.host,
-            port: db.config.port,
-            database: db.config.database,
-            username: db.config.username,
-            checkpoint_interval: 7,
-          },
-          {
-            streams: [
-              {
-                stream,
-                sync_mode: 'incremental',
-                cursor_field: ['updated_at'],
-                destination_sync_mode: 'append',
-                primary_key: [['id']],
-              },
-            ],
-          },
-        );
-      } finally {
-        await db.drop();
-      }
+    const running = await service(dir);
+    try {
+      await acceptance(dir, running.config, running.catalog);
+    } finally {
+      await running.close();
     }
     await buildsImage(dir, `${kind}-${name}`);
   }, 600_000);
