@@ -77,7 +77,14 @@ async function database(withCatalog: boolean): Promise<Service> {
   const stream = {
     name: 'items',
     namespace: 'public',
-    json_schema: { type: 'object' },
+    json_schema: {
+      type: 'object',
+      properties: {
+        id: { type: 'integer' },
+        name: { type: ['string', 'null'] },
+        updated_at: { type: ['string', 'null'], format: 'date-time' },
+      },
+    },
     supported_sync_modes: ['incremental'],
   };
   const catalog = {

@@ -107,14 +107,18 @@ async function scaffold(kindArg: string, rawName: string, options: NewOptions): 
   const registered = options.register && resolve(target, '..') === connectorsDir;
   if (registered) await addReference(`connectors/${name}`);
   const shown = relative(process.cwd(), target) || '.';
+  const steps: [string, string][] = [
+    ['npm install', 'link the new workspace'],
+    [`npx tsc -b ${shown}`, 'build'],
+    [`npx vitest run ${shown}`, 'its tests'],
+    [`runner test-connector ${shown} --config <file>`, 'the acceptance checks'],
+    [`node scripts/build-images.mjs ${name}`, `image backflow/${name}:0.1.0`],
+  ];
+  const width = Math.max(...steps.map(([command]) => command.length));
   return [
     `created ${shown} from templates/${kind}-${template}${registered ? ' (added to tsconfig.json references)' : ''}`,
     'next:',
-    '  npm install                                    link the new workspace',
-    `  npx tsc -b ${shown}                      build`,
-    `  npx vitest run ${shown}                  test`,
-    `  runner test-connector ${shown} --config <file>`,
-    `  node scripts/build-images.mjs ${name}    image backflow/${name}:0.1.0`,
+    ...steps.map(([command, note]) => `  ${command.padEnd(width)}   ${note}`),
   ].join('\n');
 }
 

@@ -29,6 +29,8 @@ export function decode(column: Column, text: string | null): unknown {
   if (text === null) return null;
   if (INTEGERS.has(column.type) || NUMBERS.has(column.type)) return Number(text);
   if (column.type === 'boolean') return text === 't';
+  // ISO 8601 from Postgres' ISO output in the session's UTC: `2024-01-01 10:00:00+00` → `2024-01-01T10:00:00Z`.
+  if (column.type.startsWith('timestamp')) return text.replace(' ', 'T').replace(/\+00$/, 'Z');
   return text;
 }
 
