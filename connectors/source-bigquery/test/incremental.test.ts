@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfiguredAirbyteCatalog } from '@backflow/protocol';
-import { byField, resumeFromEveryState, runInProcess, streamState } from '@backflow/protocol/testing';
+import { byField, readAndResumeFromEveryState, runInProcess, streamState } from '@backflow/protocol/testing';
 import type { BigQuerySourceConfig } from '../src/index.js';
 import {
   configFor,
@@ -42,19 +42,13 @@ describe('incremental reads resume exactly after the committed state', () => {
    */
   async function expectExactResume(config: BigQuerySourceConfig, catalog: ConfiguredAirbyteCatalog, idField: string) {
     const { source } = sourceFor(fake);
-    const full = await runInProcess(source, 'read', { config, catalog });
-    expect(full.errors).toEqual([]);
-    const records = full.records.map((record) => Number(record.data[idField]));
-    expect([...records].sort((a, b) => a - b)).toEqual(allIds);
-    const { checkpoints, problems } = await resumeFromEveryState(
-      full.messages,
-      async (state) => {
-        const resumed = await runInProcess(source, 'read', { config, catalog, state: [state] });
-        expect(resumed.errors).toEqual([]);
-        return resumed.messages;
-      },
+    const { full, checkpoints, problems } = await readAndResumeFromEveryState(
+      source,
+      { config, catalog },
       byField(idField),
     );
+    const records = full.records.map((record) => Number(record.data[idField]));
+    expect([...records].sort((a, b) => a - b)).toEqual(allIds);
     expect(checkpoints.length).toBeGreaterThan(3);
     expect(problems).toEqual([]);
     return { full };

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfiguredAirbyteCatalog } from '@backflow/protocol';
-import { byField, resumeFromEveryState, runInProcess } from '@backflow/protocol/testing';
+import { byField, readAndResumeFromEveryState, runInProcess } from '@backflow/protocol/testing';
 import { source } from '../src/index.js';
 import { configure, findStream, runSql, tempDir } from './helpers.js';
 
@@ -32,19 +32,13 @@ describe('incremental reads resume exactly after the committed state', () => {
    * be every row exactly once.
    */
   async function expectExactResume(config: object, catalog: ConfiguredAirbyteCatalog, idField: string) {
-    const full = await runInProcess(source, 'read', { config, catalog });
-    expect(full.errors).toEqual([]);
-    const records = full.records.map((record) => Number(record.data[idField]));
-    expect([...records].sort((a, b) => a - b)).toEqual(allIds);
-    const { checkpoints, problems } = await resumeFromEveryState(
-      full.messages,
-      async (state) => {
-        const resumed = await runInProcess(source, 'read', { config, catalog, state: [state] });
-        expect(resumed.errors).toEqual([]);
-        return resumed.messages;
-      },
+    const { full, checkpoints, problems } = await readAndResumeFromEveryState(
+      source,
+      { config, catalog },
       byField(idField),
     );
+    const records = full.records.map((record) => Number(record.data[idField]));
+    expect([...records].sort((a, b) => a - b)).toEqual(allIds);
     expect(checkpoints.length).toBeGreaterThan(3);
     expect(problems).toEqual([]);
     return { full };

@@ -4,7 +4,7 @@ import {
   byField,
   configuredCatalog as configure,
   findStream,
-  resumeFromEveryState,
+  readAndResumeFromEveryState,
   runInProcess,
 } from '@backflow/protocol/testing';
 import { source } from '../src/index.js';
@@ -57,14 +57,9 @@ async function read(config: Record<string, unknown>, catalog: ConfiguredAirbyteC
 
 /** Resuming from every checkpoint of a full run yields exactly the rows not yet emitted. */
 async function expectExactResumes(config: Record<string, unknown>, catalog: ConfiguredAirbyteCatalog, key: string) {
-  const full = await read(config, catalog);
+  const { full, checkpoints, problems } = await readAndResumeFromEveryState(source, { config, catalog }, byField(key));
   const all = full.records.map((record) => String(record.data[key]));
   expect(new Set(all).size).toBe(all.length);
-  const { checkpoints, problems } = await resumeFromEveryState(
-    full.messages,
-    async (state) => (await read(config, catalog, state)).messages,
-    byField(key),
-  );
   expect(checkpoints.length).toBeGreaterThan(2);
   expect(problems).toEqual([]);
   return { full, checkpoints };

@@ -11,6 +11,7 @@ export {
 export {
   byData,
   byField,
+  readAndResumeFromEveryState,
   resumeFromEveryState,
   statesWithRecordsBefore,
   type RecordIdentity,

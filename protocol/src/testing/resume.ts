@@ -1,5 +1,7 @@
+import type { ConnectorDefinition } from '../connector/definitions.js';
 import { streamKey } from '../connector/stream-key.js';
-import type { AirbyteMessage, AirbyteRecordMessage, AirbyteStateMessage } from '../types.js';
+import type { AirbyteMessage, AirbyteRecordMessage, AirbyteStateMessage, ConfiguredAirbyteCatalog } from '../types.js';
+import { runInProcess, type ConnectorRun } from './harness.js';
 
 /** One emitted STATE and what it covers. */
 export interface StateCheckpoint {
@@ -98,4 +100,27 @@ function compare(all: readonly string[], before: readonly string[], resumed: rea
     for (let i = 0; i < count; i++) skipped.push(id);
   }
   return { repeated, skipped };
+}
+
+/**
+ * {@link resumeFromEveryState} for a connector definition run in-process: a full `read` of
+ * `catalog`, then one `read` from each STREAM state it emitted. Throws if any of those reads
+ * fails, with the connector's error.
+ */
+export async function readAndResumeFromEveryState<Config>(
+  definition: ConnectorDefinition<Config>,
+  input: { readonly config: unknown; readonly catalog: ConfiguredAirbyteCatalog },
+  identity: RecordIdentity = byData,
+): Promise<ResumeReport & { readonly full: ConnectorRun }> {
+  const read = async (state?: AirbyteStateMessage) => {
+    const run = await runInProcess(definition, 'read', { ...input, ...(state ? { state: [state] } : {}) });
+    if (run.exitCode !== 0 || run.errors.length > 0) {
+      const from = state ? ` from ${JSON.stringify(state.stream?.stream_state)}` : '';
+      throw new Error(`read${from} failed (exit ${run.exitCode}): ${run.errors.map((e) => e.message).join('; ')}`);
+    }
+    return run;
+  };
+  const full = await read();
+  const report = await resumeFromEveryState(full.messages, async (state) => (await read(state)).messages, identity);
+  return { full, ...report };
 }

@@ -5,7 +5,7 @@ import {
   configuredCatalog,
   findStream,
   readFixture,
-  resumeFromEveryState,
+  readAndResumeFromEveryState,
   runInProcess,
 } from '@backflow/protocol/testing';
 import { createSource, source } from '../src/index.js';
@@ -40,12 +40,7 @@ it('reads page by page with a state after each page, as the fixture shows', asyn
 
 it('resumes from every state without repeating or skipping an order, and reads only new ones next time', async () => {
   const catalog = await ordersCatalog('incremental');
-  const full = await runInProcess(source, 'read', { config: config(), catalog });
-  const { problems } = await resumeFromEveryState(
-    full.messages,
-    async (state) => (await runInProcess(source, 'read', { config: config(), catalog, state: [state] })).messages,
-    byField('id'),
-  );
+  const { full, problems } = await readAndResumeFromEveryState(source, { config: config(), catalog }, byField('id'));
   expect(problems).toEqual([]);
   api.orders.push({ id: 26, customer: 'late@example.com', amount: 1, updated_at: SAMPLE_ORDERS.at(-1)!.updated_at });
   const next = await runInProcess(source, 'read', { config: config(), catalog, state: [full.states.at(-1)!] });

@@ -5,7 +5,7 @@ import {
   configuredCatalog,
   findStream,
   readFixture,
-  resumeFromEveryState,
+  readAndResumeFromEveryState,
   runInProcess,
 } from '@backflow/protocol/testing';
 import { source } from '../src/index.js';
@@ -56,13 +56,12 @@ it('reads the rows the fixture shows, exactly as the database prints them', asyn
 
 it('reads incrementally and resumes from every state without repeating or skipping a row', async () => {
   const catalog = await ordersCatalog('incremental');
-  const full = await runInProcess(source, 'read', { config: config(), catalog });
-  expect(full.records).toHaveLength(20);
-  const { checkpoints, problems } = await resumeFromEveryState(
-    full.messages,
-    async (state) => (await runInProcess(source, 'read', { config: config(), catalog, state: [state] })).messages,
+  const { full, checkpoints, problems } = await readAndResumeFromEveryState(
+    source,
+    { config: config(), catalog },
     byField('id'),
   );
+  expect(full.records).toHaveLength(20);
   expect(checkpoints.length).toBe(7);
   expect(problems).toEqual([]);
 });
