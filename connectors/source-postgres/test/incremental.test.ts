@@ -42,7 +42,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function discoverStream(config: Record<string, unknown>, name: string, namespace?: string) {
+async function discoverStream(config: object, name: string, namespace?: string) {
   const run = await runInProcess(source, 'discover', { config });
   expect(run.errors).toEqual([]);
   return findStream(run.catalog, name, namespace);
