@@ -35,4 +35,13 @@ describe('RollingWindow', () => {
     await window.acquire();
     expect(now()).toBe(1400);
   });
+
+  it('holds every request until the time a 429 asked for, however free the window is', async () => {
+    const { timing, now } = clock();
+    const window = new RollingWindow(10, 1000, timing);
+    window.holdUntil(2500);
+    window.holdUntil(1000);
+    (await window.acquire()).done();
+    expect(now()).toBe(2500);
+  });
 });

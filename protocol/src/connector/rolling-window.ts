@@ -16,6 +16,7 @@ export interface Slot {
  */
 export class RollingWindow {
   private readonly slots: { at: number }[] = [];
+  private heldUntil = 0;
 
   constructor(
     readonly max: number,
@@ -23,10 +24,22 @@ export class RollingWindow {
     private readonly timing: Timing,
   ) {}
 
-  /** Waits until one more request fits in the window, then claims it. */
+  /**
+   * Lets no request start before `at` (epoch ms): a 429's `Retry-After` speaks to the whole
+   * client, so requests in flight beside the refused one must not carry on into the limit.
+   */
+  holdUntil(at: number): void {
+    this.heldUntil = Math.max(this.heldUntil, at);
+  }
+
+  /** Waits until one more request fits in the window (and no hold applies), then claims it. */
   async acquire(signal?: AbortSignal): Promise<Slot> {
     for (;;) {
       const now = this.timing.now();
+      if (now < this.heldUntil) {
+        await this.timing.sleep(this.heldUntil - now, signal);
+        continue;
+      }
       this.expire(now);
       if (this.slots.length < this.max) {
         const slot = { at: now };
