@@ -44,4 +44,19 @@ describe('RollingWindow', () => {
     (await window.acquire()).done();
     expect(now()).toBe(2500);
   });
+
+  it('never expires a slot whose answer has not arrived, however long it takes', async () => {
+    const { timing, advance, now } = clock();
+    const window = new RollingWindow(1, 1000, timing);
+    const slow = await window.acquire();
+    advance(5000);
+    let acquired = false;
+    const next = window.acquire().then(() => (acquired = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(acquired).toBe(false);
+    slow.done();
+    await next;
+    // Counted from the answer at 5000: the next request goes a window later.
+    expect(now()).toBe(6000);
+  });
 });
