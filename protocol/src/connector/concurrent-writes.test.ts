@@ -86,10 +86,26 @@ describe('PendingStates', () => {
     await settle();
     expect(emitted).toEqual([]);
     batches[0]!.resolve([rejection(1)]);
-    await states.settled();
+    await states.done();
     // Rejections go with the STATE that covers their batch, in the order the batches started.
     expect(emitted).toEqual(['S1 bad 1,bad 2', 'S2 bad 3']);
     expect(states.size).toBe(0);
+  });
+
+  it('keeps only the rejections of batches settled long before a STATE, in start order', async () => {
+    const states = new PendingStates();
+    const emitted: string[] = [];
+    const late = deferred<RejectedRecord[]>();
+    states.add(Promise.resolve([rejection(1)]));
+    await settle();
+    states.add(late.promise);
+    states.add(Promise.resolve([rejection(3)]));
+    await settle();
+    states.add(Promise.resolve([]));
+    states.enqueue(async (rejected) => void emitted.push(rejected.map((r) => r.reason).join(',')));
+    late.resolve([rejection(2)]);
+    await states.done();
+    expect(emitted).toEqual(['bad 1,bad 2,bad 3']);
   });
 
   it('emits no STATE after a failed batch, but the ones before it', async () => {
@@ -104,7 +120,7 @@ describe('PendingStates', () => {
     states.enqueue(async () => void emitted.push('S3'));
     failing.reject(new Error('boom'));
     ok.resolve([]);
-    await expect(states.settled()).rejects.toThrow('boom');
+    await expect(states.done()).rejects.toThrow('boom');
     expect(emitted).toEqual(['S1']);
   });
 });

@@ -69,25 +69,36 @@ export class InflightWrites {
  * Once a batch fails, no STATE after it is emitted.
  */
 export class PendingStates {
-  private batches: StartedWrite[] = [];
+  /** Rejections of the batches since the last STATE that settled before any still running. */
+  private settled: RejectedRecord[] = [];
+  /** Batches since the last STATE from the first still running on, in start order. */
+  private batches: { readonly write: StartedWrite; rejected?: RejectedRecord[] }[] = [];
   private readonly queue: Promise<void>[] = [];
   private last: Promise<void> = Promise.resolve();
 
   /** Records a started batch; the next STATE waits for it. */
-  add(batch: StartedWrite): void {
-    // Failures surface through `settled`/`oldest`; this keeps an early one from going unhandled.
-    batch.catch(() => undefined);
-    this.batches.push(batch);
+  add(write: StartedWrite): void {
+    const entry: { write: StartedWrite; rejected?: RejectedRecord[] } = { write };
+    // Failures surface through `done`/`oldest`; the catch keeps an early one from going unhandled.
+    write.then(
+      (rejected) => (entry.rejected = rejected),
+      () => undefined,
+    );
+    this.batches.push(entry);
+    // Without a STATE for a long while, settled batches must not pile up: keep their rejections only.
+    while (this.batches[0]?.rejected) this.settled.push(...this.batches.shift()!.rejected!);
   }
 
   /** Queues a STATE: `emit` runs with its rejections once its batches and every earlier STATE are done. */
   enqueue(emit: (rejected: RejectedRecord[]) => Promise<void>): void {
-    const batches = this.batches;
+    const settled = this.settled;
+    const running = this.batches.map((entry) => entry.write);
+    this.settled = [];
     this.batches = [];
     const previous = this.last;
     const emitted = (async () => {
       await previous;
-      const rejected = (await Promise.all(batches)).flat();
+      const rejected = [...settled, ...(await Promise.all(running)).flat()];
       await emit(rejected);
     })();
     emitted.catch(() => undefined);
@@ -108,7 +119,7 @@ export class PendingStates {
   }
 
   /** Waits until every queued STATE is emitted; throws the first failure. */
-  async settled(): Promise<void> {
+  async done(): Promise<void> {
     await this.last;
   }
 }

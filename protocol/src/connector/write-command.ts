@@ -90,12 +90,12 @@ export async function runWrite<Config>(
         });
         // One batch at a time keeps the old contract: commit never overlaps a write. Otherwise
         // STATEs wait in order behind their batches, at most as many as batches may be in flight.
-        if (inflight.limit <= 1) await states.settled();
+        if (inflight.limit <= 1) await states.done();
         else while (states.size > inflight.limit) await states.oldest();
       }
     }
     await inflight.drain();
-    await states.settled();
+    await states.done();
     const uncovered = counts.uncommitted;
     if (uncovered > 0) {
       ctx.logger.warn(
@@ -105,7 +105,7 @@ export async function runWrite<Config>(
     }
   } finally {
     await inflight.drain().catch(() => undefined);
-    await states.settled().catch(() => undefined);
+    await states.done().catch(() => undefined);
     await writer.close?.();
   }
 }
