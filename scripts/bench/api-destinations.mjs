@@ -1,10 +1,10 @@
 // API destinations against their fakes with latency added to every answer, on the wall
 // clock: does a destination reach its rate limit, or only one request per round trip? Each
 // scenario upserts N records through the built connector (in-process, the SDK's write
-// path) into its fake, with the connector's rolling window set to the fake's limit, and
-// reports the request rate reached against the allowed one, the busiest rolling window
-// against the limit, the 429s met, the most requests in flight, and write calls against the
-// minimum the batch limit allows. Request times come from the fake's HTTP server
+// path) into its fake, a STATE every 1,000 records, with the connector's rolling window set
+// to the fake's limit, and reports the request rate reached against the allowed one, the
+// busiest rolling window against the limit, the 429s met, the most requests in flight, and
+// write calls against the minimum the batch limit allows. Request times come from the fake's HTTP server
 // (diagnostics channel `http.server.request.start`).
 // Scenarios: HubSpot at its own 190 / 10 s with 250 ms latency, 20k contacts, at the
 // declared concurrency, and the same at concurrency 1 (the sequential baseline, on 2k
@@ -23,6 +23,8 @@ import { runInProcess } from '../../protocol/dist/testing/index.js';
 // as large as N would make the fake, not the pacing, the bottleneck.
 const DISTINCT_KEYS = 2000;
 const BATCH = 100;
+// STATEs go every 10 batches: a STATE must not stall the batches after it.
+const STATE_EVERY = 1000;
 
 /**
  * A fake is TypeScript (tests run it through vitest): transpile its folder, with its JSON
@@ -44,7 +46,12 @@ async function loadFake(name) {
   return { module, cleanup: () => rm(out, { recursive: true, force: true }) };
 }
 
+/** `records` contacts with a STATE after every `STATE_EVERY` of them and at the end, as a source checkpoints. */
 function contacts(records) {
+  const state = (n) => ({
+    type: 'STATE',
+    state: { type: 'STREAM', stream: { stream_descriptor: { name: 'people' }, stream_state: { n } } },
+  });
   const input = [];
   for (let i = 0; i < records; i++) {
     const email = `contact${i % DISTINCT_KEYS}@example.com`;
@@ -52,11 +59,9 @@ function contacts(records) {
       type: 'RECORD',
       record: { stream: 'people', emitted_at: 0, data: { email, firstname: `F${i}`, lifetime_value: i } },
     });
+    if ((i + 1) % STATE_EVERY === 0) input.push(state(i + 1));
   }
-  input.push({
-    type: 'STATE',
-    state: { type: 'STREAM', stream: { stream_descriptor: { name: 'people' }, stream_state: { n: 1 } } },
-  });
+  if (records % STATE_EVERY !== 0) input.push(state(records));
   return input;
 }
 
@@ -122,6 +127,7 @@ async function hubspot(fakes, { records, max, windowMs, latencyMs, concurrency }
     const result = await runInProcess(destination, 'write', { config, catalog, input });
     const seconds = (performance.now() - started) / 1000;
     if (result.exitCode !== 0) throw new Error(`HubSpot write failed: ${JSON.stringify(result.errors)}`);
+    if (result.states.length !== Math.ceil(records / STATE_EVERY)) throw new Error('HubSpot write lost a STATE');
     const upserts = fake.calls.count({ path: '/crm/v3/objects/contacts/batch/upsert' });
     return {
       destination: 'hubspot',
