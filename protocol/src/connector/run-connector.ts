@@ -1,13 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { readMessages } from '../ndjson/index.js';
 import type { AirbyteMessage, ConfiguredAirbyteCatalog } from '../types.js';
-import {
-  ProtocolError,
-  compileConfigSchema,
-  compileSchema,
-  validateMessage,
-  validateWith,
-} from '../validation/index.js';
+import { ProtocolError, compileConfigSchema, validateMessage, validateWith } from '../validation/index.js';
 import { parseConnectorArgs, type Command, type ParsedArgs } from './argv.js';
 import type { CheckResult, ConnectorContext, ConnectorDefinition } from './definitions.js';
 import { ConfigError, InternalError, TransientError, asConnectorError, type ConnectorError } from './errors.js';
