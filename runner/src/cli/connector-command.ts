@@ -5,6 +5,7 @@ import { collectSecrets } from '@backflow/protocol/connector';
 import { checkConnection, discoverDestination, discoverSource, fetchSpec } from '../connectors/connector-commands.js';
 import { ConfigurationError, EXIT_CODES, RunnerError } from '../errors.js';
 import { launcherFor } from '../sync/prepare-sync.js';
+import { connectorsDirOption } from './connectors-dir-option.js';
 import { createReporter } from '../report/reporter.js';
 import { jsonLogSink } from '../report/json-log-sink.js';
 
@@ -12,6 +13,7 @@ interface ConnectorOptions {
   image?: string;
   command?: string;
   executor: 'process' | 'docker';
+  connectorsDir?: string;
   config?: string;
   json?: boolean;
 }
@@ -24,7 +26,7 @@ export function connectorCommand(
 ) {
   const command = new Command(name)
     .description(description)
-    .argument('[connector]', 'a connector package in connectors/, e.g. source-postgres')
+    .argument('[connector]', 'a connector package (installed, or in --connectors-dir), e.g. source-postgres')
     .option('--image <image>', 'run a Docker image instead, e.g. backflow/destination-postgres:0.1.0')
     .option('--command <command>', 'run a local program that speaks the Airbyte protocol, e.g. "node main.js"')
     .addOption(
@@ -32,6 +34,7 @@ export function connectorCommand(
         .choices(['process', 'docker'])
         .default('process'),
     )
+    .addOption(connectorsDirOption())
     .option('--json', 'print the result as JSON');
   if (name !== 'spec') command.requiredOption('--config <file>', 'the connector config (JSON or YAML)');
   return command.action(async (connector: string | undefined, options: ConnectorOptions) => {
@@ -59,7 +62,10 @@ async function run(
     : options.command
       ? { command: options.command }
       : { connector: connector! };
-  const target = await launcherFor(endpoint, { executor: options.executor });
+  const target = await launcherFor(endpoint, {
+    executor: options.executor,
+    ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}),
+  });
   const spec = await fetchSpec(target, reporter);
   if (name === 'spec') return print(spec, options.json, JSON.stringify(spec, null, 2));
   const config = await readConfig(options.config!);

@@ -5,6 +5,7 @@ export { CONTAINER_FILES_DIR, CONTAINER_USER, DockerLauncher, type DockerLaunche
 export { LABELS } from './docker-labels.js';
 export { removeStaleContainers, type RemoveStaleContainersOptions } from './stale-containers.js';
 export {
+  CONNECTORS_ENV,
   DEFAULT_CONNECTORS_DIR,
   resolveConnector,
   type ConnectorRef,

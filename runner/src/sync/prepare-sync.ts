@@ -6,10 +6,10 @@ import {
   fetchSpec,
   type ConnectorTarget,
 } from '../connectors/connector-commands.js';
-import type { LoadedConnection } from '../connection/load-connection.js';
+import { connectionDir, type LoadedConnection } from '../connection/load-connection.js';
 import { ConfigurationError, RunnerError } from '../errors.js';
 import type { Endpoint } from '../generated/connection.js';
-import { resolveConnector, type Executor } from '../launchers/index.js';
+import { resolveConnector, type Executor, type ResolveConnectorOptions } from '../launchers/index.js';
 import { checkMappedFields } from '../mapping/check-mapping.js';
 import type { Reporter } from '../report/reporter.js';
 import { configureStreams, type ConfiguredStream } from './configured-catalog.js';
@@ -83,7 +83,11 @@ async function target(
   connection: LoadedConnection,
   reporter: Reporter,
 ): Promise<Target> {
-  const { launcher, name } = await launcherFor(endpoint, options);
+  // Installed connectors are found from the connection file's folder, as its paths are, then the cwd's.
+  const { launcher, name } = await launcherFor(endpoint, {
+    ...options,
+    searchFrom: [connectionDir(connection), process.cwd()],
+  });
   const spec = await fetchSpec({ name, launcher }, reporter);
   const config = endpoint.config ?? {};
   reporter.addSecrets(collectSecrets(spec.connectionSpecification, config));
@@ -97,7 +101,10 @@ async function target(
   return { name, launcher, config, spec };
 }
 
-export async function launcherFor(endpoint: Endpoint, options: { executor: Executor; connectorsDir?: string }) {
+export async function launcherFor(
+  endpoint: Endpoint,
+  options: Pick<ResolveConnectorOptions, 'executor' | 'connectorsDir' | 'searchFrom'>,
+) {
   const docker = {
     ...(endpoint.network ? { network: endpoint.network } : {}),
     ...(endpoint.memory_mb ? { memoryMb: endpoint.memory_mb } : {}),
