@@ -61,7 +61,10 @@ export async function findConnectorPackage(name: string, search: ConnectorSearch
     if (found) return found;
   }
   const known = await knownConnectors(search);
-  const where = [...search.connectorsDirs, ...search.searchFrom.map((dir) => `node_modules from ${dir}`)];
+  const where = [
+    ...search.connectorsDirs,
+    ...new Set(search.searchFrom.map((dir) => `node_modules from ${resolve(dir)}`)),
+  ];
   throw new LauncherError(
     'UNKNOWN_CONNECTOR',
     `unknown connector "${name}" (looked in ${[...where, DEFAULT_CONNECTORS_DIR].join(', ')}; ` +
