@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
+import type { Executor } from '../generated/connection.js';
 import { parse as parseYaml } from 'yaml';
 import { collectSecrets } from '@backflow/protocol/connector';
 import { checkConnection, discoverDestination, discoverSource, fetchSpec } from '../connectors/connector-commands.js';
 import { ConfigurationError, EXIT_CODES, RunnerError } from '../errors.js';
-import { launcherFor } from '../sync/prepare-sync.js';
+import { launcherForEndpoint } from '../launchers/index.js';
 import { connectorsDirOption } from './connectors-dir-option.js';
 import { createReporter } from '../report/reporter.js';
 import { jsonLogSink } from '../report/json-log-sink.js';
@@ -12,7 +13,7 @@ import { jsonLogSink } from '../report/json-log-sink.js';
 interface ConnectorOptions {
   image?: string;
   command?: string;
-  executor: 'process' | 'docker';
+  executor: Executor;
   connectorsDir?: string;
   config?: string;
   json?: boolean;
@@ -62,7 +63,7 @@ async function run(
     : options.command
       ? { command: options.command }
       : { connector: connector! };
-  const target = await launcherFor(endpoint, {
+  const target = await launcherForEndpoint(endpoint, {
     executor: options.executor,
     ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}),
   });

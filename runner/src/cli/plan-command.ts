@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { connectorsDirOption } from './connectors-dir-option.js';
+import type { Executor } from '../generated/connection.js';
 import { createReporter, type EventSink } from '../report/reporter.js';
 import { jsonLogSink } from '../report/json-log-sink.js';
 import { terminalSink } from '../report/terminal-sink.js';
@@ -27,7 +28,7 @@ export function planCommand(setExit: (code: number) => void) {
       async (
         file: string,
         options: {
-          executor?: 'process' | 'docker';
+          executor?: Executor;
           connectorsDir?: string;
           fullResync?: boolean;
           samples: number;

@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { connectorsDirOption } from './connectors-dir-option.js';
+import type { Executor } from '../generated/connection.js';
 import { createReporter, type EventSink } from '../report/reporter.js';
-import { formatSummary } from '../report/format-summary.js';
+import { formatSummary } from './format-summary.js';
 import { jsonLogSink } from '../report/json-log-sink.js';
 import { terminalSink } from '../report/terminal-sink.js';
 import { sync } from '../sync/run-sync.js';
@@ -28,7 +29,7 @@ export function syncCommand(setExit: (code: number) => void) {
       async (
         file: string,
         options: {
-          executor?: 'process' | 'docker';
+          executor?: Executor;
           connectorsDir?: string;
           fullResync?: boolean;
           json?: boolean;

@@ -14,3 +14,4 @@ export {
   type Executor,
   type ResolveConnectorOptions,
 } from './resolve-connector.js';
+export { dockerOptions, launcherForEndpoint } from './endpoint-launcher.js';

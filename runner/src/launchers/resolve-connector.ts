@@ -3,6 +3,7 @@ import { LauncherError } from './errors.js';
 import { connectorsDirsFromEnv, findConnectorPackage } from './find-connector-package.js';
 import { ProcessLauncher, type ProcessLauncherOptions } from './process-launcher.js';
 import { splitCommand } from './split-command.js';
+import type { Executor } from '../generated/connection.js';
 import type { Launcher } from './types.js';
 
 export { CONNECTORS_ENV, DEFAULT_CONNECTORS_DIR } from './find-connector-package.js';
@@ -14,8 +15,8 @@ export { CONNECTORS_ENV, DEFAULT_CONNECTORS_DIR } from './find-connector-package
  */
 export type ConnectorRef = { name: string } | { image: string } | { command: string };
 
-/** How connector packages referenced by name are run. */
-export type Executor = 'process' | 'docker';
+/** How connector packages referenced by name are run (declared by the connection schema). */
+export type { Executor } from '../generated/connection.js';
 
 /** Options of {@link resolveConnector}. */
 export interface ResolveConnectorOptions {

@@ -9,7 +9,7 @@ import {
 import { connectionDir, type LoadedConnection } from '../connection/load-connection.js';
 import { ConfigurationError, RunnerError } from '../errors.js';
 import type { Endpoint } from '../generated/connection.js';
-import { resolveConnector, type Executor, type ResolveConnectorOptions } from '../launchers/index.js';
+import { launcherForEndpoint, type Executor } from '../launchers/index.js';
 import { checkMappedFields } from '../mapping/check-mapping.js';
 import type { Reporter } from '../report/reporter.js';
 import { configureStreams, type ConfiguredStream } from './configured-catalog.js';
@@ -84,7 +84,7 @@ async function target(
   reporter: Reporter,
 ): Promise<Target> {
   // Installed connectors are found from the connection file's folder, as its paths are, then the cwd's.
-  const { launcher, name } = await launcherFor(endpoint, {
+  const { launcher, name } = await launcherForEndpoint(endpoint, {
     ...options,
     searchFrom: [connectionDir(connection), process.cwd()],
   });
@@ -99,30 +99,4 @@ async function target(
     throw error;
   }
   return { name, launcher, config, spec };
-}
-
-export async function launcherFor(
-  endpoint: Endpoint,
-  options: Pick<ResolveConnectorOptions, 'executor' | 'connectorsDir' | 'searchFrom'>,
-) {
-  const docker = {
-    ...(endpoint.network ? { network: endpoint.network } : {}),
-    ...(endpoint.memory_mb ? { memoryMb: endpoint.memory_mb } : {}),
-    ...(endpoint.cpus ? { cpus: endpoint.cpus } : {}),
-    ...(endpoint.mounts ? { mounts: endpoint.mounts.map(parseMount) } : {}),
-  };
-  const resolve = { ...options, docker };
-  if (endpoint.image)
-    return { name: endpoint.image, launcher: await resolveConnector({ image: endpoint.image }, resolve) };
-  if (endpoint.command) {
-    return { name: endpoint.command, launcher: await resolveConnector({ command: endpoint.command }, resolve) };
-  }
-  return { name: endpoint.connector!, launcher: await resolveConnector({ name: endpoint.connector! }, resolve) };
-}
-
-/** `path` or `path:ro`, as in a connection file's `mounts`. */
-function parseMount(spec: string): { path: string; readOnly: boolean } {
-  return spec.endsWith(':ro')
-    ? { path: spec.slice(0, -3), readOnly: true }
-    : { path: spec.replace(/:rw$/, ''), readOnly: false };
 }
