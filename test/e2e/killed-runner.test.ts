@@ -158,6 +158,21 @@ describe('after kill -9 of a runner', () => {
     },
     120_000,
   );
+  it.skipIf(!dockerUp && !requireDocker)('under Docker, a live runner’s containers are left alone', async () => {
+    const image = await destinationPostgresImage();
+    // A container as a concurrent run (this live test process) would have it: created, not started.
+    const container = await docker.createContainer({
+      Image: image,
+      Cmd: ['spec'],
+      Labels: { [LABELS.managed]: 'true', [LABELS.owner]: `${hostname()}/${process.pid}`, [LABELS.run]: 'live' },
+    });
+    try {
+      await nextRun();
+      expect((await container.inspect()).State.Status).toBe('created');
+    } finally {
+      await container.remove({ force: true, v: true });
+    }
+  });
 });
 
 /** Resolves when a Backflow container running the `write` command has started. */
