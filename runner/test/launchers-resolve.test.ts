@@ -1,8 +1,11 @@
-import { join } from 'node:path';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
+  CONNECTORS_ENV,
   DEFAULT_CONNECTORS_DIR,
   DockerLauncher,
   ProcessLauncher,
@@ -46,13 +49,59 @@ describe('resolveConnector', () => {
   });
 
   it('lists the known connectors when the name is unknown', async () => {
-    for (const name of ['no-such-connector', '../echo', 'echo/../echo']) {
+    await expect(
+      resolveConnector({ name: 'no-such-connector' }, { executor: 'process', connectorsDir: FIXTURE_CONNECTORS }),
+    ).rejects.toMatchObject({
+      code: 'UNKNOWN_CONNECTOR',
+      message: expect.stringMatching(
+        /^unknown connector "no-such-connector" \(looked in .*fixtures\/connectors.*install @backflow\/no-such-connector.*\); known connectors: (.*, )?echo(, .*)?$/,
+      ),
+    });
+  });
+
+  it('refuses a name that is not a package name, such as a path', async () => {
+    for (const name of ['../echo', 'echo/../echo', '/tmp/echo']) {
       await expect(
         resolveConnector({ name }, { executor: 'process', connectorsDir: FIXTURE_CONNECTORS }),
       ).rejects.toMatchObject({
         code: 'UNKNOWN_CONNECTOR',
-        message: expect.stringMatching(/^unknown connector .*; known connectors in .*: (.*, )?echo(, .*)?$/),
+        message: `unknown connector "${name}": not a package name`,
       });
+    }
+  });
+
+  it('finds a connector installed in node_modules above a folder, by package name', async () => {
+    const project = await mkdtemp(join(tmpdir(), 'backflow-resolve-'));
+    try {
+      const installed = join(project, 'node_modules/@acme/destination-thing');
+      await mkdir(join(installed, 'bin'), { recursive: true });
+      await writeFile(
+        join(installed, 'package.json'),
+        JSON.stringify({ name: '@acme/destination-thing', version: '1.2.3', bin: { thing: 'bin/run.js' } }),
+      );
+      await cp(ECHO_MAIN, join(installed, 'bin/run.js'));
+      const nested = join(project, 'connections/prod');
+      await mkdir(nested, { recursive: true });
+      const ref = { name: '@acme/destination-thing' };
+      await expect(resolveConnector(ref, { executor: 'process' })).rejects.toMatchObject({ code: 'UNKNOWN_CONNECTOR' });
+      const launcher = await resolveConnector(ref, { executor: 'process', searchFrom: [nested] });
+      expect(await specOf(launcher)).toMatchObject({ type: 'SPEC' });
+      const image = await resolveConnector(ref, { executor: 'docker', searchFrom: [nested] });
+      expect((image as DockerLauncher).image).toBe('backflow/destination-thing:1.2.3');
+    } finally {
+      await rm(project, { recursive: true, force: true });
+    }
+  });
+
+  it('reads connector folders from BACKFLOW_CONNECTORS when no folder is given', async () => {
+    const saved = process.env[CONNECTORS_ENV];
+    process.env[CONNECTORS_ENV] = ['/nonexistent', FIXTURE_CONNECTORS].join(delimiter);
+    try {
+      const launcher = await resolveConnector({ name: 'echo' }, { executor: 'process' });
+      expect(await specOf(launcher)).toMatchObject({ type: 'SPEC' });
+    } finally {
+      if (saved === undefined) delete process.env[CONNECTORS_ENV];
+      else process.env[CONNECTORS_ENV] = saved;
     }
   });
 

@@ -54,7 +54,9 @@ describe('runner spec/check/discover', () => {
     expect(both.stderr).toContain('give exactly one of <connector>, --image or --command');
     const unknown = await runner(['spec', 'source-nope']);
     expect(unknown.exitCode).toBe(1);
-    expect(unknown.stderr).toMatch(/unknown connector "source-nope"; known connectors in .*: .*destination-file/);
+    expect(unknown.stderr).toMatch(
+      /unknown connector "source-nope" \(looked in .*\); known connectors: .*destination-file/,
+    );
   });
 
   it('has --help on every command', async () => {

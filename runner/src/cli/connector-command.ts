@@ -6,6 +6,7 @@ import { collectSecrets } from '@backflow/protocol/connector';
 import { checkConnection, discoverDestination, discoverSource, fetchSpec } from '../connectors/connector-commands.js';
 import { ConfigurationError, EXIT_CODES, RunnerError } from '../errors.js';
 import { launcherForEndpoint } from '../launchers/index.js';
+import { connectorsDirOption } from './connectors-dir-option.js';
 import { createReporter } from '../report/reporter.js';
 import { jsonLogSink } from '../report/json-log-sink.js';
 
@@ -13,6 +14,7 @@ interface ConnectorOptions {
   image?: string;
   command?: string;
   executor: Executor;
+  connectorsDir?: string;
   config?: string;
   json?: boolean;
 }
@@ -25,7 +27,7 @@ export function connectorCommand(
 ) {
   const command = new Command(name)
     .description(description)
-    .argument('[connector]', 'a connector package in connectors/, e.g. source-postgres')
+    .argument('[connector]', 'a connector package (installed, or in --connectors-dir), e.g. source-postgres')
     .option('--image <image>', 'run a Docker image instead, e.g. backflow/destination-postgres:0.1.0')
     .option('--command <command>', 'run a local program that speaks the Airbyte protocol, e.g. "node main.js"')
     .addOption(
@@ -33,6 +35,7 @@ export function connectorCommand(
         .choices(['process', 'docker'])
         .default('process'),
     )
+    .addOption(connectorsDirOption())
     .option('--json', 'print the result as JSON');
   if (name !== 'spec') command.requiredOption('--config <file>', 'the connector config (JSON or YAML)');
   return command.action(async (connector: string | undefined, options: ConnectorOptions) => {
@@ -60,7 +63,10 @@ async function run(
     : options.command
       ? { command: options.command }
       : { connector: connector! };
-  const target = await launcherForEndpoint(endpoint, { executor: options.executor });
+  const target = await launcherForEndpoint(endpoint, {
+    executor: options.executor,
+    ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}),
+  });
   const spec = await fetchSpec(target, reporter);
   if (name === 'spec') return print(spec, options.json, JSON.stringify(spec, null, 2));
   const config = await readConfig(options.config!);

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { connectorsDirOption } from './connectors-dir-option.js';
 import type { Executor } from '../generated/connection.js';
 import { createReporter, type EventSink } from '../report/reporter.js';
 import { jsonLogSink } from '../report/json-log-sink.js';
@@ -20,6 +21,7 @@ export function planCommand(setExit: (code: number) => void) {
     )
     .option('--full-resync', 'plan a full resync (every row sent)')
     .option('--samples <n>', 'rows shown per kind of change', (v) => Number.parseInt(v, 10), DEFAULT_PLAN_SAMPLES)
+    .addOption(connectorsDirOption())
     .option('--json', 'print the plan as one JSON object on stdout')
     .option('--verbose', 'show debug logs from connectors')
     .action(
@@ -27,6 +29,7 @@ export function planCommand(setExit: (code: number) => void) {
         file: string,
         options: {
           executor?: Executor;
+          connectorsDir?: string;
           fullResync?: boolean;
           samples: number;
           json?: boolean;
@@ -48,6 +51,7 @@ export function planCommand(setExit: (code: number) => void) {
             samples: options.samples,
             ...(options.fullResync ? { fullResync: true } : {}),
             ...(options.executor ? { executor: options.executor } : {}),
+            ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}),
           });
           reporter.emit({ type: 'finished', status: summary.status, durationMs: 0 });
           process.stdout.write(options.json ? JSON.stringify(summary) + '\n' : formatPlan(summary));

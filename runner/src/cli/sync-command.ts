@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { connectorsDirOption } from './connectors-dir-option.js';
 import type { Executor } from '../generated/connection.js';
 import { createReporter, type EventSink } from '../report/reporter.js';
 import { formatSummary } from './format-summary.js';
@@ -21,12 +22,19 @@ export function syncCommand(setExit: (code: number) => void) {
       '--full-resync',
       'send every row whatever was delivered before, rebuild the fingerprints and reset source states',
     )
+    .addOption(connectorsDirOption())
     .option('--json', 'print one machine-readable summary object on stdout')
     .option('--verbose', 'show debug logs from connectors')
     .action(
       async (
         file: string,
-        options: { executor?: Executor; fullResync?: boolean; json?: boolean; verbose?: boolean },
+        options: {
+          executor?: Executor;
+          connectorsDir?: string;
+          fullResync?: boolean;
+          json?: boolean;
+          verbose?: boolean;
+        },
       ) => {
         const sinks: EventSink[] = [
           process.stderr.isTTY ? terminalSink({ verbose: options.verbose ?? false }) : jsonLogSink(process.stderr),
@@ -42,6 +50,7 @@ export function syncCommand(setExit: (code: number) => void) {
             signal: abort.signal,
             ...(options.fullResync ? { fullResync: true } : {}),
             ...(options.executor ? { executor: options.executor } : {}),
+            ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}),
           });
           if (options.json) process.stdout.write(JSON.stringify(summary) + '\n');
           else process.stdout.write(formatSummary(summary));

@@ -1,6 +1,6 @@
-import type { Endpoint, Executor } from '../generated/connection.js';
+import type { Endpoint } from '../generated/connection.js';
 import type { DockerLauncherOptions } from './docker-launcher.js';
-import { resolveConnector } from './resolve-connector.js';
+import { resolveConnector, type ResolveConnectorOptions } from './resolve-connector.js';
 import type { Launcher } from './types.js';
 
 /**
@@ -9,7 +9,7 @@ import type { Launcher } from './types.js';
  */
 export async function launcherForEndpoint(
   endpoint: Endpoint,
-  options: { executor: Executor; connectorsDir?: string },
+  options: Pick<ResolveConnectorOptions, 'executor' | 'connectorsDir' | 'searchFrom'>,
 ): Promise<{ name: string; launcher: Launcher }> {
   const resolve = { ...options, docker: dockerOptions(endpoint) };
   if (endpoint.image)

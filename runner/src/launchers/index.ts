@@ -4,7 +4,10 @@ export { DEFAULT_INHERITED_ENV, ProcessLauncher, type ProcessLauncherOptions } f
 export { CONTAINER_FILES_DIR, CONTAINER_USER, DockerLauncher, type DockerLauncherOptions } from './docker-launcher.js';
 export { LABELS } from './docker-labels.js';
 export { removeStaleContainers, type RemoveStaleContainersOptions } from './stale-containers.js';
+export { removeStaleInvocationDirs } from './invocation-files.js';
+export { removeLeftovers, type RemoveLeftoversOptions } from './leftovers.js';
 export {
+  CONNECTORS_ENV,
   DEFAULT_CONNECTORS_DIR,
   resolveConnector,
   type ConnectorRef,

@@ -1,4 +1,8 @@
+import { readdir, rm } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { LauncherError } from './errors.js';
+import { ownerIsDead } from './owner-process.js';
 import type { ConnectorInvocation } from './types.js';
 
 /** A JSON document to hand to the connector, and the flag that names it. */
@@ -34,4 +38,26 @@ export function invocationArgs(
   pathOf: (fileName: string) => string,
 ): string[] {
   return [invocation.command, ...files.flatMap((f) => [`--${f.key}`, pathOf(f.fileName)])];
+}
+
+/**
+ * Prefix of a process launcher's private folder (`mkdtemp` adds six characters). It names the
+ * runner that owns it, `backflow-<pid>.<host>-`, so that a later run can find the folders of a
+ * runner killed before it could remove them: they hold connector configs, passwords included.
+ */
+export function invocationDirPrefix(): string {
+  return `backflow-${process.pid}.${hostname().replace(/[^A-Za-z0-9.-]/g, '_')}-`;
+}
+
+const INVOCATION_DIR = /^backflow-(\d+)\.(.+)-[A-Za-z0-9]{6}$/;
+
+/** Removes the private folders in `dir` (default the temp folder) of runners of this host that died; returns them. */
+export async function removeStaleInvocationDirs(dir = tmpdir()): Promise<string[]> {
+  const host = hostname().replace(/[^A-Za-z0-9.-]/g, '_');
+  const stale = (await readdir(dir, { withFileTypes: true }).catch(() => []))
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => ({ path: join(dir, entry.name), owner: INVOCATION_DIR.exec(entry.name) }))
+    .filter(({ owner }) => owner !== null && owner[2] === host && ownerIsDead(hostname(), Number(owner[1])));
+  await Promise.all(stale.map(({ path }) => rm(path, { recursive: true, force: true })));
+  return stale.map(({ path }) => path);
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { execa, type ResultPromise } from 'execa';
 import { LauncherError } from './errors.js';
-import { invocationArgs, invocationFiles } from './invocation-files.js';
+import { invocationArgs, invocationDirPrefix, invocationFiles } from './invocation-files.js';
 import type { ConnectorExit, ConnectorInvocation, ConnectorProcess, Launcher } from './types.js';
 
 /** Options of {@link ProcessLauncher}. */
@@ -48,8 +48,9 @@ export class ProcessLauncher implements Launcher {
 
   async start(invocation: ConnectorInvocation): Promise<ConnectorProcess> {
     const files = invocationFiles(invocation);
-    // mkdtemp creates the directory with mode 0700: configs hold secrets.
-    const dir = await mkdtemp(join(tmpdir(), 'backflow-'));
+    // mkdtemp creates the directory with mode 0700: configs hold secrets. Its name says whose it
+    // is, so that a later run removes it if this runner is killed (removeStaleInvocationDirs).
+    const dir = await mkdtemp(join(tmpdir(), invocationDirPrefix()));
     try {
       for (const file of files) {
         await writeFile(join(dir, file.fileName), file.content, { mode: 0o600, flag: 'wx' });

@@ -1,7 +1,7 @@
-import { hostname } from 'node:os';
 import type Docker from 'dockerode';
 import { LABELS } from './docker-labels.js';
 import { removeContainer } from './docker-launcher.js';
+import { ownerIsDead } from './owner-process.js';
 
 /** Options of {@link removeStaleContainers}. */
 export interface RemoveStaleContainersOptions {
@@ -33,11 +33,5 @@ export async function removeStaleContainers(
 
 function ownerIsGone(owner: string | undefined): boolean {
   const match = owner ? /^(.*)\/(\d+)$/.exec(owner) : null;
-  if (!match || match[1] !== hostname()) return false;
-  try {
-    process.kill(Number(match[2]), 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return match !== null && ownerIsDead(match[1]!, Number(match[2]));
 }

@@ -6,7 +6,7 @@ import {
   fetchSpec,
   type ConnectorTarget,
 } from '../connectors/connector-commands.js';
-import type { LoadedConnection } from '../connection/load-connection.js';
+import { connectionDir, type LoadedConnection } from '../connection/load-connection.js';
 import { ConfigurationError, RunnerError } from '../errors.js';
 import type { Endpoint } from '../generated/connection.js';
 import { launcherForEndpoint, type Executor } from '../launchers/index.js';
@@ -83,7 +83,11 @@ async function target(
   connection: LoadedConnection,
   reporter: Reporter,
 ): Promise<Target> {
-  const { launcher, name } = await launcherForEndpoint(endpoint, options);
+  // Installed connectors are found from the connection file's folder, as its paths are, then the cwd's.
+  const { launcher, name } = await launcherForEndpoint(endpoint, {
+    ...options,
+    searchFrom: [connectionDir(connection), process.cwd()],
+  });
   const spec = await fetchSpec({ name, launcher }, reporter);
   const config = endpoint.config ?? {};
   reporter.addSecrets(collectSecrets(spec.connectionSpecification, config));

@@ -3,7 +3,7 @@ import { connectionDir, loadConnection, type LoadedConnection } from '../connect
 import type { FingerprintSession } from '../diff/fingerprint-session.js';
 import { StreamDiffer } from '../diff/stream-differ.js';
 import { EXIT_CODES, RunnerError, type ExitCode } from '../errors.js';
-import type { Executor } from '../launchers/index.js';
+import { removeLeftovers, type Executor } from '../launchers/index.js';
 import type { EventSink, Reporter } from '../report/reporter.js';
 import { createReporter } from '../report/reporter.js';
 import { emptyCounts, type EndStatus, type StreamCounts } from '../report/events.js';
@@ -86,6 +86,7 @@ export async function sync(
   let session: SyncSession | undefined;
   let run: number | undefined;
   try {
+    await removeLeftovers({ log: (level, message) => reporter.log('runner', level, message) });
     const connection = typeof connectionOrFile === 'string' ? await loadConnection(connectionOrFile) : connectionOrFile;
     connectionName = connection.name;
     executor = options.executor ?? connection.executor ?? 'process';
