@@ -1,3 +1,5 @@
+import { ProtocolError } from '@backflow/protocol';
+
 /**
  * The runner's exit codes, stable for schedulers and orchestrators (documented in README).
  */
@@ -69,4 +71,12 @@ export class AlreadyRunningError extends RunnerError {
       `connection "${connection}" is already running (${run}pid ${holder.pid}, host ${holder.host}, since ${holder.since})`,
     );
   }
+}
+
+/** Any error as the runner reports it: a protocol violation or crash is the connector's failure. */
+export function asRunnerError(error: unknown, connector: string): RunnerError {
+  if (error instanceof RunnerError) return error;
+  if (error instanceof ProtocolError)
+    return new ConnectorFailure(connector, error.message, { line: error.line, cause: error });
+  return new ConnectorFailure(connector, (error as Error)?.message ?? String(error), { cause: error });
 }

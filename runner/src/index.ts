@@ -54,3 +54,6 @@ export {
   type ConnectorProcess,
   type Launcher,
 } from './launchers/index.js';
+export { startServe, DEFAULT_SERVE_PORT, type ServeOptions, type Serving } from './serve/serve.js';
+export type { Clock } from './serve/clock.js';
+export type { Alert } from './serve/alerts.js';

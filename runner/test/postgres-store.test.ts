@@ -208,6 +208,18 @@ describe('PostgresStore: one run of a connection at a time', () => {
     await Promise.all([first.close(), second.close()]);
   });
 
+  it('sees the holder of any connection name (advisory lock keys are hashes, negative ones too)', async () => {
+    const store = new PostgresStore(url());
+    // hashtext('b') is negative, hashtext('c') positive.
+    for (const name of ['b', 'c']) {
+      const session = await store.openSync(name);
+      expect(await store.lockHolder(name)).toMatchObject({ pid: process.pid });
+      await session.close();
+      expect(await store.lockHolder(name)).toBeUndefined();
+    }
+    await store.close();
+  });
+
   it('the lock of a killed runner is free as soon as its session ends, and its run is marked failed', async () => {
     const script = `
       const { PostgresStore } = await import(${JSON.stringify(new URL('../dist/index.js', import.meta.url).href)});

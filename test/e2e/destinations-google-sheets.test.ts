@@ -80,8 +80,8 @@ function connection(
   };
 }
 
-const run = async (extra?: object, destination?: object) =>
-  sync(await ws.connection('c', connection(extra, destination)));
+const run = async (extra?: object, destination?: object, endpoint?: object) =>
+  sync(await ws.connection('c', connection(extra, destination, endpoint)));
 
 /** A model row as the sheet shows it (values.get, UNFORMATTED_VALUE): numbers as numbers, dates as shown. */
 function asSheetRow(row: ModelRow): unknown[] {

@@ -1,3 +1,5 @@
+import Docker from 'dockerode';
+import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT_CODES, sync } from '@backflow/runner';
 import { startSalesforceFake, type SalesforceFake, type StoredRecord } from '../fakes/salesforce/index.js';
@@ -10,9 +12,18 @@ import {
   type ModelRow,
   type TestDatabase,
 } from '../support/postgres.js';
-import { tempWorkspace } from '../support/workspace.js';
+import { REPO_ROOT, tempWorkspace } from '../support/workspace.js';
 
 // Postgres model → destination-salesforce (Contact) → the Salesforce fake, through the runner.
+
+// The Docker launcher runs when an engine answers (CI sets BACKFLOW_REQUIRE_DOCKER=1).
+const docker = new Docker();
+const dockerUp = await docker.ping().then(
+  () => true,
+  () => false,
+);
+const requireDocker = process.env['BACKFLOW_REQUIRE_DOCKER'] === '1';
+const IMAGES = ['backflow/source-postgres:0.1.0', 'backflow/destination-salesforce:0.1.0'];
 
 let ws: Awaited<ReturnType<typeof tempWorkspace>>;
 let source: TestDatabase;
@@ -90,8 +101,8 @@ function asContact(row: ModelRow): Contact {
 }
 
 /** The org's contacts (mapped fields only), ordered by external id. */
-function orgContacts(): Contact[] {
-  return sorted(salesforce.store.list('Contact').map(projection));
+function orgContacts(org = salesforce): Contact[] {
+  return sorted(org.store.list('Contact').map(projection));
 }
 
 function projection(record: StoredRecord): Contact {
@@ -160,7 +171,7 @@ describe('destination-salesforce end to end', () => {
     expect(unchanged.streams['customers']).toMatchObject({ read: 968, unchanged: 968, sent: 0, removed: 0 });
     expect(writeCalls()).toEqual({});
     expect(orgContacts()).toEqual(sorted([...(await modelContacts()), OTHER_TOOL_CONTACT]));
-  });
+  }, 300_000);
 
   it('Salesforce going down at a chosen call fails the sync at its last commit; the rerun sends the rest', async () => {
     await seedModelTable(source, 1000);
@@ -180,7 +191,26 @@ describe('destination-salesforce end to end', () => {
     expect(rerun.streams['customers']).toMatchObject({ read: 1000, unchanged: 400, added: 600, sent: 600 });
     expect(writeCalls()).toEqual({ 'PATCH /composite/sobjects/Contact/External_Id__c': 3 });
     expect(orgContacts()).toEqual(await modelContacts());
-  });
+  }, 300_000);
+
+  it('Salesforce going down in the middle of a Bulk 2.0 job fails the sync; the rerun converges without duplicates', async () => {
+    await seedModelTable(source, 3000);
+    // The job is created and its CSV uploaded, then the org stops answering (the close fails).
+    salesforce.goDownAfter({ after: 2, path: '/jobs/ingest' });
+    const crashed = await run({ behaviour: 'upsert' });
+    expect(crashed.status).toBe('failed');
+    expect(crashed.error?.message).toMatch(/destination-salesforce.*SERVER_UNAVAILABLE/s);
+    expect(crashed.streams['customers']).toMatchObject({ committed: 0 });
+    expect([...salesforce.bulk.jobs.values()].map((job) => job.state)).toEqual(['Open']);
+
+    salesforce.recover();
+    salesforce.calls.reset();
+    const rerun = await run({ behaviour: 'upsert' });
+    expect(rerun.exitCode).toBe(EXIT_CODES.success);
+    expect(rerun.streams['customers']).toMatchObject({ read: 3000, added: 3000, committed: 3000 });
+    expect(salesforce.calls.count({ method: 'POST', path: '/jobs/ingest' })).toBe(1);
+    expect(orgContacts()).toEqual(await modelContacts());
+  }, 300_000);
 
   it('values Salesforce refuses reject their records with its reason while the rest land', async () => {
     await seedModelTable(source, 250);
@@ -207,7 +237,7 @@ describe('destination-salesforce end to end', () => {
       }),
     ]);
     expect(salesforce.store.list('Contact')).toHaveLength(248);
-  });
+  }, 300_000);
 
   it('10,000 records: Collections at the minimum number of calls, Bulk 2.0 in one job', async () => {
     await seedModelTable(source, 10_000);
@@ -239,6 +269,63 @@ describe('destination-salesforce end to end', () => {
       );
     } finally {
       await bulkOrg.close();
+    }
+  }, 300_000);
+});
+
+describe.runIf(dockerUp || requireDocker)('destination-salesforce under the Docker launcher', () => {
+  /** One sync into `org` with the given launcher, each launcher with its own state. */
+  async function runOn(org: SalesforceFake, executor: 'process' | 'docker') {
+    const own = salesforce;
+    salesforce = org;
+    try {
+      return await run(
+        {},
+        {},
+        { source: { ...modelSource(source), network: 'host' }, executor, state: ws.path(`state-${executor}`) },
+      );
+    } finally {
+      salesforce = own;
+    }
+  }
+
+  it('gives the same org contents, counts and rejections as the process launcher', async () => {
+    const present = (await docker.listImages()).flatMap((image) => image.RepoTags ?? []);
+    if (!IMAGES.every((image) => present.includes(image))) {
+      const names = IMAGES.map((image) => image.slice('backflow/'.length, image.indexOf(':')));
+      await execa(process.execPath, ['scripts/build-images.mjs', ...names], { cwd: REPO_ROOT });
+    }
+    await seedModelTable(source, 500);
+    const processOrg = await startSalesforceFake();
+    try {
+      for (const org of [salesforce, processOrg]) org.store.seed('Contact', [OTHER_TOOL]);
+
+      const viaDocker = await runOn(salesforce, 'docker');
+      const viaProcess = await runOn(processOrg, 'process');
+      expect(viaDocker.error).toBeUndefined();
+      expect(viaDocker.executor).toBe('docker');
+      expect(viaDocker.streams).toEqual(viaProcess.streams);
+      expect(orgContacts()).toEqual(sorted([...(await modelContacts()), OTHER_TOOL_CONTACT]));
+      expect(orgContacts(processOrg)).toEqual(orgContacts());
+
+      await source.sql(`DELETE FROM customers WHERE id % 5 = 0`); // 100 rows
+      await source.sql(`UPDATE customers SET plan = 'gold' WHERE id = 7`);
+      const changedViaDocker = await runOn(salesforce, 'docker');
+      const changedViaProcess = await runOn(processOrg, 'process');
+      expect(changedViaDocker.exitCode).toBe(EXIT_CODES.rejected);
+      expect(changedViaDocker.streams).toEqual(changedViaProcess.streams);
+      expect(changedViaDocker.streams['customers']).toMatchObject({ removed: 100, rejected: 1 });
+      expect(changedViaDocker.rejections).toEqual([
+        expect.objectContaining({
+          key: { External_Id__c: 'user7@example.com' },
+          field: 'Plan__c',
+          reason: expect.stringMatching(/"gold" is not a value of the restricted picklist/),
+        }),
+      ]);
+      expect(orgContacts(processOrg)).toEqual(orgContacts());
+      expect(orgContacts()).toHaveLength(401);
+    } finally {
+      await processOrg.close();
     }
   }, 300_000);
 });

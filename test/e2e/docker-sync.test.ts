@@ -18,9 +18,9 @@ const dockerUp = await docker.ping().then(
 const requireDocker = process.env.BACKFLOW_REQUIRE_DOCKER === '1';
 const IMAGES = [
   'backflow/source-postgres:0.1.0',
-  'backflow/destination-postgres:0.1.0',
+  'backflow/destination-postgres:0.2.0',
   'backflow/source-duckdb:0.1.0',
-  'backflow/destination-file:0.1.0',
+  'backflow/destination-file:0.2.0',
 ];
 
 let db: TestDatabase;

@@ -92,6 +92,21 @@ describe('one run of a connection at a time', () => {
     ]);
   });
 
+  it('the lock of a runner killed with SIGKILL is taken over by the next run, which records it as failed', async () => {
+    const slow = await ws.connection('slow', connection('slow', 100_000_000));
+    const { child: first } = await longRun(slow);
+    first.kill('SIGKILL');
+    await first;
+    const small = await ws.connection('slow', connection('slow', 10));
+    const next = await runner(['sync', small, '--json'], withKey);
+    expect(next.exitCode).toBe(0);
+    const runs = await runner(['runs', 'list', '-c', small, '--json']);
+    expect(JSON.parse(runs.stdout)).toMatchObject([
+      { id: 2, status: 'succeeded' },
+      { id: 1, status: 'failed', error: expect.stringContaining(`pid ${first.pid}`) },
+    ]);
+  });
+
   it('with Postgres state too; a killed run’s lock is taken over by the next run', async () => {
     const db: TestDatabase = await createTestDatabase('backflow_lock');
     try {

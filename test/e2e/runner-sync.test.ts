@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { EXIT_CODES, sync, type SyncEvent } from '@backflow/runner';
+import { EXIT_CODES, plan, sync, type SyncEvent } from '@backflow/runner';
 import type { AirbyteStateMessage } from '@backflow/protocol';
 import { committedStates, storeFileText } from '../support/state.js';
 import { RUNNER_BIN, fixtureCommand, tempWorkspace } from '../support/workspace.js';
@@ -153,6 +153,15 @@ describe('runner sync: bad input', () => {
     expect(summary.error?.message).toMatch(expected);
     expect(summary.state.committedStates).toBe(0);
     expect(await lines(ws.path('out.jsonl'))).toEqual([]);
+  });
+
+  it('plan checks records against their stream schema as sync does', async () => {
+    const summary = await plan(await ws.connection('bad', misbehaving('schema-mismatch')));
+    expect(summary.status).toBe('failed');
+    expect(summary.exitCode).toBe(EXIT_CODES.failed);
+    expect(summary.error?.message).toMatch(
+      /stdout line 2\): RECORD does not match its stream schema: .*\/id must be integer/,
+    );
   });
 
   it('a source exiting non-zero mid-stream is reported with its stderr, secrets scrubbed', async () => {

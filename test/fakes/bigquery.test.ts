@@ -579,18 +579,18 @@ describe('BigQuery fake', () => {
       expect(rows).toEqual([{ name: 'user-7', quoted: "it's", raw: '\\d+' }]);
     });
 
-    test('bad SQL fails with invalidQuery and DuckDB’s message, on both endpoints', async () => {
+    test('bad SQL fails with invalidQuery and BigQuery’s message, on both endpoints', async () => {
       const viaQuery = await bigquery.query('SELEC id FROM analytics.users').catch((error: unknown) => error);
       expect(viaQuery).toMatchObject({
         code: 400,
         errors: [expect.objectContaining({ reason: 'invalidQuery', location: 'q', locationType: 'parameter' })],
       });
-      expect((viaQuery as Error).message).toMatch(/^Parser Error: syntax error at or near "SELEC"/);
+      expect((viaQuery as Error).message).toBe('Syntax error: Unexpected identifier "SELEC"');
 
       const viaJob = await bigquery
         .createQueryJob('SELECT no_such_column FROM analytics.users')
         .catch((error: unknown) => error);
-      expect((viaJob as Error).message).toMatch(/Binder Error: Referenced column "no_such_column" not found/);
+      expect((viaJob as Error).message).toBe('Unrecognized name: no_such_column');
       expect(viaJob).toMatchObject({
         errors: [expect.objectContaining({ reason: 'invalidQuery', location: 'query' })],
       });

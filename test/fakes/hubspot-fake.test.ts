@@ -273,7 +273,7 @@ describe('property validation', () => {
       is_vip: 'true',
       interests: 'crm;analytics',
       health_score: '-3.25',
-      phone: null,
+      phone: '',
     });
   });
 });

@@ -25,7 +25,7 @@ async function call(
   token: string | null = TOKEN,
 ): Promise<{ status: number; retryAfter: string | null; body: Record<string, unknown> }> {
   const form = new URLSearchParams(
-    Object.entries(args).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+    Object.entries(args).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
   );
   const response = await fetch(`${fake!.url}${method}`, {
     method: 'POST',

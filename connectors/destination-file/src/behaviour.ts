@@ -4,7 +4,7 @@ import { ConfigError, streamKey } from '@backflow/protocol/connector';
 /** How a configured stream is to be written, and the fields that identify a record. */
 export interface StreamPlan {
   readonly behaviour: SyncBehaviour;
-  /** Paths of the matching key fields; empty for `append`. */
+  /** Paths of the matching key fields; empty for `append` and for an unkeyed `insert`. */
   readonly keyPaths: readonly (readonly string[])[];
 }
 
@@ -26,7 +26,8 @@ export function planStream(configured: ConfiguredAirbyteStream, supported: reado
     );
   }
   const keyPaths = matchingKeyPaths(configured);
-  if (behaviour !== 'append' && keyPaths.length === 0) {
+  // Without a key, nothing can be matched, so `insert` means adding every row: an append.
+  if (behaviour !== 'append' && behaviour !== 'insert' && keyPaths.length === 0) {
     throw new ConfigError(`stream "${name}": behaviour "${behaviour}" needs matching_keys (or a primary key)`);
   }
   return { behaviour, keyPaths: behaviour === 'append' ? [] : keyPaths };

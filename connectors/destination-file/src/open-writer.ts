@@ -1,8 +1,8 @@
-import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ConfiguredAirbyteCatalog, ConfiguredAirbyteStream, SyncBehaviour } from '@backflow/protocol';
 import { ConfigError, InternalError, streamKey, type DestinationWriter } from '@backflow/protocol/connector';
 import { planStream, type StreamPlan } from './behaviour.js';
+import { makeDirectories } from './directories.js';
 import { DEFAULT_FILE_NAME_PATTERN, streamFilePath } from './file-names.js';
 import { csvFormat } from './formats/csv-format.js';
 import { jsonArrayFormat, jsonlFormat } from './formats/json-formats.js';
@@ -33,7 +33,7 @@ export async function openFileWriter(config: Config, catalog: ConfiguredAirbyteC
     const other = targets.get(target);
     if (other !== undefined) throw new ConfigError(`streams "${other}" and "${name}" would both write ${target}`);
     targets.set(target, name);
-    await mkdir(dirname(target), { recursive: true });
+    await makeDirectories(dirname(target));
     await removeStaleTempFiles(target);
     const maxBuffered = config.max_buffered_records ?? DEFAULT_MAX_BUFFERED;
     files.set(name, new StreamFile({ name, target, format, plan, maxBuffered }));

@@ -26,7 +26,8 @@ export interface StreamFileOptions<Row> {
  * file and renamed over the target at `commit`, so the target only ever holds checkpointed
  * data.
  *
- * `append` streams copy the target into the temporary file once, then append to it.
+ * `append` streams (and `insert` without a key) copy the target into the temporary file
+ * once, then append to it.
  * Keyed streams (`upsert`, `mirror`, `insert`) hold up to `maxBuffered` changes in a Map by
  * key, then stream the current content through a merge into a new temporary file: memory
  * stays bounded by `maxBuffered` records whatever the file size, at the price of one pass
@@ -55,7 +56,7 @@ export class StreamFile<Row> {
         continue;
       }
       const row = this.options.format.fromRecord(record.data);
-      if (behaviour === 'append') {
+      if (this.options.plan.keyPaths.length === 0) {
         rows.push(row);
         continue;
       }

@@ -165,6 +165,13 @@ describe.each(['csv', 'jsonl', 'json'] as const)('behaviours in %s', (format) =>
     ]);
     expect(await rows()).toEqual([users[0], users[1]]);
   });
+
+  it('insert without a key appends every row, as there is nothing to match', async () => {
+    const catalog = catalogOf(configuredStream('users', 'insert', { matching_keys: undefined }));
+    await write({ format }, catalog, [record('users', users[0]!), state('users', 1)]);
+    await write({ format }, catalog, [record('users', users[0]!), record('users', users[1]!), state('users', 2)]);
+    expect(await rows()).toEqual([users[0], users[0], users[1]]);
+  });
 });
 
 describe('refusals', () => {

@@ -24,14 +24,14 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function start() {
+async function start(catalog = catalogOf(configuredStream('users', 'mirror'))) {
   const out = join(dir, 'out');
   await mkdir(out);
   await writeFile(
     join(dir, 'config.json'),
     JSON.stringify({ directory: out, format: 'jsonl', max_buffered_records: 1000 }),
   );
-  await writeFile(join(dir, 'catalog.json'), JSON.stringify(catalogOf(configuredStream('users', 'mirror'))));
+  await writeFile(join(dir, 'catalog.json'), JSON.stringify(catalog));
   const child = spawn(
     process.execPath,
     ['bin/main.js', 'write', '--config', join(dir, 'config.json'), '--catalog', join(dir, 'catalog.json')],
@@ -57,6 +57,32 @@ describe('bin/main.js write', () => {
     const [code] = (await once(child, 'exit')) as [number];
     expect(code).toBe(0);
     expect(await readFile(file, 'utf8')).toBe('{"id":1,"name":"Ada"}\n{"id":2,"name":"Grace"}\n');
+  });
+
+  it("echoes each stream's STATE with that stream's record count", async () => {
+    const { child, send, next } = await start(
+      catalogOf(configuredStream('a', 'append'), configuredStream('c', 'upsert')),
+    );
+    send([
+      record('a', { id: 1 }),
+      record('a', { id: 2 }),
+      record('c', { id: 1 }),
+      record('a', { id: 3 }),
+      record('c', { id: 2 }),
+      state('a', 3),
+      state('c', 2),
+    ]);
+    child.stdin.end();
+    const echoes = [await next(), await next()].map((m) => [
+      m?.state?.stream?.stream_descriptor.name,
+      m?.state?.destinationStats?.recordCount,
+    ]);
+    expect(echoes).toEqual([
+      ['a', 3],
+      ['c', 2],
+    ]);
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(0);
   });
 
   it('killed mid-batch, leaves only what the last STATE covered', async () => {

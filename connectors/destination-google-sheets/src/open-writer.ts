@@ -90,7 +90,7 @@ async function prepareSheets(
 
 /**
  * Prepares every configured stream's sheet before any record: adds missing sheets (one
- * batchUpdate), reads every header row and key column (one values.batchGet), refuses a
+ * batchUpdate), reads every header row and keyed stream's rows (one values.batchGet), refuses a
  * header that does not match the stream's fields, writes the headers of empty sheets (one
  * values.batchUpdate). An unchanged rerun thus costs two reads and no write.
  */
@@ -111,10 +111,12 @@ export async function openSheetsWriter(
     throw error;
   }
 
+  // One read for every stream: its header row and, for keyed streams, Backflow's columns below it.
   const ranges: string[] = [];
   for (const plan of plans) {
-    ranges.push(`${quoteTitle(plan.sheet)}!A1:${columnLetters(plan.columns.length - 1)}1`);
-    for (const c of plan.keyColumns) ranges.push(`${quoteTitle(plan.sheet)}!${columnLetters(c)}2:${columnLetters(c)}`);
+    const last = columnLetters(plan.columns.length - 1);
+    ranges.push(`${quoteTitle(plan.sheet)}!A1:${last}1`);
+    if (plan.keyColumns.length > 0) ranges.push(`${quoteTitle(plan.sheet)}!A2:${last}`);
   }
   const read = await api.readRanges(ranges);
 
@@ -122,20 +124,18 @@ export async function openSheetsWriter(
   const writers = new Map<string, StreamWriter>();
   let at = 0;
   for (const plan of plans) {
+    const headerRange = ranges[at]!;
     const header = (read[at++]?.[0] ?? []).map((cell) => String(cell));
-    const keyColumns = plan.keyColumns.map(() => (read[at++] ?? []).map((row) => row[0]));
+    const body = plan.keyColumns.length > 0 ? (read[at++] ?? []) : [];
     if (header.every((cell) => cell === '')) {
-      headers.push({
-        range: ranges[ranges.indexOf(`${quoteTitle(plan.sheet)}!A1:${columnLetters(plan.columns.length - 1)}1`)]!,
-        values: [plan.columns.map((c) => `'${c}`)],
-      });
+      headers.push({ range: headerRange, values: [plan.columns.map((c) => `'${c}`)] });
     } else if (plan.columns.some((column, c) => header[c] !== column)) {
       throw new ConfigError(
         `stream "${plan.stream}": sheet "${plan.sheet}" has the header [${header.join(', ')}] but the stream's fields are [${plan.columns.join(', ')}]; ` +
           'change the mapping, fix the header cells, or write to another sheet',
       );
     }
-    const index = plan.keyColumns.length > 0 ? new RowIndex(keyColumns) : undefined;
+    const index = plan.keyColumns.length > 0 ? new RowIndex(body, plan.keyColumns) : undefined;
     if (index && index.duplicates.length > 0) {
       logger.warn(
         'sheet "%s": %d key(s) appear on more than one row (e.g. %s); only the first row of each is written',

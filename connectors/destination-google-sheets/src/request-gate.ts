@@ -2,6 +2,7 @@ import {
   backoffMs,
   ConfigError,
   retryAfterMs,
+  sendPaced,
   TransientError,
   type Logger,
   type RollingWindow,
@@ -98,27 +99,15 @@ export class RequestGate {
   constructor(private readonly options: RequestGateOptions) {}
 
   async send<T>(kind: RequestKind, what: string, request: () => Promise<T>): Promise<T> {
-    const { windows, timing, signal, logger, maxRetries } = this.options;
-    for (let attempt = 1; ; attempt++) {
-      const slot = await windows[kind].acquire(signal);
-      let failure: unknown;
-      try {
-        return await request();
-      } catch (error) {
-        failure = error;
-      } finally {
-        slot.done();
-      }
-      const wait = this.retryDelay(what, failure, attempt);
-      logger.warn('%s: %s; retry %d of %d in %d ms', what, summary(failure), attempt, maxRetries, wait);
-      await timing.sleep(wait, signal);
-    }
+    return sendPaced({ ...this.options, window: this.options.windows[kind] }, what, request, {
+      retryDelay: (failure, attempt) => this.retryDelay(what, failure, attempt),
+      describe: summary,
+    });
   }
 
   /** How long to wait before retrying, or throws the error to fail with. */
   private retryDelay(what: string, failure: unknown, attempt: number): number {
-    const { timing, maxRetries, signal, spreadsheetId } = this.options;
-    if (signal?.aborted) throw failure;
+    const { timing, maxRetries, spreadsheetId } = this.options;
     const exhausted = attempt > maxRetries;
     const backoff = (): number => backoffMs(attempt, timing.random(), 1000, 64_000);
     if (isNetworkError(failure)) {

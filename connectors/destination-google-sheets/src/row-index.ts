@@ -1,10 +1,12 @@
 import { readKeyText } from './cell-value.js';
 
 /**
- * Where Backflow's rows are in a sheet, found from its key columns, read once per run.
- * Backflow's block starts under the header (row 2) and ends at the first row whose key
- * cells are all empty: a person's rows below an empty row are never indexed, so never
- * updated or deleted. Kept in step with every delete and append this run makes.
+ * Where Backflow's rows are in a sheet, found from its columns, read once per run.
+ * Backflow's block starts under the header (row 2) and ends at the first row with nothing in
+ * Backflow's columns — the end of the table values.append finds, so new rows land right
+ * where this index expects them. A person's rows below an empty row are never indexed, so
+ * never updated or deleted; a row inside the block without a key (typed by a person) is kept
+ * in place but never addressed. Kept in step with every delete and append this run makes.
  */
 export class RowIndex {
   /** Key text of sheet row `i + 2`; '' for a row in the block that holds no key. */
@@ -14,15 +16,15 @@ export class RowIndex {
   /** Keys found on more than one row: only the first is written. */
   readonly duplicates: string[] = [];
 
-  constructor(keyColumns: readonly unknown[][]) {
-    const rows: string[] = [];
-    const height = Math.max(0, ...keyColumns.map((column) => column.length));
-    for (let r = 0; r < height; r++) {
-      const cells = keyColumns.map((column) => readKeyText(column[r]));
-      if (cells.every((cell) => cell === '')) break;
-      rows.push(keyOf(cells));
+  /** `rows`: Backflow's columns of sheet rows 2, 3, … as values.batchGet returns them; `keyColumns`: positions of the key. */
+  constructor(rows: readonly unknown[][], keyColumns: readonly number[]) {
+    const keys: string[] = [];
+    for (const row of rows) {
+      if (row.every((cell) => readKeyText(cell) === '')) break;
+      const cells = keyColumns.map((c) => readKeyText(row[c]));
+      keys.push(cells.every((cell) => cell === '') ? '' : keyOf(cells));
     }
-    this.keys = rows;
+    this.keys = keys;
     this.rebuild(this.duplicates);
   }
 

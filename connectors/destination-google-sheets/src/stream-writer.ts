@@ -74,6 +74,14 @@ export class StreamWriter {
     const { index, timeZone } = this.target;
     const changes: Changes = { updates: new Map(), deletes: new Set(), appends: new Map(), rejected: [] };
     records.forEach((record, i) => {
+      if (record.operation === 'delete' && plan.behaviour !== 'mirror') {
+        changes.rejected.push({
+          index: i,
+          reason: `a delete record under behaviour ${plan.behaviour}: only mirror removes rows`,
+          retryable: false,
+        });
+        return;
+      }
       const row: Row = [];
       for (const [c, column] of plan.columns.entries()) {
         const asText = plan.keyColumns.includes(c) && (plan.kinds[c] === 'date' || plan.kinds[c] === 'date-time');

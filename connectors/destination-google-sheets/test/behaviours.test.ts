@@ -29,6 +29,19 @@ describe('behaviours', () => {
     ]);
   });
 
+  it('delete records are rejected under every behaviour but mirror, and no row is removed', async () => {
+    const setup = await setUp();
+    await setup.run('write', { catalog: catalog(stream(S, 'upsert')), input: [record(S, customer(1)), state(S)] });
+    const run = await setup.run('write', {
+      catalog: catalog(stream(S, 'upsert')),
+      input: [record(S, { id: 1 }, 'delete'), state(S)],
+    });
+    expect(rejectedOf(run)).toEqual([
+      expect.objectContaining({ reason: 'a delete record under behaviour upsert: only mirror removes rows' }),
+    ]);
+    expect(setup.sheet(S)).toHaveLength(2);
+  });
+
   it('update changes existing rows only and rejects keys the sheet does not have', async () => {
     const setup = await setUp();
     await setup.run('write', { catalog: catalog(stream(S, 'upsert')), input: [record(S, customer(1)), state(S)] });
@@ -146,5 +159,59 @@ describe('behaviours', () => {
     expect(badKey.errors[0]?.message).toBe(
       'stream "segment": key "nope" must be one of the sheet\'s columns (id, email, plan, ltv, signed_up) to find rows by it',
     );
+  });
+
+  it("a row typed right under Backflow's rows (no empty row) joins its block: new rows go after it, it is never touched", async () => {
+    const setup = await setUp();
+    const cat = catalog(stream(S, 'mirror'));
+    await setup.run('write', { catalog: cat, input: [record(S, customer(1)), record(S, customer(2)), state(S)] });
+    const sheet = setup.fake.spreadsheet(setup.spreadsheetId).sheets.find((s) => s.properties.title === S)!;
+    sheet.rows[3] = [undefined, { kind: 'string', value: 'typed by a person' }];
+    const run = await setup.run('write', {
+      catalog: cat,
+      input: [record(S, customer(3)), record(S, customer(2, { plan: 'team' })), state(S)],
+    });
+    expect(run.exitCode).toBe(0);
+    const third = await setup.run('write', {
+      catalog: cat,
+      input: [record(S, customer(3, { plan: 'moved' })), record(S, { id: 1 }, 'delete'), state(S)],
+    });
+    expect(third.exitCode).toBe(0);
+    expect(setup.sheet(S).map((row) => [row[0], row[1], row[2]])).toEqual([
+      ['id', 'email', 'plan'],
+      [2, 'c2@example.com', 'team'],
+      ['', 'typed by a person', undefined],
+      [3, 'c3@example.com', 'moved'],
+    ]);
+  });
+
+  it('a batch written but never covered by a STATE is sent again by the runner: rows are found by key, not doubled', async () => {
+    const setup = await setUp();
+    const cat = catalog(stream(S, 'upsert'));
+    const batch = [record(S, customer(1)), record(S, customer(2))];
+    // Written, but the sync died before the runner saved the STATE: it sends the batch again.
+    await setup.run('write', { catalog: cat, input: [...batch, state(S)] });
+    expect(setup.sheet(S)).toHaveLength(3);
+    const resent = await setup.run('write', { catalog: cat, input: [...batch, state(S)] });
+    expect(resent.states).toHaveLength(1);
+    expect(setup.sheet(S).map((row) => row[0])).toEqual(['id', 1, 2]);
+  });
+
+  it('a key on two rows of the sheet: the first is written, a warning names it', async () => {
+    const setup = await setUp();
+    await setup.run('write', {
+      catalog: catalog(stream(S, 'upsert')),
+      input: [record(S, customer(1)), record(S, customer(2)), state(S)],
+    });
+    const sheet = setup.fake.spreadsheet(setup.spreadsheetId).sheets.find((s) => s.properties.title === S)!;
+    sheet.rows[2] = [...sheet.rows[1]!]; // a person copied row 2 over row 3
+    const run = await setup.run('write', {
+      catalog: catalog(stream(S, 'upsert')),
+      input: [record(S, customer(1, { plan: 'x' })), state(S)],
+    });
+    expect(run.logs.map((log) => log.message).join('\n')).toMatch(
+      /sheet "segment": 1 key\(s\) appear on more than one row \(e\.g\. 1\)/,
+    );
+    expect(setup.sheet(S).map((row) => row[2])).toEqual(['plan', 'x', 'pro']);
   });
 });

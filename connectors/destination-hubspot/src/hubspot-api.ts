@@ -87,8 +87,13 @@ export class HubSpotApi {
     const answer = await this.gate.send<BatchAnswer>(what, () => {
       switch (operation) {
         case 'create':
+          // HubSpot's OpenAPI marks `associations` required on create inputs; none are made here.
           return batch.create(objectType, {
-            inputs: inputs.map(({ properties, objectWriteTraceId }) => ({ properties, objectWriteTraceId })),
+            inputs: inputs.map(({ properties, objectWriteTraceId }) => ({
+              properties,
+              objectWriteTraceId,
+              associations: [],
+            })),
           });
         case 'update':
           return batch.update(objectType, { inputs: inputs.map(keyed) });

@@ -1,6 +1,6 @@
 import { TransientError, type Logger } from '@backflow/protocol/connector';
 import { HubSpotApiError, type HubSpotErrorBody } from './api-error.js';
-import { backoffMs, retryAfterMs } from '@backflow/protocol/connector';
+import { backoffMs, retryAfterMs, sendPaced } from '@backflow/protocol/connector';
 import type { RollingWindow } from '@backflow/protocol/connector';
 import type { Timing } from '@backflow/protocol/connector';
 
@@ -31,27 +31,15 @@ export class RequestGate {
 
   /** Sends one request; `what` names it in logs and errors (`batch upsert of contacts`). */
   async send<T>(what: string, request: () => Promise<T>): Promise<T> {
-    const { window, timing, signal, logger } = this.options;
-    for (let attempt = 1; ; attempt++) {
-      const slot = await window.acquire(signal);
-      let failure: unknown;
-      try {
-        return await request();
-      } catch (error) {
-        failure = error;
-      } finally {
-        slot.done();
-      }
-      const wait = this.retryDelay(what, failure, attempt);
-      logger.warn('%s: %s; retry %d of %d in %d ms', what, summary(failure), attempt, this.options.maxRetries, wait);
-      await timing.sleep(wait, signal);
-    }
+    return sendPaced(this.options, what, request, {
+      retryDelay: (failure, attempt) => this.retryDelay(what, failure, attempt),
+      describe: summary,
+    });
   }
 
   /** How long to wait before retrying, or throws the error to fail with. */
   private retryDelay(what: string, failure: unknown, attempt: number): number {
-    const { timing, maxRetries, signal, window } = this.options;
-    if (signal?.aborted) throw failure;
+    const { timing, maxRetries, window } = this.options;
     const exhausted = attempt > maxRetries;
     if (isApiException(failure)) {
       const body = (failure.body ?? {}) as HubSpotErrorBody;

@@ -41,8 +41,15 @@ export async function setUp(options: HubSpotFakeOptions = {}, config: Record<str
   };
 }
 
+/**
+ * Closes the fakes of a test, failing it if any request the connector sent or any answer the
+ * fake gave departed from HubSpot's OpenAPI (`test/fakes/hubspot/openapi.ts`).
+ */
 export async function closeFakes(): Promise<void> {
-  await Promise.all(fakes.splice(0).map((fake) => fake.close()));
+  const closing = fakes.splice(0);
+  await Promise.all(closing.map((fake) => fake.close()));
+  const violations = closing.flatMap((fake) => fake.calls.specViolations);
+  if (violations.length > 0) throw new Error(`not as HubSpot's OpenAPI says:\n${violations.join('\n')}`);
 }
 
 export function stream(

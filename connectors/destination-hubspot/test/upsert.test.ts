@@ -70,7 +70,8 @@ describe('upsert', () => {
       interests: 'crm;analytics',
       phone: '3312345678',
     });
-    expect(contact!.properties.company ?? null).toBeNull();
+    // A null value clears the property, which HubSpot then answers as an empty string.
+    expect(contact!.properties.company).toBe('');
   });
 
   it('collapses records with the same key in one batch, the last one winning', async () => {

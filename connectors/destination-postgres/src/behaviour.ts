@@ -4,7 +4,7 @@ import { ConfigError, streamKey } from '@backflow/protocol/connector';
 /** How a configured stream is to be written, and the columns that identify a row. */
 export interface StreamPlan {
   readonly behaviour: SyncBehaviour;
-  /** Matching key columns; empty for `append`. */
+  /** Matching key columns; empty for `append` and for an unkeyed `insert`. */
   readonly keys: readonly string[];
 }
 
@@ -22,6 +22,8 @@ export function planStream(configured: ConfiguredAirbyteStream): StreamPlan {
   }
   if (behaviour === 'append') return { behaviour, keys: [] };
   const paths = matchingKeyPaths(configured);
+  // Without a key, nothing can be matched, so `insert` means adding every row: an append.
+  if (paths.length === 0 && behaviour === 'insert') return { behaviour, keys: [] };
   if (paths.length === 0)
     throw new ConfigError(`stream "${name}": behaviour "${behaviour}" needs matching_keys (or a primary key)`);
   const nested = paths.find((path) => path.length !== 1);

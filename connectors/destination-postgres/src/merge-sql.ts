@@ -38,10 +38,12 @@ export function mergeStatements(
     ? `ON CONFLICT (${keyList}) DO UPDATE SET ${values.map((c) => `${ident(c)} = EXCLUDED.${ident(c)}`).join(', ')}`
     : `ON CONFLICT (${keyList}) DO NOTHING`;
 
+  const appendAll = `INSERT INTO ${table} (${list}) SELECT ${list} FROM ${staging.name} ORDER BY ${staging.seq}`;
   switch (behaviour) {
     case 'append':
-      return { apply: [`INSERT INTO ${table} (${list}) SELECT ${list} FROM ${staging.name} ORDER BY ${staging.seq}`] };
+      return { apply: [appendAll] };
     case 'insert': {
+      if (keys.length === 0) return { apply: [appendAll] };
       const earliest = `(SELECT DISTINCT ON (${keyList}) * FROM ${staging.name} ORDER BY ${keyList}, ${staging.seq})`;
       return {
         apply: [`INSERT INTO ${table} (${list}) SELECT ${list} FROM ${earliest} s ON CONFLICT (${keyList}) DO NOTHING`],

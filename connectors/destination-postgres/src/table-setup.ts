@@ -21,7 +21,10 @@ export interface TargetTable {
   readonly keys: readonly string[];
 }
 
-/** Behaviours whose statements use `ON CONFLICT (keys)`, which needs a unique index on exactly those columns. */
+/**
+ * Behaviours whose statements use `ON CONFLICT (keys)`, which needs a unique index on exactly
+ * those columns (an unkeyed `insert` appends, so it needs none).
+ */
 const NEEDS_UNIQUE_KEY = new Set(['upsert', 'mirror', 'insert']);
 
 /**
@@ -59,7 +62,7 @@ export async function prepareTable(
     existing = (await listTables(client, schema, [table])).get(table)!;
   }
   checkColumns(name, stream, needed, existing);
-  if (NEEDS_UNIQUE_KEY.has(plan.behaviour) && !hasUniqueKey(existing, plan.keys)) {
+  if (NEEDS_UNIQUE_KEY.has(plan.behaviour) && plan.keys.length > 0 && !hasUniqueKey(existing, plan.keys)) {
     const keys = plan.keys.map(ident).join(', ');
     throw new ConfigError(
       `table ${name} has no unique index on (${keys}), which behaviour "${plan.behaviour}" of stream "${stream}" needs to match rows; ` +

@@ -103,6 +103,15 @@ describe('behaviours', () => {
     expect(await table()).toEqual([ada, grace]);
   });
 
+  it('insert without a key appends every record, as there is nothing to match', async () => {
+    const unkeyed = stream('insert', { matching_keys: undefined });
+    await write(unkeyed, [record('people', ada), state('people', 1)]);
+    const run = await write(unkeyed, [record('people', ada), record('people', grace), state('people', 2)]);
+    expect(run.exitCode).toBe(0);
+    expect(run.states[0]?.destinationStats).toMatchObject({ recordCount: 2, rejectedRecordCount: 0 });
+    expect(await table('id, name')).toEqual([ada, ada, grace]);
+  });
+
   it('append adds every record, creating no key', async () => {
     await write(stream('append'), [record('people', ada), state('people', 1)]);
     await write(stream('append'), [record('people', ada), record('people', grace), state('people', 2)]);

@@ -1,5 +1,5 @@
 import type { ConnectorSpecification } from '@backflow/protocol';
-import type { ConnectorContext, Timing } from '@backflow/protocol/connector';
+import { ConfigError, type ConnectorContext, type Timing } from '@backflow/protocol/connector';
 import jsforce from 'jsforce';
 import { requestSession } from './auth.js';
 import type { Config } from './generated/config.js';
@@ -8,6 +8,9 @@ import { SalesforceApi } from './salesforce-api.js';
 import type { BulkOptions } from './send-bulk.js';
 import { settingsOf, type Settings } from './settings.js';
 import { SingleAttemptTransport } from './transport.js';
+
+/** The first REST API version with sObject Collections upsert. */
+const MIN_API_VERSION = 46;
 
 /**
  * A Salesforce API client for one connector run: a token from the login server, the
@@ -21,6 +24,10 @@ export async function connect(
   timing: Timing,
 ): Promise<{ api: SalesforceApi; settings: Settings; bulk: BulkOptions }> {
   const settings = settingsOf(ctx.config, spec);
+  if (Number(settings.apiVersion) < MIN_API_VERSION)
+    throw new ConfigError(
+      `api_version ${settings.apiVersion} is too old: sObject Collections upsert needs ${MIN_API_VERSION.toFixed(1)} or later`,
+    );
   const session = await requestSession(settings.auth, settings.loginUrl, timing);
   const conn = new jsforce.Connection({
     instanceUrl: session.instanceUrl,

@@ -1,5 +1,7 @@
+import type { Rejection } from '@backflow/protocol/connector';
 import { ID, normalizeKey } from './object-schema.js';
 import type { Change } from './prepare-batch.js';
+import { reject } from './record-outcome.js';
 import type { SalesforceApi } from './salesforce-api.js';
 import type { StreamPlan } from './stream-plan.js';
 
@@ -33,6 +35,42 @@ export async function findIds(
     }
   }
   return ids;
+}
+
+/** Changes an `update` can send, each with the one record id its key matches; the others rejected. */
+export interface UpdateTargets {
+  readonly sendable: Change[];
+  /** The record id of each sendable change. */
+  readonly ids: ReadonlyMap<Change, string>;
+  readonly rejected: Rejection[];
+}
+
+/**
+ * The records `update` changes: by `Id` directly; by an external id through a SOQL lookup,
+ * since Salesforce updates only by Id (upsert would create). A key matching no record, or
+ * several, is rejected: update never creates and never guesses.
+ */
+export async function updateTargets(
+  api: SalesforceApi,
+  plan: StreamPlan,
+  changes: readonly Change[],
+): Promise<UpdateTargets> {
+  const ids = await findIds(api, plan, changes);
+  const targets = { sendable: [] as Change[], ids: new Map<Change, string>(), rejected: [] as Rejection[] };
+  for (const change of changes) {
+    const found = ids.get(change.normalizedKey!) ?? [];
+    if (found.length === 1) {
+      targets.sendable.push(change);
+      targets.ids.set(change, found[0]!);
+    } else {
+      const why =
+        found.length === 0
+          ? `no Salesforce ${plan.schema.name} record has ${plan.key} ${change.keyValue}; behaviour update never creates records`
+          : `${found.length} Salesforce ${plan.schema.name} records have ${plan.key} ${change.keyValue}; update needs exactly one`;
+      targets.rejected.push(...reject(change, why, false, plan.key));
+    }
+  }
+  return targets;
 }
 
 function* inListChunks(values: readonly string[]): Generator<string[]> {

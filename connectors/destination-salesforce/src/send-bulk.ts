@@ -1,6 +1,6 @@
 import { TransientError, type Rejection, type Timing } from '@backflow/protocol/connector';
 import { stringify } from 'csv-stringify/sync';
-import { findIds } from './find-ids.js';
+import { findIds, updateTargets } from './find-ids.js';
 import { ID, normalizeKey } from './object-schema.js';
 import type { Change, FieldValue } from './prepare-batch.js';
 import { parseBulkError, reject, rejectFromErrors, type SendOutcome } from './record-outcome.js';
@@ -38,32 +38,13 @@ export async function writeThroughBulk(
   options: BulkOptions,
 ): Promise<SendOutcome> {
   const rejected: Rejection[] = [];
-  let ids: Map<string, string[]> | undefined;
-  let sendable = changes;
-  if (plan.behaviour === 'update' && plan.key !== ID) {
-    ids = await findIds(api, plan, changes);
-    sendable = changes.filter((change) => {
-      const found = ids!.get(change.normalizedKey!)?.length ?? 0;
-      if (found !== 1)
-        rejected.push(
-          ...reject(
-            change,
-            found === 0
-              ? `no Salesforce ${plan.schema.name} record has ${plan.key} ${change.keyValue}; behaviour update never creates records`
-              : `${found} Salesforce ${plan.schema.name} records have ${plan.key} ${change.keyValue}; update needs exactly one`,
-            false,
-            plan.key,
-          ),
-        );
-      return found === 1;
-    });
-  }
+  const targets = plan.behaviour === 'update' ? await updateTargets(api, plan, changes) : undefined;
+  rejected.push(...(targets?.rejected ?? []));
+  const sendable = targets?.sendable ?? changes;
   const operation: IngestOperation =
     plan.behaviour === 'insert' ? 'insert' : plan.behaviour === 'update' ? 'update' : 'upsert';
   const records = sendable.map((change) =>
-    operation === 'update'
-      ? { Id: ids ? ids.get(change.normalizedKey!)![0]! : change.keyValue!, ...change.values }
-      : change.values,
+    operation === 'update' ? { Id: targets!.ids.get(change)!, ...change.values } : change.values,
   );
   const outcome = await runJob(api, plan, operation, sendable, records, options);
   return { rejected: [...rejected, ...outcome.rejected], written: outcome.written };

@@ -1,8 +1,7 @@
 import type { Rejection } from '@backflow/protocol/connector';
 import { SalesforceApiError } from './api-error.js';
-import { findIds } from './find-ids.js';
-import { ID } from './object-schema.js';
-import type { Change, FieldValue } from './prepare-batch.js';
+import { findIds, updateTargets } from './find-ids.js';
+import type { Change } from './prepare-batch.js';
 import { reject, rejectFromErrors, type SendOutcome } from './record-outcome.js';
 import { MAX_COLLECTION, type SalesforceApi, type SaveResult } from './salesforce-api.js';
 import type { StreamPlan } from './stream-plan.js';
@@ -24,18 +23,9 @@ export async function writeThroughCollections(
 ): Promise<SendOutcome> {
   const rejected: Rejection[] = [];
   const written: Change[] = [];
-  let sendable: readonly Change[] = changes;
-  let ids: Map<string, string[]> | undefined;
-  if (plan.behaviour === 'update' && plan.key !== ID) {
-    ids = await findIds(api, plan, changes);
-    const matched: Change[] = [];
-    sendable = matched;
-    for (const change of changes) {
-      const found = ids.get(change.normalizedKey!) ?? [];
-      if (found.length === 1) matched.push(change);
-      else rejected.push(...reject(change, unmatched(plan, change, found.length), false, plan.key));
-    }
-  }
+  const targets = plan.behaviour === 'update' ? await updateTargets(api, plan, changes) : undefined;
+  rejected.push(...(targets?.rejected ?? []));
+  const sendable = targets?.sendable ?? changes;
   const call = (chunk: readonly Change[]): Promise<SaveResult[]> => {
     const object = plan.schema.name;
     if (plan.behaviour === 'insert')
@@ -46,7 +36,7 @@ export async function writeThroughCollections(
     if (plan.behaviour === 'update')
       return api.update(
         object,
-        chunk.map((c) => ({ ...c.values, Id: ids ? ids.get(c.normalizedKey!)![0]! : c.keyValue! })),
+        chunk.map((c) => ({ ...c.values, Id: targets!.ids.get(c)! })),
       );
     return api.upsert(
       object,
@@ -130,11 +120,3 @@ function isRecordProblem(error: SalesforceApiError): boolean {
     'DUPLICATE_VALUE',
   ].includes(error.errorCode);
 }
-
-function unmatched(plan: StreamPlan, change: Change, found: number): string {
-  return found === 0
-    ? `no Salesforce ${plan.schema.name} record has ${plan.key} ${change.keyValue}; behaviour update never creates records`
-    : `${found} Salesforce ${plan.schema.name} records have ${plan.key} ${change.keyValue}; update needs exactly one`;
-}
-
-export type { FieldValue };

@@ -29,6 +29,9 @@ describe('authentication', () => {
     };
     for (const auth of Object.values(grants)) {
       const result = await run('check', { config: { auth, login_url: fake.loginUrl, objects: ['Contact', 'Foo__c'] } });
+      const printed = JSON.stringify(result.messages);
+      for (const secret of [fake.clientSecret, fake.refreshToken, fake.jwtPrivateKey.split('\n')[1]!])
+        expect(printed).not.toContain(secret);
       expect(result.connectionStatus).toMatchObject({
         status: 'SUCCEEDED',
         message: expect.stringMatching(/Contact \(\d+ fields\), Foo__c/),
@@ -61,17 +64,18 @@ describe('authentication', () => {
     expect(JSON.stringify(result.messages)).not.toContain('wrong-secret-123');
   });
 
+  it('refuses an API version older than Collections upsert needs', async () => {
+    const { run, config } = await setUp();
+    const result = await run('check', { config: { ...config, api_version: '45.0' } });
+    expect(result.connectionStatus).toMatchObject({
+      status: 'FAILED',
+      message: expect.stringMatching(/api_version 45.0 is too old.*46.0 or later/),
+    });
+  });
+
   it('renews the token once on 401 INVALID_SESSION_ID; a second 401 fails the run', async () => {
     const { fake, run } = await setUp();
-    const expireOnce = fake.calls.record.bind(fake.calls);
-    let expired = false;
-    fake.calls.record = (call) => {
-      expireOnce(call);
-      if (!expired && call.path === '/sobjects/Contact/describe') {
-        expired = true;
-        fake.tokens.expireAll();
-      }
-    };
+    fake.endSessionsAt('/composite/sobjects');
     const result = await run('write', {
       catalog: catalog(people),
       input: [...contacts('people', 3), state('people', 1)],

@@ -64,6 +64,66 @@ describe('Bulk API 2.0', () => {
     expect(fake.store.list('Contact').map((r) => r.Id)).toEqual([other]);
   });
 
+  it('keeps a stream under the threshold on Collections, and maps Bulk insert and update-by-external-id results back', async () => {
+    const { fake, run, config } = await setUp();
+    const small = await run('write', {
+      catalog: catalog(people),
+      input: [...contacts('people', 1500), state('people', 1)],
+    });
+    expect(small.errors).toEqual([]);
+    expect(fake.calls.count({ path: '/composite/sobjects/Contact/External_Id__c' })).toBe(8);
+    expect(fake.bulk.jobs.size).toBe(0);
+
+    const foos = stream('foos', 'insert', { object: 'Foo__c', fields: ['Name', 'Score__c'] });
+    const rows = Array.from({ length: 1500 }, (_, i) =>
+      record('foos', { Name: i === 3 ? 'x'.repeat(81) : `F${i % 700}`, Score__c: i % 700 }),
+    );
+    const inserted = await run('write', {
+      catalog: catalog(foos),
+      input: [...rows, state('foos', 1)],
+      config: { ...config, bulk_threshold: 0 },
+    });
+    expect(rejectedOf(inserted)).toEqual([
+      expect.objectContaining({ reason: expect.stringMatching(/^STRING_TOO_LONG/), field: 'Name' }),
+    ]);
+    expect(fake.store.list('Foo__c')).toHaveLength(1499);
+
+    const update = stream('people', 'update', {
+      object: 'Contact',
+      key: 'External_Id__c',
+      fields: ['External_Id__c', 'LastName'],
+    });
+    const renames = Array.from({ length: 1500 }, (_, i) =>
+      record('people', { External_Id__c: i === 0 ? 'MISSING' : `C${i}`, LastName: `New${i}` }),
+    );
+    const updated = await run('write', {
+      catalog: catalog(update),
+      input: [...renames, state('people', 1)],
+      config: { ...config, bulk_threshold: 0 },
+    });
+    expect(rejectedOf(updated)).toEqual([
+      expect.objectContaining({
+        key: { External_Id__c: 'MISSING' },
+        reason: expect.stringMatching(/never creates records/),
+      }),
+    ]);
+    expect([...fake.bulk.jobs.values()].map((j) => j.operation)).toEqual(['insert', 'update']);
+    expect(fake.store.list('Contact').filter((r) => String(r.fields['LastName']).startsWith('New'))).toHaveLength(1499);
+  });
+
+  it('polls with growing waits and gives up after bulk_timeout_seconds with a transient error', async () => {
+    const { run, time } = await setUp({ bulkPollsInProgress: 100 }, { bulk_threshold: 0, bulk_timeout_seconds: 60 });
+    const result = await run('write', {
+      catalog: catalog(people),
+      input: [...contacts('people', 1500), state('people', 1)],
+    });
+    expect(result.errors[0]).toMatchObject({
+      failure_type: 'transient_error',
+      message: expect.stringMatching(/Bulk 2.0 job \w+ is still InProgress after 60 s/),
+    });
+    expect(time.sleeps).toEqual([2000, 3000, 4500, 6750, 10125, 15187.5, 22781.25]);
+  });
+
   it("a failed job rejects the records it did not process with Salesforce's reason", async () => {
     const { fake, run } = await setUp({}, { bulk_threshold: 0 });
     // Data reaching Salesforce with CRLF line endings while the job says LF: the whole job fails.

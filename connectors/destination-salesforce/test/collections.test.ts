@@ -164,6 +164,36 @@ describe('update, insert and mirror', () => {
     expect(fake.store.list('Contact', { deleted: true }).filter((r) => r.IsDeleted)).toHaveLength(2);
   });
 
+  it("rejects a duplicate unique value and a reference to a missing record with Salesforce's codes", async () => {
+    const { fake, run } = await setUp();
+    const [account] = fake.store.seed('Account', [{ Name: 'Acme' }]);
+    fake.store.seed('Foo__c', [{ Key__c: 'TAKEN' }]);
+    const foos = stream('foos', 'insert', { object: 'Foo__c', fields: ['Name', 'Key__c'] });
+    const deals = stream('deals', 'insert', {
+      object: 'Opportunity',
+      fields: ['Name', 'StageName', 'CloseDate', 'AccountId'],
+    });
+    const result = await run('write', {
+      catalog: catalog(foos, deals),
+      input: [
+        record('foos', { Name: 'dup', Key__c: 'taken' }),
+        record('deals', { Name: 'ok', StageName: 'Prospecting', CloseDate: '2025-03-01', AccountId: account }),
+        record('deals', {
+          Name: 'orphan',
+          StageName: 'Prospecting',
+          CloseDate: '2025-03-01',
+          AccountId: '001000000000000AAA',
+        }),
+        state('deals', 1),
+      ],
+    });
+    expect(rejectedOf(result).map((r) => [r.stream, r.reason.split(':')[0], r.field])).toEqual([
+      ['foos', 'DUPLICATE_VALUE', undefined],
+      ['deals', 'INVALID_CROSS_REFERENCE_KEY', 'AccountId'],
+    ]);
+    expect(fake.store.list('Opportunity').map((r) => r.fields['Name'])).toEqual(['ok']);
+  });
+
   it('refuses at open a field that the describe says cannot be written, and a key that is not an external id', async () => {
     const { fake, run } = await setUp();
     const computed = await run('write', {

@@ -4,38 +4,16 @@ import type {
   ConfiguredAirbyteStream,
   SyncBehaviour,
 } from '@backflow/protocol';
-import { destinationSyncModeFor } from '@backflow/protocol';
 import { runInProcess, type ConnectorRun } from '@backflow/protocol/testing';
 import {
   startSalesforceFake,
   type SalesforceFake,
   type SalesforceFakeOptions,
 } from '../../../test/fakes/salesforce/index.js';
-import { createSalesforceDestination, type Timing } from '../src/index.js';
+import { configuredStream, record, virtualTime, type VirtualTime } from '../../../test/support/destination-messages.js';
+import { createSalesforceDestination } from '../src/index.js';
 
-/** A virtual clock: sleeping advances it instantly, and every sleep is recorded. */
-export interface VirtualTime {
-  readonly timing: Timing;
-  now(): number;
-  readonly sleeps: number[];
-}
-
-export function virtualTime(start = Date.UTC(2025, 0, 15, 12)): VirtualTime {
-  let now = start;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => now,
-    timing: {
-      now: () => now,
-      sleep: async (ms) => {
-        sleeps.push(ms);
-        now += ms;
-      },
-      random: () => 0.5,
-    },
-  };
-}
+export { catalog, record, rejectedOf, state } from '../../../test/support/destination-messages.js';
 
 /** A Salesforce fake on the virtual clock, and a destination running on the same clock. */
 export interface Setup {
@@ -50,7 +28,7 @@ export interface Setup {
 
 const fakes: SalesforceFake[] = [];
 
-/** Client-credentials config for the fake. */
+/** Client-credentials auth for the fake's connected app. */
 export function clientCredentials(fake: SalesforceFake): Record<string, unknown> {
   return { auth_type: 'client_credentials', client_id: fake.clientId, client_secret: fake.clientSecret };
 }
@@ -78,42 +56,14 @@ export async function closeFakes(): Promise<void> {
   await Promise.all(fakes.splice(0).map((fake) => fake.close()));
 }
 
+/** A stream writing `behaviour` to `object` whose schema lists `fields` (the Salesforce fields it maps to). */
 export function stream(
   name: string,
   behaviour: SyncBehaviour,
   options: { object?: string; key?: string; fields?: string[] } = {},
 ): ConfiguredAirbyteStream {
-  return {
-    stream: {
-      name,
-      json_schema: { type: 'object', properties: Object.fromEntries((options.fields ?? []).map((f) => [f, {}])) },
-      supported_sync_modes: ['full_refresh'],
-    },
-    sync_mode: 'full_refresh',
-    destination_sync_mode: destinationSyncModeFor(behaviour),
-    behaviour,
-    ...(options.object ? { destination_object_name: options.object } : {}),
-    ...(options.key ? { matching_keys: [[options.key]] } : {}),
-  };
-}
-
-export function catalog(...streams: ConfiguredAirbyteStream[]): ConfiguredAirbyteCatalog {
-  return { streams };
-}
-
-export function record(
-  streamName: string,
-  data: Record<string, unknown>,
-  operation?: 'upsert' | 'delete',
-): AirbyteMessage {
-  return { type: 'RECORD', record: { stream: streamName, data, emitted_at: 0, ...(operation ? { operation } : {}) } };
-}
-
-export function state(streamName: string, n: number): AirbyteMessage {
-  return {
-    type: 'STATE',
-    state: { type: 'STREAM', stream: { stream_descriptor: { name: streamName }, stream_state: { n } } },
-  };
+  const { fields = [], ...rest } = options;
+  return configuredStream(name, behaviour, { ...rest, properties: Object.fromEntries(fields.map((f) => [f, {}])) });
 }
 
 /** `count` contacts keyed by External_Id__c `C0`, `C1`, ... */
@@ -125,11 +75,6 @@ export function contacts(
   return Array.from({ length: count }, (_, i) =>
     record(streamName, { External_Id__c: `C${i}`, LastName: `Last${i}`, Email: `c${i}@example.com`, ...extra(i) }),
   );
-}
-
-/** Rejected records of every STATE of a run. */
-export function rejectedOf(run: ConnectorRun) {
-  return run.states.flatMap((s) => s.destinationStats?.rejected_records ?? []);
 }
 
 /** Data API calls (path after `/services/data/vXX.X`) by route, e.g. `{ 'PATCH /composite/sobjects/Contact/External_Id__c': 3 }`. */

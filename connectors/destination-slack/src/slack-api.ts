@@ -1,6 +1,6 @@
 import { ConfigError, TransientError, backoffMs, type Logger, type Timing } from '@backflow/protocol/connector';
 import { ErrorCode, LogLevel, WebClient } from '@slack/web-api';
-import type { Pacer } from './pacer.js';
+import { Pacer } from './pacer.js';
 import { OutcomeUnknown, SlackCallError, handlingOf } from './slack-errors.js';
 
 export interface SlackApiOptions {
@@ -13,6 +13,21 @@ export interface SlackApiOptions {
   /** Paces chat.postMessage per channel. */
   readonly posts: Pacer;
 }
+
+/**
+ * Calls per minute of each method's tier (docs.slack.dev/apis/web-api/rate-limits), spread
+ * evenly so a long run of edits or history pages never meets a 429; chat.postMessage is
+ * paced per channel instead.
+ */
+export const TIER_PER_MINUTE: Readonly<Record<string, number>> = {
+  'auth.test': 100,
+  'chat.update': 50,
+  'chat.delete': 50,
+  'conversations.history': 50,
+  'conversations.info': 50,
+  'conversations.list': 20,
+  'users.lookupByEmail': 50,
+};
 
 /** Calls that must not simply be repeated when their outcome is unknown: they create a message. */
 const NOT_IDEMPOTENT = new Set(['chat.postMessage']);
@@ -28,6 +43,7 @@ const TIMEOUT_MS = 30_000;
  */
 export class SlackApi {
   private readonly client: WebClient;
+  private readonly tiers = new Map<string, Pacer>();
 
   constructor(private readonly options: SlackApiOptions) {
     this.client = new WebClient(options.token, {
@@ -42,8 +58,10 @@ export class SlackApi {
   /** Calls `method`; `channel` (for chat.postMessage) selects the pace of that channel. */
   async call<T extends object>(method: string, args: Record<string, unknown>, channel?: string): Promise<T> {
     const { timing, signal, maxRetries, logger, posts } = this.options;
+    const pacer = channel !== undefined ? posts : this.tierPacer(method);
+    const key = channel ?? method;
     for (let attempt = 1; ; attempt++) {
-      if (channel !== undefined) await posts.wait(channel, signal);
+      await pacer?.wait(key, signal);
       let wait: number;
       let problem: string;
       try {
@@ -54,7 +72,7 @@ export class SlackApi {
         if (code === ErrorCode.RateLimitedError) {
           wait = (error as { retryAfter: number }).retryAfter * 1000;
           problem = `HTTP 429, Retry-After ${wait / 1000} s`;
-          if (channel !== undefined) posts.defer(channel, wait);
+          pacer?.defer(key, wait);
         } else if (code === ErrorCode.PlatformError) {
           const data = (
             error as { data: { error: string; needed?: string; response_metadata?: { messages?: string[] } } }
@@ -80,6 +98,17 @@ export class SlackApi {
       logger.warn('%s: %s; retry %d of %d in %d ms', method, problem, attempt, maxRetries, wait);
       await timing.sleep(wait, signal);
     }
+  }
+
+  private tierPacer(method: string): Pacer | undefined {
+    const perMinute = TIER_PER_MINUTE[method];
+    if (perMinute === undefined) return undefined;
+    let pacer = this.tiers.get(method);
+    if (!pacer) {
+      pacer = new Pacer(60_000 / perMinute, this.options.timing);
+      this.tiers.set(method, pacer);
+    }
+    return pacer;
   }
 }
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { POSTS_PER_SECOND_PER_CHANNEL } from '../../../test/fakes/slack/index.js';
+import { POSTS_PER_SECOND_PER_CHANNEL, TIER_PER_MINUTE } from '../../../test/fakes/slack/index.js';
 import { catalog, closeFakes, record, setUp, state, stream, tickets } from './helpers.js';
 
 afterEach(closeFakes);
@@ -39,8 +39,24 @@ describe('rate limits', () => {
       // Reached ÷ allowed = 1.0: exactly Slack's documented pace, never above it.
       expect(peakPostsPerSecond(times) / POSTS_PER_SECOND_PER_CHANNEL).toBe(1);
     }
-    // 15 posts per channel at 1/s, both channels in the same 14 seconds.
-    expect(now() - start).toBe(14_000);
+    // 15 posts per channel at 1/s, side by side: 30 posts in 15.2 s, the second channel
+    // starting 1.2 s late, after its history read (Tier 3: 50 a minute, spread evenly).
+    expect(now() - start).toBe(15_200);
+  });
+
+  it('spreads edits over the minute as Tier 3 allows (50), so a long run of changes never meets a 429', async () => {
+    const { slack, run } = await setUp({}, { rateLimits: true });
+    const ids = Array.from({ length: 60 }, (_, i) => i);
+    await run('write', { catalog: upsert, input: [...tickets(ids), state('tickets', 1)] });
+    const from = slack.calls.length;
+    await run('write', { catalog: upsert, input: [...tickets(ids, (id) => `edited ${id}`), state('tickets', 2)] });
+
+    const updates = slack.calls.slice(from).filter((c) => c.method === 'chat.update');
+    expect(updates.map((c) => c.status)).toEqual(Array(60).fill(200));
+    const times = updates.map((c) => c.at);
+    const peak = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 60_000).length));
+    // Reached ÷ allowed = 50 / 50 per minute.
+    expect(peak / TIER_PER_MINUTE['chat.update']!).toBe(1);
   });
 
   it('waits as Retry-After says on HTTP 429, and backs off on ratelimited and internal_error', async () => {
@@ -133,6 +149,7 @@ describe('unknown outcomes', () => {
     ).toEqual(['Ticket #1: changed']);
     const pages = slack.calls.filter((c) => c.method === 'conversations.history');
     expect(pages.length).toBe(1 + 3); // first run: 1 page; second: 451 messages in pages of 200
-    expect(pages.at(-1)!.args.oldest).toBe(((now() - 86_400_000) / 1000).toFixed(6));
+    const loaded = pages[1]!.at;
+    expect(pages.slice(1).map((p) => p.args.oldest)).toEqual(Array(3).fill(((loaded - 86_400_000) / 1000).toFixed(6)));
   });
 });

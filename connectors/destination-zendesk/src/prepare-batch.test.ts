@@ -2,6 +2,7 @@ import type { IncomingRecord } from '@backflow/protocol/connector';
 import { describe, expect, it } from 'vitest';
 import { OBJECTS } from './objects.js';
 import { prepareBatch } from './prepare-batch.js';
+import type { CustomField } from './custom-fields.js';
 import type { StreamPlan } from './stream-plan.js';
 
 const ticketField = { id: 360001, type: 'tagger', title: 'Tier', active: true };
@@ -11,7 +12,7 @@ const plan = (object: 'users' | 'tickets', behaviour: StreamPlan['behaviour'], k
   key,
   schema: {
     object: OBJECTS[object],
-    customFields: new Map(
+    customFields: new Map<string, CustomField>(
       object === 'tickets' ? [['360001', ticketField]] : [['plan', { ...ticketField, key: 'plan' }]],
     ),
   },

@@ -103,7 +103,7 @@ describe('check', () => {
     const status = await check(configFor(fake, { models: [{ name: 'broken', sql: 'SELEC id FROM users' }] }));
     expect(status).toEqual({
       status: 'FAILED',
-      message: 'model "broken": Parser Error: syntax error at or near "SELEC"',
+      message: 'model "broken": Syntax error: Unexpected identifier "SELEC"',
     });
   });
 });

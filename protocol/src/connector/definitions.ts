@@ -5,6 +5,7 @@ import type {
   ConfiguredAirbyteStream,
   ConnectorSpecification,
   DestinationCatalog,
+  RecordOperation,
 } from '../types.js';
 import type { Logger } from './logger.js';
 
@@ -51,7 +52,8 @@ export interface SourceDefinition<Config = Record<string, unknown>> {
   read(ctx: ConnectorContext<Config>, request: StreamRead): AsyncIterable<Record<string, unknown> | Checkpoint>;
 }
 
-export type Operation = 'upsert' | 'delete';
+/** What a destination does with a record (the wire's `operation`, default upsert). */
+export type Operation = RecordOperation;
 
 /** A record as a destination sees it: its data, what to do with it, and its key. */
 export interface IncomingRecord {

@@ -40,6 +40,7 @@ export type { Logger } from './logger.js';
 export { EXIT, runConnector, type ConnectorIO } from './run-connector.js';
 export { REDACTED, collectSecrets, redact, redactConfig } from './secrets.js';
 export { loadSpec } from './spec-file.js';
+export { sendPaced, type PacedRequestOptions, type RetryPolicy } from './paced-request.js';
 export { RollingWindow, type Slot } from './rolling-window.js';
 export { streamKey } from './stream-key.js';
 export { systemTiming, type Timing } from './timing.js';

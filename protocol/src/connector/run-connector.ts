@@ -2,9 +2,9 @@ import type { Readable, Writable } from 'node:stream';
 import { readMessages } from '../ndjson/index.js';
 import type { AirbyteMessage, ConfiguredAirbyteCatalog } from '../types.js';
 import { ProtocolError, compileSchema, validateMessage, validateWith } from '../validation/index.js';
-import { parseConnectorArgs, type Command } from './argv.js';
+import { parseConnectorArgs, type Command, type ParsedArgs } from './argv.js';
 import type { CheckResult, ConnectorContext, ConnectorDefinition } from './definitions.js';
-import { ConfigError, InternalError, asConnectorError, type ConnectorError } from './errors.js';
+import { ConfigError, InternalError, TransientError, asConnectorError, type ConnectorError } from './errors.js';
 import { readJsonFile } from './input-files.js';
 import { captureConsole, createLogger } from './logger.js';
 import { MessageOutput } from './output.js';
@@ -18,6 +18,8 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 export interface ConnectorIO {
   readonly stdin: Readable;
   readonly stdout: Writable;
+  /** Stands for SIGTERM/SIGINT when the connector runs in-process (tests, embedding). */
+  readonly signal?: AbortSignal;
 }
 
 const SOURCE_COMMANDS: readonly Command[] = ['spec', 'check', 'discover', 'read'];
@@ -41,25 +43,39 @@ export async function runConnector<Config>(
   let outputError: unknown;
   const logger = createLogger(output, (error) => (outputError ??= error));
   const restoreConsole = captureConsole(logger);
-  const stop = () => abort.abort(new Error('stopped by signal'));
+  let received: NodeJS.Signals | undefined;
+  const stop = (signal?: NodeJS.Signals) => {
+    received ??= signal;
+    abort.abort(new Error('stopped by signal'));
+  };
   if (!io) {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   }
+  const stopIo = () => stop();
+  io?.signal?.addEventListener('abort', stopIo, { once: true });
+  if (io?.signal?.aborted) stop();
   let code: number;
+  let abandoned = false;
   try {
     code = await execute(definition, argv, streams, output, { logger, signal: abort.signal });
   } catch (error) {
+    abandoned = error instanceof StoppedError;
     code = await reportFailure(output, asConnectorError(error), error);
   } finally {
     restoreConsole();
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
+    io?.signal?.removeEventListener('abort', stopIo);
   }
   await output.flush().catch((error: unknown) => (outputError ??= error));
   if (outputError !== undefined && code === EXIT.ok) code = EXIT.failed;
   if (!io) {
     await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+    // Node's exit waits for its worker threads, and one may be stuck in the call we gave up
+    // on: die of the signal instead (its listeners are gone, so its default action applies),
+    // as Unix programs do after cleaning up.
+    if (abandoned && received) process.kill(process.pid, received);
     process.exit(code);
   }
   return code;
@@ -80,6 +96,20 @@ async function execute<Config>(
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  // `read` and `write` stop between records, leaving their work committed up to the last
+  // STATE; the other commands have nothing to keep, so a stop ends them at once, even when
+  // they are stuck in a call that ignores the signal (a hung filesystem or network call).
+  if (args.command === 'read' || args.command === 'write') return runCommand(definition, args, io, output, base);
+  return untilStopped(() => runCommand(definition, args, io, output, base), base.signal, args.command);
+}
+
+async function runCommand<Config>(
+  definition: ConnectorDefinition<Config>,
+  args: ParsedArgs,
+  io: ConnectorIO,
+  output: MessageOutput,
+  base: Omit<ConnectorContext<Config>, 'config'>,
+): Promise<number> {
   const spec = definition.spec;
   if (args.command === 'spec') {
     await output.write({ type: 'SPEC', spec });
@@ -122,6 +152,25 @@ async function execute<Config>(
       return EXIT.ok;
     }
   }
+}
+
+/** A command given up on when the connector was asked to stop. */
+class StoppedError extends TransientError {
+  constructor(command: Command) {
+    super(`${command} stopped: the connector was asked to stop`);
+  }
+}
+
+/** `work()`'s outcome, or a StoppedError as soon as `signal` aborts; `work` is then abandoned. */
+function untilStopped<T>(work: () => Promise<T>, signal: AbortSignal, command: Command): Promise<T> {
+  if (signal.aborted) return Promise.reject(new StoppedError(command));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new StoppedError(command));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work()
+      .then(resolve, reject)
+      .finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /** `check` answers with a status either way; only the connector's own crash is an error. */

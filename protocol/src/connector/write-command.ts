@@ -31,7 +31,9 @@ interface PendingStream {
 /**
  * Runs `write`: RECORDs are grouped per stream into batches of the declared size; a STATE is
  * forwarded only after every record before it has been written and committed, carrying the
- * count of records it covers and the records the destination rejected since the last one.
+ * count of records it covers (its own stream's, for a STREAM state) and every record the
+ * destination rejected since the last STATE, whatever its stream: they were settled by this
+ * commit, and the runner settles rejections at the echo that commits them.
  * Other message types are not meant for destinations and are ignored, as Airbyte does.
  * Records after the last STATE are not committed: only a checkpoint makes a write count, so a
  * sync cut short resumes from its last state without duplicating rows.
@@ -50,7 +52,7 @@ export async function runWrite<Config>(
   }
   const writer = await destination.open({ ...ctx, catalog });
   const inflight = new InflightWrites(destination.spec.limits?.max_concurrency ?? 1);
-  let written = 0;
+  const counts = new EchoCounts();
   let rejected: RejectedRecord[] = [];
 
   const flush = async (pending: PendingStream) => {
@@ -59,7 +61,6 @@ export async function runWrite<Config>(
     pending.records = [];
     await inflight.run(records, async () => {
       const rejections = await writeIsolating(writer, pending.configured, records);
-      written += records.length;
       for (const rejection of rejections) rejected.push(toRejectedRecord(pending, records, rejection));
     });
   };
@@ -75,17 +76,18 @@ export async function runWrite<Config>(
         const pending = streams.get(name);
         if (!pending) throw new InternalError(`RECORD for stream "${name}", which is not in the configured catalog`);
         pending.records.push(incoming(message.record, pending.keyPaths));
+        counts.received(name);
         if (pending.records.length >= batchSize) await flush(pending);
       } else if (message.type === 'STATE' && message.state) {
         await flushAll();
         await writer.commit?.();
-        await output.write({ type: 'STATE', state: withDestinationStats(message.state, written, rejected) });
-        written = 0;
+        const recordCount = counts.echoed(message.state);
+        await output.write({ type: 'STATE', state: withDestinationStats(message.state, recordCount, rejected) });
         rejected = [];
       }
     }
     await inflight.drain();
-    const uncovered = written + [...streams.values()].reduce((n, pending) => n + pending.records.length, 0);
+    const uncovered = counts.uncommitted;
     if (uncovered > 0) {
       ctx.logger.warn(
         'input ended with %d record(s) after the last STATE: not committed, as no checkpoint covers them',
@@ -95,6 +97,42 @@ export async function runWrite<Config>(
   } finally {
     await inflight.drain().catch(() => undefined);
     await writer.close?.();
+  }
+}
+
+/**
+ * Record counts for `destinationStats.recordCount`. A STREAM state counts its own stream's
+ * records since that stream's last echo (the schema: "for this stream or global"), even
+ * though the commit before it made every stream's records durable; a GLOBAL or LEGACY state
+ * counts every record no echo has counted yet.
+ */
+class EchoCounts {
+  private readonly unreported = new Map<string, number>();
+  private sinceCommit = 0;
+
+  received(stream: string): void {
+    this.unreported.set(stream, (this.unreported.get(stream) ?? 0) + 1);
+    this.sinceCommit++;
+  }
+
+  /** The count to echo on `state`, committed just now; those records are then reported. */
+  echoed(state: AirbyteStateMessage): number {
+    this.sinceCommit = 0;
+    if (state.type === 'STREAM' && state.stream) {
+      const stream = streamKey(state.stream.stream_descriptor);
+      const count = this.unreported.get(stream) ?? 0;
+      this.unreported.delete(stream);
+      return count;
+    }
+    let count = 0;
+    for (const n of this.unreported.values()) count += n;
+    this.unreported.clear();
+    return count;
+  }
+
+  /** Records received since the last STATE: written perhaps, but covered by no commit. */
+  get uncommitted(): number {
+    return this.sinceCommit;
   }
 }
 

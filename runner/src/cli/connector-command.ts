@@ -1,17 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
+import type { Executor } from '../generated/connection.js';
 import { parse as parseYaml } from 'yaml';
 import { collectSecrets } from '@backflow/protocol/connector';
 import { checkConnection, discoverDestination, discoverSource, fetchSpec } from '../connectors/connector-commands.js';
 import { ConfigurationError, EXIT_CODES, RunnerError } from '../errors.js';
-import { launcherFor } from '../sync/prepare-sync.js';
+import { launcherForEndpoint } from '../launchers/index.js';
 import { createReporter } from '../report/reporter.js';
 import { jsonLogSink } from '../report/json-log-sink.js';
 
 interface ConnectorOptions {
   image?: string;
   command?: string;
-  executor: 'process' | 'docker';
+  executor: Executor;
   config?: string;
   json?: boolean;
 }
@@ -59,7 +60,7 @@ async function run(
     : options.command
       ? { command: options.command }
       : { connector: connector! };
-  const target = await launcherFor(endpoint, { executor: options.executor });
+  const target = await launcherForEndpoint(endpoint, { executor: options.executor });
   const spec = await fetchSpec(target, reporter);
   if (name === 'spec') return print(spec, options.json, JSON.stringify(spec, null, 2));
   const config = await readConfig(options.config!);

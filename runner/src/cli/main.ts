@@ -3,6 +3,7 @@ import { EXIT_CODES } from '../errors.js';
 import { connectorCommand } from './connector-command.js';
 import { planCommand } from './plan-command.js';
 import { runsCommand } from './runs-command.js';
+import { serveCommand } from './serve-command.js';
 import { syncCommand } from './sync-command.js';
 
 const EXIT_HELP = `
@@ -31,6 +32,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   program.addCommand(syncCommand(setExit));
   program.addCommand(planCommand(setExit));
   program.addCommand(runsCommand(setExit));
+  program.addCommand(serveCommand(setExit));
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { Executor } from '../generated/connection.js';
 import { createReporter, type EventSink } from '../report/reporter.js';
 import { jsonLogSink } from '../report/json-log-sink.js';
 import { terminalSink } from '../report/terminal-sink.js';
@@ -25,7 +26,7 @@ export function planCommand(setExit: (code: number) => void) {
       async (
         file: string,
         options: {
-          executor?: 'process' | 'docker';
+          executor?: Executor;
           fullResync?: boolean;
           samples: number;
           json?: boolean;

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { loadConnectionLocation } from '../connection/load-connection.js';
 import { ConfigurationError, EXIT_CODES, RunnerError } from '../errors.js';
 import { exportRows } from '../history/export-rows.js';
+import { COUNT_COLUMNS } from '../report/events.js';
 import { DEFAULT_STATE } from '../store/location.js';
 import { openStore } from '../store/open-store.js';
 import type { RunRecord, Store } from '../store/types.js';
@@ -141,17 +142,7 @@ function formatList(list: readonly RunRecord[]): string {
 }
 
 async function formatRun(store: Store, record: RunRecord): Promise<string> {
-  const columns = [
-    'read',
-    'added',
-    'changed',
-    'removed',
-    'unchanged',
-    'invalid',
-    'sent',
-    'committed',
-    'rejected',
-  ] as const;
+  const columns = COUNT_COLUMNS;
   const out = [
     `run ${record.id} of ${record.connection}: ${record.status}${record.exitCode !== undefined ? ` (exit ${record.exitCode})` : ''}`,
     `started ${record.startedAt}${record.finishedAt ? `, finished ${record.finishedAt}` : ''}`,

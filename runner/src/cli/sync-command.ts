@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
+import type { Executor } from '../generated/connection.js';
 import { createReporter, type EventSink } from '../report/reporter.js';
-import { formatSummary } from '../report/format-summary.js';
+import { formatSummary } from './format-summary.js';
 import { jsonLogSink } from '../report/json-log-sink.js';
 import { terminalSink } from '../report/terminal-sink.js';
 import { sync } from '../sync/run-sync.js';
@@ -25,7 +26,7 @@ export function syncCommand(setExit: (code: number) => void) {
     .action(
       async (
         file: string,
-        options: { executor?: 'process' | 'docker'; fullResync?: boolean; json?: boolean; verbose?: boolean },
+        options: { executor?: Executor; fullResync?: boolean; json?: boolean; verbose?: boolean },
       ) => {
         const sinks: EventSink[] = [
           process.stderr.isTTY ? terminalSink({ verbose: options.verbose ?? false }) : jsonLogSink(process.stderr),

@@ -1,3 +1,4 @@
+import type { RecordOperation } from '@backflow/protocol';
 import type { FingerprintKey, RowHash } from './fingerprint.js';
 
 /** The destination holds a record Backflow delivered for this key. */
@@ -19,7 +20,7 @@ export interface Prior {
 export interface Outcome {
   readonly stream: number;
   readonly key: FingerprintKey;
-  readonly op: 'upsert' | 'reject' | 'delete';
+  readonly op: RecordOperation | 'reject';
   /** For `upsert`, the new flags (DELIVERED); ignored otherwise. */
   readonly flags: number;
   readonly hash: RowHash;

@@ -1,4 +1,4 @@
-import type { SyncBehaviour } from '@backflow/protocol';
+import type { RecordOperation, SyncBehaviour } from '@backflow/protocol';
 import type { RowMapper } from '../mapping/compile-mapping.js';
 import { valueAt } from '@backflow/protocol/connector';
 import { setAt } from '../mapping/paths.js';
@@ -25,7 +25,7 @@ export type Change = 'added' | 'changed' | 'unchanged' | 'removed';
 export type Decision =
   | {
       readonly kind: 'send';
-      readonly op: 'upsert' | 'delete';
+      readonly op: RecordOperation;
       readonly change: Change;
       readonly data: Record<string, unknown>;
       /** Undefined for streams without a primary key, which are not tracked. */

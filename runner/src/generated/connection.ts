@@ -68,6 +68,26 @@ export type FieldMapping =
  */
 export type CoercionType = 'string' | 'number' | 'integer' | 'boolean' | 'date' | 'datetime';
 export type Executor = 'process' | 'docker';
+/**
+ * When `runner serve` runs the connection: a cron expression in a time zone, or a fixed interval. After downtime, a missed run is caught up once, not once per missed slot.
+ */
+export type Schedule =
+  | {
+      /**
+       * Five fields (minute hour day-of-month month day-of-week), or six with seconds first, e.g. `0 6 * * 1-5`; `@hourly`, `@daily`… are accepted.
+       */
+      cron: string;
+      /**
+       * IANA time zone the cron expression is read in, e.g. `Europe/Paris` (default UTC).
+       */
+      timezone?: string;
+    }
+  | {
+      /**
+       * Interval between run starts: a number with `s`, `m`, `h` or `d`, e.g. `15m`.
+       */
+      every: string;
+    };
 
 /**
  * A connection file: what to read, where to write it, which streams, and where the sync's state lives.
@@ -115,6 +135,8 @@ export interface Connection {
      */
     max_rows?: number;
   };
+  schedule?: Schedule;
+  alerts?: Alerts;
 }
 export interface StreamSettings {
   /**
@@ -150,4 +172,29 @@ export interface StreamSettings {
   mapping?: {
     [k: string]: FieldMapping;
   };
+}
+/**
+ * Where and when `runner serve` sends alerts: on a failed run, on rejected rows above a threshold, on a connection that has not succeeded for longer than its schedule allows. One message per incident, not one per run while it lasts.
+ */
+export interface Alerts {
+  /**
+   * Receives a JSON POST per alert (added to the serve options' webhook).
+   */
+  webhook_url?: string;
+  /**
+   * A Slack incoming-webhook URL; receives a message per alert (added to the serve options' Slack webhook).
+   */
+  slack_webhook_url?: string;
+  /**
+   * Alert when a run has at least this many rejected or invalid rows (default 1).
+   */
+  rejected_rows?: number;
+  /**
+   * Alert when rejected and invalid rows are at least this share of the rows read, e.g. 0.05 (checked as well as `rejected_rows` when given).
+   */
+  rejected_share?: number;
+  /**
+   * Alert when the connection has not succeeded for this long (default: two scheduled intervals).
+   */
+  late_after?: string;
 }

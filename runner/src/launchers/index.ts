@@ -11,3 +11,4 @@ export {
   type Executor,
   type ResolveConnectorOptions,
 } from './resolve-connector.js';
+export { dockerOptions, launcherForEndpoint } from './endpoint-launcher.js';

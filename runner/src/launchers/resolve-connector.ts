@@ -5,6 +5,7 @@ import { DockerLauncher, type DockerLauncherOptions } from './docker-launcher.js
 import { LauncherError } from './errors.js';
 import { ProcessLauncher, type ProcessLauncherOptions } from './process-launcher.js';
 import { splitCommand } from './split-command.js';
+import type { Executor } from '../generated/connection.js';
 import type { Launcher } from './types.js';
 
 /**
@@ -14,8 +15,8 @@ import type { Launcher } from './types.js';
  */
 export type ConnectorRef = { name: string } | { image: string } | { command: string };
 
-/** How connector packages referenced by name are run. */
-export type Executor = 'process' | 'docker';
+/** How connector packages referenced by name are run (declared by the connection schema). */
+export type { Executor } from '../generated/connection.js';
 
 /** Options of {@link resolveConnector}. */
 export interface ResolveConnectorOptions {

@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import type { Executor } from '../generated/connection.js';
 
 /** One run of a connector command. */
 export interface ConnectorInvocation {
@@ -38,6 +39,6 @@ export interface ConnectorProcess extends AsyncDisposable {
 
 /** Starts connectors; processes and containers look the same to the caller. */
 export interface Launcher {
-  readonly kind: 'process' | 'docker';
+  readonly kind: Executor;
   start(invocation: ConnectorInvocation): Promise<ConnectorProcess>;
 }

@@ -1,5 +1,7 @@
-/** The destination types a mapped value can be converted to. */
-export type CoercionType = 'string' | 'number' | 'integer' | 'boolean' | 'date' | 'datetime';
+import type { CoercionType } from '../generated/connection.js';
+
+/** The destination types a mapped value can be converted to (declared by the connection schema). */
+export type { CoercionType };
 
 /** A value that cannot be converted; the row is reported invalid with this reason. */
 export class CoercionError extends Error {}

@@ -1,3 +1,6 @@
+/** How a sync or plan ended. */
+export type EndStatus = 'succeeded' | 'failed' | 'interrupted';
+
 /** Per-stream counts of one sync run (or plan). */
 export interface StreamCounts {
   /** Records the source produced. */
@@ -20,6 +23,19 @@ export interface StreamCounts {
   rejected: number;
 }
 
+/** The counts in the order summaries and the run history show them. */
+export const COUNT_COLUMNS = [
+  'read',
+  'added',
+  'changed',
+  'removed',
+  'unchanged',
+  'invalid',
+  'sent',
+  'committed',
+  'rejected',
+] as const satisfies readonly (keyof StreamCounts)[];
+
 /** Zero counts. */
 export function emptyCounts(): StreamCounts {
   return { read: 0, added: 0, changed: 0, unchanged: 0, removed: 0, invalid: 0, sent: 0, committed: 0, rejected: 0 };
@@ -31,4 +47,4 @@ export type SyncEvent =
   | { type: 'progress'; stream: string; counts: StreamCounts }
   | { type: 'committed'; streams: string[]; recordsCommitted: number }
   | { type: 'log'; origin: string; level: string; message: string }
-  | { type: 'finished'; status: 'succeeded' | 'failed' | 'interrupted'; durationMs: number };
+  | { type: 'finished'; status: EndStatus; durationMs: number };

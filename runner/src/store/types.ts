@@ -1,6 +1,6 @@
 import type { AirbyteStateMessage } from '@backflow/protocol';
 import type { FingerprintSession, KeptRecord, Outcome } from '../diff/fingerprint-session.js';
-import type { StreamCounts } from '../report/events.js';
+import type { EndStatus, StreamCounts } from '../report/events.js';
 
 /** A row of a run that was not delivered: refused by the destination, or invalid before sending. */
 export interface RunRow {
@@ -13,7 +13,7 @@ export interface RunRow {
   readonly field?: string;
 }
 
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
+export type RunStatus = 'running' | EndStatus;
 
 /** One recorded sync run. Run ids are unique per connection (and per location in Postgres). */
 export interface RunRecord {
@@ -31,7 +31,7 @@ export interface RunRecord {
 
 export interface RunEnd {
   readonly finishedAt: string;
-  readonly status: Exclude<RunStatus, 'running'>;
+  readonly status: EndStatus;
   readonly exitCode: number;
   readonly streams: Record<string, StreamCounts>;
   readonly totals: StreamCounts;

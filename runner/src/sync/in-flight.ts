@@ -1,4 +1,4 @@
-import type { RejectedRecord } from '@backflow/protocol';
+import type { RecordOperation, RejectedRecord } from '@backflow/protocol';
 import { streamKey } from '@backflow/protocol/connector';
 import { DELETE_HASH, type FingerprintKey, type RowHash } from '../diff/fingerprint.js';
 import { DELIVERED, type Outcome } from '../diff/fingerprint-session.js';
@@ -8,7 +8,7 @@ export interface SentRecord {
   readonly stream: string;
   readonly streamId: number | undefined;
   readonly key: FingerprintKey | undefined;
-  readonly op: 'upsert' | 'delete';
+  readonly op: RecordOperation;
   readonly hash: RowHash;
   readonly matchKey: string;
   readonly data: Record<string, unknown>;

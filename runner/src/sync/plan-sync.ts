@@ -1,16 +1,17 @@
 import type { SyncBehaviour } from '@backflow/protocol';
-import { streamKey } from '@backflow/protocol/connector';
 import { connectionDir, loadConnection, type LoadedConnection } from '../connection/load-connection.js';
 import { ConnectorSession } from '../connectors/connector-session.js';
-import { DIFF_BATCH, type Decision, type StreamDiffer } from '../diff/stream-differ.js';
-import { ConnectorFailure, EXIT_CODES, RunnerError, type ExitCode } from '../errors.js';
+import type { Decision, StreamDiffer } from '../diff/stream-differ.js';
+import { EXIT_CODES, RunnerError, type ExitCode } from '../errors.js';
 import type { Executor } from '../launchers/index.js';
-import type { StreamCounts } from '../report/events.js';
+import type { EndStatus, StreamCounts } from '../report/events.js';
 import { createReporter, type EventSink, type Reporter } from '../report/reporter.js';
 import { openStore } from '../store/open-store.js';
 import type { PlanSession, Store } from '../store/types.js';
 import { catalogOf } from './configured-catalog.js';
 import { prepareSync, type Target } from './prepare-sync.js';
+import { readAndDiff } from './read-and-diff.js';
+import { RecordValidator } from './record-validator.js';
 import { createDiffers } from './run-sync.js';
 
 export const DEFAULT_PLAN_SAMPLES = 5;
@@ -53,7 +54,7 @@ export interface StreamPlan {
 /** What `runner plan` found: per stream, what a sync would do now. */
 export interface PlanSummary {
   connection: string;
-  status: 'succeeded' | 'failed' | 'interrupted';
+  status: EndStatus;
   exitCode: ExitCode;
   streams: Record<string, StreamPlan>;
   error?: { message: string };
@@ -99,7 +100,7 @@ export async function plan(
       const matchingKeys = differs.get(stream)!.settings.matchingKeys;
       for (const decision of decisions) notePlanned(planned, decision, samples, matchingKeys);
     };
-    await readAndDiff(
+    await readSource(
       prepared.source,
       catalogOf(prepared.streams, 'source'),
       states,
@@ -125,7 +126,8 @@ export async function plan(
   };
 }
 
-async function readAndDiff(
+/** Reads the source and diffs it exactly as a sync does, records checked against their schemas. */
+async function readSource(
   source: Target,
   catalog: ReturnType<typeof catalogOf>,
   states: readonly unknown[],
@@ -134,6 +136,7 @@ async function readAndDiff(
   reporter: Reporter,
   signal: AbortSignal | undefined,
 ): Promise<void> {
+  const validator = new RecordValidator(source.name, catalog);
   const files: Record<string, unknown> = { config: source.config, catalog };
   if (states.length > 0) files['state'] = states;
   await using session = await ConnectorSession.start(
@@ -144,23 +147,7 @@ async function readAndDiff(
   const onAbort = () => void session.stop('interrupted').catch(() => undefined);
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    for await (const { line, message } of session.messages()) {
-      if (message.type !== 'RECORD' || !message.record) continue;
-      const record = message.record;
-      const key = streamKey(
-        record.namespace ? { name: record.stream, namespace: record.namespace } : { name: record.stream },
-      );
-      const differ = differs.get(key);
-      if (!differ)
-        throw new ConnectorFailure(source.name, `RECORD for stream "${key}", which is not in the catalog`, { line });
-      differ.counts.read++;
-      note(key, differ.add(record.data as Record<string, unknown>));
-      if (differ.queued >= DIFF_BATCH) note(key, await differ.flush());
-    }
-    await session.finish();
-    for (const [key, differ] of differs) {
-      for await (const decisions of differ.finishRead(true)) note(key, decisions);
-    }
+    await readAndDiff(session, validator, differs, { decisions: note, stopped: () => false });
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }

@@ -9,7 +9,7 @@ import {
 import type { LoadedConnection } from '../connection/load-connection.js';
 import { ConfigurationError, RunnerError } from '../errors.js';
 import type { Endpoint } from '../generated/connection.js';
-import { resolveConnector, type Executor } from '../launchers/index.js';
+import { launcherForEndpoint, type Executor } from '../launchers/index.js';
 import { checkMappedFields } from '../mapping/check-mapping.js';
 import type { Reporter } from '../report/reporter.js';
 import { configureStreams, type ConfiguredStream } from './configured-catalog.js';
@@ -83,7 +83,7 @@ async function target(
   connection: LoadedConnection,
   reporter: Reporter,
 ): Promise<Target> {
-  const { launcher, name } = await launcherFor(endpoint, options);
+  const { launcher, name } = await launcherForEndpoint(endpoint, options);
   const spec = await fetchSpec({ name, launcher }, reporter);
   const config = endpoint.config ?? {};
   reporter.addSecrets(collectSecrets(spec.connectionSpecification, config));
@@ -95,27 +95,4 @@ async function target(
     throw error;
   }
   return { name, launcher, config, spec };
-}
-
-export async function launcherFor(endpoint: Endpoint, options: { executor: Executor; connectorsDir?: string }) {
-  const docker = {
-    ...(endpoint.network ? { network: endpoint.network } : {}),
-    ...(endpoint.memory_mb ? { memoryMb: endpoint.memory_mb } : {}),
-    ...(endpoint.cpus ? { cpus: endpoint.cpus } : {}),
-    ...(endpoint.mounts ? { mounts: endpoint.mounts.map(parseMount) } : {}),
-  };
-  const resolve = { ...options, docker };
-  if (endpoint.image)
-    return { name: endpoint.image, launcher: await resolveConnector({ image: endpoint.image }, resolve) };
-  if (endpoint.command) {
-    return { name: endpoint.command, launcher: await resolveConnector({ command: endpoint.command }, resolve) };
-  }
-  return { name: endpoint.connector!, launcher: await resolveConnector({ name: endpoint.connector! }, resolve) };
-}
-
-/** `path` or `path:ro`, as in a connection file's `mounts`. */
-function parseMount(spec: string): { path: string; readOnly: boolean } {
-  return spec.endsWith(':ro')
-    ? { path: spec.slice(0, -3), readOnly: true }
-    : { path: spec.replace(/:rw$/, ''), readOnly: false };
 }

@@ -6,7 +6,7 @@ import { EXIT_CODES, RunnerError, type ExitCode } from '../errors.js';
 import type { Executor } from '../launchers/index.js';
 import type { EventSink, Reporter } from '../report/reporter.js';
 import { createReporter } from '../report/reporter.js';
-import { emptyCounts, type StreamCounts } from '../report/events.js';
+import { emptyCounts, type EndStatus, type StreamCounts } from '../report/events.js';
 import { openStore } from '../store/open-store.js';
 import type { RunRow, Store, SyncSession } from '../store/types.js';
 import { catalogOf, type ConfiguredStream } from './configured-catalog.js';
@@ -44,7 +44,7 @@ export interface SyncSummary {
   connection: string;
   /** The run's id in the run history (`runner runs show <run>`), when it could be recorded. */
   run?: number;
-  status: 'succeeded' | 'failed' | 'interrupted';
+  status: EndStatus;
   exitCode: ExitCode;
   executor: Executor;
   startedAt: string;

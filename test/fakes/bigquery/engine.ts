@@ -1,5 +1,6 @@
 import { DuckDBInstance, StatementType } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBResultReader, DuckDBType, DuckDBValue } from '@duckdb/node-api';
+import { bigQueryErrorFor } from './duckdb-errors.js';
 import { QueryError } from './errors.js';
 
 /** A statement's outcome, kept by its job and paged over without running it again. */
@@ -223,35 +224,14 @@ export class Engine {
         return await work();
       } catch (error) {
         if (error instanceof QueryError) throw error;
-        throw this.classify(error as Error);
+        throw bigQueryErrorFor((error as Error).message, {
+          projectId: this.projectId,
+          location: this.location,
+          dataset,
+        });
       } finally {
         if (dataset) await this.connection.run(`USE ${quoteIdent(this.projectId)}`);
       }
     });
-  }
-
-  // DuckDB's message is kept, minus the caret excerpt and the Node binding's prefix; missing
-  // tables and datasets become BigQuery's notFound, as the real service reports them.
-  private classify(error: Error): QueryError {
-    const message = (error.message.split(/\n\s*\nLINE \d+:/)[0] ?? error.message)
-      .replace(/^Failed to extract statements: /, '')
-      .trim();
-    const missingSchema = /Table with name "?([^"]+?)"? does not exist because schema "([^"]+)" does not exist/.exec(
-      message,
-    );
-    if (missingSchema) {
-      return new QueryError(
-        'notFound',
-        `Not found: Dataset ${this.projectId}:${missingSchema[2]} was not found in location ${this.location}; ${message}`,
-      );
-    }
-    const missingTable = /^Catalog Error: Table with name ([^ ]+) does not exist!/.exec(message);
-    if (missingTable) {
-      return new QueryError(
-        'notFound',
-        `Not found: Table ${this.projectId}:${missingTable[1]} was not found in location ${this.location}; ${message}`,
-      );
-    }
-    return new QueryError('invalidQuery', message);
   }
 }

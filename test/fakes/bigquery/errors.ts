@@ -82,14 +82,22 @@ export function accessDenied(message: string): GoogleApiError {
  */
 export class QueryError extends Error {
   readonly reason: 'invalidQuery' | 'notFound';
-  constructor(reason: 'invalidQuery' | 'notFound', message: string) {
+  /** The engine's own text, for whoever debugs the fake (ErrorProto's internal `debugInfo`). */
+  readonly debugInfo: string | undefined;
+  constructor(reason: 'invalidQuery' | 'notFound', message: string, debugInfo?: string) {
     super(message);
     this.reason = reason;
+    this.debugInfo = debugInfo;
   }
 
   /** The job's ErrorProto: BigQuery names the job field `query` as the error's location. */
-  errorProto(): { reason: string; location: string; message: string } {
-    return { reason: this.reason, location: 'query', message: this.message };
+  errorProto(): { reason: string; location: string; message: string; debugInfo?: string } {
+    return {
+      reason: this.reason,
+      location: 'query',
+      message: this.message,
+      ...(this.debugInfo === undefined ? {} : { debugInfo: this.debugInfo }),
+    };
   }
 
   /** As jobs.query and jobs.getQueryResults report it. */

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { DuckDBType } from '@duckdb/node-api';
 import type { Principal } from './auth.js';
 import type { Engine, QueryOutcome } from './engine.js';
+import { unsupportedResultType } from './duckdb-errors.js';
 import { GoogleApiError, QueryError, invalid, notFound } from './errors.js';
 import { takePage } from './paging.js';
 import type { PageRequest } from './paging.js';
@@ -251,7 +252,7 @@ export class JobStore {
       rowsOf(outcome.rows, outcome.columnNames, outcome.columnTypes, 'INT64');
       job.outcome = outcome;
     } catch (error) {
-      if (error instanceof UnsupportedTypeError) job.error = new QueryError('invalidQuery', error.message);
+      if (error instanceof UnsupportedTypeError) job.error = unsupportedResultType(error);
       else if (error instanceof QueryError) job.error = error;
       else throw error;
     }
@@ -296,7 +297,7 @@ export class JobStore {
       fields = planned.columnNames.map((name, index) => fieldSchema(name, planned.columnTypes[index] as DuckDBType));
       statementType = planned.statementType;
     } catch (error) {
-      if (error instanceof UnsupportedTypeError) throw new QueryError('invalidQuery', error.message).asHttpError();
+      if (error instanceof UnsupportedTypeError) throw unsupportedResultType(error).asHttpError();
       if (error instanceof QueryError) throw error.asHttpError();
       throw error;
     }

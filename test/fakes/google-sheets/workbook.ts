@@ -108,7 +108,7 @@ export class Spreadsheet {
       throw invalidArgument(`${where}Sheet with id ${sheetId} already exists.`);
     }
     this.nextSheetId++;
-    const grid = properties.gridProperties ?? {};
+    const grid: Partial<GridProperties> = properties.gridProperties ?? {};
     const created: SheetProperties = {
       sheetId,
       title,

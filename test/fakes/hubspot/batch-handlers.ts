@@ -153,9 +153,7 @@ function planWrite(
   claimed: Map<string, number>,
   index: number,
 ): Failure | Plan | 'skipped' {
-  if (operation === 'create' && !isObjectValue(input.properties)) {
-    throw missingAttributes(ITEM_MODEL.create, ['properties']);
-  }
+  if (operation === 'create') checkCreateInput(input);
   const { values, problems } = checkProperties(type, input.properties);
   const idProperty = typeof input.idProperty === 'string' ? input.idProperty : undefined;
   const id = typeof input.id === 'string' ? input.id : '';
@@ -370,6 +368,28 @@ function nonUniqueIdProperty(ctx: HandlerContext, type: ObjectTypeDef, name: str
   return validationError(
     `Unable to perform update/upsert by non-unique ${type.objectTypeId} property ${name} in portal ID ${ctx.portalId}`,
   );
+}
+
+/**
+ * A create input needs `properties` and `associations` (both required in the spec's
+ * `SimplePublicObjectBatchInputForCreate`); associations themselves are not modelled, so any
+ * given must be well-formed and the fake refuses to pretend it made them.
+ */
+function checkCreateInput(input: Json): void {
+  const missing = [
+    ...(Array.isArray(input.associations) ? [] : ['associations']),
+    ...(isObjectValue(input.properties) ? [] : ['properties']),
+  ];
+  if (missing.length > 0) throw missingAttributes(ITEM_MODEL.create, missing);
+  const associations = input.associations as unknown[];
+  for (const association of associations) {
+    const item = asObject(association, 'PublicAssociationsForObject');
+    const missingItem = missingOf(item, ['to', 'types']);
+    if (missingItem.length > 0) throw missingAttributes('PublicAssociationsForObject', missingItem);
+  }
+  if (associations.length > 0) {
+    throw validationError('associations on create are not modelled by the HubSpot fake; send an empty list');
+  }
 }
 
 function missingAttributes(model: string, names: string[]): HttpError {

@@ -1,3 +1,5 @@
+import { specViolations } from './openapi.js';
+
 /** One request the fake answered. */
 export interface CallRecord {
   method: string;
@@ -5,7 +7,10 @@ export interface CallRecord {
   /** `METHOD /path` with the object type as sent, e.g. `POST /crm/v3/objects/contacts/batch/upsert`. */
   route: string;
   status: number;
+  /** The request body as sent (parsed when it is JSON). */
   body: unknown;
+  /** The response body the fake answered, if any. */
+  response?: unknown;
   /** Number of `inputs` for batch requests. */
   inputs?: number;
 }
@@ -13,9 +18,15 @@ export interface CallRecord {
 /** Counters over every request, for tests to assert call patterns (batch sizes, retries, 429s). */
 export class CallLog {
   readonly records: CallRecord[] = [];
+  /**
+   * Every departure from HubSpot's OpenAPI seen so far, in requests or answers (see
+   * `openapi.ts`); kept across `reset()`, so a test can assert none happened in its run.
+   */
+  readonly specViolations: string[] = [];
 
   record(call: CallRecord): void {
     this.records.push(call);
+    this.specViolations.push(...specViolations(call));
   }
 
   get total(): number {

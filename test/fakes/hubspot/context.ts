@@ -1,5 +1,6 @@
 import type { ObjectStore } from './object-store.js';
 import type { SchemaRegistry } from './schema.js';
+import type { SearchLimiter } from './search-handlers.js';
 import type { BatchOperation } from './types.js';
 
 /** What every handler may use; built once per fake. */
@@ -11,6 +12,8 @@ export interface HandlerContext {
   maxBatchSize: number;
   /** Batch operations that answer 207 per input when every input carries an `objectWriteTraceId`. */
   multiStatusOperations: ReadonlySet<BatchOperation>;
+  /** The search endpoints' own per-second limit. */
+  searches: SearchLimiter;
 }
 
 export interface FakeRequest {

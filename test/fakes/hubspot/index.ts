@@ -6,6 +6,7 @@ import { ObjectStore } from './object-store.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { RateLimitOptions } from './rate-limiter.js';
 import { SchemaRegistry, defaultProperties } from './schema.js';
+import { SearchLimiter } from './search-handlers.js';
 import { listen } from './server.js';
 import type { InjectedFailure } from './server.js';
 import type { BatchOperation, CustomObjectDefinition, PropertyDefinition, StandardObjectType } from './types.js';
@@ -55,6 +56,7 @@ export async function startHubSpotFake(options: HubSpotFakeOptions = {}): Promis
     portalId,
     maxBatchSize: 100,
     multiStatusOperations: new Set(options.multiStatusOperations ?? ['create']),
+    searches: new SearchLimiter(),
   };
   const limiter = new RateLimiter(options.rateLimit ?? {}, now);
   const calls = new CallLog();
@@ -79,6 +81,8 @@ export async function startHubSpotFake(options: HubSpotFakeOptions = {}): Promis
 
 export { defaultProperties };
 export type { CallLog, CallRecord } from './call-log.js';
+export { operationOf, specViolations } from './openapi.js';
+export { SEARCH_LIMITS } from './search-handlers.js';
 export type { ObjectStore, PublicRecord, SeedRecord } from './object-store.js';
 export type { InjectedFailure } from './server.js';
 export type { RateLimitOptions } from './rate-limiter.js';

@@ -3,6 +3,7 @@ import type { FakeRequest, FakeResponse, HandlerContext } from './context.js';
 import { HttpError, errorBody, validationError } from './errors.js';
 import { archiveObject, createObject, getObject, listObjects, updateObject } from './object-handlers.js';
 import { getProperty, listProperties } from './properties-handlers.js';
+import { searchObjects } from './search-handlers.js';
 import type { BatchOperation, ObjectTypeDef } from './types.js';
 
 const BATCH_OPERATIONS: readonly BatchOperation[] = ['create', 'update', 'upsert', 'read', 'archive'];
@@ -27,11 +28,12 @@ export function route(ctx: HandlerContext, request: FakeRequest): FakeResponse {
     if (method === 'GET') return listObjects(ctx, type, request);
     if (method === 'POST') return createObject(ctx, type, request);
   }
+  if (rest.length === 1 && rest[0] === 'search' && method === 'POST') return searchObjects(ctx, type, request);
   if (rest.length === 2 && rest[0] === 'batch' && method === 'POST') {
     const operation = BATCH_OPERATIONS.find((op) => op === rest[1]);
     if (operation) return handleBatch(ctx, type, operation, request);
   }
-  if (rest.length === 1 && rest[0] !== 'batch') {
+  if (rest.length === 1 && rest[0] !== 'batch' && rest[0] !== 'search') {
     const id = rest[0]!;
     if (method === 'GET') return getObject(ctx, type, id, request);
     if (method === 'PATCH') return updateObject(ctx, type, id, request);

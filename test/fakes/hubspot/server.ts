@@ -64,6 +64,7 @@ function respond(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, ra
     route: `${method} ${url.pathname}`,
     status: response.status,
     body,
+    ...(response.body !== undefined ? { response: response.body } : {}),
     ...(Array.isArray(inputs) ? { inputs: inputs.length } : {}),
   });
   res.statusCode = response.status;

@@ -10,7 +10,7 @@ export interface PropertyProblem {
 }
 
 export interface CheckedProperties {
-  /** Normalized values; `null` clears a property (HubSpot clears on an empty string). */
+  /** Normalized values; `''` clears a property (HubSpot clears on an empty string). */
   values: Record<string, string | null>;
   problems: PropertyProblem[];
 }
@@ -44,8 +44,10 @@ export function checkProperties(type: ObjectTypeDef, raw: unknown): CheckedPrope
       problems.push({ name, value, error: 'READ_ONLY_VALUE', message: `Property "${name}" is a read only property` });
       continue;
     }
+    // An empty string clears the property; HubSpot then answers it as "" (the spec types
+    // written properties as strings), while a property never set reads as null.
     if (value === '') {
-      values[name] = null;
+      values[name] = '';
       continue;
     }
     const checked = checkValue(type, definition, value);

@@ -45,6 +45,7 @@ export class BulkIngest {
     private readonly ops: Operations,
     private readonly now: () => number,
     private readonly version: () => string,
+    private readonly pollsInProgress: number,
   ) {}
 
   create(body: unknown): unknown {
@@ -117,11 +118,11 @@ export class BulkIngest {
     return this.info(job);
   }
 
-  /** Job info; each poll after the close moves the job one state on, processing its rows on the last. */
+  /** Job info; the first poll after the close finds it InProgress, which lasts `pollsInProgress` polls; the last processes its rows. */
   poll(id: string): unknown {
     const job = this.job(id);
     if (job.state === 'UploadComplete') job.state = 'InProgress';
-    else if (job.state === 'InProgress') this.process(job);
+    else if (job.state === 'InProgress' && ++job.polls >= this.pollsInProgress) this.process(job);
     return this.info(job);
   }
 

@@ -17,6 +17,8 @@ export interface SalesforceFakeOptions {
   dailyLimit?: number;
   /** Highest API version served (default 62.0). */
   maxVersion?: number;
+  /** Job-info polls a closed Bulk job answers `InProgress` before it completes (default 1). */
+  bulkPollsInProgress?: number;
 }
 
 /** A running fake Salesforce org: a login server issuing tokens and an instance server with the data APIs. */
@@ -40,6 +42,8 @@ export interface SalesforceFake {
   failNext(failure: InjectedFailure): void;
   /** Every data API request fails once `after` requests matching `path`/`method` got through (a hard outage at a chosen call). */
   goDownAfter(outage: Omit<Outage, 'counted'>): void;
+  /** Every session ends when the next data request whose path starts with `path` arrives: it answers 401 INVALID_SESSION_ID. */
+  endSessionsAt(path: string): void;
   /** Ends an outage. */
   recover(): void;
   close(): Promise<void>;
@@ -70,7 +74,8 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
   const failures: InjectedFailure[] = [];
   const usage = { used: 0 };
   const outage: { current: Outage | undefined } = { current: undefined };
-  const bulk = new BulkIngest(ops, now, version);
+  const sessionEnd: { path: string | undefined } = { path: undefined };
+  const bulk = new BulkIngest(ops, now, version, options.bulkPollsInProgress ?? 1);
   const servers = await listen({
     ops,
     query: new QueryEngine(objects, store, version),
@@ -79,6 +84,7 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
     calls,
     failures,
     outage,
+    sessionEnd,
     now,
     maxVersion,
     dailyLimit: options.dailyLimit ?? 15_000,
@@ -106,6 +112,9 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
     failNext: (failure) => failures.push(failure),
     goDownAfter: (down) => {
       outage.current = { ...down, counted: 0 };
+    },
+    endSessionsAt: (path) => {
+      sessionEnd.path = path;
     },
     recover: () => {
       outage.current = undefined;

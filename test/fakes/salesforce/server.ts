@@ -44,6 +44,8 @@ export interface ServerDeps {
   calls: CallLog;
   failures: InjectedFailure[];
   outage: { current: Outage | undefined };
+  /** Sessions end when the next request whose path starts with this arrives (then it is cleared). */
+  sessionEnd: { path: string | undefined };
   now: () => number;
   maxVersion: number;
   /** Requests allowed per rolling 24 hours (the org's daily API request allocation). */
@@ -144,6 +146,10 @@ function instanceHandler(deps: ServerDeps, req: IncomingMessage, raw: string): A
     const injected = takeInjected(deps.failures, method, path) ?? outageAnswer(deps.outage.current, method, path);
     if (injected) answer = injected;
     else {
+      if (deps.sessionEnd.path !== undefined && path.startsWith(deps.sessionEnd.path)) {
+        deps.sessionEnd.path = undefined;
+        deps.tokens.expireAll();
+      }
       const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
       if (!deps.tokens.accepts(token)) throw new RestError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
       if (deps.usage.used >= deps.dailyLimit)

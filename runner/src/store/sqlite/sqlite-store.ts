@@ -65,7 +65,7 @@ export class SqliteStore implements Store {
   }
 
   async listRuns(options: { connection?: string; limit: number }): Promise<RunRecord[]> {
-    const connections = options.connection === undefined ? this.connections() : [options.connection];
+    const connections = this.connections(options.connection);
     const runs = connections.flatMap((connection) =>
       this.withFile(connection, (db) => new SqliteRuns(db, connection).list(options.limit)),
     );
@@ -73,7 +73,7 @@ export class SqliteStore implements Store {
   }
 
   async findRuns(id: number, connection?: string): Promise<RunRecord[]> {
-    const connections = connection === undefined ? this.connections() : [connection];
+    const connections = this.connections(connection);
     return connections.flatMap((name) => {
       const run = this.withFile(name, (db) => new SqliteRuns(db, name).get(id));
       return run ? [run] : [];
@@ -81,19 +81,26 @@ export class SqliteStore implements Store {
   }
 
   async runRows(run: RunRef, after: number, limit: number): Promise<{ seq: number; row: RunRow }[]> {
+    if (this.connections(run.connection).length === 0) return [];
     return this.withFile(run.connection, (db) => new SqliteRuns(db, run.connection).rows(run.id, after, limit));
   }
 
   async countRunRows(run: RunRef): Promise<number> {
+    if (this.connections(run.connection).length === 0) return 0;
     return this.withFile(run.connection, (db) => new SqliteRuns(db, run.connection).countRows(run.id));
   }
 
   async close(): Promise<void> {}
 
-  /** The connections with data here (moving any left in the old layout first). */
-  private connections(): string[] {
-    for (const legacy of legacyConnections(this.directory)) this.open(legacy).close();
-    return connectionsIn(this.directory);
+  /**
+   * The connections with data here, or just `only` if it has data (reading the history of a
+   * connection never run creates nothing). Data left in the old layout is moved first.
+   */
+  private connections(only?: string): string[] {
+    for (const legacy of legacyConnections(this.directory))
+      if (only === undefined || legacy === only) this.open(legacy).close();
+    const known = connectionsIn(this.directory);
+    return only === undefined ? known : known.filter((name) => name === only);
   }
 
   private open(connection: string): Database.Database {

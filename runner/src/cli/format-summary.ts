@@ -1,18 +1,9 @@
+import { COUNT_COLUMNS } from '../report/events.js';
 import type { SyncSummary } from '../sync/run-sync.js';
 
 /** The final summary for people: per-stream counts, duration, the error if any. */
 export function formatSummary(summary: SyncSummary): string {
-  const columns = [
-    'read',
-    'added',
-    'changed',
-    'removed',
-    'unchanged',
-    'invalid',
-    'sent',
-    'committed',
-    'rejected',
-  ] as const;
+  const columns = COUNT_COLUMNS;
   const rows = Object.entries(summary.streams).map(([stream, c]) => [stream, ...columns.map((column) => c[column])]);
   rows.push(['total', ...columns.map((column) => summary.totals[column])]);
   const header = ['stream', ...columns];

@@ -1,0 +1,83 @@
+import { Command } from 'commander';
+import { EXIT_CODES, RunnerError } from '../errors.js';
+import { DEFAULT_SERVE_PORT, startServe } from '../serve/serve.js';
+
+const SERVE_HELP = `
+Each connection file may carry a schedule (cron with a time zone, or an interval) and alerts:
+  schedule: { cron: "0 6 * * *", timezone: Europe/Paris }    # or: schedule: { every: 15m }
+  alerts: { webhook_url: https://…, slack_webhook_url: https://hooks.slack.com/…, rejected_rows: 100 }
+
+Environment:
+  BACKFLOW_SERVE_TOKEN  bearer token required to start runs over HTTP (API and page);
+                        without it the page and API are read-only
+
+HTTP (same port):
+  /                              connections, last and next runs
+  /connections/<name>            run history with per-stream counts, chart of rows sent and rejected
+  /connections/<name>/runs/<id>  a run: live progress, rejected and invalid rows, search, CSV
+  /openapi.json                  the trigger API: list connections, start a run, poll it, fetch its rows
+
+Exit codes:
+  0    stopped by SIGTERM/SIGINT after the running syncs kept their state
+  1    serve failed (e.g. the port is taken)
+  2    invalid usage or a connection file is invalid; nothing was started`;
+
+/** `runner serve [paths…]`: schedules, trigger API, run page and alerts for connections. */
+export function serveCommand(setExit: (code: number) => void) {
+  return new Command('serve')
+    .description('run connections on their schedules, with a trigger API, a run page and alerts')
+    .argument('[paths...]', 'connection files, or directories of them (default: the current directory)')
+    .option('--port <port>', 'port to listen on (0: any free port)', (v) => Number.parseInt(v, 10), DEFAULT_SERVE_PORT)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--public-url <url>', 'address the alerts link to (default: the address served)')
+    .option('--alert-webhook <url>', 'POST a JSON alert here for connections without alerts.webhook_url')
+    .option('--alert-slack <url>', 'Slack incoming-webhook URL for connections without alerts.slack_webhook_url')
+    .addHelpText('after', SERVE_HELP)
+    .action(
+      async (
+        paths: string[],
+        options: { port: number; host: string; publicUrl?: string; alertWebhook?: string; alertSlack?: string },
+      ) => {
+        if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
+          process.stderr.write(`error: --port must be a port number, got "${options.port}"\n`);
+          return setExit(EXIT_CODES.invalid);
+        }
+        let serving: Awaited<ReturnType<typeof startServe>>;
+        try {
+          serving = await startServe({
+            paths: paths.length > 0 ? paths : ['.'],
+            host: options.host,
+            port: options.port,
+            ...(process.env['BACKFLOW_SERVE_TOKEN'] ? { token: process.env['BACKFLOW_SERVE_TOKEN'] } : {}),
+            ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+            alerts: {
+              ...(options.alertWebhook ? { webhookUrl: options.alertWebhook } : {}),
+              ...(options.alertSlack ? { slackWebhookUrl: options.alertSlack } : {}),
+            },
+          });
+        } catch (error) {
+          process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+          return setExit(error instanceof RunnerError ? error.exitCode : EXIT_CODES.failed);
+        }
+        await new Promise<void>((resolve) => {
+          let stopping = false;
+          const onSignal = (signal: NodeJS.Signals) => {
+            // A second signal while stopping ends at once, as for `runner sync`.
+            if (stopping) process.exit(EXIT_CODES.interrupted);
+            stopping = true;
+            process.stderr.write(
+              `${new Date().toISOString()} ${signal}: stopping; running syncs keep their last commit\n`,
+            );
+            void serving.close().then(() => {
+              process.off('SIGINT', onSignal);
+              process.off('SIGTERM', onSignal);
+              resolve();
+            });
+          };
+          process.on('SIGINT', onSignal);
+          process.on('SIGTERM', onSignal);
+        });
+        setExit(EXIT_CODES.success);
+      },
+    );
+}

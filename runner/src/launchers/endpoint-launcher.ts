@@ -1,0 +1,38 @@
+import type { Endpoint, Executor } from '../generated/connection.js';
+import type { DockerLauncherOptions } from './docker-launcher.js';
+import { resolveConnector } from './resolve-connector.js';
+import type { Launcher } from './types.js';
+
+/**
+ * The launcher of a connection file's endpoint (`connector`, `image` or `command`), with the
+ * Docker options it sets (network, memory, CPUs, mounts); `name` names it in messages.
+ */
+export async function launcherForEndpoint(
+  endpoint: Endpoint,
+  options: { executor: Executor; connectorsDir?: string },
+): Promise<{ name: string; launcher: Launcher }> {
+  const resolve = { ...options, docker: dockerOptions(endpoint) };
+  if (endpoint.image)
+    return { name: endpoint.image, launcher: await resolveConnector({ image: endpoint.image }, resolve) };
+  if (endpoint.command) {
+    return { name: endpoint.command, launcher: await resolveConnector({ command: endpoint.command }, resolve) };
+  }
+  return { name: endpoint.connector!, launcher: await resolveConnector({ name: endpoint.connector! }, resolve) };
+}
+
+/** An endpoint's Docker settings as launcher options. */
+export function dockerOptions(endpoint: Endpoint): Omit<DockerLauncherOptions, 'image'> {
+  return {
+    ...(endpoint.network ? { network: endpoint.network } : {}),
+    ...(endpoint.memory_mb ? { memoryMb: endpoint.memory_mb } : {}),
+    ...(endpoint.cpus ? { cpus: endpoint.cpus } : {}),
+    ...(endpoint.mounts ? { mounts: endpoint.mounts.map(parseMount) } : {}),
+  };
+}
+
+/** `path` or `path:ro`, as in a connection file's `mounts`. */
+function parseMount(spec: string): { path: string; readOnly: boolean } {
+  return spec.endsWith(':ro')
+    ? { path: spec.slice(0, -3), readOnly: true }
+    : { path: spec.replace(/:rw$/, ''), readOnly: false };
+}

@@ -1,0 +1,118 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AirbyteMessage, ConfiguredAirbyteCatalog } from '@backflow/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LineMessage } from '../connectors/connector-session.js';
+import { StreamDiffer, type Decision } from '../diff/stream-differ.js';
+import { ConnectorFailure } from '../errors.js';
+import { emptyCounts } from '../report/events.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { PlanSession } from '../store/types.js';
+import { readAndDiff, type SourceMessages } from './read-and-diff.js';
+import { RecordValidator } from './record-validator.js';
+
+const catalog: ConfiguredAirbyteCatalog = {
+  streams: [
+    {
+      stream: {
+        name: 'items',
+        json_schema: { type: 'object', properties: { id: { type: 'integer' } }, required: ['id'] },
+        supported_sync_modes: ['full_refresh'],
+      },
+      sync_mode: 'full_refresh',
+      destination_sync_mode: 'append',
+    },
+  ],
+};
+
+/** An in-memory source: these messages, then a clean exit. */
+function fakeSource(messages: AirbyteMessage[]): SourceMessages & { finished: boolean } {
+  return {
+    finished: false,
+    async *messages(): AsyncGenerator<LineMessage> {
+      for (const [i, message] of messages.entries()) yield { line: i + 1, message, text: JSON.stringify(message) };
+    },
+    async finish() {
+      this.finished = true;
+    },
+  };
+}
+const record = (data: Record<string, unknown>, stream = 'items'): AirbyteMessage => ({
+  type: 'RECORD',
+  record: { stream, data, emitted_at: 0 },
+});
+const state = (after: number): AirbyteMessage => ({
+  type: 'STATE',
+  state: { type: 'STREAM', stream: { stream_descriptor: { name: 'items' }, stream_state: { after } } },
+});
+
+let dir: string;
+let session: PlanSession;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'backflow-read-'));
+  session = await new SqliteStore(dir).openPlan('c');
+});
+afterEach(async () => {
+  await session.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function differs(): Promise<Map<string, StreamDiffer>> {
+  const settings = {
+    stream: 'items',
+    streamId: await session.fingerprints.streamId('items'),
+    behaviour: 'mirror' as const,
+    primaryKey: [['id']],
+    matchingKeys: [['id']],
+    mapper: undefined,
+    detectRemoved: true,
+    fullResync: false,
+    dryRun: true,
+  };
+  return new Map([['items', new StreamDiffer(settings, session.fingerprints, emptyCounts())]]);
+}
+
+describe('readAndDiff', () => {
+  it('hands each STATE over after the decisions of every row read before it, then finishes the read', async () => {
+    const source = fakeSource([record({ id: 1 }), record({ id: 2 }), state(2), record({ id: 3 }), record({ id: 1 })]);
+    const seen: string[] = [];
+    const byStream = await differs();
+    const complete = await readAndDiff(source, new RecordValidator('src', catalog), byStream, {
+      decisions: (_stream, decisions: readonly Decision[]) => {
+        for (const d of decisions) seen.push(d.kind === 'send' ? `send ${JSON.stringify(d.data)}` : d.kind);
+      },
+      state: async (s) => void seen.push(`state ${JSON.stringify(s.stream?.stream_state)}`),
+      stopped: () => false,
+    });
+    expect(complete).toBe(true);
+    expect(source.finished).toBe(true);
+    expect(seen).toEqual(['send {"id":1}', 'send {"id":2}', 'state {"after":2}', 'send {"id":3}', 'invalid']);
+    expect(byStream.get('items')!.counts).toMatchObject({ read: 4, added: 3, invalid: 1 });
+  });
+
+  it('fails on a record that breaks its stream schema or names a stream not in the catalog, naming the line', async () => {
+    const read = (messages: AirbyteMessage[]) =>
+      differs().then((d) =>
+        readAndDiff(fakeSource(messages), new RecordValidator('src', catalog), d, {
+          decisions: () => undefined,
+          stopped: () => false,
+        }),
+      );
+    await expect(read([record({ id: 1 }), record({ id: 'two' })])).rejects.toThrow(
+      /src \(stdout line 2\): RECORD does not match its stream schema/,
+    );
+    await expect(read([record({ id: 1 }, 'other')])).rejects.toThrow(ConnectorFailure);
+  });
+
+  it('stops when told, without finishing the read', async () => {
+    const source = fakeSource([record({ id: 1 }), record({ id: 2 })]);
+    let stop = false;
+    const complete = await readAndDiff(source, new RecordValidator('src', catalog), await differs(), {
+      decisions: () => void (stop = true),
+      stopped: () => stop,
+    });
+    expect(complete).toBe(false);
+    expect(source.finished).toBe(false);
+  });
+});

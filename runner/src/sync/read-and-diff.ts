@@ -1,0 +1,69 @@
+import type { AirbyteStateMessage } from '@backflow/protocol';
+import type { LineMessage } from '../connectors/connector-session.js';
+import { DIFF_BATCH, type Decision, type StreamDiffer } from '../diff/stream-differ.js';
+import type { RecordValidator } from './record-validator.js';
+
+/** What the reader needs of a running source: its messages, and its end. */
+export interface SourceMessages {
+  messages(): AsyncIterable<LineMessage>;
+  /** Waits for the source to exit; fails if it failed. */
+  finish(): Promise<void>;
+}
+
+/** Where the reader hands what it decided. */
+export interface ReadTarget {
+  /** What to do with rows of a stream, in read order. */
+  decisions(stream: string, decisions: readonly Decision[]): Promise<void> | void;
+  /** A source STATE, once every row read before it has been decided and handed over. Without it, states are ignored. */
+  state?(state: AirbyteStateMessage): Promise<void>;
+  /** A record of the stream was read. */
+  read?(stream: string): void;
+  /** True once reading should stop (a failure elsewhere). */
+  stopped(): boolean;
+}
+
+/**
+ * Reads a source and diffs what it reads, as `sync` and `plan` both do: every RECORD is
+ * checked against its stream's schema, counted and classified by its stream's differ
+ * (batched, one store round trip per batch); before a STATE goes on, every row read before it
+ * is decided. Once the source has finished, each stream's rows set aside as possible
+ * duplicates and its removed rows are decided too. Returns false when stopped early.
+ */
+export async function readAndDiff(
+  source: SourceMessages,
+  validator: RecordValidator,
+  differs: ReadonlyMap<string, StreamDiffer>,
+  target: ReadTarget,
+): Promise<boolean> {
+  const drainAll = async () => {
+    for (const [stream, differ] of differs) {
+      if (differ.queued > 0) await target.decisions(stream, await differ.flush());
+    }
+  };
+  for await (const { line, message } of source.messages()) {
+    if (target.stopped()) return false;
+    if (message.type === 'RECORD' && message.record) {
+      const stream = validator.check(message.record, line);
+      const differ = differs.get(stream)!;
+      differ.counts.read++;
+      const decided = differ.add(message.record.data as Record<string, unknown>);
+      if (decided.length > 0) await target.decisions(stream, decided);
+      if (differ.queued >= DIFF_BATCH) await target.decisions(stream, await differ.flush());
+      target.read?.(stream);
+    } else if (message.type === 'STATE' && message.state && target.state) {
+      // Records read before a source state are sent before it, so its echo covers them.
+      await drainAll();
+      await target.state(message.state);
+    }
+  }
+  if (target.stopped()) return false;
+  await drainAll();
+  await source.finish();
+  for (const [stream, differ] of differs) {
+    for await (const decisions of differ.finishRead(true)) {
+      await target.decisions(stream, decisions);
+      if (target.stopped()) return false;
+    }
+  }
+  return true;
+}
