@@ -63,8 +63,7 @@ const num = (value: unknown) => (value === null ? null : Number(value));
 const byEmail = <Row extends { email?: unknown }>(rows: Row[]) =>
   [...rows].sort((a, b) => (String(a.email) < String(b.email) ? -1 : 1));
 
-// Each test runs two or three syncs, each spawning two connectors; the Slack one paces posts at one per second.
-describe('examples/ against the fakes', { timeout: 240_000 }, () => {
+describe('examples/ against the fakes', () => {
   it('customers-to-hubspot: every customer is a contact, matched by e-mail', async () => {
     const rig = await hubspotRig();
     try {
