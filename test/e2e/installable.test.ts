@@ -49,7 +49,7 @@ console.log(JSON.stringify({ events: [...new Set(events)], totals: summary.total
 
 let root: string;
 let project: string;
-let packed: { name: string; files: { path: string }[] }[];
+let packed: { name: string; filename: string; files: { path: string }[] }[];
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'backflow-installable-'));

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -189,7 +190,7 @@ function waitForWriteContainer(): Promise<void> {
             .inspect()
             .then((info) => {
               if (info.Config.Cmd?.includes('write')) {
-                events.destroy();
+                (events as Readable).destroy();
                 resolve();
               }
             }, reject);
