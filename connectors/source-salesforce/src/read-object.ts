@@ -10,7 +10,7 @@ import {
 } from '@backflow/protocol/connector';
 import { waitForJob, type JobPolling } from '@backflow/salesforce-common';
 import type { SalesforceReader } from './salesforce-reader.js';
-import { CURSOR, DELETED_AT, ID, valueOf, type DescribedField } from './stream-schema.js';
+import { CURSOR, ID, valueOf, type DescribedField } from './stream-schema.js';
 
 export interface ReadOptions {
   readonly object: string;
@@ -18,7 +18,12 @@ export interface ReadOptions {
   readonly fields: readonly DescribedField[];
   /** Checkpoints (and resumes from `state`) only when incremental. */
   readonly incremental: boolean;
-  /** Reads the recycle bin too (`queryAll`); only incremental reads do. */
+  /**
+   * Reads the recycle bin too (`queryAll`); only incremental reads do. Deleted records are
+   * reported as soft deletes (`IsDeleted: true`), not as protocol deletes: the runner applies
+   * deletes only under `mirror`, which needs full refresh (and there a record gone from the
+   * read is deleted downstream anyway).
+   */
   readonly includeDeleted: boolean;
   readonly state: AirbyteStateBlob | undefined;
   /** Above this many selected records the read goes through a Bulk API 2.0 query job. */
@@ -47,7 +52,7 @@ export async function* readObject(reader: SalesforceReader, options: ReadOptions
   const select = `SELECT ${options.fields.map((f) => f.name).join(', ')} FROM ${options.object}`;
   const where = whereOf(resume);
   const ordered = `${select}${where ? ` WHERE ${where}` : ''} ORDER BY ${CURSOR} ASC, ${ID} ASC`;
-  const rowOf = rowMaker(options.fields, options.incremental && options.includeDeleted);
+  const rowOf = rowMaker(options.fields);
   let page = await reader.query(ordered, all);
   if (page.totalSize > options.bulkThreshold) {
     options.logger.info(
@@ -143,12 +148,7 @@ function positionOf(row: Row): CursorState {
   };
 }
 
-/** Turns a REST record or a Bulk CSV row into the stream's row; deleted records get `_ab_cdc_deleted_at`. */
-function rowMaker(fields: readonly DescribedField[], markDeleted: boolean): (record: Row) => Row {
-  return (record) => {
-    const row: Row = {};
-    for (const field of fields) row[field.name] = valueOf(field, record[field.name]);
-    if (markDeleted) row[DELETED_AT] = row['IsDeleted'] === true ? row[CURSOR] : null;
-    return row;
-  };
+/** Turns a REST record or a Bulk CSV row into the stream's row. */
+function rowMaker(fields: readonly DescribedField[]): (record: Row) => Row {
+  return (record) => Object.fromEntries(fields.map((field) => [field.name, valueOf(field, record[field.name])]));
 }

@@ -5,8 +5,6 @@ import { InternalError } from '@backflow/protocol/connector';
 export const CURSOR = 'SystemModstamp';
 /** The record id: the primary key, and the tie-break between records of the same SystemModstamp. */
 export const ID = 'Id';
-/** Set on records read from the recycle bin (Airbyte's CDC convention, which destinations read as a delete). */
-export const DELETED_AT = '_ab_cdc_deleted_at';
 
 /** A field of an sObject as its describe reports it (what the source reads of it). */
 export interface DescribedField {
@@ -38,14 +36,7 @@ export function streamOf(object: string, fields: readonly DescribedField[]): Air
   const names = new Set(fields.map((f) => f.name));
   if (!names.has(ID) || !names.has(CURSOR))
     throw new InternalError(`${object} has no ${ID} or ${CURSOR} field: it cannot be read incrementally`);
-  const properties: Record<string, unknown> = Object.fromEntries(
-    readableFields(fields).map((field) => [field.name, propertyOf(field)]),
-  );
-  properties[DELETED_AT] = {
-    type: ['string', 'null'],
-    format: 'date-time',
-    description: 'When the record went to the recycle bin (incremental reads with include_deleted)',
-  };
+  const properties = Object.fromEntries(readableFields(fields).map((field) => [field.name, propertyOf(field)]));
   return {
     name: object,
     json_schema: { $schema: 'http://json-schema.org/draft-07/schema#', type: 'object', properties },

@@ -47,7 +47,7 @@ export type BulkAPIThresholdRecords = number;
  */
 export type BulkResultsPageRecords = number;
 /**
- * Incremental streams read through `queryAll`, so records moved to the recycle bin since the last run arrive with `IsDeleted: true` and `_ab_cdc_deleted_at` set (a destination then deletes them). Full refresh streams read live records only.
+ * Incremental streams read through `queryAll`, so records moved to the recycle bin since the last run arrive again with `IsDeleted: true` (a soft delete downstream). Full refresh streams read live records only; a `mirror` sync then deletes downstream the records deleted in Salesforce.
  */
 export type ReportDeletedRecords = boolean;
 /**
