@@ -3,12 +3,14 @@
 // ratio against a baseline measured in the same run, because timings on shared machines are
 // noisy. `npm run bench` builds first; benches import the built `dist/` output.
 //
-//   npm run bench [-- name ...]     e.g. npm run bench -- codec runner
+//   npm run bench [-- name ... --quick]     e.g. npm run bench -- codec runner
+// `--quick` asks each bench for its small scale (`run({ quick: true })`), for CI.
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('./bench/', import.meta.url));
-const wanted = process.argv.slice(2);
+const quick = process.argv.includes('--quick');
+const wanted = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const names = (await readdir(dir))
   .filter((file) => file.endsWith('.mjs'))
   .map((file) => file.slice(0, -'.mjs'.length))
@@ -21,7 +23,7 @@ for (const name of names) {
   if (typeof bench.run !== 'function' || typeof bench.format !== 'function') continue;
   console.log(`\n== ${name} ==`);
   try {
-    console.log(bench.format(await bench.run()));
+    console.log(bench.format(await bench.run({ quick })));
   } catch (error) {
     failed = true;
     console.log(`failed: ${error instanceof Error ? error.message : error}`);

@@ -46,7 +46,15 @@ export type {
 } from './types.js';
 export { behaviourOf, destinationSyncModeFor, matchingKeyPaths } from './sync-behaviour.js';
 export { protocolSchemas } from './generated/schemas.js';
-export { ProtocolError, compileSchema, payloadFieldByType, validateMessage, validateWith } from './validation/index.js';
+export {
+  ProtocolError,
+  applySpecDefaults,
+  compileConfigSchema,
+  compileSchema,
+  payloadFieldByType,
+  validateMessage,
+  validateWith,
+} from './validation/index.js';
 export type { CompiledSchema, ProtocolErrorFields, ProtocolLocation, Where } from './validation/index.js';
 export {
   DEFAULT_MAX_LINE_BYTES,

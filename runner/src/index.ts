@@ -57,3 +57,10 @@ export {
 export { startServe, DEFAULT_SERVE_PORT, type ServeOptions, type Serving } from './serve/serve.js';
 export type { Clock } from './serve/clock.js';
 export type { Alert } from './serve/alerts.js';
+export {
+  formatReport,
+  runAcceptance,
+  type AcceptanceOptions,
+  type AcceptanceReport,
+  type CheckResult as AcceptanceCheck,
+} from './acceptance/index.js';

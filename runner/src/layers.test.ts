@@ -15,6 +15,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['store'],
   ['connection', 'connectors', 'history'],
   ['sync'],
+  ['serve'],
   ['cli'],
   ['index.ts'],
 ];

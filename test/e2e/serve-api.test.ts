@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startServe, type Serving } from '@backflow/runner';
 import { alertReceiver } from '../support/alert-receiver.js';
 import { ManualClock } from '../support/manual-clock.js';
-import { openApiChecker } from '../support/openapi-check.js';
+import { openApiChecker, type Document } from '../support/openapi-check.js';
 import { fixtureCommand, RUNNER_BIN, tempWorkspace } from '../support/workspace.js';
 
 // `runner serve` in this process, over fixture connectors: the trigger API against its
@@ -47,7 +47,7 @@ async function serve(paths: string[], options: { token?: string; clock?: ManualC
 
 /** Calls the API and checks the exchange against the served OpenAPI document. */
 async function client(serving: Serving) {
-  const document = await (await fetch(`${serving.url}/openapi.json`)).json();
+  const document = (await (await fetch(`${serving.url}/openapi.json`)).json()) as Document & { openapi: string };
   const check = openApiChecker(document);
   return {
     document,
@@ -148,7 +148,7 @@ describe('runner serve: trigger API', () => {
     expect(failed.body.runs).toHaveLength(1);
     expect(failed.body.runs[0]).toMatchObject({ status: 'failed', exit_code: 1 });
     expect(failed.body.runs[0].error).toMatch(/failing after 5 records/);
-  });
+  }, 180_000);
 
   it('answers 500 with the reason when the run cannot reach its state store', async () => {
     const file = await counterConnection('lost', {}, {}, { state: 'postgres://postgres@127.0.0.1:1/nowhere' });
@@ -161,7 +161,7 @@ describe('runner serve: trigger API', () => {
     const listed = await call('GET', '/api/connections');
     expect(listed.body.connections[0]).toMatchObject({ name: 'lost', running: false });
     expect(listed.body.connections[0].store_error).toMatch(/ECONNREFUSED|connect/);
-  });
+  }, 180_000);
 
   it('is read-only without BACKFLOW_SERVE_TOKEN', async () => {
     await counterConnection('items');
@@ -171,7 +171,7 @@ describe('runner serve: trigger API', () => {
     expect(refused).toMatchObject({ status: 403, body: { error: expect.stringMatching(/BACKFLOW_SERVE_TOKEN/) } });
     const page = await fetch(`${serving.url}/connections/items`);
     expect(await page.text()).toMatch(/Read-only: set BACKFLOW_SERVE_TOKEN/);
-  });
+  }, 180_000);
 });
 
 const HOUR = 3_600_000;
@@ -214,12 +214,12 @@ describe('runner serve: schedules', () => {
     expect((await again.call('GET', '/api/connections/hourly')).body.next_run_at).toBe(
       new Date(firstSlot + 7 * HOUR).toISOString(),
     );
-  });
+  }, 180_000);
 
   it('refuses a connection file with a bad schedule, naming the field', async () => {
     const file = await counterConnection('bad', {}, {}, { schedule: { cron: '0 25 * * *' } });
     await expect(serve([file])).rejects.toThrow(/bad\.yaml: \/schedule\/cron "0 25 \* \* \*" is not valid/);
-  });
+  }, 180_000);
 });
 
 describe('runner serve: alerts', () => {
@@ -275,7 +275,7 @@ describe('runner serve: alerts', () => {
     } finally {
       await receiver.close();
     }
-  });
+  }, 180_000);
 
   it('a success by another serve sharing the store is no lateness', async () => {
     const receiver = await alertReceiver();
@@ -297,7 +297,7 @@ describe('runner serve: alerts', () => {
     } finally {
       await receiver.close();
     }
-  });
+  }, 180_000);
 
   it('with only rejected_share, alerts on the share of rows read, not on any rejected row', async () => {
     const receiver = await alertReceiver();
@@ -320,7 +320,7 @@ describe('runner serve: alerts', () => {
     } finally {
       await receiver.close();
     }
-  });
+  }, 180_000);
 });
 
 describe('runner serve: command line', () => {
@@ -342,5 +342,5 @@ describe('runner serve: command line', () => {
     const twins = await runner(['serve', '--port', '0', ws.dir]);
     expect(twins.exitCode).toBe(2);
     expect(twins.stderr).toMatch(/twin\.yaml: connection name "twin" is also used by .*other\.yaml/);
-  });
+  }, 180_000);
 });

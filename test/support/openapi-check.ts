@@ -9,7 +9,7 @@ interface Operation {
   requestBody?: { content: Record<string, { schema: object }> };
   responses: Record<string, { content?: Record<string, { schema: object }> }>;
 }
-interface Document {
+export interface Document {
   openapi: string;
   paths: Record<string, Record<string, Operation>>;
   components: object;

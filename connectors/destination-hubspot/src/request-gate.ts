@@ -34,6 +34,8 @@ export class RequestGate {
     return sendPaced(this.options, what, request, {
       retryDelay: (failure, attempt) => this.retryDelay(what, failure, attempt),
       describe: summary,
+      // A 429 speaks for the whole app's budget: concurrent requests wait out Retry-After too.
+      holdsAll: (failure) => isApiException(failure) && failure.code === 429,
     });
   }
 

@@ -1,12 +1,12 @@
 import type { TableField } from '@google-cloud/bigquery';
-import { incrementalSelect, type JsonValue, type Resume } from '@backflow/protocol/connector';
+import type { SqlDialect, SqlTypes } from '@backflow/protocol/connector';
 import { quoteIdent } from './sql.js';
 import type { QueryParameter } from './warehouse.js';
 
-/** A column that orders an incremental read, with the parameter type its values bind as. */
-export interface KeyColumn {
+/** A column of a BigQuery relation, as the SDK's read planner sees it. */
+export interface BigQueryColumn {
   readonly name: string;
-  readonly parameterType: string;
+  readonly field: TableField;
 }
 
 // Legacy type names of the API mapped to GoogleSQL parameter types; only these order and compare.
@@ -27,33 +27,26 @@ const PARAMETER_TYPES: Record<string, string> = {
   TIMESTAMP: 'TIMESTAMP',
 };
 
-/** The key column of `field`, or undefined when BigQuery cannot order by it (RECORD, JSON, arrays, ...). */
-export function keyColumn(field: TableField): KeyColumn | undefined {
-  const parameterType = PARAMETER_TYPES[field.type ?? ''];
-  if (!parameterType || field.mode === 'REPEATED') return undefined;
-  return { name: field.name!, parameterType };
+/** The GoogleSQL parameter type of `field`, or undefined when BigQuery cannot order by it (RECORD, JSON, arrays, ...). */
+function parameterType(field: TableField): string | undefined {
+  return field.mode === 'REPEATED' ? undefined : PARAMETER_TYPES[field.type ?? ''];
 }
 
-export interface Query {
-  readonly sql: string;
-  readonly parameters: QueryParameter[];
-}
+/** BigQuery's types, for the SDK's read planner. */
+export const bigQueryTypes: SqlTypes<BigQueryColumn> = {
+  orderable: (column) => parameterType(column.field) !== undefined,
+  typeName: ({ field }) => (field.mode === 'REPEATED' ? `ARRAY<${field.type}>` : String(field.type)),
+};
 
-/** The ordered incremental query (see `incrementalSelect`), values bound as typed GoogleSQL parameters. */
-export function incrementalQuery(
-  relation: string,
-  select: readonly string[],
-  cursor: KeyColumn,
-  key: readonly KeyColumn[],
-  resume: Resume,
-): Query {
-  const parameters: QueryParameter[] = [];
-  const bind = (value: JsonValue, column: KeyColumn): string => {
-    const name = `p${parameters.length}`;
-    const text = typeof value === 'string' ? value : JSON.stringify(value);
-    parameters.push({ name, parameterType: { type: column.parameterType }, parameterValue: { value: text } });
-    return `@${name}`;
-  };
-  const sql = incrementalSelect(relation, select, cursor, key, resume, { quote: quoteIdent, bind });
-  return { sql, parameters };
-}
+/** Quoting and binding for the SDK's SELECT builder: values travel as typed named parameters. */
+export const bigQueryDialect: SqlDialect<BigQueryColumn, QueryParameter> = {
+  quote: quoteIdent,
+  bind: (value, column, index) => ({
+    placeholder: `@p${index}`,
+    parameter: {
+      name: `p${index}`,
+      parameterType: { type: parameterType(column.field)! },
+      parameterValue: { value: typeof value === 'string' ? value : JSON.stringify(value) },
+    },
+  }),
+};

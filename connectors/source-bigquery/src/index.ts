@@ -2,10 +2,9 @@ import { defineSource, loadSpec, type SourceDefinition } from '@backflow/protoco
 import type { ConnectorContext } from '@backflow/protocol/connector';
 import { checkWarehouse } from './check.js';
 import { defaultClient, type ClientFactory } from './client.js';
-import type { BigQuerySourceConfig } from './generated/config.js';
 import { readStream } from './read.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
-import { resolveSettings } from './settings.js';
+import { resolveSettings, type SourceConfig } from './settings.js';
 import { buildCatalog, listSources } from './streams.js';
 import { Warehouse } from './warehouse.js';
 
@@ -13,7 +12,7 @@ export type { BigQuerySourceConfig } from './generated/config.js';
 export type { ClientFactory } from './client.js';
 export type { CursorState } from '@backflow/protocol/connector';
 export type { RetryPolicy } from './retry.js';
-export type { ServiceAccountKey, Settings } from './settings.js';
+export type { ServiceAccountKey, Settings, SourceConfig } from './settings.js';
 export { authClientFor, defaultClient } from './client.js';
 export { DEFAULT_RETRY_POLICY } from './retry.js';
 
@@ -26,14 +25,14 @@ export interface BigQuerySourceOptions {
 }
 
 /** A BigQuery source whose client and retry policy are injected (for tests and embedders). */
-export function createBigQuerySource(options: BigQuerySourceOptions = {}): SourceDefinition<BigQuerySourceConfig> {
+export function createBigQuerySource(options: BigQuerySourceOptions = {}): SourceDefinition<SourceConfig> {
   const makeClient = options.makeClient ?? defaultClient;
   const retry: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-  const open = ({ config, signal }: ConnectorContext<BigQuerySourceConfig>): Warehouse => {
+  const open = ({ config, signal }: ConnectorContext<SourceConfig>): Warehouse => {
     const settings = resolveSettings(config);
     return new Warehouse(() => makeClient(settings), settings, retry, signal);
   };
-  return defineSource<BigQuerySourceConfig>({
+  return defineSource<SourceConfig>({
     spec: loadSpec(import.meta.url, '../spec.json'),
     check: (ctx) => checkWarehouse(() => open(ctx)),
     discover: async (ctx) => buildCatalog(await listSources(open(ctx))),

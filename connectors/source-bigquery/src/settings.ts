@@ -1,4 +1,4 @@
-import { ConfigError } from '@backflow/protocol/connector';
+import { ConfigError, type WithDefaults } from '@backflow/protocol/connector';
 import type { BigQuerySourceConfig, Model } from './generated/config.js';
 
 /** The fields of a service-account key file the connector uses. */
@@ -23,10 +23,16 @@ export interface Settings {
   readonly pageSize: number;
 }
 
-/** Applies the spec's defaults and checks what JSON Schema cannot (the key file's content). */
-export function resolveSettings(config: BigQuerySourceConfig): Settings {
+/** The config as the SDK hands it over: valid against spec.json, with the spec's defaults filled in. */
+export type SourceConfig = WithDefaults<
+  BigQuerySourceConfig,
+  'location' | 'models' | 'checkpoint_interval' | 'page_size'
+>;
+
+/** Checks what JSON Schema cannot (the key file's content) and resolves the config. */
+export function resolveSettings(config: SourceConfig): Settings {
   const names = new Set<string>();
-  for (const model of config.models ?? []) {
+  for (const model of config.models) {
     if (names.has(model.name))
       throw new ConfigError(`two models are named "${model.name}"; model names must be unique`);
     names.add(model.name);
@@ -35,12 +41,12 @@ export function resolveSettings(config: BigQuerySourceConfig): Settings {
     key: parseKey(config.credentials_json),
     projectId: config.project_id,
     datasetId: config.dataset_id,
-    location: config.location ?? 'US',
+    location: config.location,
     apiEndpoint: config.api_endpoint?.replace(/\/+$/, ''),
     tables: config.tables,
-    models: config.models ?? [],
-    checkpointInterval: config.checkpoint_interval ?? 10_000,
-    pageSize: config.page_size ?? 10_000,
+    models: config.models,
+    checkpointInterval: config.checkpoint_interval,
+    pageSize: config.page_size,
   };
 }
 

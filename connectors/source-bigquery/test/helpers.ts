@@ -1,11 +1,7 @@
 import { BigQuery } from '@google-cloud/bigquery';
 import { JWT } from 'google-auth-library';
-import type {
-  AirbyteCatalog,
-  AirbyteStream,
-  ConfiguredAirbyteCatalog,
-  ConfiguredAirbyteStream,
-} from '@backflow/protocol';
+import type { AirbyteStream, ConfiguredAirbyteCatalog } from '@backflow/protocol';
+import { configuredCatalog } from '@backflow/protocol/testing';
 import { startBigQueryFake, type BigQueryFake, type ServiceAccountKey } from '../../../test/fakes/bigquery/index.js';
 import { createBigQuerySource, type BigQuerySourceConfig, type ClientFactory } from '../src/index.js';
 
@@ -92,24 +88,15 @@ export function lastJobIds(fake: BigQueryFake, count: number): string[] {
     .map((request) => (request.body as { jobReference: { jobId: string } }).jobReference.jobId);
 }
 
-export function findStream(catalog: AirbyteCatalog | undefined, name: string): AirbyteStream {
-  const stream = catalog?.streams.find((s) => s.name === name);
-  if (!stream) throw new Error(`stream ${name} not in catalog: ${catalog?.streams.map((s) => s.name).join(', ')}`);
-  return stream;
-}
+export { findStream } from '@backflow/protocol/testing';
 
-/** A configured catalog reading `streams` with the given mode (cursor and key as discovered unless given). */
 export function configure(
   streams: readonly AirbyteStream[],
   options: { incremental?: boolean; cursor?: string; primaryKey?: string[] } = {},
 ): ConfiguredAirbyteCatalog {
-  return {
-    streams: streams.map((stream): ConfiguredAirbyteStream => ({
-      stream,
-      sync_mode: options.incremental ? 'incremental' : 'full_refresh',
-      destination_sync_mode: 'append',
-      ...(options.cursor ? { cursor_field: [options.cursor] } : {}),
-      ...(options.primaryKey ? { primary_key: options.primaryKey.map((key) => [key]) } : {}),
-    })),
-  };
+  return configuredCatalog(streams, {
+    sync_mode: options.incremental ? 'incremental' : 'full_refresh',
+    ...(options.cursor ? { cursor_field: [options.cursor] } : {}),
+    ...(options.primaryKey ? { primary_key: options.primaryKey.map((key) => [key]) } : {}),
+  });
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AirbyteMessage, AirbyteStateBlob, ConfiguredAirbyteCatalog } from '@backflow/protocol';
-import { runInProcess } from '@backflow/protocol/testing';
+import type { ConfiguredAirbyteCatalog } from '@backflow/protocol';
+import { byField, readAndResumeFromEveryState, runInProcess, streamState } from '@backflow/protocol/testing';
 import type { BigQuerySourceConfig } from '../src/index.js';
 import {
   configFor,
@@ -25,29 +25,6 @@ SELECT i,
 FROM range(1, 27) t(i);
 `;
 
-type Step = { kind: 'record'; id: number } | { kind: 'state'; blob: AirbyteStateBlob };
-
-function steps(messages: readonly AirbyteMessage[], idField: string): Step[] {
-  return messages.flatMap((message): Step[] => {
-    if (message.record) return [{ kind: 'record', id: Number(message.record.data[idField]) }];
-    if (message.state?.stream?.stream_state) return [{ kind: 'state', blob: message.state.stream.stream_state }];
-    return [];
-  });
-}
-
-function stateFor(catalog: ConfiguredAirbyteCatalog, blob: AirbyteStateBlob) {
-  const stream = catalog.streams[0]!.stream;
-  return [
-    {
-      type: 'STREAM',
-      stream: {
-        stream_descriptor: { name: stream.name, ...(stream.namespace ? { namespace: stream.namespace } : {}) },
-        stream_state: blob,
-      },
-    },
-  ];
-}
-
 describe('incremental reads resume exactly after the committed state', () => {
   let fake: BigQueryFake;
   beforeAll(async () => {
@@ -65,25 +42,16 @@ describe('incremental reads resume exactly after the committed state', () => {
    */
   async function expectExactResume(config: BigQuerySourceConfig, catalog: ConfiguredAirbyteCatalog, idField: string) {
     const { source } = sourceFor(fake);
-    const full = await runInProcess(source, 'read', { config, catalog });
-    expect(full.errors).toEqual([]);
-    const sequence = steps(full.messages, idField);
-    const records = sequence.flatMap((step) => (step.kind === 'record' ? [step.id] : []));
+    const { full, checkpoints, problems } = await readAndResumeFromEveryState(
+      source,
+      { config, catalog },
+      byField(idField),
+    );
+    const records = full.records.map((record) => Number(record.data[idField]));
     expect([...records].sort((a, b) => a - b)).toEqual(allIds);
-    const stateIndexes = sequence.flatMap((step, i) => (step.kind === 'state' ? [i] : []));
-    expect(stateIndexes.length).toBeGreaterThan(3);
-    for (const index of stateIndexes) {
-      const committed = sequence.slice(0, index).flatMap((step) => (step.kind === 'record' ? [step.id] : []));
-      const blob = (sequence[index] as { blob: AirbyteStateBlob }).blob;
-      const resumed = await runInProcess(source, 'read', { config, catalog, state: stateFor(catalog, blob) });
-      expect(resumed.errors).toEqual([]);
-      const rest = resumed.records.map((record) => Number(record.data[idField]));
-      expect(
-        [...committed, ...rest].sort((a, b) => a - b),
-        `resuming from ${JSON.stringify(blob)}`,
-      ).toEqual(allIds);
-    }
-    return { full, sequence };
+    expect(checkpoints.length).toBeGreaterThan(3);
+    expect(problems).toEqual([]);
+    return { full };
   }
 
   it('with a primary key: checkpoints every N records at the exact (cursor, key) tuple', async () => {
@@ -126,7 +94,11 @@ describe('incremental reads resume exactly after the committed state', () => {
       primary_key: ['id'],
       primary_key_values: ['12'],
     };
-    const run = await runInProcess(source, 'read', { config, catalog, state: stateFor(catalog, blob) });
+    const run = await runInProcess(source, 'read', {
+      config,
+      catalog,
+      state: [streamState(catalog.streams[0]!.stream, blob)],
+    });
     expect(run.records.map((record) => record.data.id)).toEqual([
       '13',
       '14',
@@ -202,7 +174,9 @@ describe('incremental reads resume exactly after the committed state', () => {
     const run = await runInProcess(source, 'read', {
       config,
       catalog,
-      state: stateFor(catalog, { cursor_field: 'created_at', cursor_value: '2030-01-01T00:00:00Z' }),
+      state: [
+        streamState(catalog.streams[0]!.stream, { cursor_field: 'created_at', cursor_value: '2030-01-01T00:00:00Z' }),
+      ],
     });
     expect(run.records).toHaveLength(26);
     expect(run.logs.some((log) => log.level === 'WARN' && log.message.includes('created_at'))).toBe(true);
@@ -223,5 +197,19 @@ describe('incremental reads resume exactly after the committed state', () => {
     expect(run.errors[0]?.message).toBe(
       'model "m": cursor field "s" has type RECORD, which cannot be used as a cursor',
     );
+  });
+
+  it('refuses a configured catalog that selects no column, naming the stream (as every SQL source does)', async () => {
+    const { source } = sourceFor(fake);
+    const config = configFor(fake, { tables: ['events'] });
+    const discovered = await runInProcess(source, 'discover', { config });
+    const stream = findStream(discovered.catalog, 'events');
+    const catalog = configure([{ ...stream, json_schema: { type: 'object', properties: {} } }]);
+    const run = await runInProcess(source, 'read', { config, catalog });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toMatchObject({
+      failure_type: 'config_error',
+      message: expect.stringMatching(/^table "analytics.events": the configured catalog selects no column/),
+    });
   });
 });

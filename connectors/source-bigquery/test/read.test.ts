@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applySpecDefaults } from '@backflow/protocol';
 import { runInProcess } from '@backflow/protocol/testing';
+import type { SourceConfig } from '../src/index.js';
 import {
   configFor,
   configure,
@@ -61,8 +63,10 @@ describe('full refresh reads and models', () => {
     const [stream] = configure([findStream(discovered.catalog, 'users')]).streams;
     const logger = { debug() {}, info() {}, warn() {}, error() {} };
     const before = { ...fake.calls };
+    // Called directly, as the SDK would after validating the config and filling in its defaults.
+    const valid = applySpecDefaults<SourceConfig>(source.spec.connectionSpecification, config);
     const rows = source.read(
-      { config, logger, signal: new AbortController().signal },
+      { config: valid, logger, signal: new AbortController().signal },
       { stream: stream!, state: undefined },
     );
     const iterator = rows[Symbol.asyncIterator]();

@@ -1,4 +1,4 @@
-import { ConfigError } from '@backflow/protocol/connector';
+import { ConfigError, type WithDefaults } from '@backflow/protocol/connector';
 import type { Config } from './generated/config.js';
 
 export type FileFormat = 'csv' | 'parquet' | 'json';
@@ -30,9 +30,10 @@ export interface ResolvedConfig {
   readonly memoryLimit: string | undefined;
 }
 
-export const DEFAULT_CHECKPOINT_INTERVAL = 10_000;
+/** The config as the SDK hands it over: valid against spec.json, with the spec's defaults filled in. */
+export type SourceConfig = WithDefaults<Config, 'schemas' | 'checkpoint_interval'>;
 
-export function resolveConfig(config: Config): ResolvedConfig {
+export function resolveConfig(config: SourceConfig): ResolvedConfig {
   const files = (config.files ?? []).map((file) => ({
     name: file.name,
     path: file.path,
@@ -59,11 +60,11 @@ export function resolveConfig(config: Config): ResolvedConfig {
   }
   return {
     path: config.path,
-    schemas: config.schemas && config.schemas.length > 0 ? config.schemas : ['main'],
+    schemas: config.schemas,
     tables: config.tables?.map(splitTableName),
     files,
     models,
-    checkpointInterval: config.checkpoint_interval ?? DEFAULT_CHECKPOINT_INTERVAL,
+    checkpointInterval: config.checkpoint_interval,
     memoryLimit: config.memory_limit,
   };
 }

@@ -1,11 +1,7 @@
 import { DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
-import { incrementalSelect, type JsonValue, type Resume } from '@backflow/protocol/connector';
+import type { SqlDialect, SqlTypes } from '@backflow/protocol/connector';
 import { quoteIdent } from './sql.js';
-
-export interface KeyColumn {
-  readonly name: string;
-  readonly type: DuckDBType;
-}
+import type { Column } from './streams.js';
 
 /** Types whose order DuckDB and our text representation agree on, so a read can resume from a value. */
 const ORDERABLE = new Set<DuckDBTypeId>([
@@ -37,24 +33,17 @@ export function isOrderable(type: DuckDBType): boolean {
   return ORDERABLE.has(type.typeId) && type.alias !== 'JSON';
 }
 
-export interface Query {
-  readonly sql: string;
-  readonly params: string[];
-}
+/** DuckDB's types, for the SDK's read planner. */
+export const duckdbTypes: SqlTypes<Column> = {
+  orderable: (column) => isOrderable(column.type),
+  typeName: (column) => column.type.toString(),
+};
 
-/** The ordered incremental query (see `incrementalSelect`), values bound as typed DuckDB parameters. */
-export function incrementalQuery(
-  relation: string,
-  select: readonly string[],
-  cursor: KeyColumn,
-  key: readonly KeyColumn[],
-  resume: Resume,
-): Query {
-  const params: string[] = [];
-  const bind = (value: JsonValue, column: KeyColumn) => {
-    params.push(typeof value === 'string' ? value : JSON.stringify(value));
-    return `CAST($${params.length} AS ${column.type.toString()})`;
-  };
-  const sql = incrementalSelect(relation, select, cursor, key, resume, { quote: quoteIdent, bind });
-  return { sql, params };
-}
+/** Quoting and binding for the SDK's SELECT builder: values travel as text cast to the column's type. */
+export const duckdbDialect: SqlDialect<Column, string> = {
+  quote: quoteIdent,
+  bind: (value, column, index) => ({
+    placeholder: `CAST($${index + 1} AS ${column.type.toString()})`,
+    parameter: typeof value === 'string' ? value : JSON.stringify(value),
+  }),
+};

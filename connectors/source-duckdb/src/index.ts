@@ -1,13 +1,12 @@
 import { defineSource, loadSpec } from '@backflow/protocol/connector';
 import { checkWarehouse } from './check.js';
-import { resolveConfig } from './config.js';
+import { resolveConfig, type SourceConfig } from './config.js';
 import { discoverCatalog } from './discover.js';
-import type { Config } from './generated/config.js';
 import { readStream } from './read-stream.js';
 import { openWarehouse, withWarehouse } from './warehouse.js';
 
 /** source-duckdb: tables and views of a DuckDB file, CSV/Parquet/JSON files and SQL models as streams. */
-export const source = defineSource<Config>({
+export const source = defineSource<SourceConfig>({
   spec: loadSpec(import.meta.url, '../spec.json'),
   check: ({ config }) => {
     const resolved = resolveConfig(config);

@@ -2,12 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type {
-  AirbyteCatalog,
-  AirbyteStream,
-  ConfiguredAirbyteCatalog,
-  ConfiguredAirbyteStream,
-} from '@backflow/protocol';
+import type { AirbyteStream, ConfiguredAirbyteCatalog } from '@backflow/protocol';
+import { configuredCatalog } from '@backflow/protocol/testing';
 
 /** A temporary folder removed by the returned `cleanup`. */
 export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
@@ -27,24 +23,15 @@ export async function runSql(path: string, sql: string): Promise<void> {
   }
 }
 
-export function findStream(catalog: AirbyteCatalog | undefined, name: string): AirbyteStream {
-  const stream = catalog?.streams.find((s) => s.name === name);
-  if (!stream) throw new Error(`stream ${name} not in catalog: ${catalog?.streams.map((s) => s.name).join(', ')}`);
-  return stream;
-}
+export { findStream } from '@backflow/protocol/testing';
 
-/** A configured catalog reading `streams` with the given mode (cursor and key as discovered unless given). */
 export function configure(
   streams: readonly AirbyteStream[],
   options: { incremental?: boolean; cursor?: string; primaryKey?: string[] } = {},
 ): ConfiguredAirbyteCatalog {
-  return {
-    streams: streams.map((stream): ConfiguredAirbyteStream => ({
-      stream,
-      sync_mode: options.incremental ? 'incremental' : 'full_refresh',
-      destination_sync_mode: 'append',
-      ...(options.cursor ? { cursor_field: [options.cursor] } : {}),
-      ...(options.primaryKey ? { primary_key: options.primaryKey.map((key) => [key]) } : {}),
-    })),
-  };
+  return configuredCatalog(streams, {
+    sync_mode: options.incremental ? 'incremental' : 'full_refresh',
+    ...(options.cursor ? { cursor_field: [options.cursor] } : {}),
+    ...(options.primaryKey ? { primary_key: options.primaryKey.map((key) => [key]) } : {}),
+  });
 }

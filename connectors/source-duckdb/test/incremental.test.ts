@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AirbyteMessage, AirbyteStateBlob, ConfiguredAirbyteCatalog } from '@backflow/protocol';
-import { runInProcess } from '@backflow/protocol/testing';
+import type { ConfiguredAirbyteCatalog } from '@backflow/protocol';
+import { byField, readAndResumeFromEveryState, runInProcess } from '@backflow/protocol/testing';
 import { source } from '../src/index.js';
 import { configure, findStream, runSql, tempDir } from './helpers.js';
 
@@ -13,16 +13,6 @@ INSERT INTO events
 SELECT i, CASE WHEN i <= 2 THEN NULL ELSE TIMESTAMP '2024-01-01' + to_minutes(((i - 3) // 4)::BIGINT) END, 'row ' || i
 FROM range(1, 27) t(i);
 `;
-
-type Step = { kind: 'record'; id: number } | { kind: 'state'; blob: AirbyteStateBlob };
-
-function steps(messages: readonly AirbyteMessage[], idField: string): Step[] {
-  return messages.flatMap((message): Step[] => {
-    if (message.record) return [{ kind: 'record', id: Number(message.record.data[idField]) }];
-    if (message.state?.stream?.stream_state) return [{ kind: 'state', blob: message.state.stream.stream_state }];
-    return [];
-  });
-}
 
 describe('incremental reads resume exactly after the committed state', () => {
   let dir: { dir: string; cleanup: () => Promise<void> };
@@ -42,40 +32,16 @@ describe('incremental reads resume exactly after the committed state', () => {
    * be every row exactly once.
    */
   async function expectExactResume(config: object, catalog: ConfiguredAirbyteCatalog, idField: string) {
-    const full = await runInProcess(source, 'read', { config, catalog });
-    expect(full.errors).toEqual([]);
-    const sequence = steps(full.messages, idField);
-    const records = sequence.flatMap((step) => (step.kind === 'record' ? [step.id] : []));
+    const { full, checkpoints, problems } = await readAndResumeFromEveryState(
+      source,
+      { config, catalog },
+      byField(idField),
+    );
+    const records = full.records.map((record) => Number(record.data[idField]));
     expect([...records].sort((a, b) => a - b)).toEqual(allIds);
-    const stateIndexes = sequence.flatMap((step, i) => (step.kind === 'state' ? [i] : []));
-    expect(stateIndexes.length).toBeGreaterThan(3);
-    for (const index of stateIndexes) {
-      const committed = sequence.slice(0, index).flatMap((step) => (step.kind === 'record' ? [step.id] : []));
-      const blob = (sequence[index] as { blob: AirbyteStateBlob }).blob;
-      const resumed = await runInProcess(source, 'read', {
-        config,
-        catalog,
-        state: [
-          {
-            type: 'STREAM',
-            stream: {
-              stream_descriptor: {
-                name: catalog.streams[0]!.stream.name,
-                ...(catalog.streams[0]!.stream.namespace ? { namespace: catalog.streams[0]!.stream.namespace } : {}),
-              },
-              stream_state: blob,
-            },
-          },
-        ],
-      });
-      expect(resumed.errors).toEqual([]);
-      const rest = resumed.records.map((record) => Number(record.data[idField]));
-      expect(
-        [...committed, ...rest].sort((a, b) => a - b),
-        `resuming from ${JSON.stringify(blob)}`,
-      ).toEqual(allIds);
-    }
-    return { full, sequence };
+    expect(checkpoints.length).toBeGreaterThan(3);
+    expect(problems).toEqual([]);
+    return { full };
   }
 
   it('with a primary key: checkpoints every N records at the exact (cursor, key) tuple', async () => {
@@ -171,4 +137,23 @@ describe('incremental reads resume exactly after the committed state', () => {
     expect(run.errors[0]?.failure_type).toBe('config_error');
     expect(run.errors[0]?.message).toMatch(/cursor field "s" has type STRUCT/);
   });
+});
+
+it('refuses a configured catalog that selects no column, naming the stream (as every SQL source does)', async () => {
+  const dir = await tempDir();
+  try {
+    const path = join(dir.dir, 'events.duckdb');
+    await runSql(path, SETUP);
+    const discovered = await runInProcess(source, 'discover', { config: { path } });
+    const stream = findStream(discovered.catalog, 'events');
+    const catalog = configure([{ ...stream, json_schema: { type: 'object', properties: {} } }]);
+    const run = await runInProcess(source, 'read', { config: { path }, catalog });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toMatchObject({
+      failure_type: 'config_error',
+      message: expect.stringMatching(/^table "events": the configured catalog selects no column/),
+    });
+  } finally {
+    await dir.cleanup();
+  }
 });

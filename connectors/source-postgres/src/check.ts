@@ -2,14 +2,13 @@ import type { CheckResult } from '@backflow/protocol/connector';
 import { ConnectorError } from '@backflow/protocol/connector';
 import { takeInventory } from './catalog.js';
 import { withClient } from './connection.js';
-import { resolveSettings } from './settings.js';
-import type { PostgresSourceConfig } from './generated/config.js';
+import { resolveSettings, type SourceConfig } from './settings.js';
 
 /**
  * Connects, then checks what `discover` and `read` will need: the schemas, the listed
  * tables and every model's SQL. The first problem comes back as `{ ok: false }` naming it.
  */
-export async function checkConnection(config: PostgresSourceConfig): Promise<CheckResult> {
+export async function checkConnection(config: SourceConfig): Promise<CheckResult> {
   try {
     const settings = resolveSettings(config);
     const inventory = await withClient(settings, (client) => takeInventory(client, settings));

@@ -3,15 +3,14 @@ import { buildCatalog, takeInventory } from './catalog.js';
 import { checkConnection } from './check.js';
 import { withClient } from './connection.js';
 import { toConnectorError } from './errors.js';
-import type { PostgresSourceConfig } from './generated/config.js';
 import { readStream } from './read.js';
-import { resolveSettings } from './settings.js';
+import { resolveSettings, type SourceConfig } from './settings.js';
 
 export type { PostgresSourceConfig } from './generated/config.js';
-export type { CursorState } from './incremental.js';
+export type { CursorState } from '@backflow/protocol/connector';
 
 /** The Postgres source: tables, views and SQL models as streams, full refresh or incremental. */
-export const source = defineSource<PostgresSourceConfig>({
+export const source = defineSource<SourceConfig>({
   spec: loadSpec(import.meta.url, '../spec.json'),
   check: ({ config }) => checkConnection(config),
   async discover({ config, logger }) {

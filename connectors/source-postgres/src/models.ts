@@ -8,7 +8,7 @@ import { modelRelation, trimModelSql } from './sql.js';
 
 /** `SELECT <columns> FROM (<model sql>) AS backflow_model`. */
 export function modelSelect(model: Model, columns = '*'): string {
-  return `SELECT ${columns} FROM ${modelRelation(model.sql)}`;
+  return `SELECT ${columns} FROM ${modelRelation(model.sql)} AS src`;
 }
 
 /** Names the model in errors of `statement` and maps Postgres' error position back into the model's SQL. */

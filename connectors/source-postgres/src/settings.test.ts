@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '@backflow/protocol/connector';
-import { resolveSettings } from './settings.js';
+import { applySpecDefaults } from '@backflow/protocol';
+import { ConfigError, loadSpec } from '@backflow/protocol/connector';
+import type { PostgresSourceConfig } from './generated/config.js';
+import { resolveSettings as resolveValid, type SourceConfig } from './settings.js';
+
+// As the SDK calls it: with the config validated and spec.json's defaults filled in.
+const spec = loadSpec(import.meta.url, '../spec.json');
+const resolveSettings = (config: PostgresSourceConfig) =>
+  resolveValid(applySpecDefaults<SourceConfig>(spec.connectionSpecification, config));
 
 describe('resolveSettings', () => {
   it('applies defaults to host fields, trying TLS first', () => {

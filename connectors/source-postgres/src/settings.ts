@@ -1,5 +1,5 @@
 import type { ClientConfig } from 'pg';
-import { ConfigError } from '@backflow/protocol/connector';
+import { ConfigError, type WithDefaults } from '@backflow/protocol/connector';
 import { resolveConnection, type Connection } from '@backflow/postgres-common';
 import type { Model, PostgresSourceConfig } from './generated/config.js';
 
@@ -15,10 +15,16 @@ export interface Settings extends Connection {
   readonly statementTimeoutMs: number;
 }
 
-/** Resolves `config` (already valid against spec.json) into connection options and defaults. */
-export function resolveSettings(config: PostgresSourceConfig): Settings {
+/** The config as the SDK hands it over: valid against spec.json, with the spec's defaults filled in. */
+export type SourceConfig = WithDefaults<
+  PostgresSourceConfig,
+  'schemas' | 'models' | 'checkpoint_interval' | 'fetch_size' | 'statement_timeout_ms'
+>;
+
+/** Resolves `config` into connection options. */
+export function resolveSettings(config: SourceConfig): Settings {
   const connection = resolveConnection(config, 'backflow-source-postgres');
-  const models = config.models ?? [];
+  const models = config.models;
   const names = new Set<string>();
   for (const model of models) {
     if (names.has(model.name))
@@ -27,11 +33,11 @@ export function resolveSettings(config: PostgresSourceConfig): Settings {
   }
   return {
     ...connection,
-    schemas: config.schemas ?? ['public'],
+    schemas: config.schemas,
     tables: config.tables,
     models,
-    checkpointInterval: config.checkpoint_interval ?? 10_000,
-    fetchSize: config.fetch_size ?? 10_000,
-    statementTimeoutMs: config.statement_timeout_ms ?? 0,
+    checkpointInterval: config.checkpoint_interval,
+    fetchSize: config.fetch_size,
+    statementTimeoutMs: config.statement_timeout_ms,
   };
 }

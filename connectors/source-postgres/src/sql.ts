@@ -13,7 +13,7 @@ export function trimModelSql(sql: string): string {
   return sql.replace(/[\s;]+$/, '');
 }
 
-/** `(<model sql>) AS m`, usable where a table name would be. The newline ends a trailing `--` comment. */
+/** `(<model sql>)`, usable where a table name would be once given an alias. The newline ends a trailing `--` comment. */
 export function modelRelation(sql: string): string {
-  return `(\n${trimModelSql(sql)}\n) AS backflow_model`;
+  return `(\n${trimModelSql(sql)}\n)`;
 }

@@ -11,6 +11,8 @@ export interface StreamSource {
   /** SQL usable after FROM: a qualified table name or a model subquery. */
   readonly from: string;
   readonly model: Model | undefined;
+  /** Names the stream in messages: `table "public.events"`, `model "active_users"`. */
+  readonly subject: string;
   /** Error context for a statement selecting from `from`. */
   scope(statement: string): ErrorScope;
 }
@@ -22,6 +24,7 @@ export function streamSource(settings: Settings, stream: AirbyteStream): StreamS
     return {
       from: table,
       model: undefined,
+      subject: `table "${stream.namespace}.${stream.name}"`,
       scope: () => ({
         target: settings.target,
         subject: `reading table ${table}`,
@@ -35,5 +38,10 @@ export function streamSource(settings: Settings, stream: AirbyteStream): StreamS
       `stream "${stream.name}" has no namespace and no model of that name is configured (table streams carry their schema as namespace)`,
     );
   }
-  return { from: modelRelation(model.sql), model, scope: (statement) => modelErrorScope(model, settings, statement) };
+  return {
+    from: modelRelation(model.sql),
+    model,
+    subject: `model "${model.name}"`,
+    scope: (statement) => modelErrorScope(model, settings, statement),
+  };
 }

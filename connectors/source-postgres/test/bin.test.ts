@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AirbyteMessage } from '@backflow/protocol';
-import { configure } from './catalogs.js';
+import { configuredCatalog as configure } from '@backflow/protocol/testing';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
@@ -86,7 +86,7 @@ describe('bin/main.js', () => {
     expect(states.map((state) => state.sourceStats?.recordCount)).toEqual([1000, 1000, 500]);
     expect(states.at(-1)!.stream!.stream_state).toEqual({
       cursor_field: 'updated_at',
-      cursor: '2024-01-02 17:40:00+00',
+      cursor_value: '2024-01-02 17:40:00+00',
       primary_key: ['id'],
       primary_key_values: ['2500'],
     });

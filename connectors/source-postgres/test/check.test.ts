@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runInProcess } from '@backflow/protocol/testing';
+import { configuredCatalog as configure, findStream, runInProcess } from '@backflow/protocol/testing';
 import { source } from '../src/index.js';
-import { configure, streamNamed } from './catalogs.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { closedPort, passwordRejectingServer, silentServer } from './fake-servers.js';
 
@@ -25,7 +24,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function check(config: Record<string, unknown>) {
+async function check(config: object) {
   const run = await runInProcess(source, 'check', { config });
   expect(run.exitCode).toBe(0);
   return run.connectionStatus!;
@@ -122,7 +121,7 @@ describe('check', () => {
 
   it("fails a read of an unreadable table with Postgres' permission error (42501)", async () => {
     const discovered = await runInProcess(source, 'discover', { config: db.config });
-    const catalog = configure(streamNamed(discovered.catalog, 'secret', 'public'));
+    const catalog = configure(findStream(discovered.catalog, 'secret', 'public'));
     const run = await runInProcess(source, 'read', { config: { ...db.config, username: reader }, catalog });
     expect(run.exitCode).not.toBe(0);
     expect(run.errors[0]).toMatchObject({

@@ -1,8 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AirbyteStateMessage, ConfiguredAirbyteCatalog } from '@backflow/protocol';
-import { runInProcess, type ConnectorRun } from '@backflow/protocol/testing';
+import {
+  byField,
+  configuredCatalog as configure,
+  findStream,
+  readAndResumeFromEveryState,
+  runInProcess,
+} from '@backflow/protocol/testing';
 import { source } from '../src/index.js';
-import { configure, streamNamed } from './catalogs.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 let db: TestDatabase;
@@ -26,7 +31,7 @@ beforeAll(async () => {
   await db.sql(`
     CREATE TABLE events (id integer PRIMARY KEY, updated_at timestamptz, note text);
     INSERT INTO events VALUES ${values.join(', ')};
-    INSERT INTO events VALUES (1000, NULL, 'never read incrementally');
+    INSERT INTO events VALUES (1000, NULL, 'no cursor: read on the first run only');
     CREATE VIEW events_view AS SELECT * FROM events;
     CREATE TABLE amounts (id integer PRIMARY KEY, amount numeric);
     INSERT INTO amounts VALUES (1, 1.0), (2, 1.00), (3, 1.000), (4, 2), (5, 2.0), (6, 3);
@@ -37,10 +42,10 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function discoverStream(config: Record<string, unknown>, name: string, namespace?: string) {
+async function discoverStream(config: object, name: string, namespace?: string) {
   const run = await runInProcess(source, 'discover', { config });
   expect(run.errors).toEqual([]);
-  return streamNamed(run.catalog, name, namespace);
+  return findStream(run.catalog, name, namespace);
 }
 
 async function read(config: Record<string, unknown>, catalog: ConfiguredAirbyteCatalog, state?: AirbyteStateMessage) {
@@ -50,29 +55,13 @@ async function read(config: Record<string, unknown>, catalog: ConfiguredAirbyteC
   return run;
 }
 
-/** For each STATE of `run`: the ids of the records emitted before it. */
-function idsBeforeEachState(run: ConnectorRun, key: string): { state: AirbyteStateMessage; before: string[] }[] {
-  const seen: string[] = [];
-  const out: { state: AirbyteStateMessage; before: string[] }[] = [];
-  for (const message of run.messages) {
-    if (message.record) seen.push(String(message.record.data[key]));
-    if (message.state) out.push({ state: message.state, before: [...seen] });
-  }
-  return out;
-}
-
 /** Resuming from every checkpoint of a full run yields exactly the rows not yet emitted. */
 async function expectExactResumes(config: Record<string, unknown>, catalog: ConfiguredAirbyteCatalog, key: string) {
-  const full = await read(config, catalog);
+  const { full, checkpoints, problems } = await readAndResumeFromEveryState(source, { config, catalog }, byField(key));
   const all = full.records.map((record) => String(record.data[key]));
   expect(new Set(all).size).toBe(all.length);
-  const checkpoints = idsBeforeEachState(full, key);
   expect(checkpoints.length).toBeGreaterThan(2);
-  for (const { state, before } of checkpoints) {
-    const resumed = await read(config, catalog, state);
-    const after = resumed.records.map((record) => String(record.data[key]));
-    expect([...before, ...after].sort(), JSON.stringify(state.stream?.stream_state)).toEqual([...all].sort());
-  }
+  expect(problems).toEqual([]);
   return { full, checkpoints };
 }
 
@@ -84,11 +73,13 @@ describe('incremental read of a table with a primary key', () => {
     const catalog = configure(stream, { sync_mode: 'incremental', cursor_field: ['updated_at'] });
     const { full, checkpoints } = await expectExactResumes(config(), catalog, 'id');
     const total = RUNS.reduce((a, b) => a + b, 0);
-    expect(full.records).toHaveLength(total); // the NULL-cursor row is not read
-    expect(checkpoints.map((c) => c.before.length)).toEqual([4, 8, 12, 16, 20, 24, 28]);
+    // The NULL-cursor row comes first, on the first run only; then a checkpoint every 4 rows and one at the end.
+    expect(full.records).toHaveLength(total + 1);
+    expect(full.records[0]!.data.id).toBe(1000);
+    expect(checkpoints.map((c) => c.before.length)).toEqual([4, 8, 12, 16, 20, 24, 28, 29]);
     const lastState = checkpoints.at(-1)!.state;
     expect(lastState.stream?.stream_state).toMatchObject({ cursor_field: 'updated_at', primary_key: ['id'] });
-    expect(lastState.sourceStats?.recordCount).toBe(4);
+    expect(lastState.sourceStats?.recordCount).toBe(1);
   });
 
   it('picks up rows added after the final checkpoint, including ones sharing its cursor value', async () => {
@@ -117,8 +108,9 @@ describe('incremental read without a primary key', () => {
     expect(stream.source_defined_primary_key).toBeUndefined();
     const catalog = configure(stream, { sync_mode: 'incremental', cursor_field: ['updated_at'] });
     const { full, checkpoints } = await expectExactResumes(config, catalog, 'id');
-    // Runs of 3, 5, 1, 7, 4, 2, 6 rows: a checkpoint once >= 4 rows since the last, at the next run's start.
-    expect(checkpoints.map((c) => c.before.length)).toEqual([8, 16, 20, 28]);
+    // The NULL-cursor row, then runs of 3, 5, 1, 7, 4, 2, 6 rows: a checkpoint once >= 4 rows
+    // since the last, at the next run's start, and one at the end.
+    expect(checkpoints.map((c) => c.before.length)).toEqual([4, 9, 17, 21, 29]);
     for (const { state, before } of checkpoints) {
       expect(state.stream?.stream_state).not.toHaveProperty('primary_key_values');
       const cursor = full.records[before.length - 1]!.data.updated_at;
@@ -174,7 +166,7 @@ describe('incremental read of a model', () => {
     const run = await runInProcess(source, 'read', { config: db.config, catalog });
     expect(run.errors[0]).toMatchObject({
       failure_type: 'config_error',
-      message: 'stream "events" has no column "modified" to use as cursor or key',
+      message: 'table "public.events": cursor field "modified" is not one of its columns',
     });
   });
 
@@ -190,7 +182,38 @@ describe('incremental read of a model', () => {
       },
     };
     const run = await read(config, catalog, state);
-    expect(run.records).toHaveLength(RUNS.reduce((a, b) => a + b, 0));
-    expect(run.logs.some((log) => log.message.includes('reading from the beginning'))).toBe(true);
+    expect(run.records).toHaveLength(RUNS.reduce((a, b) => a + b, 0) + 1);
+    expect(run.logs.some((log) => log.message.includes('reading from the start'))).toBe(true);
+  });
+});
+
+describe('states written by source-postgres 0.1', () => {
+  it('resumes from the old `cursor` field as if it were `cursor_value`', async () => {
+    const config = { ...db.config, checkpoint_interval: 4 };
+    const stream = await discoverStream(config, 'events', 'public');
+    const catalog = configure(stream, { sync_mode: 'incremental', cursor_field: ['updated_at'] });
+    const full = await read(config, catalog);
+    const current = full.states[2]!.stream!.stream_state as Record<string, unknown>;
+    const { cursor_value, ...rest } = current;
+    const old: AirbyteStateMessage = {
+      type: 'STREAM',
+      stream: {
+        stream_descriptor: { name: 'events', namespace: 'public' },
+        stream_state: { ...rest, cursor: cursor_value },
+      },
+    };
+    const resumed = await read(config, catalog, old);
+    expect(resumed.records.map((record) => record.data.id)).toEqual(full.records.slice(12).map((r) => r.data.id));
+  });
+});
+
+it('refuses a configured catalog that selects no column, naming the stream (as every SQL source does)', async () => {
+  const stream = await discoverStream(db.config, 'events', 'public');
+  const catalog = configure({ ...stream, json_schema: { type: 'object', properties: {} } });
+  const run = await runInProcess(source, 'read', { config: db.config, catalog });
+  expect(run.exitCode).toBe(1);
+  expect(run.errors[0]).toMatchObject({
+    failure_type: 'config_error',
+    message: expect.stringMatching(/^table "public.events": the configured catalog selects no column/),
   });
 });

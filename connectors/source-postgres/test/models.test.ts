@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runInProcess } from '@backflow/protocol/testing';
+import { configuredCatalog as configure, findStream, runInProcess } from '@backflow/protocol/testing';
 import { source } from '../src/index.js';
-import { configure, streamNamed } from './catalogs.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 let db: TestDatabase;
@@ -39,7 +38,7 @@ describe('SQL models', () => {
     const run = await runInProcess(source, 'discover', { config: withModel(ACTIVE_USERS, { primary_key: ['id'] }) });
     expect(run.errors).toEqual([]);
     expect(run.catalog?.streams).toHaveLength(1);
-    const stream = streamNamed(run.catalog, 'active_users');
+    const stream = findStream(run.catalog, 'active_users');
     expect(stream.namespace).toBeUndefined();
     expect(stream.source_defined_primary_key).toEqual([['id']]);
     expect(stream.json_schema).toMatchObject({
@@ -58,7 +57,7 @@ describe('SQL models', () => {
     const discovered = await runInProcess(source, 'discover', { config });
     const run = await runInProcess(source, 'read', {
       config,
-      catalog: configure(streamNamed(discovered.catalog, 'active_users')),
+      catalog: configure(findStream(discovered.catalog, 'active_users')),
     });
     expect(run.errors).toEqual([]);
     expect(run.records.map((record) => record.data)).toEqual([
@@ -112,7 +111,7 @@ describe('SQL models', () => {
     const discovered = await runInProcess(source, 'discover', { config });
     const run = await runInProcess(source, 'read', {
       config,
-      catalog: configure(streamNamed(discovered.catalog, 'active_users')),
+      catalog: configure(findStream(discovered.catalog, 'active_users')),
     });
     expect(run.errors[0]).toMatchObject({
       failure_type: 'config_error',

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runInProcess } from '@backflow/protocol/testing';
+import { configuredCatalog as configure, findStream, runInProcess } from '@backflow/protocol/testing';
 import { source } from '../src/index.js';
-import { configure, streamNamed } from './catalogs.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 let db: TestDatabase;
@@ -46,7 +45,7 @@ describe('discover', () => {
   it('maps every column type as protocol/docs/types.md says', async () => {
     const run = await runInProcess(source, 'discover', { config: db.config });
     expect(run.errors).toEqual([]);
-    const stream = streamNamed(run.catalog, 'every_type', 'public');
+    const stream = findStream(run.catalog, 'every_type', 'public');
     expect(stream.source_defined_primary_key).toEqual([['id']]);
     expect(stream.supported_sync_modes).toEqual(['full_refresh', 'incremental']);
     const properties = (stream.json_schema as { properties: Record<string, unknown> }).properties;
@@ -90,7 +89,7 @@ describe('discover', () => {
 
   it('lists views with nullable columns and no primary key', async () => {
     const run = await runInProcess(source, 'discover', { config: db.config });
-    const view = streamNamed(run.catalog, 'every_type_view', 'public');
+    const view = findStream(run.catalog, 'every_type_view', 'public');
     expect(view.source_defined_primary_key).toBeUndefined();
     expect((view.json_schema as { properties: Record<string, unknown> }).properties).toEqual({
       id: { type: ['null', 'string'], airbyte_type: 'integer' },
@@ -111,7 +110,7 @@ describe('read', () => {
   it('quotes every identifier and keeps any column name, even __proto__', async () => {
     const config = { ...db.config, schemas: ['Odd Schema'] };
     const discovered = await runInProcess(source, 'discover', { config });
-    const stream = streamNamed(discovered.catalog, 'odd "table"', 'Odd Schema');
+    const stream = findStream(discovered.catalog, 'odd "table"', 'Odd Schema');
     expect(Object.keys((stream.json_schema as { properties: object }).properties)).toEqual([
       '__proto__',
       'quote"d',
@@ -124,7 +123,7 @@ describe('read', () => {
 
   it('emits every value exactly, NULLs as null', async () => {
     const discovered = await runInProcess(source, 'discover', { config: db.config });
-    const catalog = configure(streamNamed(discovered.catalog, 'every_type', 'public'));
+    const catalog = configure(findStream(discovered.catalog, 'every_type', 'public'));
     const run = await runInProcess(source, 'read', { config: db.config, catalog });
     expect(run.errors).toEqual([]);
     expect(run.exitCode).toBe(0);
@@ -174,7 +173,7 @@ describe('read', () => {
 
   it('reads only the columns the configured stream keeps', async () => {
     const discovered = await runInProcess(source, 'discover', { config: db.config });
-    const stream = streamNamed(discovered.catalog, 'every_type', 'public');
+    const stream = findStream(discovered.catalog, 'every_type', 'public');
     const json_schema = { type: 'object', properties: { id: {}, zoned_ts: {} } };
     const run = await runInProcess(source, 'read', {
       config: db.config,

@@ -88,6 +88,9 @@ export interface DestinationWriter {
   /**
    * Makes everything written so far durable. Called before each STATE is forwarded, so a
    * destination that works in transactions commits here; others need not implement it.
+   * With `limits.max_concurrency` above 1, `write` calls overlap (never two holding the same
+   * key) and `commit` runs once every batch before the STATE has settled, possibly while
+   * later batches are in flight; it must make at least those earlier batches durable.
    */
   commit?(): Promise<void>;
   /**

@@ -19,14 +19,25 @@ export {
 } from './definitions.js';
 export {
   CheckpointPlanner,
-  incrementalSelect,
+  checkpointedRows,
+  migrateCursorState,
+  namedRowReader,
+  planSqlRead,
   resumeFrom,
+  sqlSelect,
   type CursorState,
+  type IncrementalReadPlan,
   type JsonValue,
   type Position,
   type Resume,
+  type RowReader,
+  type SqlColumn,
   type SqlDialect,
-} from './cursor-checkpoints.js';
+  type SqlQuery,
+  type SqlReadPlan,
+  type SqlStream,
+  type SqlTypes,
+} from './sql-source/index.js';
 export {
   BatchRejectedError,
   ConfigError,
@@ -39,9 +50,9 @@ export { backoffMs, retryAfterMs } from './backoff.js';
 export type { Logger } from './logger.js';
 export { EXIT, runConnector, type ConnectorIO } from './run-connector.js';
 export { REDACTED, collectSecrets, redact, redactConfig } from './secrets.js';
-export { loadSpec } from './spec-file.js';
 export { sendPaced, type PacedRequestOptions, type RetryPolicy } from './paced-request.js';
 export { RollingWindow, type Slot } from './rolling-window.js';
+export { loadSpec, type WithDefaults } from './spec-file.js';
 export { streamKey } from './stream-key.js';
 export { systemTiming, type Timing } from './timing.js';
 export { DEFAULT_BATCH_SIZE } from './write-command.js';

@@ -65,4 +65,45 @@ describe('sendPaced', () => {
     for (let i = 0; i < 3; i++) await sendPaced(options, 'x', async () => i, policy);
     expect(time.now()).toBe(1000);
   });
+
+  it('a failure the policy says holds all (a 429) keeps concurrent requests from starting until its retry', async () => {
+    // Sleeps resolve only when released, so what waits on what is visible.
+    let now = 0;
+    const sleeps: { ms: number; release: () => void }[] = [];
+    const timing = {
+      now: () => now,
+      random: () => 0.5,
+      sleep: (ms: number) => new Promise<void>((release) => sleeps.push({ ms, release })),
+    };
+    const { options } = setup(10);
+    const paced = { ...options, timing, window: new RollingWindow(10, 1000, timing) };
+    const policy = {
+      retryDelay: () => 3000,
+      describe: String,
+      holdsAll: (f: unknown) => (f as Error).message === '429',
+    };
+    const sent: string[] = [];
+    let refused = false;
+    const a = sendPaced(
+      paced,
+      'a',
+      async () => {
+        sent.push('a');
+        if (!refused) {
+          refused = true;
+          throw new Error('429');
+        }
+      },
+      policy,
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    const b = sendPaced(paced, 'b', async () => void sent.push('b'), policy);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toEqual(['a']);
+    expect(sleeps.map((s) => s.ms)).toEqual([3000, 3000]);
+    now = 3000;
+    for (const sleep of sleeps) sleep.release();
+    await Promise.all([a, b]);
+    expect(sent.sort()).toEqual(['a', 'a', 'b']);
+  });
 });

@@ -35,4 +35,28 @@ describe('RollingWindow', () => {
     await window.acquire();
     expect(now()).toBe(1400);
   });
+
+  it('holds every request until the time a 429 asked for, however free the window is', async () => {
+    const { timing, now } = clock();
+    const window = new RollingWindow(10, 1000, timing);
+    window.holdUntil(2500);
+    window.holdUntil(1000);
+    (await window.acquire()).done();
+    expect(now()).toBe(2500);
+  });
+
+  it('never expires a slot whose answer has not arrived, however long it takes', async () => {
+    const { timing, advance, now } = clock();
+    const window = new RollingWindow(1, 1000, timing);
+    const slow = await window.acquire();
+    advance(5000);
+    let acquired = false;
+    const next = window.acquire().then(() => (acquired = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(acquired).toBe(false);
+    slow.done();
+    await next;
+    // Counted from the answer at 5000: the next request goes a window later.
+    expect(now()).toBe(6000);
+  });
 });

@@ -15,7 +15,10 @@ export interface Slot {
  * on an injected clock.)
  */
 export class RollingWindow {
-  private readonly slots: { at: number }[] = [];
+  /** Request times; `at` is undefined while the answer is awaited, and such a slot never expires. */
+  private readonly slots: { at: number | undefined }[] = [];
+  private answered: (() => void)[] = [];
+  private heldUntil = 0;
 
   constructor(
     readonly max: number,
@@ -23,24 +26,45 @@ export class RollingWindow {
     private readonly timing: Timing,
   ) {}
 
-  /** Waits until one more request fits in the window, then claims it. */
+  /**
+   * Lets no request start before `at` (epoch ms): a 429's `Retry-After` speaks to the whole
+   * client, so requests in flight beside the refused one must not carry on into the limit.
+   */
+  holdUntil(at: number): void {
+    this.heldUntil = Math.max(this.heldUntil, at);
+  }
+
+  /** Waits until one more request fits in the window (and no hold applies), then claims it. */
   async acquire(signal?: AbortSignal): Promise<Slot> {
     for (;;) {
       const now = this.timing.now();
+      if (now < this.heldUntil) {
+        await this.timing.sleep(this.heldUntil - now, signal);
+        continue;
+      }
       this.expire(now);
       if (this.slots.length < this.max) {
-        const slot = { at: now };
+        const slot: { at: number | undefined } = { at: undefined };
         this.slots.push(slot);
-        return { done: () => (slot.at = Math.max(slot.at, this.timing.now())) };
+        return {
+          done: () => {
+            slot.at ??= this.timing.now();
+            for (const wake of this.answered.splice(0)) wake();
+          },
+        };
       }
-      const oldest = Math.min(...this.slots.map((slot) => slot.at));
-      await this.timing.sleep(Math.max(1, oldest + this.windowMs - now), signal);
+      // A slot frees when the oldest answered one leaves the window; while every slot is in
+      // flight, no time can be known until an answer arrives.
+      const times = this.slots.flatMap((slot) => (slot.at === undefined ? [] : [slot.at]));
+      if (times.length > 0) await this.timing.sleep(Math.max(1, Math.min(...times) + this.windowMs - now), signal);
+      else await new Promise<void>((wake) => this.answered.push(wake));
     }
   }
 
   private expire(now: number): void {
     for (let i = this.slots.length - 1; i >= 0; i--) {
-      if (this.slots[i]!.at <= now - this.windowMs) this.slots.splice(i, 1);
+      const at = this.slots[i]!.at;
+      if (at !== undefined && at <= now - this.windowMs) this.slots.splice(i, 1);
     }
   }
 }

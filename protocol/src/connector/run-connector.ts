@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { readMessages } from '../ndjson/index.js';
 import type { AirbyteMessage, ConfiguredAirbyteCatalog } from '../types.js';
-import { ProtocolError, compileSchema, validateMessage, validateWith } from '../validation/index.js';
+import { ProtocolError, compileConfigSchema, validateMessage, validateWith } from '../validation/index.js';
 import { parseConnectorArgs, type Command, type ParsedArgs } from './argv.js';
 import type { CheckResult, ConnectorContext, ConnectorDefinition } from './definitions.js';
 import { ConfigError, InternalError, TransientError, asConnectorError, type ConnectorError } from './errors.js';
@@ -186,7 +186,7 @@ async function runCheck(check: () => Promise<CheckResult>) {
 
 function validateConfig<Config>(schema: unknown, raw: unknown): Config {
   try {
-    return compileSchema<Config>(schema as object)(raw, 'config');
+    return compileConfigSchema<Config>(schema as object)(raw, 'config');
   } catch (error) {
     if (error instanceof ProtocolError) throw new ConfigError(`invalid config: ${error.message}`);
     throw error;

@@ -11,3 +11,9 @@ export function loadSpec(base: string, relativePath: string): ConnectorSpecifica
   const path = fileURLToPath(new URL(relativePath, base));
   return validateWith<ConnectorSpecification>('ConnectorSpecification', JSON.parse(readFileSync(path, 'utf8')), path);
 }
+
+/**
+ * A generated Config type with the fields whose spec.json `default` the SDK fills in made
+ * required: the config a connector receives, as in `defineSource<WithDefaults<Config, 'page_size'>>`.
+ */
+export type WithDefaults<Config, Keys extends keyof Config> = Config & { [Key in Keys]-?: NonNullable<Config[Key]> };

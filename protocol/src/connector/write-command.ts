@@ -18,6 +18,7 @@ import { matchingKeyPaths } from '../sync-behaviour.js';
 import { BatchRejectedError, InternalError } from './errors.js';
 import type { MessageOutput } from './output.js';
 import { streamKey } from './stream-key.js';
+import { InflightWrites, PendingStates } from './concurrent-writes.js';
 
 /** Records per `write` call when the destination declares no `limits.max_batch_size`. */
 export const DEFAULT_BATCH_SIZE = 1000;
@@ -34,6 +35,9 @@ interface PendingStream {
  * count of records it covers (its own stream's, for a STREAM state) and every record the
  * destination rejected since the last STATE, whatever its stream: they were settled by this
  * commit, and the runner settles rejections at the echo that commits them.
+ * A destination declaring `limits.max_concurrency` above 1 has that many batches in flight
+ * (see InflightWrites); a STATE then waits, in order, for the batches before it while later
+ * ones go on, and its `commit` may run while later batches are still being written.
  * Other message types are not meant for destinations and are ignored, as Airbyte does.
  * Records after the last STATE are not committed: only a checkpoint makes a write count, so a
  * sync cut short resumes from its last state without duplicating rows.
@@ -52,21 +56,19 @@ export async function runWrite<Config>(
   }
   const writer = await destination.open({ ...ctx, catalog });
   const inflight = new InflightWrites(destination.spec.limits?.max_concurrency ?? 1);
+  const states = new PendingStates();
   const counts = new EchoCounts();
-  let rejected: RejectedRecord[] = [];
 
   const flush = async (pending: PendingStream) => {
     if (pending.records.length === 0) return;
     const records = pending.records;
     pending.records = [];
-    await inflight.run(records, async () => {
+    const keys = records.map((record) => JSON.stringify(record.key));
+    const started = await inflight.start(keys, async () => {
       const rejections = await writeIsolating(writer, pending.configured, records);
-      for (const rejection of rejections) rejected.push(toRejectedRecord(pending, records, rejection));
+      return rejections.map((rejection) => toRejectedRecord(pending, records, rejection));
     });
-  };
-  const flushAll = async () => {
-    for (const pending of streams.values()) await flush(pending);
-    await inflight.drain();
+    states.add(started.write);
   };
 
   try {
@@ -79,14 +81,21 @@ export async function runWrite<Config>(
         counts.received(name);
         if (pending.records.length >= batchSize) await flush(pending);
       } else if (message.type === 'STATE' && message.state) {
-        await flushAll();
-        await writer.commit?.();
-        const recordCount = counts.echoed(message.state);
-        await output.write({ type: 'STATE', state: withDestinationStats(message.state, recordCount, rejected) });
-        rejected = [];
+        for (const pending of streams.values()) await flush(pending);
+        const state = message.state;
+        const recordCount = counts.echoed(state);
+        states.enqueue(async (rejected) => {
+          await writer.commit?.();
+          await output.write({ type: 'STATE', state: withDestinationStats(state, recordCount, rejected) });
+        });
+        // One batch at a time keeps the old contract: commit never overlaps a write. Otherwise
+        // STATEs wait in order behind their batches, at most as many as batches may be in flight.
+        if (inflight.limit <= 1) await states.done();
+        else while (states.size > inflight.limit) await states.oldest();
       }
     }
     await inflight.drain();
+    await states.done();
     const uncovered = counts.uncommitted;
     if (uncovered > 0) {
       ctx.logger.warn(
@@ -96,6 +105,7 @@ export async function runWrite<Config>(
     }
   } finally {
     await inflight.drain().catch(() => undefined);
+    await states.done().catch(() => undefined);
     await writer.close?.();
   }
 }
@@ -133,51 +143,6 @@ class EchoCounts {
   /** Records received since the last STATE: written perhaps, but covered by no commit. */
   get uncommitted(): number {
     return this.sinceCommit;
-  }
-}
-
-/**
- * Up to `limit` batches written at once, for destinations that declare
- * `limits.max_concurrency` (an API's latency, not its rate limit, is then what bounds
- * throughput). A batch holding a key that an earlier batch still in flight holds waits for
- * it, so two versions of one record never race. With a limit of 1, each write is awaited.
- */
-class InflightWrites {
-  private readonly running = new Map<Promise<void>, Set<string>>();
-  private failure: unknown;
-
-  constructor(private readonly limit: number) {}
-
-  async run(records: readonly IncomingRecord[], write: () => Promise<void>): Promise<void> {
-    if (this.limit <= 1) return write();
-    this.rethrow();
-    const keys = new Set(records.map((record) => JSON.stringify(record.key)));
-    while (this.running.size >= this.limit || this.overlaps(keys)) {
-      await Promise.race(this.running.keys());
-      this.rethrow();
-    }
-    const task: Promise<void> = write().then(
-      () => void this.running.delete(task),
-      (error: unknown) => {
-        this.failure ??= error;
-        this.running.delete(task);
-      },
-    );
-    this.running.set(task, keys);
-  }
-
-  async drain(): Promise<void> {
-    await Promise.all(this.running.keys());
-    this.rethrow();
-  }
-
-  private overlaps(keys: ReadonlySet<string>): boolean {
-    for (const held of this.running.values()) for (const key of keys) if (held.has(key)) return true;
-    return false;
-  }
-
-  private rethrow(): void {
-    if (this.failure !== undefined) throw this.failure;
   }
 }
 

@@ -16,9 +16,13 @@ export function virtualTime(start = Date.UTC(2025, 0, 15, 12)): VirtualTime {
     now: () => now,
     timing: {
       now: () => now,
+      // Sleeps end at a deadline, so sleeps that overlap (concurrent requests waiting for one
+      // window) advance the clock once, not once each.
       sleep: async (ms) => {
         sleeps.push(ms);
-        now += ms;
+        const deadline = now + ms;
+        await Promise.resolve();
+        now = Math.max(now, deadline);
       },
       random: () => 0.5,
     },

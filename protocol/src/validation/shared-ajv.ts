@@ -24,12 +24,28 @@ export const ANNOTATION_KEYWORDS = [
 ];
 
 let instance: Ajv | undefined;
+let configInstance: Ajv | undefined;
 let idsByName: Map<string, string> | undefined;
 
 /** The one ajv instance of the process, holding every protocol schema. */
 export function sharedAjv(): Ajv {
-  if (instance) return instance;
+  instance ??= createAjv(false);
+  return instance;
+}
+
+/**
+ * The ajv instance that validates connector configs: the shared options plus `useDefaults`,
+ * so a config comes out with its spec's defaults filled in. Separate because filling in
+ * defaults changes the value, which message validation must never do.
+ */
+export function configAjv(): Ajv {
+  configInstance ??= createAjv(true);
+  return configInstance;
+}
+
+function createAjv(useDefaults: boolean): Ajv {
   const ajv = new Ajv({
+    useDefaults,
     // Stop at the first failure (oneOf/anyOf still report each branch): fast on the hot
     // path, and we report a single error anyway.
     allErrors: false,
@@ -53,7 +69,6 @@ export function sharedAjv(): Ajv {
   // well-known types also allow a trailing era.
   ajv.addFormat('date-time', /^\d{4,}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?( BC)?$/);
   for (const schema of protocolSchemas) ajv.addSchema(schema as Record<string, unknown>);
-  instance = ajv;
   return ajv;
 }
 

@@ -4,7 +4,7 @@ import { describeErrors } from './describe-errors.js';
 import { checkPayloads } from './message-rules.js';
 import { ProtocolError, type ProtocolLocation } from './protocol-error.js';
 import { secretPropertyNames } from './secrets.js';
-import { protocolSchemaId, sharedAjv } from './shared-ajv.js';
+import { configAjv, protocolSchemaId, sharedAjv } from './shared-ajv.js';
 
 /** Where a value came from: a source name, or a line and source. */
 export type Where = string | ProtocolLocation;
@@ -57,8 +57,32 @@ export function compileSchema<T = unknown>(schema: object): CompiledSchema<T> {
   return compiled as CompiledSchema<T>;
 }
 
-function compileNew(schema: object, text: string): ValidateFunction {
-  const ajv = sharedAjv();
+const configsByText = new Map<string, CompiledSchema<unknown>>();
+
+/**
+ * Compiles a connector's config spec (`connectionSpecification`). The returned function
+ * validates a copy of the config and returns it with the spec's `default`s filled in, so
+ * connectors read defaults from spec.json instead of repeating them in code.
+ */
+export function compileConfigSchema<T = unknown>(schema: object): CompiledSchema<T> {
+  const text = JSON.stringify(schema);
+  let compiled = configsByText.get(text);
+  if (!compiled) {
+    const inner = wrap<unknown>(compileNew(schema, text, configAjv()), secretPropertyNames(schema));
+    const check = (value: unknown, where?: Where) => inner.check(structuredClone(value), where);
+    const validate = (value: unknown, where?: Where) => inner(structuredClone(value), where);
+    compiled = Object.assign(validate, { check });
+    configsByText.set(text, compiled);
+  }
+  return compiled as CompiledSchema<T>;
+}
+
+/** `config` valid against `schema` (a connector's `connectionSpecification`), with the spec's defaults filled in. */
+export function applySpecDefaults<T>(schema: object, config: unknown): T {
+  return compileConfigSchema<T>(schema)(config, 'config');
+}
+
+function compileNew(schema: object, text: string, ajv = sharedAjv()): ValidateFunction {
   const id = (schema as { $id?: unknown }).$id;
   const registered = typeof id === 'string' ? ajv.getSchema(id) : undefined;
   if (registered) {

@@ -1,10 +1,12 @@
 import { Command } from 'commander';
 import { EXIT_CODES } from '../errors.js';
 import { connectorCommand } from './connector-command.js';
+import { newCommand } from './new-command.js';
 import { planCommand } from './plan-command.js';
 import { runsCommand } from './runs-command.js';
 import { serveCommand } from './serve-command.js';
 import { syncCommand } from './sync-command.js';
+import { testConnectorCommand } from './test-connector-command.js';
 
 const EXIT_HELP = `
 Exit codes:
@@ -33,6 +35,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   program.addCommand(planCommand(setExit));
   program.addCommand(runsCommand(setExit));
   program.addCommand(serveCommand(setExit));
+  program.addCommand(testConnectorCommand(setExit));
+  program.addCommand(newCommand(setExit));
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();

@@ -26,11 +26,12 @@ export function holderOf(identity: LockIdentity): LockHolder {
 }
 
 /**
- * A holder is stale when its process is gone: on this host, when no process has its pid; on
- * another host (a shared disk or database), when its heartbeat stopped.
+ * A holder is stale when its process is gone: on this host, when no process has its pid;
+ * anywhere, when its heartbeat stopped (another host on a shared disk, or its pid reused by
+ * another process since it died).
  */
 export function isStale(holder: LockHolder, identity: LockIdentity): boolean {
-  if (holder.host === identity.host) return !identity.alive(holder.pid);
+  if (holder.host === identity.host && !identity.alive(holder.pid)) return true;
   return heartbeatStopped(holder, identity);
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 
 import { CallLog } from './call-log.js';
 import type { HandlerContext } from './context.js';
@@ -26,6 +27,16 @@ export interface HubSpotFakeOptions {
    * `objectWriteTraceId`. HubSpot documents this for batch create only, which is the default.
    */
   multiStatusOperations?: BatchOperation[];
+  /**
+   * Milliseconds every answer is held before it is sent (real HubSpot answers in 100–500 ms),
+   * after the request was counted against the rate limit, as HubSpot counts on arrival.
+   */
+  latencyMs?: number;
+  /**
+   * Holds each answer until the promise it returns settles, instead of `latencyMs` on real
+   * timers: tests choose when answers go (`route` is e.g. `POST /crm/v3/objects/contacts/batch/upsert`).
+   */
+  hold?: (route: string) => Promise<void>;
 }
 
 /** A running fake HubSpot CRM API. */
@@ -37,6 +48,8 @@ export interface HubSpotFake {
   store: ObjectStore;
   calls: CallLog;
   limiter: RateLimiter;
+  /** Requests received and not yet answered: now, and the most at any moment. */
+  inFlight: { readonly now: number; readonly peak: number };
   /** Answers the next matching request(s) with this status instead of handling them. */
   failNext(failure: InjectedFailure): void;
   close(): Promise<void>;
@@ -61,7 +74,17 @@ export async function startHubSpotFake(options: HubSpotFakeOptions = {}): Promis
   const limiter = new RateLimiter(options.rateLimit ?? {}, now);
   const calls = new CallLog();
   const failures: InjectedFailure[] = [];
-  const { server, url } = await listen({ ctx, token, limiter, calls, failures });
+  const latencyMs = options.latencyMs ?? 0;
+  const inFlight = { now: 0, peak: 0 };
+  const { server, url } = await listen({
+    ctx,
+    token,
+    limiter,
+    calls,
+    failures,
+    inFlight,
+    hold: options.hold ?? (latencyMs > 0 ? () => delay(latencyMs) : undefined),
+  });
   return {
     url,
     token,
@@ -69,6 +92,7 @@ export async function startHubSpotFake(options: HubSpotFakeOptions = {}): Promis
     store,
     calls,
     limiter,
+    inFlight,
     failNext: (failure) => failures.push(failure),
     close: () =>
       new Promise<void>((resolve, reject) => {

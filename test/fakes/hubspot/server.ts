@@ -29,11 +29,19 @@ export interface ServerDeps {
   limiter: RateLimiter;
   calls: CallLog;
   failures: InjectedFailure[];
+  /** Counts requests between arrival and answer. */
+  inFlight: { now: number; peak: number };
+  /** Holds each answer (the fake's latency); none when absent. */
+  hold?: ((route: string) => Promise<void>) | undefined;
 }
 
 /** Starts the HTTP server on 127.0.0.1 with an ephemeral port; resolves its base URL. */
 export async function listen(deps: ServerDeps): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
+    const { inFlight } = deps;
+    inFlight.now++;
+    inFlight.peak = Math.max(inFlight.peak, inFlight.now);
+    res.on('close', () => inFlight.now--);
     readBody(req)
       .then((raw) => respond(deps, req, res, raw))
       .catch((error: unknown) => {
@@ -46,7 +54,7 @@ export async function listen(deps: ServerDeps): Promise<{ server: Server; url: s
   return { server, url: `http://127.0.0.1:${port}` };
 }
 
-function respond(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, raw: string): void {
+async function respond(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const method = (req.method ?? 'GET').toUpperCase();
   const body = parseLeniently(raw);
@@ -67,6 +75,7 @@ function respond(deps: ServerDeps, req: IncomingMessage, res: ServerResponse, ra
     ...(response.body !== undefined ? { response: response.body } : {}),
     ...(Array.isArray(inputs) ? { inputs: inputs.length } : {}),
   });
+  await deps.hold?.(`${method} ${url.pathname}`);
   res.statusCode = response.status;
   res.setHeader('X-HubSpot-Correlation-Id', randomUUID());
   for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);

@@ -105,7 +105,8 @@ async function handle(parts: ServerParts, req: IncomingMessage, res: ServerRespo
   const failure = parts.failures.find((f) => f.times > 0 && (f.path === undefined || f.path === path));
   if (failure) {
     failure.times--;
-    const extra: Record<string, string> = failure.retryAfter !== undefined ? { 'retry-after': String(failure.retryAfter) } : {};
+    const extra: Record<string, string> =
+      failure.retryAfter !== undefined ? { 'retry-after': String(failure.retryAfter) } : {};
     return answer(failure.status, { error: 'ServiceUnavailable', description: 'Injected failure' }, extra);
   }
   const { over, headers } = parts.limiter.take();

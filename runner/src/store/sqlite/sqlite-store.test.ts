@@ -72,6 +72,16 @@ describe('SqliteStore: one run of a connection at a time', () => {
     await dead.close();
   });
 
+  it('a holder whose pid is alive but whose heartbeat stopped (the pid was reused) is taken over', async () => {
+    const gone = await new SqliteStore(dir, runner(100)).openSync('c');
+    const soon = new SqliteStore(dir, runner(200, { now: T0 + 60_000 })).openSync('c');
+    await expect(soon).rejects.toThrow(AlreadyRunningError);
+    const later = await new SqliteStore(dir, runner(200, { now: T0 + 6 * 60_000 })).openSync('c');
+    expect(later.lock).toMatchObject({ pid: 200 });
+    await later.close();
+    await gone.close();
+  });
+
   it('a holder on another host is stale only once its heartbeat stopped', async () => {
     const elsewhere = await new SqliteStore(dir, runner(100, { host: 'other-host' })).openSync('c');
     const soon = new SqliteStore(dir, runner(200, { now: T0 + 60_000 })).openSync('c');

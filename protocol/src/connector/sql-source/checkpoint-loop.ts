@@ -1,0 +1,60 @@
+import { checkpoint, type Checkpoint } from '../definitions.js';
+import type { Position } from './checkpoint-planner.js';
+import type { JsonValue } from './cursor-state.js';
+import type { SqlColumn, SqlReadPlan } from './read-plan.js';
+
+/** How a source turns one of its rows into a record and a resume position. */
+export interface RowReader<Row> {
+  /** The record: the plan's emitted columns only. */
+  record(row: Row): Record<string, unknown>;
+  /** The row's cursor and key values; called for incremental reads only. */
+  position(row: Row): Position;
+}
+
+/**
+ * The reader of rows already converted to objects keyed by the selected column names (their
+ * values in RECORD representation, which is also what is bound back on resume).
+ */
+export function namedRowReader(plan: SqlReadPlan<SqlColumn>): RowReader<Record<string, JsonValue>> {
+  const emitted = plan.emitted;
+  const all = emitted.length === plan.select.length;
+  const cursor = plan.incremental?.cursor.name;
+  const key = plan.incremental?.key.map((column) => column.name) ?? [];
+  return {
+    record(row) {
+      if (all) return row;
+      const picked: Record<string, unknown> = {};
+      for (const name of emitted) picked[name] = row[name];
+      return picked;
+    },
+    position: (row) => ({ cursor: row[cursor!] ?? null, key: key.map((name) => row[name] ?? null) }),
+  };
+}
+
+/**
+ * The one checkpoint loop of the SQL sources: the rows of a planned read as records, with
+ * checkpoints where the plan's planner puts them and one closing the read. Each source
+ * streams rows its own way (a server-side cursor, `COPY`, result pages, chunks); the loop
+ * pulls the next row only once the previous record was written.
+ */
+export async function* checkpointedRows<Row>(
+  rows: AsyncIterable<Row>,
+  plan: SqlReadPlan<SqlColumn>,
+  reader: RowReader<Row>,
+): AsyncGenerator<Record<string, unknown> | Checkpoint> {
+  const planner = plan.incremental?.planner;
+  if (!planner) {
+    for await (const row of rows) yield reader.record(row);
+    return;
+  }
+  for await (const row of rows) {
+    const position = reader.position(row);
+    const before = planner.before(position);
+    if (before) yield checkpoint(before);
+    yield reader.record(row);
+    const after = planner.after(position);
+    if (after) yield checkpoint(after);
+  }
+  const final = planner.final();
+  if (final) yield checkpoint(final);
+}
