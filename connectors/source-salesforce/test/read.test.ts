@@ -1,4 +1,5 @@
 import type { AirbyteStateMessage } from '@backflow/protocol';
+import { byField, resumeFromEveryState } from '@backflow/protocol/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { catalogOf, closeFakes, configured, setUp } from './helpers.js';
 
@@ -87,18 +88,13 @@ describe('read through REST query', () => {
     expect(names(full.records)).toEqual(Array.from({ length: count }, (_, i) => `L${i}`));
     // One STATE per REST page of 2,000; 2,000 is no multiple of 7, so pages end inside a SystemModstamp.
     expect(full.states).toHaveLength(3);
-    const before: number[] = [];
-    let seen = 0;
-    for (const message of full.messages) {
-      if (message.type === 'RECORD') seen++;
-      if (message.type === 'STATE') before.push(seen);
-    }
-    expect(before).toEqual([2000, 4000, 4500]);
-    for (const [index, state] of full.states.entries()) {
-      const resumed = await run('read', { catalog, state: [state] });
-      expect(resumed.errors).toEqual([]);
-      expect(names(resumed.records)).toEqual(names(full.records.slice(before[index])));
-    }
+    const report = await resumeFromEveryState(
+      full.messages,
+      async (state) => (await run('read', { catalog, state: [state] })).messages,
+      byField('Id'),
+    );
+    expect(report.checkpoints.map((c) => c.before.length)).toEqual([2000, 4000, 4500]);
+    expect(report.problems).toEqual([]);
   });
 
   it('a rerun from the last STATE sends only the records edited or deleted since', async () => {
