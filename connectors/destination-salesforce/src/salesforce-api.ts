@@ -1,9 +1,9 @@
 import { ConfigError, InternalError, TransientError, type Logger } from '@backflow/protocol/connector';
 import type { Connection, QueryResult } from 'jsforce';
-import { SalesforceApiError } from './api-error.js';
+import { SalesforceApiError } from '@backflow/salesforce-common';
 import { objectSchemaOf, type DescribeAnswer, type ObjectSchema } from './object-schema.js';
 import type { FieldValue } from './prepare-batch.js';
-import type { RequestGate } from './request-gate.js';
+import type { RequestGate } from '@backflow/salesforce-common';
 
 /** Salesforce's per-record result in sObject Collections answers (SaveResult / UpsertResult). */
 export interface SaveResult {

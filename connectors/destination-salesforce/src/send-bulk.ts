@@ -1,4 +1,5 @@
-import { TransientError, type Rejection, type Timing } from '@backflow/protocol/connector';
+import type { Rejection } from '@backflow/protocol/connector';
+import { waitForJob, type JobPolling } from '@backflow/salesforce-common';
 import { stringify } from 'csv-stringify/sync';
 import { findIds, updateTargets } from './find-ids.js';
 import { ID, normalizeKey } from './object-schema.js';
@@ -9,14 +10,8 @@ import type { StreamPlan } from './stream-plan.js';
 
 /** Bulk 2.0 sets a field to null with this value; an empty one leaves the field as it is. */
 export const BULK_NULL = '#N/A';
-const MAX_POLL_MS = 30_000;
 
-export interface BulkOptions {
-  readonly timing: Timing;
-  readonly pollMs: number;
-  readonly timeoutMs: number;
-  readonly signal?: AbortSignal;
-}
+export type BulkOptions = JobPolling;
 
 /** One row of a job and the change it stands for. */
 interface Row {
@@ -86,25 +81,9 @@ async function runJob(
   const rows: Row[] = changes.map((change, i) => ({ change, match: matchOf(matchColumn, columns, cells[i]!) }));
   const csv = stringify([columns, ...cells], { record_delimiter: 'unix' });
   const id = await api.startJob(plan.schema.name, operation, plan.key, csv, records.length);
-  const info = await waitForJob(api, id, options);
+  const info = await waitForJob(id, () => api.jobInfo(id), options);
   const results = await api.jobResults(id);
   return outcomesOf(rows, matchColumn, columns, info, results, goneIsDone);
-}
-
-async function waitForJob(api: SalesforceApi, id: string, options: BulkOptions): Promise<JobInfo> {
-  const { timing, signal } = options;
-  const deadline = timing.now() + options.timeoutMs;
-  let wait = options.pollMs;
-  for (;;) {
-    await timing.sleep(wait, signal);
-    const info = await api.jobInfo(id);
-    if (info.state === 'JobComplete' || info.state === 'Failed' || info.state === 'Aborted') return info;
-    if (timing.now() >= deadline)
-      throw new TransientError(
-        `Bulk 2.0 job ${id} is still ${info.state} after ${options.timeoutMs / 1000} s (bulk_timeout_seconds); it keeps running in Salesforce`,
-      );
-    wait = Math.min(wait * 1.5, MAX_POLL_MS);
-  }
 }
 
 function outcomesOf(

@@ -1,5 +1,5 @@
 import type { Rejection } from '@backflow/protocol/connector';
-import { SalesforceApiError } from './api-error.js';
+import { SalesforceApiError } from '@backflow/salesforce-common';
 import { findIds, updateTargets } from './find-ids.js';
 import type { Change } from './prepare-batch.js';
 import { reject, rejectFromErrors, type SendOutcome } from './record-outcome.js';

@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { CallLog } from '../hubspot/call-log.js';
 import { TokenIssuer } from './auth.js';
 import { BulkIngest } from './bulk.js';
+import { BulkQuery } from './bulk-query.js';
 import { Operations } from './operations.js';
 import { QueryEngine } from './query.js';
 import { defaultObjects, type ObjectDefinition } from './schema.js';
@@ -17,7 +18,7 @@ export interface SalesforceFakeOptions {
   dailyLimit?: number;
   /** Highest API version served (default 62.0). */
   maxVersion?: number;
-  /** Job-info polls a closed Bulk job answers `InProgress` before it completes (default 1). */
+  /** Job-info polls a closed Bulk ingest job, or a query job, answers `InProgress` before it completes (default 1). */
   bulkPollsInProgress?: number;
 }
 
@@ -36,6 +37,8 @@ export interface SalesforceFake {
   store: RecordStore;
   calls: CallLog;
   bulk: BulkIngest;
+  /** Bulk API 2.0 query jobs. */
+  bulkQuery: BulkQuery;
   tokens: TokenIssuer;
   /** API requests counted against the daily allocation; set `used` to simulate other integrations. */
   usage: { used: number };
@@ -76,9 +79,12 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
   const outage: { current: Outage | undefined } = { current: undefined };
   const sessionEnd: { path: string | undefined } = { path: undefined };
   const bulk = new BulkIngest(ops, now, version, options.bulkPollsInProgress ?? 1);
+  const query = new QueryEngine(objects, store, version);
+  const bulkQuery = new BulkQuery(query, now, version, options.bulkPollsInProgress ?? 1);
   const servers = await listen({
     ops,
-    query: new QueryEngine(objects, store, version),
+    query,
+    bulkQuery,
     bulk,
     tokens,
     calls,
@@ -107,6 +113,7 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
     store,
     calls,
     bulk,
+    bulkQuery,
     tokens,
     usage,
     failNext: (failure) => failures.push(failure),

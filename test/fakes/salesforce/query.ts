@@ -12,10 +12,12 @@ interface Condition {
   op: '=' | '!=' | '>' | '>=' | '<' | '<=' | 'IN' | 'NOT IN';
   values: Literal[];
 }
+/** A WHERE clause: conditions joined by AND / OR, grouped by parentheses. */
+type Expr = { kind: 'condition'; condition: Condition } | { kind: 'and' | 'or'; items: Expr[] };
 interface Soql {
   fields: string[];
   object: string;
-  where: Condition[];
+  where: Expr | undefined;
   orderBy: { field: string; descending: boolean }[];
   limit: number | undefined;
 }
@@ -28,7 +30,10 @@ interface Soql {
  * 2,000 records (`Sforce-Query-Options: batchSize=`) linked by `nextRecordsUrl`.
  */
 export class QueryEngine {
-  private readonly cursors = new Map<string, { rows: Record<string, unknown>[]; position: number; size: number }>();
+  private readonly cursors = new Map<
+    string,
+    { rows: Record<string, unknown>[]; position: number; size: number; resource: 'query' | 'queryAll' }
+  >();
 
   constructor(
     private readonly objects: ReadonlyMap<string, ObjectDefinition>,
@@ -36,7 +41,11 @@ export class QueryEngine {
     private readonly version: () => string,
   ) {}
 
-  run(text: string, options: { batchSize?: number; includeDeleted?: boolean }): unknown {
+  /** The rows a SOQL query selects (no `attributes`), for a REST page or a Bulk 2.0 query job. */
+  select(
+    text: string,
+    includeDeleted: boolean,
+  ): { object: string; fields: string[]; rows: Record<string, FieldValue>[] } {
     const soql = parse(text);
     const object = this.objects.get(soql.object);
     if (!object) throw new RestError(400, 'INVALID_TYPE', `sObject type '${soql.object}' is not supported.`);
@@ -47,12 +56,26 @@ export class QueryEngine {
       return field;
     };
     const selected = soql.fields.map((name) => resolve(name).name);
-    const where = soql.where.map((c) => ({ ...c, field: resolve(c.field) }));
+    const types = new Map<Condition, string>();
+    const visit = (expr: Expr | undefined): void => {
+      if (!expr) return;
+      if (expr.kind === 'condition') types.set(expr.condition, resolve(expr.condition.field).type);
+      else expr.items.forEach(visit);
+    };
+    visit(soql.where);
+    const holds = (row: Record<string, FieldValue>, expr: Expr): boolean => {
+      if (expr.kind !== 'condition')
+        return expr.kind === 'and'
+          ? expr.items.every((item) => holds(row, item))
+          : expr.items.some((item) => holds(row, item));
+      const { condition } = expr;
+      return matches(row[resolve(condition.field).name] ?? null, condition, types.get(condition)!);
+    };
     const order = soql.orderBy.map((o) => ({ ...o, field: resolve(o.field).name }));
     let rows = this.store
-      .list(object.name, { deleted: options.includeDeleted ?? false })
+      .list(object.name, { deleted: includeDeleted })
       .map((record) => RecordStore.view(record))
-      .filter((row) => where.every((c) => matches(row[c.field.name] ?? null, c, c.field.type)));
+      .filter((row) => soql.where === undefined || holds(row, soql.where));
     if (order.length > 0)
       rows.sort((a, b) => {
         for (const { field, descending } of order) {
@@ -62,14 +85,28 @@ export class QueryEngine {
         return 0;
       });
     if (soql.limit !== undefined) rows = rows.slice(0, soql.limit);
+    return {
+      object: object.name,
+      fields: selected,
+      rows: rows.map((row) => Object.fromEntries(selected.map((name) => [name, row[name] ?? null]))),
+    };
+  }
+
+  run(text: string, options: { batchSize?: number; includeDeleted?: boolean }): unknown {
+    const { object, rows } = this.select(text, options.includeDeleted ?? false);
     const version = this.version();
     const shaped = rows.map((row) => ({
-      attributes: { type: object.name, url: `/services/data/v${version}/sobjects/${object.name}/${String(row['Id'])}` },
-      ...Object.fromEntries(selected.map((name) => [name, row[name] ?? null])),
+      attributes: { type: object, url: `/services/data/v${version}/sobjects/${object}/${String(row['Id'])}` },
+      ...row,
     }));
     const size = Math.min(Math.max(options.batchSize ?? MAX_QUERY_BATCH, 200), MAX_QUERY_BATCH);
     const locator = `01g${randomBytes(6).toString('hex')}`;
-    this.cursors.set(locator, { rows: shaped, position: 0, size });
+    this.cursors.set(locator, {
+      rows: shaped,
+      position: 0,
+      size,
+      resource: options.includeDeleted ? 'queryAll' : 'query',
+    });
     return this.page(locator);
   }
 
@@ -86,7 +123,7 @@ export class QueryEngine {
     return {
       totalSize: cursor.rows.length,
       done,
-      ...(done ? {} : { nextRecordsUrl: `/services/data/v${this.version()}/query/${id}-${next}` }),
+      ...(done ? {} : { nextRecordsUrl: `/services/data/v${this.version()}/${cursor.resource}/${id}-${next}` }),
       records,
     };
   }
@@ -163,30 +200,51 @@ function parse(text: string): Soql {
   }
   expect('FROM');
   const object = take();
-  const where: Condition[] = [];
+  const condition = (): Condition => {
+    const field = take();
+    let op = take().toUpperCase();
+    if (op === 'NOT') {
+      expect('IN');
+      op = 'NOT IN';
+    }
+    if (op === 'IN' || op === 'NOT IN') {
+      expect('(');
+      const values = [literal(take(), text)];
+      while (peek() === ',') {
+        i++;
+        values.push(literal(take(), text));
+      }
+      expect(')');
+      return { field, op, values };
+    }
+    if (['=', '!=', '>', '>=', '<', '<='].includes(op))
+      return { field, op: op as Condition['op'], values: [literal(take(), text)] };
+    throw malformed(text, `unexpected operator ${op}`);
+  };
+  const term = (): Expr => {
+    if (peek() !== '(') return { kind: 'condition', condition: condition() };
+    i++;
+    const inner = expression();
+    expect(')');
+    return inner;
+  };
+  // SOQL refuses AND and OR side by side without parentheses ("a AND b OR c" is MALFORMED_QUERY).
+  const expression = (): Expr => {
+    const first = term();
+    const joiner = peek();
+    if (joiner !== 'AND' && joiner !== 'OR') return first;
+    const items = [first];
+    while (peek() === 'AND' || peek() === 'OR') {
+      if (peek() !== joiner) throw malformed(text, 'unexpected token: mix of AND and OR needs parentheses');
+      i++;
+      items.push(term());
+    }
+    return { kind: joiner === 'AND' ? 'and' : 'or', items };
+  };
+  let where: Expr | undefined;
   if (peek() === 'WHERE') {
     i++;
-    do {
-      if (where.length > 0) i++;
-      const field = take();
-      let op = take().toUpperCase();
-      if (op === 'NOT') {
-        expect('IN');
-        op = 'NOT IN';
-      }
-      if (op === 'IN' || op === 'NOT IN') {
-        expect('(');
-        const values = [literal(take(), text)];
-        while (peek() === ',') {
-          i++;
-          values.push(literal(take(), text));
-        }
-        expect(')');
-        where.push({ field, op, values });
-      } else if (['=', '!=', '>', '>=', '<', '<='].includes(op)) {
-        where.push({ field, op: op as Condition['op'], values: [literal(take(), text)] });
-      } else throw malformed(text, `unexpected operator ${op}`);
-    } while (peek() === 'AND');
+    where = expression();
   }
   const orderBy: Soql['orderBy'] = [];
   if (peek() === 'ORDER') {

@@ -3,6 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CallLog, CallRecord } from '../hubspot/call-log.js';
 import type { BulkIngest } from './bulk.js';
+import type { BulkQuery } from './bulk-query.js';
 import { handleCollection } from './collections.js';
 import { RestError } from './errors.js';
 import type { Operations } from './operations.js';
@@ -39,6 +40,7 @@ export type SalesforceCall = CallRecord & { at: number; records?: number; conten
 export interface ServerDeps {
   ops: Operations;
   query: QueryEngine;
+  bulkQuery: BulkQuery;
   bulk: BulkIngest;
   tokens: TokenIssuer;
   calls: CallLog;
@@ -220,12 +222,37 @@ function route(
       status: 200,
       body: { DailyApiRequests: { Max: deps.dailyLimit, Remaining: deps.dailyLimit - deps.usage.used } },
     };
-  if (head === 'query' && method === 'GET') {
+  // `queryAll` is `query` that also returns records in the recycle bin (IsDeleted = true).
+  if ((head === 'query' || head === 'queryAll') && method === 'GET') {
     if (rest.length === 1) return { status: 200, body: deps.query.page(rest[0]!) };
     const q = params.get('q');
     if (!q) throw new RestError(400, 'MALFORMED_QUERY', 'q parameter is required');
     const batch = /batchSize=(\d+)/.exec(String(req.headers['sforce-query-options'] ?? ''))?.[1];
-    return { status: 200, body: deps.query.run(q, batch ? { batchSize: Number(batch) } : {}) };
+    return {
+      status: 200,
+      body: deps.query.run(q, { ...(batch ? { batchSize: Number(batch) } : {}), includeDeleted: head === 'queryAll' }),
+    };
+  }
+  if (head === 'jobs' && rest[0] === 'query') {
+    if (version < 47) throw new RestError(404, 'NOT_FOUND', 'The requested resource does not exist');
+    const [, id, sub] = rest;
+    if (id === undefined && method === 'POST') return { status: 200, body: deps.bulkQuery.create(body) };
+    if (id !== undefined && sub === undefined) {
+      if (method === 'GET') return { status: 200, body: deps.bulkQuery.poll(id) };
+      if (method === 'PATCH') return { status: 200, body: deps.bulkQuery.abort(id, body) };
+      if (method === 'DELETE') {
+        deps.bulkQuery.delete(id);
+        return { status: 204 };
+      }
+    }
+    if (id !== undefined && sub === 'results' && method === 'GET') {
+      const page = deps.bulkQuery.results(id, params.get('locator'), params.get('maxRecords'), versionText);
+      return {
+        status: 200,
+        text: page.csv,
+        headers: { 'Sforce-Locator': page.locator, 'Sforce-NumberOfRecords': String(page.records) },
+      };
+    }
   }
   if (head === 'composite' && rest[0] === 'sobjects') {
     if (version < 42 || (rest.length > 1 && version < 46))

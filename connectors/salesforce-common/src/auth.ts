@@ -1,7 +1,15 @@
 import { createSign } from 'node:crypto';
 import { ConfigError, TransientError, type Timing } from '@backflow/protocol/connector';
 import jsforce from 'jsforce';
-import type { Authentication } from './generated/config.js';
+
+/**
+ * The connected-app grants both Salesforce connectors accept; each spec.json declares the
+ * same `auth` object, so its generated type is assignable to this one.
+ */
+export type Authentication =
+  | { auth_type: 'jwt_bearer'; client_id: string; username: string; private_key: string }
+  | { auth_type: 'client_credentials'; client_id: string; client_secret: string }
+  | { auth_type: 'refresh_token'; client_id: string; client_secret?: string; refresh_token: string };
 
 /** An access token and the instance it is valid on (the token response's `instance_url`). */
 export interface Session {
