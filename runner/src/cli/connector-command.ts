@@ -2,10 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import type { Executor } from '../generated/connection.js';
 import { parse as parseYaml } from 'yaml';
-import { collectSecrets } from '@backflow/protocol/connector';
 import { checkConnection, discoverDestination, discoverSource, fetchSpec } from '../connectors/connector-commands.js';
-import { ConfigurationError, EXIT_CODES, RunnerError } from '../errors.js';
-import { launcherForEndpoint } from '../launchers/index.js';
+import { resolveLauncher, resolveTarget } from '../connectors/connector-target.js';
+import { ConfigurationError, EXIT_CODES, RunnerError, isCredentialProblem } from '../errors.js';
 import { createReporter } from '../report/reporter.js';
 import { jsonLogSink } from '../report/json-log-sink.js';
 
@@ -41,8 +40,11 @@ export function connectorCommand(
       setExit(await run(name, connector, options, reporter));
     } catch (error) {
       const message = reporter.scrub(error instanceof Error ? error.message : String(error));
+      const exitCode = error instanceof RunnerError ? error.exitCode : EXIT_CODES.failed;
       process.stderr.write(`error: ${message}\n`);
-      setExit(error instanceof RunnerError ? error.exitCode : EXIT_CODES.failed);
+      // A script reading --json gets an answer whatever went wrong, with the reason in it.
+      if (options.json) process.stdout.write(JSON.stringify({ status: 'FAILED', message, exitCode }, null, 2) + '\n');
+      setExit(exitCode);
     }
   });
 }
@@ -60,15 +62,29 @@ async function run(
     : options.command
       ? { command: options.command }
       : { connector: connector! };
-  const target = await launcherForEndpoint(endpoint, { executor: options.executor });
-  const spec = await fetchSpec(target, reporter);
-  if (name === 'spec') return print(spec, options.json, JSON.stringify(spec, null, 2));
-  const config = await readConfig(options.config!);
-  reporter.addSecrets(collectSecrets(spec.connectionSpecification, config));
+  if (name === 'spec') {
+    const target = await resolveLauncher(endpoint, { executor: options.executor });
+    const spec = await fetchSpec(target, reporter);
+    return print(spec, options.json, JSON.stringify(spec, null, 2));
+  }
+  // The config is checked against the spec exactly as `sync` checks it, before anything runs.
+  const { spec, config, ...target } = await resolveTarget(
+    endpoint,
+    await readConfig(options.config!),
+    { executor: options.executor },
+    { side: 'connector', file: options.config! },
+    reporter,
+  );
   if (name === 'check') {
     const status = await checkConnection(target, config, reporter);
-    print(status, options.json, `${status.status}${status.message ? `: ${reporter.scrub(status.message)}` : ''}`);
-    return status.status === 'SUCCEEDED' ? EXIT_CODES.success : EXIT_CODES.failed;
+    const message = status.message === undefined ? undefined : reporter.scrub(status.message);
+    print(
+      { ...status, ...(message === undefined ? {} : { message }) },
+      options.json,
+      `${status.status}${message ? `: ${message}` : ''}`,
+    );
+    if (status.status === 'SUCCEEDED') return EXIT_CODES.success;
+    return isCredentialProblem(status.message ?? '') ? EXIT_CODES.credentials : EXIT_CODES.failed;
   }
   if (spec.supported_destination_sync_modes !== undefined) {
     const catalog = await discoverDestination(target, config, reporter);
