@@ -41,8 +41,22 @@ describe('runner exit codes, one test per documented code', () => {
   });
 
   it('1: a connector fails during the sync', async () => {
-    const { exitCode, summary } = await syncJson(connection({ fail_after: 1 }));
+    const { exitCode, summary, stderr } = await syncJson(connection({ fail_after: 1 }));
     expect(exitCode).toBe(1);
+    // Off a terminal the log is JSON lines: one lower-case set of levels, relayed connector
+    // logs included, and the `finished` event at level error says why.
+    const log = stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
+    for (const entry of log) expect(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).toContain(entry.level);
+    expect(log.some((entry) => entry.event === 'log' && entry.origin !== 'runner')).toBe(true);
+    expect(log.at(-1)).toMatchObject({
+      event: 'finished',
+      level: 'error',
+      status: 'failed',
+      error: { connector: expect.stringContaining('source-counter'), failureType: 'system_error' },
+    });
     expect(summary.error).toMatchObject({
       failureType: 'system_error',
       message: expect.stringMatching(/failing after 1/),

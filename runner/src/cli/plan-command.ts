@@ -1,3 +1,4 @@
+import { collectStreamNames } from '../connection/select-streams.js';
 import { Command, Option } from 'commander';
 import type { Executor } from '../generated/connection.js';
 import { createReporter, type EventSink } from '../report/reporter.js';
@@ -20,6 +21,7 @@ export function planCommand(setExit: (code: number) => void) {
     )
     .option('--full-resync', 'plan a full resync (every row sent)')
     .option('--samples <n>', 'rows shown per kind of change', (v) => Number.parseInt(v, 10), DEFAULT_PLAN_SAMPLES)
+    .option('--stream <names>', 'only these streams, by name (comma-separated or repeated)', collectStreamNames)
     .option('--json', 'print the plan as one JSON object on stdout')
     .option('--verbose', 'show debug logs from connectors')
     .action(
@@ -28,6 +30,7 @@ export function planCommand(setExit: (code: number) => void) {
         options: {
           executor?: Executor;
           fullResync?: boolean;
+          stream?: string[];
           samples: number;
           json?: boolean;
           verbose?: boolean;
@@ -47,6 +50,7 @@ export function planCommand(setExit: (code: number) => void) {
             signal: abort.signal,
             samples: options.samples,
             ...(options.fullResync ? { fullResync: true } : {}),
+            ...(options.stream ? { streams: options.stream } : {}),
             ...(options.executor ? { executor: options.executor } : {}),
           });
           reporter.emit({ type: 'finished', status: summary.status, durationMs: 0 });

@@ -1,3 +1,4 @@
+import { collectStreamNames } from '../connection/select-streams.js';
 import { Command, Option } from 'commander';
 import type { Executor } from '../generated/connection.js';
 import { createReporter, type EventSink } from '../report/reporter.js';
@@ -21,12 +22,13 @@ export function syncCommand(setExit: (code: number) => void) {
       '--full-resync',
       'send every row whatever was delivered before, rebuild the fingerprints and reset source states',
     )
+    .option('--stream <names>', 'only these streams, by name (comma-separated or repeated)', collectStreamNames)
     .option('--json', 'print one machine-readable summary object on stdout')
     .option('--verbose', 'show debug logs from connectors')
     .action(
       async (
         file: string,
-        options: { executor?: Executor; fullResync?: boolean; json?: boolean; verbose?: boolean },
+        options: { executor?: Executor; fullResync?: boolean; stream?: string[]; json?: boolean; verbose?: boolean },
       ) => {
         const sinks: EventSink[] = [
           process.stderr.isTTY ? terminalSink({ verbose: options.verbose ?? false }) : jsonLogSink(process.stderr),
@@ -41,6 +43,7 @@ export function syncCommand(setExit: (code: number) => void) {
             reporter,
             signal: abort.signal,
             ...(options.fullResync ? { fullResync: true } : {}),
+            ...(options.stream ? { streams: options.stream } : {}),
             ...(options.executor ? { executor: options.executor } : {}),
           });
           if (options.json) process.stdout.write(JSON.stringify(summary) + '\n');

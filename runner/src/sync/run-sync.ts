@@ -1,5 +1,6 @@
 import type { RejectedRecord } from '@backflow/protocol';
 import { connectionDir, loadConnection, type LoadedConnection } from '../connection/load-connection.js';
+import { selectStreams } from '../connection/select-streams.js';
 import type { FingerprintSession } from '../diff/fingerprint-session.js';
 import { StreamDiffer } from '../diff/stream-differ.js';
 import { ConnectorFailure, EXIT_CODES, RunnerError, type ExitCode } from '../errors.js';
@@ -20,6 +21,8 @@ export const DEFAULT_RETRY_BACKOFF_SECONDS = 2;
 export const DEFAULT_RETRY_MAX_ROWS = 10_000;
 
 export interface SyncOptions {
+  /** Only these streams of the connection file (by name); the others are left untouched. */
+  streams?: readonly string[];
   /** Overrides the connection file's `executor` (default `process`). */
   executor?: Executor;
   /** Receives progress, commit and log events as the sync runs. */
@@ -96,7 +99,10 @@ export async function sync(
   let run: number | undefined;
   let connectors: SyncSummary['connectors'];
   try {
-    const connection = typeof connectionOrFile === 'string' ? await loadConnection(connectionOrFile) : connectionOrFile;
+    const connection = selectStreams(
+      typeof connectionOrFile === 'string' ? await loadConnection(connectionOrFile) : connectionOrFile,
+      options.streams,
+    );
     connectionName = connection.name;
     executor = options.executor ?? connection.executor ?? 'process';
     reporter.addSecrets(connection.envSecrets);
