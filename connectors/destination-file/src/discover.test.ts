@@ -33,6 +33,16 @@ describe('discoverFiles', () => {
     });
   });
 
+  it('lists JSON Lines and JSON files without fields, since their records take any', async () => {
+    await writeFile(join(dir, 'users.jsonl'), '{"id":1}\n');
+    await writeFile(join(dir, 'orders.json'), '[{"id":1}]\n');
+    for (const format of ['jsonl', 'json'] as const) {
+      const { operations } = await discoverFiles({ directory: dir, format });
+      expect(operations.length).toBe(3);
+      for (const operation of operations) expect(operation.json_schema).toEqual({ type: 'object' });
+    }
+  });
+
   it('has no objects before the directory exists', async () => {
     expect(await discoverFiles({ directory: join(dir, 'missing'), format: 'jsonl' })).toEqual({ operations: [] });
     await mkdir(join(dir, 'empty'));

@@ -13,7 +13,7 @@ const EXTENSIONS: Readonly<Record<Config['format'], string>> = { csv: 'csv', jso
 /**
  * The files already in the directory that the file name pattern could have produced, as
  * objects (named by their `{stream}` part) with the sync modes this destination offers; CSV
- * files with a header list its columns. A missing directory has no objects yet.
+ * files with a header list its columns, other files no fields. A missing directory has no objects yet.
  */
 export async function discoverFiles(config: Config): Promise<DestinationCatalog> {
   const matcher = patternMatcher(config.file_name_pattern ?? DEFAULT_FILE_NAME_PATTERN, EXTENSIONS[config.format]);
@@ -28,13 +28,17 @@ export async function discoverFiles(config: Config): Promise<DestinationCatalog>
   for (const name of names) {
     const object = matcher.exec(name)?.groups?.stream;
     if (!object) continue;
+    // Only a CSV header fixes a file's fields; JSON and JSON Lines records take any fields, so
+    // their objects list none (an empty `properties` would refuse every mapped field).
     const columns =
       config.format === 'csv' && (config.csv?.header ?? true)
         ? await csvHeader(join(config.directory, name), config.csv?.delimiter ?? ',')
-        : [];
+        : undefined;
     const json_schema = {
       type: 'object',
-      properties: Object.fromEntries(columns.map((column) => [column, { type: ['null', 'string'] }])),
+      ...(columns
+        ? { properties: Object.fromEntries(columns.map((column) => [column, { type: ['null', 'string'] }])) }
+        : {}),
     };
     for (const sync_mode of SYNC_MODES) operations.push({ object_name: object, sync_mode, json_schema });
   }
