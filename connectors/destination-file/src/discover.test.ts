@@ -43,6 +43,17 @@ describe('discoverFiles', () => {
     }
   });
 
+  it("finds a model's file named without its namespace part", async () => {
+    await writeFile(join(dir, 'accounts.jsonl'), '{"id":1}\n');
+    await writeFile(join(dir, 'crm-users.jsonl'), '{"id":1}\n');
+    const { operations } = await discoverFiles({
+      directory: dir,
+      format: 'jsonl',
+      file_name_pattern: '{namespace}-{stream}.{ext}',
+    });
+    expect([...new Set(operations.map((op) => op.object_name))]).toEqual(['accounts', 'users']);
+  });
+
   it('has no objects before the directory exists', async () => {
     expect(await discoverFiles({ directory: join(dir, 'missing'), format: 'jsonl' })).toEqual({ operations: [] });
     await mkdir(join(dir, 'empty'));
