@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
+import { openStore } from '@backflow/runner';
 import { RUNNER_BIN, fixtureCommand, tempWorkspace } from '../support/workspace.js';
 
 let ws: Awaited<ReturnType<typeof tempWorkspace>>;
@@ -89,6 +90,20 @@ describe('runner exit codes, one test per documented code', () => {
     const badFile = await runner(['sync', ws.path('missing.yaml')]);
     expect(badFile.exitCode).toBe(2);
     expect((await syncJson({ ...connection(), source: { connector: 'source-nope' } })).exitCode).toBe(2);
+  });
+
+  it('2, recorded: a connection file that fails to load is in the history with its reason', async () => {
+    const missing = await syncJson(connection({ api_key: '${EXIT_CODES_TEST_UNSET}' }));
+    expect(missing.exitCode).toBe(2);
+    expect(missing.summary.run).toBe(1);
+    const store = openStore(ws.path('state'), ws.dir);
+    try {
+      const [run] = await store.listRuns({ connection: 'codes', limit: 1 });
+      expect(run).toMatchObject({ id: 1, status: 'failed', exitCode: 2 });
+      expect(run?.error).toMatch(/EXIT_CODES_TEST_UNSET is not set/);
+    } finally {
+      await store.close();
+    }
   });
 
   it('3: the destination rejected some records', async () => {

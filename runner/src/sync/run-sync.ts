@@ -1,5 +1,11 @@
 import type { RejectedRecord } from '@backflow/protocol';
-import { connectionDir, loadConnection, type LoadedConnection } from '../connection/load-connection.js';
+import { dirname, resolve } from 'node:path';
+import {
+  connectionDir,
+  loadConnection,
+  loadConnectionLocation,
+  type LoadedConnection,
+} from '../connection/load-connection.js';
 import { selectStreams } from '../connection/select-streams.js';
 import type { FingerprintSession } from '../diff/fingerprint-session.js';
 import { StreamDiffer } from '../diff/stream-differ.js';
@@ -158,6 +164,16 @@ export async function sync(
   } catch (caught) {
     error = caught;
   }
+  // A connection file that did not load (a variable not set, a field misspelt) still has a
+  // history to record the failure in, when its name and state location can be read.
+  if (!store && typeof connectionOrFile === 'string') {
+    const opened = await openHistory(connectionOrFile, options.store, startedAt).catch(() => undefined);
+    if (opened) {
+      ({ store, session, run } = opened);
+      connectionName = opened.name;
+      stateLocation = store.location;
+    }
+  }
   await session?.settle().catch((caught: unknown) => (error ??= caught));
   const finishedAt = new Date();
   const totals = totalOf(counts);
@@ -218,6 +234,23 @@ export async function sync(
   await session?.close().catch(() => undefined);
   if (store && !options.store) await store.close().catch(() => undefined);
   return summary;
+}
+
+/** The store, a session holding the lock and a started run, for a connection file that did not load. */
+async function openHistory(
+  file: string,
+  given: Store | undefined,
+  startedAt: Date,
+): Promise<{ name: string; store: Store; session: SyncSession; run: number }> {
+  const location = await loadConnectionLocation(file);
+  const store = given ?? openStore(location.state, dirname(resolve(file)));
+  try {
+    const session = await store.openSync(location.name);
+    return { name: location.name, store, session, run: await session.startRun(startedAt.toISOString()) };
+  } catch (error) {
+    if (!given) await store.close();
+    throw error;
+  }
 }
 
 /** One differ per stream; streams without a primary key are not tracked (every row is sent). */
