@@ -4,6 +4,9 @@ import type { Executor } from '../generated/connection.js';
 import { parse as parseYaml } from 'yaml';
 import { checkConnection, discoverDestination, discoverSource, fetchSpec } from '../connectors/connector-commands.js';
 import { resolveLauncher, resolveTarget } from '../connectors/connector-target.js';
+import { loadConnection } from '../connection/load-connection.js';
+import { prepareSync } from '../sync/prepare-sync.js';
+import type { AirbyteConnectionStatus } from '@backflow/protocol';
 import { ConfigurationError, EXIT_CODES, RunnerError, isCredentialProblem } from '../errors.js';
 import { createReporter } from '../report/reporter.js';
 import { jsonLogSink } from '../report/json-log-sink.js';
@@ -24,7 +27,12 @@ export function connectorCommand(
 ) {
   const command = new Command(name)
     .description(description)
-    .argument('[connector]', 'a connector package in connectors/, e.g. source-postgres')
+    .argument(
+      '[connector]',
+      name === 'check'
+        ? 'a connector package in connectors/, or a connection file (.yaml) to check both its ends'
+        : 'a connector package in connectors/, e.g. source-postgres',
+    )
     .option('--image <image>', 'run a Docker image instead, e.g. backflow/destination-postgres:0.1.0')
     .option('--command <command>', 'run a local program that speaks the Airbyte protocol, e.g. "node main.js"')
     .addOption(
@@ -33,7 +41,15 @@ export function connectorCommand(
         .default('process'),
     )
     .option('--json', 'print the result as JSON');
-  if (name !== 'spec') command.requiredOption('--config <file>', 'the connector config (JSON or YAML)');
+  if (name === 'discover') command.requiredOption('--config <file>', 'the connector config (JSON or YAML)');
+  if (name === 'check') {
+    command
+      .option('--config <file>', 'the connector config (JSON or YAML)')
+      .addHelpText(
+        'after',
+        "\n`runner check conn.yaml` checks a whole connection without reading rows: both configs against\ntheir specs, both connections, the streams and their primary keys, and the mapping against\nthe destination's fields.",
+      );
+  }
   return command.action(async (connector: string | undefined, options: ConnectorOptions) => {
     const reporter = createReporter([jsonLogSink(process.stderr)]);
     try {
@@ -55,6 +71,10 @@ async function run(
   options: ConnectorOptions,
   reporter: ReturnType<typeof createReporter>,
 ): Promise<number> {
+  if (name === 'check' && connector !== undefined && /\.(ya?ml)$/i.test(connector) && !options.config)
+    return checkConnectionFile(connector, options, reporter);
+  if (name === 'check' && !options.config)
+    throw new ConfigurationError("required option '--config <file>' not specified");
   const given = [connector, options.image, options.command].filter((v) => v !== undefined);
   if (given.length !== 1) throw new ConfigurationError('give exactly one of <connector>, --image or --command');
   const endpoint = options.image
@@ -96,6 +116,49 @@ async function run(
     (s) => `${s.name}  (${describe((s.json_schema as { properties?: object }).properties)})`,
   );
   return print(catalog, options.json, lines.join('\n'));
+}
+
+/**
+ * `runner check conn.yaml`: everything `sync` checks before it reads (configs against specs,
+ * the streams, primary keys, the mapping against the destination's fields), then both
+ * connectors' own checks. No row is read.
+ */
+async function checkConnectionFile(
+  file: string,
+  options: ConnectorOptions,
+  reporter: ReturnType<typeof createReporter>,
+): Promise<number> {
+  const connection = await loadConnection(file);
+  reporter.addSecrets(connection.envSecrets);
+  const prepared = await prepareSync(connection, { executor: connection.executor ?? options.executor }, reporter);
+  const [source, destination] = await Promise.all(
+    [prepared.source, prepared.destination].map((target) => checkConnection(target, target.config, reporter)),
+  );
+  const ends = { source: source!, destination: destination! };
+  const result = {
+    status: ends.source.status === 'SUCCEEDED' && ends.destination.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED',
+    source: { name: prepared.source.name, ...scrubbed(ends.source, reporter) },
+    destination: { name: prepared.destination.name, ...scrubbed(ends.destination, reporter) },
+    streams: prepared.streams.map((stream) => ({
+      stream: stream.key,
+      object: stream.object,
+      behaviour: stream.behaviour,
+      primary_key: stream.primaryKey.map((path) => path.join('.')),
+    })),
+  };
+  const line = (side: 'source' | 'destination') =>
+    `${side} ${result[side].name}: ${result[side].status}${result[side].message ? `: ${result[side].message}` : ''}`;
+  const streams = result.streams.map(
+    (s) => `stream ${s.stream} → ${s.object} (${s.behaviour}, key ${s.primary_key.join(', ') || 'none'})`,
+  );
+  print(result, options.json, [line('source'), line('destination'), ...streams, result.status].join('\n'));
+  if (result.status === 'SUCCEEDED') return EXIT_CODES.success;
+  const failed = [ends.source, ends.destination].filter((end) => end.status !== 'SUCCEEDED');
+  return failed.some((end) => isCredentialProblem(end.message ?? '')) ? EXIT_CODES.credentials : EXIT_CODES.failed;
+}
+
+function scrubbed(status: AirbyteConnectionStatus, reporter: ReturnType<typeof createReporter>) {
+  return { status: status.status, ...(status.message ? { message: reporter.scrub(status.message) } : {}) };
 }
 
 function print(value: unknown, json: boolean | undefined, text: string): number {
