@@ -12,6 +12,10 @@ export const EXIT_CODES = {
   invalid: 2,
   /** The sync completed but the destination rejected some records (see the run's rejections). */
   rejected: 3,
+  /** The sync completed but some rows were invalid (schema, duplicate or missing key) and never sent. */
+  invalidRows: 4,
+  /** A connector refused its credentials (see `isCredentialProblem` for the rule). */
+  credentials: 5,
   /** Another run of the connection holds its lock: nothing was started. */
   locked: 6,
   /** Stopped by SIGINT/SIGTERM; state is at the last commit. */
@@ -35,13 +39,30 @@ export class ConfigurationError extends RunnerError {
   readonly exitCode = EXIT_CODES.invalid;
 }
 
+/**
+ * Whether a connector's failure is a refused credential: a `config_error` (a TRACE's failure
+ * type, or a FAILED connection check) whose message speaks of authentication, a password, a
+ * token, a key, or an HTTP 401/403. The protocol has no failure type of its own for it, so the
+ * message decides; anything else is an ordinary failure.
+ */
+export function isCredentialProblem(message: string): boolean {
+  return /\b(auth\w*|unauthori[sz]ed|forbidden|credentials?|password|passphrase|token|api[ _-]?key|key|secret|401|403|invalid_grant|permission denied|access denied)\b/i.test(
+    message,
+  );
+}
+
 /** A connector failed: crashed, exited non-zero, hung, reported an error or broke the protocol. */
 export class ConnectorFailure extends RunnerError {
-  readonly exitCode = EXIT_CODES.failed;
+  /** 5 when the connector refused its credentials (a `config_error` about them), else 1. */
+  get exitCode(): ExitCode {
+    return this.failureType === 'config_error' && isCredentialProblem(this.problem)
+      ? EXIT_CODES.credentials
+      : EXIT_CODES.failed;
+  }
 
   constructor(
     readonly connector: string,
-    problem: string,
+    readonly problem: string,
     options?: { cause?: unknown; line?: number; failureType?: string },
   ) {
     super(`${connector}${options?.line === undefined ? '' : ` (stdout line ${options.line})`}: ${problem}`, options);

@@ -25,14 +25,14 @@ describe('runner spec/check/discover', () => {
     expect(JSON.parse(json.stdout).connectionSpecification.required).toEqual(['count']);
   });
 
-  it('check reports success and failure with the reason, secrets scrubbed', async () => {
+  it('check reports success and a refused credential (exit 5) with the reason, secrets scrubbed', async () => {
     await writeFile(ws.path('ok.json'), JSON.stringify({ count: 1, api_key: 'good-key-123' }));
     await writeFile(ws.path('bad.yaml'), 'count: 1\napi_key: wrong\n');
     const ok = await runner(['check', '--command', fixtureCommand('source-counter'), '--config', ws.path('ok.json')]);
     expect(ok.exitCode).toBe(0);
     expect(ok.stdout).toBe('SUCCEEDED');
     const bad = await runner(['check', '--command', fixtureCommand('source-counter'), '--config', ws.path('bad.yaml')]);
-    expect(bad.exitCode).toBe(1);
+    expect(bad.exitCode).toBe(5);
     expect(bad.stdout).toBe('FAILED: api key ********** was refused');
   });
 
@@ -48,12 +48,12 @@ describe('runner spec/check/discover', () => {
     expect(result.stdout).toBe('a  (id, name, amount)\nb  (id, name, amount)');
   });
 
-  it('rejects ambiguous or unknown connectors with exit code 2 or 1 and a reason', async () => {
+  it('rejects ambiguous or unknown connectors with exit code 2 and a reason', async () => {
     const both = await runner(['spec', 'source-postgres', '--image', 'x/y:1']);
     expect(both.exitCode).toBe(2);
     expect(both.stderr).toContain('give exactly one of <connector>, --image or --command');
     const unknown = await runner(['spec', 'source-nope']);
-    expect(unknown.exitCode).toBe(1);
+    expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toMatch(
       /unknown connector "source-nope" \(looked in .*\); known connectors: .*destination-file/,
     );

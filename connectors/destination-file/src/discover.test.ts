@@ -33,6 +33,27 @@ describe('discoverFiles', () => {
     });
   });
 
+  it('lists JSON Lines and JSON files without fields, since their records take any', async () => {
+    await writeFile(join(dir, 'users.jsonl'), '{"id":1}\n');
+    await writeFile(join(dir, 'orders.json'), '[{"id":1}]\n');
+    for (const format of ['jsonl', 'json'] as const) {
+      const { operations } = await discoverFiles({ directory: dir, format });
+      expect(operations.length).toBe(3);
+      for (const operation of operations) expect(operation.json_schema).toEqual({ type: 'object' });
+    }
+  });
+
+  it("finds a model's file named without its namespace part", async () => {
+    await writeFile(join(dir, 'accounts.jsonl'), '{"id":1}\n');
+    await writeFile(join(dir, 'crm-users.jsonl'), '{"id":1}\n');
+    const { operations } = await discoverFiles({
+      directory: dir,
+      format: 'jsonl',
+      file_name_pattern: '{namespace}-{stream}.{ext}',
+    });
+    expect([...new Set(operations.map((op) => op.object_name))]).toEqual(['accounts', 'users']);
+  });
+
   it('has no objects before the directory exists', async () => {
     expect(await discoverFiles({ directory: join(dir, 'missing'), format: 'jsonl' })).toEqual({ operations: [] });
     await mkdir(join(dir, 'empty'));

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse';
 import type { DestinationCatalog, DestinationSyncMode } from '@backflow/protocol';
-import { DEFAULT_FILE_NAME_PATTERN } from './file-names.js';
+import { DEFAULT_FILE_NAME_PATTERN, withoutNamespace } from './file-names.js';
 import type { Config } from './generated/config.js';
 
 /** `update` is missing on purpose: see SUPPORTED_BEHAVIOURS. */
@@ -13,10 +13,12 @@ const EXTENSIONS: Readonly<Record<Config['format'], string>> = { csv: 'csv', jso
 /**
  * The files already in the directory that the file name pattern could have produced, as
  * objects (named by their `{stream}` part) with the sync modes this destination offers; CSV
- * files with a header list its columns. A missing directory has no objects yet.
+ * files with a header list its columns, other files no fields. A missing directory has no objects yet.
  */
 export async function discoverFiles(config: Config): Promise<DestinationCatalog> {
-  const matcher = patternMatcher(config.file_name_pattern ?? DEFAULT_FILE_NAME_PATTERN, EXTENSIONS[config.format]);
+  const pattern = config.file_name_pattern ?? DEFAULT_FILE_NAME_PATTERN;
+  // A model's file was named by the pattern without its namespace part.
+  const matchers = [pattern, withoutNamespace(pattern)].map((p) => patternMatcher(p, EXTENSIONS[config.format]));
   let names: string[];
   try {
     names = (await readdir(config.directory)).sort();
@@ -26,15 +28,19 @@ export async function discoverFiles(config: Config): Promise<DestinationCatalog>
   }
   const operations = [];
   for (const name of names) {
-    const object = matcher.exec(name)?.groups?.stream;
+    const object = matchers.map((matcher) => matcher.exec(name)?.groups?.stream).find(Boolean);
     if (!object) continue;
+    // Only a CSV header fixes a file's fields; JSON and JSON Lines records take any fields, so
+    // their objects list none (an empty `properties` would refuse every mapped field).
     const columns =
       config.format === 'csv' && (config.csv?.header ?? true)
         ? await csvHeader(join(config.directory, name), config.csv?.delimiter ?? ',')
-        : [];
+        : undefined;
     const json_schema = {
       type: 'object',
-      properties: Object.fromEntries(columns.map((column) => [column, { type: ['null', 'string'] }])),
+      ...(columns
+        ? { properties: Object.fromEntries(columns.map((column) => [column, { type: ['null', 'string'] }])) }
+        : {}),
     };
     for (const sync_mode of SYNC_MODES) operations.push({ object_name: object, sync_mode, json_schema });
   }

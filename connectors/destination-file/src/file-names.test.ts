@@ -27,6 +27,16 @@ describe('streamFilePath', () => {
     ).toBe(join('/out', 'people.jsonl'));
   });
 
+  it('drops an empty namespace with its separator, for a model', () => {
+    expect(streamFilePath('/out', '{namespace}-{stream}.{ext}', stream('accounts'), 'jsonl')).toBe(
+      '/out/accounts.jsonl',
+    );
+    expect(streamFilePath('/out', 'export_{namespace}_{stream}.{ext}', stream('a'), 'csv')).toBe('/out/export_a.csv');
+    expect(streamFilePath('/out', '{stream}-{namespace}.{ext}', stream('a'), 'csv')).toBe('/out/a.csv');
+    expect(streamFilePath('/out', '{namespace}/{stream}.{ext}', stream('a'), 'csv')).toBe('/out/a.csv');
+    expect(streamFilePath('/out', '{namespace}-{stream}.{ext}', stream('a', {}, 'crm'), 'csv')).toBe('/out/crm-a.csv');
+  });
+
   it('refuses names that leave the directory', () => {
     expect(() => streamFilePath('/out', '{stream}.{ext}', stream('../etc/passwd'), 'csv')).toThrow(
       /cannot be used in a file name/,

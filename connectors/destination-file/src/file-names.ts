@@ -5,6 +5,18 @@ import { ConfigError, streamKey } from '@backflow/protocol/connector';
 export const DEFAULT_FILE_NAME_PATTERN = '{stream}.{ext}';
 
 /**
+ * The pattern for a stream without a namespace (a model): `{namespace}` goes, with one
+ * separator (`-`, `_`, `.`, `/`) next to it, so `{namespace}-{stream}.{ext}` names a model's
+ * file `accounts.jsonl`, not `-accounts.jsonl`.
+ */
+export function withoutNamespace(pattern: string): string {
+  // Between two separators the one before goes (`{stream}-{namespace}.{ext}` → `{stream}.{ext}`).
+  return pattern.replace(/([-_./])?\{namespace\}([-_./])?/g, (_match, before?: string, after?: string) =>
+    before && after ? after : '',
+  );
+}
+
+/**
  * The file of a configured stream: the pattern with `{stream}` (or `destination_object_name`),
  * `{namespace}` and `{ext}` filled in, under `directory`. Names that would leave the
  * directory (`/`, `..`) are refused, since stream names come from the model, not the user.
@@ -26,7 +38,7 @@ export function streamFilePath(
       );
     }
   }
-  const name = pattern
+  const name = (values.namespace === '' ? withoutNamespace(pattern) : pattern)
     .replaceAll('{stream}', values.stream!)
     .replaceAll('{namespace}', values.namespace!)
     .replaceAll('{ext}', extension);

@@ -127,7 +127,7 @@ function describeOne(error: ErrorObject, secretNames: ReadonlySet<string>): Desc
       return {
         ...base,
         path: `${path}/${escapePointer(name)}`,
-        expected: `absent (allowed properties: ${allowed.length ? listed(allowed) : 'none'})`,
+        expected: `absent (${didYouMean(name, allowed)}allowed properties: ${allowed.length ? listed(allowed) : 'none'})`,
         actual: secretNames.has(name) ? secretMask : describeValue(maskSecrets(value, secretNames)),
       };
     }
@@ -239,3 +239,26 @@ function relativePath(path: string, base: string): string {
 
 const escapePointer = (segment: string): string => segment.replace(/~/g, '~0').replace(/\//g, '~1');
 const unescapePointer = (segment: string): string => segment.replace(/~1/g, '/').replace(/~0/g, '~');
+
+/** `did you mean "behaviour"? ` for a name a typo or two away from an allowed one (`behavior`), else nothing. */
+function didYouMean(name: string, allowed: readonly string[]): string {
+  const limit = Math.min(2, Math.floor(name.length / 3));
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of allowed) {
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (distance <= limit && (!best || distance < best.distance)) best = { candidate, distance };
+  }
+  return best ? `did you mean "${best.candidate}"? ` : '';
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions), one row at a time. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
+}

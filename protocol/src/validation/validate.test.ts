@@ -153,6 +153,14 @@ describe('compileSchema', () => {
     expect(error).toMatchObject({ rule: 'required', path: '/credentials/username' });
   });
 
+  it('suggests the allowed property a misspelt one is a letter or two from', () => {
+    const schema = { type: 'object', additionalProperties: false, properties: { behaviour: {}, name: {} } };
+    const error = thrown(() => compileSchema(schema)({ name: 'a', behavior: 'upsert' }));
+    expect(error.expected).toBe('absent (did you mean "behaviour"? allowed properties: behaviour, name)');
+    const far = thrown(() => compileSchema(schema)({ name: 'a', colour: 'red' }));
+    expect(far.expected).toBe('absent (allowed properties: behaviour, name)');
+  });
+
   it('reports an additional property with the allowed ones', () => {
     const error = thrown(() => compileSchema(configSpec)({ host: 'db', password: 'hunter2-hunter2', hots: 'x' }));
     expect(error).toMatchObject({ rule: 'additionalProperties', path: '/hots', actual: 'string "x"' });

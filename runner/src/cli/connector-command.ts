@@ -1,12 +1,14 @@
+import { connectorsDirOption } from './connectors-dir-option.js';
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import type { Executor } from '../generated/connection.js';
 import { parse as parseYaml } from 'yaml';
-import { collectSecrets } from '@backflow/protocol/connector';
 import { checkConnection, discoverDestination, discoverSource, fetchSpec } from '../connectors/connector-commands.js';
-import { ConfigurationError, EXIT_CODES, RunnerError } from '../errors.js';
-import { launcherForEndpoint } from '../launchers/index.js';
-import { connectorsDirOption } from './connectors-dir-option.js';
+import { resolveLauncher, resolveTarget } from '../connectors/connector-target.js';
+import { loadConnection } from '../connection/load-connection.js';
+import { prepareSync } from '../sync/prepare-sync.js';
+import type { AirbyteConnectionStatus } from '@backflow/protocol';
+import { ConfigurationError, EXIT_CODES, RunnerError, isCredentialProblem } from '../errors.js';
 import { createReporter } from '../report/reporter.js';
 import { jsonLogSink } from '../report/json-log-sink.js';
 
@@ -27,7 +29,12 @@ export function connectorCommand(
 ) {
   const command = new Command(name)
     .description(description)
-    .argument('[connector]', 'a connector package (installed, or in --connectors-dir), e.g. source-postgres')
+    .argument(
+      '[connector]',
+      name === 'check'
+        ? 'a connector package (installed, or in --connectors-dir), or a connection file (.yaml) to check both its ends'
+        : 'a connector package (installed, or in --connectors-dir), e.g. source-postgres',
+    )
     .option('--image <image>', 'run a Docker image instead, e.g. backflow/destination-postgres:0.1.0')
     .option('--command <command>', 'run a local program that speaks the Airbyte protocol, e.g. "node main.js"')
     .addOption(
@@ -37,15 +44,26 @@ export function connectorCommand(
     )
     .addOption(connectorsDirOption())
     .option('--json', 'print the result as JSON');
-  if (name !== 'spec') command.requiredOption('--config <file>', 'the connector config (JSON or YAML)');
+  if (name === 'discover') command.requiredOption('--config <file>', 'the connector config (JSON or YAML)');
+  if (name === 'check') {
+    command
+      .option('--config <file>', 'the connector config (JSON or YAML)')
+      .addHelpText(
+        'after',
+        "\n`runner check conn.yaml` checks a whole connection without reading rows: both configs against\ntheir specs, both connections, the streams and their primary keys, and the mapping against\nthe destination's fields.",
+      );
+  }
   return command.action(async (connector: string | undefined, options: ConnectorOptions) => {
     const reporter = createReporter([jsonLogSink(process.stderr)]);
     try {
       setExit(await run(name, connector, options, reporter));
     } catch (error) {
       const message = reporter.scrub(error instanceof Error ? error.message : String(error));
+      const exitCode = error instanceof RunnerError ? error.exitCode : EXIT_CODES.failed;
       process.stderr.write(`error: ${message}\n`);
-      setExit(error instanceof RunnerError ? error.exitCode : EXIT_CODES.failed);
+      // A script reading --json gets an answer whatever went wrong, with the reason in it.
+      if (options.json) process.stdout.write(JSON.stringify({ status: 'FAILED', message, exitCode }, null, 2) + '\n');
+      setExit(exitCode);
     }
   });
 }
@@ -56,6 +74,10 @@ async function run(
   options: ConnectorOptions,
   reporter: ReturnType<typeof createReporter>,
 ): Promise<number> {
+  if (name === 'check' && connector !== undefined && /\.(ya?ml)$/i.test(connector) && !options.config)
+    return checkConnectionFile(connector, options, reporter);
+  if (name === 'check' && !options.config)
+    throw new ConfigurationError("required option '--config <file>' not specified");
   const given = [connector, options.image, options.command].filter((v) => v !== undefined);
   if (given.length !== 1) throw new ConfigurationError('give exactly one of <connector>, --image or --command');
   const endpoint = options.image
@@ -63,18 +85,33 @@ async function run(
     : options.command
       ? { command: options.command }
       : { connector: connector! };
-  const target = await launcherForEndpoint(endpoint, {
+  const resolveOptions = {
     executor: options.executor,
     ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}),
-  });
-  const spec = await fetchSpec(target, reporter);
-  if (name === 'spec') return print(spec, options.json, JSON.stringify(spec, null, 2));
-  const config = await readConfig(options.config!);
-  reporter.addSecrets(collectSecrets(spec.connectionSpecification, config));
+  };
+  if (name === 'spec') {
+    const target = await resolveLauncher(endpoint, resolveOptions);
+    const spec = await fetchSpec(target, reporter);
+    return print(spec, options.json, JSON.stringify(spec, null, 2));
+  }
+  // The config is checked against the spec exactly as `sync` checks it, before anything runs.
+  const { spec, config, ...target } = await resolveTarget(
+    endpoint,
+    await readConfig(options.config!),
+    resolveOptions,
+    { side: 'connector', file: options.config! },
+    reporter,
+  );
   if (name === 'check') {
     const status = await checkConnection(target, config, reporter);
-    print(status, options.json, `${status.status}${status.message ? `: ${reporter.scrub(status.message)}` : ''}`);
-    return status.status === 'SUCCEEDED' ? EXIT_CODES.success : EXIT_CODES.failed;
+    const message = status.message === undefined ? undefined : reporter.scrub(status.message);
+    print(
+      { ...status, ...(message === undefined ? {} : { message }) },
+      options.json,
+      `${status.status}${message ? `: ${message}` : ''}`,
+    );
+    if (status.status === 'SUCCEEDED') return EXIT_CODES.success;
+    return isCredentialProblem(status.message ?? '') ? EXIT_CODES.credentials : EXIT_CODES.failed;
   }
   if (spec.supported_destination_sync_modes !== undefined) {
     const catalog = await discoverDestination(target, config, reporter);
@@ -86,6 +123,56 @@ async function run(
     (s) => `${s.name}  (${describe((s.json_schema as { properties?: object }).properties)})`,
   );
   return print(catalog, options.json, lines.join('\n'));
+}
+
+/**
+ * `runner check conn.yaml`: everything `sync` checks before it reads (configs against specs,
+ * the streams, primary keys, the mapping against the destination's fields), then both
+ * connectors' own checks. No row is read.
+ */
+async function checkConnectionFile(
+  file: string,
+  options: ConnectorOptions,
+  reporter: ReturnType<typeof createReporter>,
+): Promise<number> {
+  const connection = await loadConnection(file);
+  reporter.addSecrets(connection.envSecrets);
+  const prepared = await prepareSync(
+    connection,
+    {
+      executor: connection.executor ?? options.executor,
+      ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}),
+    },
+    reporter,
+  );
+  const [source, destination] = await Promise.all(
+    [prepared.source, prepared.destination].map((target) => checkConnection(target, target.config, reporter)),
+  );
+  const ends = { source: source!, destination: destination! };
+  const result = {
+    status: ends.source.status === 'SUCCEEDED' && ends.destination.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED',
+    source: { name: prepared.source.name, ...scrubbed(ends.source, reporter) },
+    destination: { name: prepared.destination.name, ...scrubbed(ends.destination, reporter) },
+    streams: prepared.streams.map((stream) => ({
+      stream: stream.key,
+      object: stream.object,
+      behaviour: stream.behaviour,
+      primary_key: stream.primaryKey.map((path) => path.join('.')),
+    })),
+  };
+  const line = (side: 'source' | 'destination') =>
+    `${side} ${result[side].name}: ${result[side].status}${result[side].message ? `: ${result[side].message}` : ''}`;
+  const streams = result.streams.map(
+    (s) => `stream ${s.stream} → ${s.object} (${s.behaviour}, key ${s.primary_key.join(', ') || 'none'})`,
+  );
+  print(result, options.json, [line('source'), line('destination'), ...streams, result.status].join('\n'));
+  if (result.status === 'SUCCEEDED') return EXIT_CODES.success;
+  const failed = [ends.source, ends.destination].filter((end) => end.status !== 'SUCCEEDED');
+  return failed.some((end) => isCredentialProblem(end.message ?? '')) ? EXIT_CODES.credentials : EXIT_CODES.failed;
+}
+
+function scrubbed(status: AirbyteConnectionStatus, reporter: ReturnType<typeof createReporter>) {
+  return { status: status.status, ...(status.message ? { message: reporter.scrub(status.message) } : {}) };
 }
 
 function print(value: unknown, json: boolean | undefined, text: string): number {

@@ -11,7 +11,7 @@ export function formatSummary(summary: SyncSummary): string {
   const line = (cells: (string | number)[]) =>
     cells.map((cell, i) => (i === 0 ? String(cell).padEnd(widths[i]!) : String(cell).padStart(widths[i]!))).join('  ');
   const out = [
-    `sync ${summary.connection}${summary.run !== undefined ? ` (run ${summary.run})` : ''}: ${summary.status} in ${(summary.durationMs / 1000).toFixed(1)}s (${summary.executor})`,
+    `sync ${summary.connection}${summary.run !== undefined ? ` (run ${summary.run})` : ''}: ${summary.status} in ${(summary.durationMs / 1000).toFixed(1)}s (${ranWith(summary)})`,
     line(header),
     ...rows.map(line),
   ];
@@ -27,4 +27,11 @@ export function formatSummary(summary: SyncSummary): string {
   }
   if (summary.error) out.push(`error: ${summary.error.message}`);
   return out.join('\n') + '\n';
+}
+
+/** `process`, or each connector's real executor when they differ (an image always runs in Docker). */
+function ranWith(summary: SyncSummary): string {
+  const ran = summary.connectors;
+  if (!ran || ran.source.executor === ran.destination.executor) return ran?.source.executor ?? summary.executor;
+  return `source ${ran.source.executor}, destination ${ran.destination.executor}`;
 }

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { EXIT_CODES } from '../errors.js';
 import { connectorCommand } from './connector-command.js';
@@ -13,16 +14,21 @@ Exit codes:
   0    success
   1    the sync or command failed (a connector crashed, hung, or broke the protocol)
   2    invalid usage or configuration; nothing was started
-  3    the sync finished but the destination rejected some records
+  3    the sync finished but the destination rejected some records (with or without invalid rows)
+  4    the sync finished but some rows were invalid (schema, duplicate or missing key) and not sent
+  5    a connector refused its credentials (a config error about auth, a password, a token or a key)
   6    another run of the connection holds its lock (already running)
   130  interrupted by SIGINT/SIGTERM; state is kept at the last commit`;
 
-/** Runs the `runner` command line and returns the exit code. */
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+/** Runs the `runner` command line (`argv` as in `process.argv`) and returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode: number = EXIT_CODES.success;
   const setExit = (code: number) => (exitCode = code);
   const program = new Command('runner')
     .description('Backflow: sync modeled warehouse data into business tools over the Airbyte protocol')
+    .version(version, '-V, --version', "print the runner's version")
     .addHelpText('after', EXIT_HELP)
     .exitOverride()
     .showHelpAfterError();
@@ -40,6 +46,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   for (const command of program.commands) {
     command.exitOverride();
     for (const sub of command.commands) sub.exitOverride();
+  }
+  if (argv.length <= 2) {
+    // A bare `runner` (a cron line missing its arguments) is a usage error, not a success.
+    program.outputHelp({ error: true });
+    return EXIT_CODES.invalid;
   }
   try {
     await program.parseAsync([...argv]);

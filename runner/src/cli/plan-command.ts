@@ -1,5 +1,6 @@
-import { Command, Option } from 'commander';
 import { connectorsDirOption } from './connectors-dir-option.js';
+import { collectStreamNames } from '../connection/select-streams.js';
+import { Command, Option } from 'commander';
 import type { Executor } from '../generated/connection.js';
 import { createReporter, type EventSink } from '../report/reporter.js';
 import { jsonLogSink } from '../report/json-log-sink.js';
@@ -22,6 +23,7 @@ export function planCommand(setExit: (code: number) => void) {
     .option('--full-resync', 'plan a full resync (every row sent)')
     .option('--samples <n>', 'rows shown per kind of change', (v) => Number.parseInt(v, 10), DEFAULT_PLAN_SAMPLES)
     .addOption(connectorsDirOption())
+    .option('--stream <names>', 'only these streams, by name (comma-separated or repeated)', collectStreamNames)
     .option('--json', 'print the plan as one JSON object on stdout')
     .option('--verbose', 'show debug logs from connectors')
     .action(
@@ -31,6 +33,7 @@ export function planCommand(setExit: (code: number) => void) {
           executor?: Executor;
           connectorsDir?: string;
           fullResync?: boolean;
+          stream?: string[];
           samples: number;
           json?: boolean;
           verbose?: boolean;
@@ -50,6 +53,7 @@ export function planCommand(setExit: (code: number) => void) {
             signal: abort.signal,
             samples: options.samples,
             ...(options.fullResync ? { fullResync: true } : {}),
+            ...(options.stream ? { streams: options.stream } : {}),
             ...(options.executor ? { executor: options.executor } : {}),
             ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}),
           });

@@ -1,5 +1,6 @@
-import { Command, Option } from 'commander';
 import { connectorsDirOption } from './connectors-dir-option.js';
+import { collectStreamNames } from '../connection/select-streams.js';
+import { Command, Option } from 'commander';
 import type { Executor } from '../generated/connection.js';
 import { createReporter, type EventSink } from '../report/reporter.js';
 import { formatSummary } from './format-summary.js';
@@ -23,6 +24,7 @@ export function syncCommand(setExit: (code: number) => void) {
       'send every row whatever was delivered before, rebuild the fingerprints and reset source states',
     )
     .addOption(connectorsDirOption())
+    .option('--stream <names>', 'only these streams, by name (comma-separated or repeated)', collectStreamNames)
     .option('--json', 'print one machine-readable summary object on stdout')
     .option('--verbose', 'show debug logs from connectors')
     .action(
@@ -32,6 +34,7 @@ export function syncCommand(setExit: (code: number) => void) {
           executor?: Executor;
           connectorsDir?: string;
           fullResync?: boolean;
+          stream?: string[];
           json?: boolean;
           verbose?: boolean;
         },
@@ -49,6 +52,7 @@ export function syncCommand(setExit: (code: number) => void) {
             reporter,
             signal: abort.signal,
             ...(options.fullResync ? { fullResync: true } : {}),
+            ...(options.stream ? { streams: options.stream } : {}),
             ...(options.executor ? { executor: options.executor } : {}),
             ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}),
           });

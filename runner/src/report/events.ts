@@ -46,5 +46,27 @@ export type SyncEvent =
   | { type: 'started'; connection: string; streams: string[]; executor: string }
   | { type: 'progress'; stream: string; counts: StreamCounts }
   | { type: 'committed'; streams: string[]; recordsCommitted: number }
-  | { type: 'log'; origin: string; level: string; message: string }
-  | { type: 'finished'; status: EndStatus; durationMs: number };
+  | { type: 'log'; origin: string; level: LogLevel; message: string }
+  | { type: 'finished'; status: EndStatus; durationMs: number; error?: FailureReason };
+
+/** Why a run failed, as the summary, the history and the `finished` event tell it. */
+export interface FailureReason {
+  message: string;
+  /** The connector at fault, when one was. */
+  connector?: string;
+  /** The connector's TRACE failure type (`config_error`, `transient_error`, `system_error`). */
+  failureType?: string;
+  /** The connector's stdout line that broke the protocol. */
+  line?: number;
+}
+
+/** One set of log levels, lower-case, for the runner's logs and the connectors' LOG messages it relays. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** A level as any connector or caller writes it (`WARN`, `warning`, `Info`), in the runner's set. */
+export function logLevel(level: string): LogLevel {
+  const lower = level.toLowerCase();
+  if (lower === 'warning') return 'warn';
+  return (LOG_LEVELS as readonly string[]).includes(lower) ? (lower as LogLevel) : 'info';
+}

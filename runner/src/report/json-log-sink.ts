@@ -8,7 +8,8 @@ import type { EventSink } from './reporter.js';
  */
 export function jsonLogSink(stream: Writable): EventSink {
   return (event: SyncEvent) => {
-    const level = event.type === 'log' ? event.level.toLowerCase() : 'info';
+    const level =
+      event.type === 'log' ? event.level : event.type === 'finished' && event.status === 'failed' ? 'error' : 'info';
     stream.write(
       JSON.stringify({ time: new Date().toISOString(), level, event: event.type, ...withoutType(event) }) + '\n',
     );

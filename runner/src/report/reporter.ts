@@ -1,11 +1,12 @@
 import { redact } from '@backflow/protocol/connector';
-import type { SyncEvent } from './events.js';
+import { logLevel, type SyncEvent } from './events.js';
 
 /**
  * Where a sync tells what happens. Every text passes `redact` with the secrets of both
  * connectors' configs before it reaches any sink, so no display, log or callback can leak one.
  */
 export interface Reporter {
+  /** Logs a message; `level` may be any case (a connector's `WARN`), events carry the lower-case set. */
   log(origin: string, level: string, message: string): void;
   emit(event: SyncEvent): void;
   /** Registers values that must never be printed (config secrets, interpolated env vars). */
@@ -23,7 +24,7 @@ export function createReporter(sinks: readonly EventSink[]): Reporter {
     for (const sink of sinks) sink(event);
   };
   return {
-    log: (origin, level, message) => emit({ type: 'log', origin, level, message: scrub(message) }),
+    log: (origin, level, message) => emit({ type: 'log', origin, level: logLevel(level), message: scrub(message) }),
     emit,
     addSecrets: (values) => values.forEach((value) => secrets.add(value)),
     scrub,

@@ -2,7 +2,7 @@ import cliProgress from 'cli-progress';
 import { emptyCounts, type StreamCounts, type SyncEvent } from './events.js';
 import type { EventSink } from './reporter.js';
 
-const QUIET_LEVELS = new Set(['DEBUG', 'TRACE']);
+const QUIET_LEVELS = new Set(['debug', 'trace']);
 
 /**
  * A live display for people at a terminal: one line per stream with records read, the diff

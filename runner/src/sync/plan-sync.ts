@@ -1,5 +1,6 @@
 import type { SyncBehaviour } from '@backflow/protocol';
 import { connectionDir, loadConnection, type LoadedConnection } from '../connection/load-connection.js';
+import { selectStreams } from '../connection/select-streams.js';
 import { ConnectorSession } from '../connectors/connector-session.js';
 import type { Decision, StreamDiffer } from '../diff/stream-differ.js';
 import { EXIT_CODES, RunnerError, type ExitCode } from '../errors.js';
@@ -17,6 +18,8 @@ import { createDiffers } from './run-sync.js';
 export const DEFAULT_PLAN_SAMPLES = 5;
 
 export interface PlanOptions {
+  /** Only these streams of the connection file (by name); the others are left untouched. */
+  streams?: readonly string[];
   executor?: Executor;
   onEvent?: EventSink;
   signal?: AbortSignal;
@@ -77,7 +80,10 @@ export async function plan(
   let session: PlanSession | undefined;
   let store: Store | undefined;
   try {
-    const connection = typeof connectionOrFile === 'string' ? await loadConnection(connectionOrFile) : connectionOrFile;
+    const connection = selectStreams(
+      typeof connectionOrFile === 'string' ? await loadConnection(connectionOrFile) : connectionOrFile,
+      options.streams,
+    );
     connectionName = connection.name;
     reporter.addSecrets(connection.envSecrets);
     const executor = options.executor ?? connection.executor ?? 'process';

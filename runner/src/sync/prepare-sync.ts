@@ -1,20 +1,13 @@
-import { ProtocolError, compileSchema, type ConnectorSpecification } from '@backflow/protocol';
-import { collectSecrets } from '@backflow/protocol/connector';
-import {
-  discoverDestination,
-  discoverSource,
-  fetchSpec,
-  type ConnectorTarget,
-} from '../connectors/connector-commands.js';
+import { discoverDestination, discoverSource } from '../connectors/connector-commands.js';
+import { resolveTarget, type Target } from '../connectors/connector-target.js';
 import { connectionDir, type LoadedConnection } from '../connection/load-connection.js';
-import { ConfigurationError, RunnerError } from '../errors.js';
-import type { Endpoint } from '../generated/connection.js';
-import { launcherForEndpoint, type Executor } from '../launchers/index.js';
+import { RunnerError } from '../errors.js';
+import type { Executor } from '../launchers/index.js';
 import { checkMappedFields } from '../mapping/check-mapping.js';
 import type { Reporter } from '../report/reporter.js';
 import { configureStreams, type ConfiguredStream } from './configured-catalog.js';
 
-export type Target = ConnectorTarget & { config: unknown; spec: ConnectorSpecification };
+export type { Target };
 
 export interface PreparedSync {
   readonly source: Target;
@@ -32,10 +25,16 @@ export async function prepareSync(
   options: { executor: Executor; connectorsDir?: string },
   reporter: Reporter,
 ): Promise<PreparedSync> {
-  const [source, destination] = await Promise.all([
-    target(connection.source, 'source', options, connection, reporter),
-    target(connection.destination, 'destination', options, connection, reporter),
-  ]);
+  const resolve = (side: 'source' | 'destination') =>
+    resolveTarget(
+      connection[side],
+      connection[side].config ?? {},
+      // Installed connectors are found from the connection file's folder, as its paths are, then the cwd's.
+      { ...options, searchFrom: [connectionDir(connection), process.cwd()] },
+      { side, file: connection.file },
+      reporter,
+    );
+  const [source, destination] = await Promise.all([resolve('source'), resolve('destination')]);
   const streams = configureStreams(
     await discoverSource(source, source.config, reporter),
     connection.streams,
@@ -73,30 +72,4 @@ async function checkMappings(
       );
     }
   }
-}
-
-/** Resolves an endpoint, fetches its spec and validates its config against it. */
-async function target(
-  endpoint: Endpoint,
-  side: 'source' | 'destination',
-  options: { executor: Executor; connectorsDir?: string },
-  connection: LoadedConnection,
-  reporter: Reporter,
-): Promise<Target> {
-  // Installed connectors are found from the connection file's folder, as its paths are, then the cwd's.
-  const { launcher, name } = await launcherForEndpoint(endpoint, {
-    ...options,
-    searchFrom: [connectionDir(connection), process.cwd()],
-  });
-  const spec = await fetchSpec({ name, launcher }, reporter);
-  const config = endpoint.config ?? {};
-  reporter.addSecrets(collectSecrets(spec.connectionSpecification, config));
-  try {
-    compileSchema(spec.connectionSpecification as object)(config, `${connection.file} /${side}/config`);
-  } catch (error) {
-    if (error instanceof ProtocolError)
-      throw new ConfigurationError(`invalid ${side} config for ${name}: ${error.message}`);
-    throw error;
-  }
-  return { name, launcher, config, spec };
 }

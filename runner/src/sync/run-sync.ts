@@ -1,12 +1,19 @@
 import type { RejectedRecord } from '@backflow/protocol';
-import { connectionDir, loadConnection, type LoadedConnection } from '../connection/load-connection.js';
+import { dirname, resolve } from 'node:path';
+import {
+  connectionDir,
+  loadConnection,
+  loadConnectionLocation,
+  type LoadedConnection,
+} from '../connection/load-connection.js';
+import { selectStreams } from '../connection/select-streams.js';
 import type { FingerprintSession } from '../diff/fingerprint-session.js';
 import { StreamDiffer } from '../diff/stream-differ.js';
-import { EXIT_CODES, RunnerError, type ExitCode } from '../errors.js';
+import { ConnectorFailure, EXIT_CODES, RunnerError, type ExitCode } from '../errors.js';
 import { removeLeftovers, type Executor } from '../launchers/index.js';
 import type { EventSink, Reporter } from '../report/reporter.js';
 import { createReporter } from '../report/reporter.js';
-import { emptyCounts, type EndStatus, type StreamCounts } from '../report/events.js';
+import { emptyCounts, type EndStatus, type FailureReason, type StreamCounts } from '../report/events.js';
 import { openStore } from '../store/open-store.js';
 import type { RunRow, Store, SyncSession } from '../store/types.js';
 import { catalogOf, type ConfiguredStream } from './configured-catalog.js';
@@ -20,6 +27,8 @@ export const DEFAULT_RETRY_BACKOFF_SECONDS = 2;
 export const DEFAULT_RETRY_MAX_ROWS = 10_000;
 
 export interface SyncOptions {
+  /** Only these streams of the connection file (by name); the others are left untouched. */
+  streams?: readonly string[];
   /** Overrides the connection file's `executor` (default `process`). */
   executor?: Executor;
   /** Receives progress, commit and log events as the sync runs. */
@@ -39,6 +48,12 @@ export interface SyncOptions {
   reporter?: Reporter;
 }
 
+/** A connector of a run: its name (connector, image or command) and how it ran. */
+export interface ConnectorRun {
+  name: string;
+  executor: Executor;
+}
+
 /** What a sync did, for people (printed) and machines (`--json`, the library API). */
 export interface SyncSummary {
   connection: string;
@@ -46,7 +61,10 @@ export interface SyncSummary {
   run?: number;
   status: EndStatus;
   exitCode: ExitCode;
+  /** The `executor` asked for (option, connection file, or `process`). */
   executor: Executor;
+  /** Each connector as it really ran: an `image` runs in Docker and a `command` locally whatever `executor` says. */
+  connectors?: { source: ConnectorRun; destination: ConnectorRun };
   startedAt: string;
   finishedAt: string;
   durationMs: number;
@@ -57,7 +75,7 @@ export interface SyncSummary {
   /** Rows not sent because they are invalid (the first 10,000), with their keys and reasons. */
   invalid: RunRow[];
   state: { location: string; committedStates: number };
-  error?: { message: string; connector?: string; line?: number };
+  error?: FailureReason;
 }
 
 /**
@@ -85,9 +103,13 @@ export async function sync(
   let store: Store | undefined;
   let session: SyncSession | undefined;
   let run: number | undefined;
+  let connectors: SyncSummary['connectors'];
   try {
     await removeLeftovers({ log: (level, message) => reporter.log('runner', level, message) });
-    const connection = typeof connectionOrFile === 'string' ? await loadConnection(connectionOrFile) : connectionOrFile;
+    const connection = selectStreams(
+      typeof connectionOrFile === 'string' ? await loadConnection(connectionOrFile) : connectionOrFile,
+      options.streams,
+    );
     connectionName = connection.name;
     executor = options.executor ?? connection.executor ?? 'process';
     reporter.addSecrets(connection.envSecrets);
@@ -101,6 +123,10 @@ export async function sync(
       { executor, ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}) },
       reporter,
     );
+    connectors = {
+      source: { name: prepared.source.name, executor: prepared.source.executor },
+      destination: { name: prepared.destination.name, executor: prepared.destination.executor },
+    };
     if (options.fullResync) await session.resetStates();
     const states = await session.states();
     const differs = await createDiffers(prepared.streams, session.fingerprints, {
@@ -139,6 +165,16 @@ export async function sync(
   } catch (caught) {
     error = caught;
   }
+  // A connection file that did not load (a variable not set, a field misspelt) still has a
+  // history to record the failure in, when its name and state location can be read.
+  if (!store && typeof connectionOrFile === 'string') {
+    const opened = await openHistory(connectionOrFile, options.store, startedAt).catch(() => undefined);
+    if (opened) {
+      ({ store, session, run } = opened);
+      connectionName = opened.name;
+      stateLocation = store.location;
+    }
+  }
   await session?.settle().catch((caught: unknown) => (error ??= caught));
   const finishedAt = new Date();
   const totals = totalOf(counts);
@@ -147,18 +183,33 @@ export async function sync(
       ? error.exitCode
       : error
         ? EXIT_CODES.failed
-        : totals.rejected > 0 || totals.invalid > 0 || rejections.length > 0
+        : totals.rejected > 0 || rejections.length > 0
           ? EXIT_CODES.rejected
-          : EXIT_CODES.success;
-  const status = exitCode === EXIT_CODES.interrupted ? 'interrupted' : error ? 'failed' : 'succeeded';
-  reporter.emit({ type: 'finished', status, durationMs: finishedAt.getTime() - startedAt.getTime() });
-  const described = error ? describeError(error, reporter) : undefined;
+          : totals.invalid > 0
+            ? EXIT_CODES.invalidRows
+            : EXIT_CODES.success;
+  // A run that sent records and had every one refused delivered nothing: it did not succeed.
+  // (Rows only still refused from an earlier run, with nothing sent now, do not count.)
+  const allRejected = totals.sent > 0 && totals.rejected > 0 && totals.committed === 0;
+  const status = exitCode === EXIT_CODES.interrupted ? 'interrupted' : error || allRejected ? 'failed' : 'succeeded';
+  const described = error
+    ? describeError(error, reporter)
+    : allRejected
+      ? { message: `the destination rejected all ${totals.rejected} records sent` }
+      : undefined;
+  reporter.emit({
+    type: 'finished',
+    status,
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+    ...(described ? { error: described } : {}),
+  });
   const summary: SyncSummary = {
     connection: connectionName,
     ...(run !== undefined ? { run } : {}),
     status,
     exitCode,
     executor,
+    ...(connectors ? { connectors } : {}),
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - startedAt.getTime(),
@@ -184,6 +235,23 @@ export async function sync(
   await session?.close().catch(() => undefined);
   if (store && !options.store) await store.close().catch(() => undefined);
   return summary;
+}
+
+/** The store, a session holding the lock and a started run, for a connection file that did not load. */
+async function openHistory(
+  file: string,
+  given: Store | undefined,
+  startedAt: Date,
+): Promise<{ name: string; store: Store; session: SyncSession; run: number }> {
+  const location = await loadConnectionLocation(file);
+  const store = given ?? openStore(location.state, dirname(resolve(file)));
+  try {
+    const session = await store.openSync(location.name);
+    return { name: location.name, store, session, run: await session.startRun(startedAt.toISOString()) };
+  } catch (error) {
+    if (!given) await store.close();
+    throw error;
+  }
 }
 
 /** One differ per stream; streams without a primary key are not tracked (every row is sent). */
@@ -218,9 +286,10 @@ function totalOf(counts: Map<string, StreamCounts>): StreamCounts {
   return total;
 }
 
-function describeError(error: unknown, reporter: Reporter): NonNullable<SyncSummary['error']> {
+function describeError(error: unknown, reporter: Reporter): FailureReason {
   const message = reporter.scrub(error instanceof Error ? error.message : String(error));
-  const described: NonNullable<SyncSummary['error']> = { message };
+  const described: FailureReason = { message };
+  if (error instanceof ConnectorFailure && error.failureType) described.failureType = error.failureType;
   if (error && typeof error === 'object' && 'connector' in error) described.connector = String(error.connector);
   if (error && typeof error === 'object' && 'line' in error && typeof error.line === 'number')
     described.line = error.line;

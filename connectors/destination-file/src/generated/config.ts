@@ -9,7 +9,7 @@ export type Directory = string;
  */
 export type Format = 'csv' | 'jsonl' | 'json';
 /**
- * Name of each stream's file, relative to the directory. `{stream}` is the stream's name (or its `destination_object_name`), `{namespace}` its namespace (empty without one), `{ext}` the format's extension (csv, jsonl, json).
+ * Name of each stream's file, relative to the directory. `{stream}` is the stream's name (or its `destination_object_name`), `{namespace}` its namespace (a stream without one, such as a model, drops it with one separator next to it: `{namespace}_{stream}` gives `{stream}`), `{ext}` the format's extension (csv, jsonl, json).
  */
 export type FileNamePattern = string;
 /**
