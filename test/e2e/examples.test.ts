@@ -263,11 +263,7 @@ describe('examples/ against the fakes', () => {
     expect(documents.filter((d) => d['active'] === false)).toHaveLength(6);
   });
 
-  // Known bug in destination-file (reported): `discover` lists an existing .jsonl file as an
-  // object with no fields, so the runner's mapping check refuses every mapped field and the
-  // rerun fails before reading (`destination object "contacts" has no field "id", …`).
-  // When destination-file is fixed this fails: turn it into a plain `it`.
-  it.fails('csv-to-jsonl: an unchanged rerun sends nothing', async () => {
+  it('csv-to-jsonl: an unchanged rerun sends nothing', async () => {
     await rerunSendsNothing('csv-to-jsonl.yaml', { env: {} });
   });
 
