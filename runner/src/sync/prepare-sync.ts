@@ -6,6 +6,7 @@ import {
   fetchSpec,
   type ConnectorTarget,
 } from '../connectors/connector-commands.js';
+import { cachedSpec, specCacheKey } from '../connectors/spec-cache.js';
 import type { LoadedConnection } from '../connection/load-connection.js';
 import { ConfigurationError, RunnerError } from '../errors.js';
 import type { Endpoint } from '../generated/connection.js';
@@ -15,6 +16,13 @@ import type { Reporter } from '../report/reporter.js';
 import { configureStreams, type ConfiguredStream } from './configured-catalog.js';
 
 export type Target = ConnectorTarget & { config: unknown; spec: ConnectorSpecification };
+
+export interface PrepareOptions {
+  executor: Executor;
+  connectorsDir?: string;
+  /** Where connectors' specs are kept between runs (absent: fetched every time). */
+  specCacheDir?: string;
+}
 
 export interface PreparedSync {
   readonly source: Target;
@@ -29,7 +37,7 @@ export interface PreparedSync {
  */
 export async function prepareSync(
   connection: LoadedConnection,
-  options: { executor: Executor; connectorsDir?: string },
+  options: PrepareOptions,
   reporter: Reporter,
 ): Promise<PreparedSync> {
   const [source, destination] = await Promise.all([
@@ -79,12 +87,14 @@ async function checkMappings(
 async function target(
   endpoint: Endpoint,
   side: 'source' | 'destination',
-  options: { executor: Executor; connectorsDir?: string },
+  options: PrepareOptions,
   connection: LoadedConnection,
   reporter: Reporter,
 ): Promise<Target> {
   const { launcher, name } = await launcherForEndpoint(endpoint, options);
-  const spec = await fetchSpec({ name, launcher }, reporter);
+  const spec = await cachedSpec(options.specCacheDir, await specCacheKey(endpoint, options.connectorsDir), () =>
+    fetchSpec({ name, launcher }, reporter),
+  );
   const config = endpoint.config ?? {};
   reporter.addSecrets(collectSecrets(spec.connectionSpecification, config));
   try {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { RejectedRecord } from '@backflow/protocol';
 import { connectionDir, loadConnection, type LoadedConnection } from '../connection/load-connection.js';
 import type { FingerprintSession } from '../diff/fingerprint-session.js';
@@ -7,6 +8,7 @@ import type { Executor } from '../launchers/index.js';
 import type { EventSink, Reporter } from '../report/reporter.js';
 import { createReporter } from '../report/reporter.js';
 import { emptyCounts, type EndStatus, type StreamCounts } from '../report/events.js';
+import { isPostgresLocation } from '../store/location.js';
 import { openStore } from '../store/open-store.js';
 import type { RunRow, Store, SyncSession } from '../store/types.js';
 import { catalogOf, type ConfiguredStream } from './configured-catalog.js';
@@ -97,7 +99,11 @@ export async function sync(
     run = await session.startRun(startedAt.toISOString());
     const prepared = await prepareSync(
       connection,
-      { executor, ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}) },
+      {
+        executor,
+        ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}),
+        ...(isPostgresLocation(stateLocation) ? {} : { specCacheDir: join(stateLocation, 'specs') }),
+      },
       reporter,
     );
     if (options.fullResync) await session.resetStates();
