@@ -10,6 +10,10 @@
 // ratios within one run: timings on shared machines are noisy.
 //
 //   npm run build && node scripts/bench/postgres-to-postgres.mjs [rows]   (default 1,000,000)
+//
+// Also a 10k-row sync with 100 rows changed, timed in wall and CPU seconds (the runner and the
+// connectors it waits for) next to a bare `node -e 0`, and the runner's peak RSS of the big
+// first run next to the small one.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -36,6 +40,8 @@ const COLUMNS = {
   score: 'numeric(10,2)',
   signed_up: 'date',
   updated_at: 'timestamptz',
+  ratio: 'double precision',
+  attributes: 'jsonb',
 };
 const COLUMN_LIST = Object.keys(COLUMNS).join(', ');
 const TABLE_DEFINITION = Object.entries(COLUMNS)
@@ -59,18 +65,19 @@ function time(fn) {
   return Promise.resolve(fn()).then((value) => ({ value, seconds: Number(process.hrtime.bigint() - start) / 1e9 }));
 }
 
-async function createModel(database, rows) {
-  await sql(database, `CREATE TABLE customers (${TABLE_DEFINITION})`);
+async function createModel(database, rows, table = 'customers') {
+  await sql(database, `CREATE TABLE ${table} (${TABLE_DEFINITION})`);
   await sql(
     database,
-    `INSERT INTO customers
+    `INSERT INTO ${table}
      SELECT g, 'user' || g || '@example.com', 'Customer ' || g, (ARRAY['free', 'pro', 'team'])[1 + g % 3], g % 4 <> 0,
             (g % 100000) / 100.0, date '2020-01-01' + g % 1500,
-            timestamptz '2024-01-01 00:00:00+00' + g * interval '1 second'
+            timestamptz '2024-01-01 00:00:00+00' + g * interval '1 second', g / 7.0::double precision,
+            jsonb_build_object('seats', g % 50, 'tags', jsonb_build_array('a', g % 3))
      FROM generate_series(1, $1::int) g`,
     [rows],
   );
-  await sql(database, 'VACUUM ANALYZE customers');
+  await sql(database, `VACUUM ANALYZE ${table}`);
 }
 
 /** The baseline: psql copying the model's rows out, piped into psql copying them in. */
@@ -89,10 +96,10 @@ function psqlPipe(source, target, table) {
 }
 
 const endpoint = (database) => ({ host: PG.host, port: PG.port, database, username: PG.user, ssl_mode: 'disable' });
-const sourceConfig = (database) => ({
+const sourceConfig = (database, table = 'customers') => ({
   ...endpoint(database),
   tables: [],
-  models: [{ name: 'customers', sql: `select ${COLUMN_LIST} from customers`, primary_key: ['id'] }],
+  models: [{ name: 'customers', sql: `select ${COLUMN_LIST} from ${table}`, primary_key: ['id'] }],
 });
 
 /** Runs a connector command with its stdout going to `stdout` (a stream) or collected; resolves the collected lines. */
@@ -139,35 +146,52 @@ async function* withCheckpoints(file) {
   }
 }
 
-/** Runs a sync in a child process (the built runner), returning its summary and the runner's peak RSS. */
-function syncInChild(connectionFile, executor) {
-  const script = `
-    const { sync } = await import(${JSON.stringify(join(root, 'runner', 'dist', 'index.js'))});
-    const summary = await sync(${JSON.stringify(connectionFile)}, { executor: ${JSON.stringify(executor)} });
-    process.stdout.write(JSON.stringify({ summary, maxRssKb: process.resourceUsage().maxRSS }));`;
+/** Runs `command` under bash; resolves its stdout, wall seconds and CPU seconds (its own and its descendants'). */
+function timed(command, args) {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      stdio: ['ignore', 'pipe', 'ignore'],
+    const started = process.hrtime.bigint();
+    // bash's `times` prints the CPU time of the children it waited for, which includes the
+    // connectors the runner spawned and waited for.
+    const child = spawn('bash', ['-c', '"$@"; status=$?; times >&2; exit $status', 'bash', command, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
+    let err = '';
     child.stdout.on('data', (chunk) => (out += chunk));
+    child.stderr.on('data', (chunk) => (err = (err + chunk).slice(-8000)));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`sync child exited with ${code}`));
-      const result = JSON.parse(out);
-      if (result.summary.status !== 'succeeded') return reject(new Error(JSON.stringify(result.summary.error)));
-      resolvePromise(result);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (code !== 0) return reject(new Error(`${command} exited with ${code}: ${err}`));
+      const children = err.trim().split('\n').at(-1).split(/\s+/);
+      const cpuSeconds = children.map((t) => {
+        const [, m, s] = /^(\d+)m([\d.]+)s$/.exec(t) ?? [];
+        return Number(m) * 60 + Number(s);
+      });
+      resolvePromise({ out, seconds, cpuSeconds: cpuSeconds[0] + cpuSeconds[1] });
     });
   });
 }
 
-async function connection(dir, name, source, target, schema) {
+/** Runs a sync in a child process (the built runner): its summary, the runner's peak RSS, wall and CPU seconds. */
+async function syncInChild(connectionFile, executor) {
+  const script = `
+    const { sync } = await import(${JSON.stringify(join(root, 'runner', 'dist', 'index.js'))});
+    const summary = await sync(${JSON.stringify(connectionFile)}, { executor: ${JSON.stringify(executor)} });
+    process.stdout.write(JSON.stringify({ summary, maxRssKb: process.resourceUsage().maxRSS }));`;
+  const { out, seconds, cpuSeconds } = await timed(process.execPath, ['--input-type=module', '-e', script]);
+  const result = JSON.parse(out);
+  if (result.summary.status !== 'succeeded') throw new Error(JSON.stringify(result.summary.error));
+  return { ...result, seconds, cpuSeconds };
+}
+
+async function connection(dir, name, source, target, schema, table = 'customers') {
   const file = join(dir, `${name}.yaml`);
   await writeFile(
     file,
     stringify({
       name,
-      source: { connector: 'source-postgres', config: sourceConfig(source) },
+      source: { connector: 'source-postgres', config: sourceConfig(source, table) },
       destination: { connector: 'destination-postgres', config: { ...endpoint(target), schema } },
       streams: [{ name: 'customers', behaviour: 'upsert' }],
       state: join(dir, `state-${name}`),
@@ -190,7 +214,19 @@ function imagesPresent() {
   }
 }
 
-export async function run({ rows = 1_000_000, docker = true } = {}) {
+/** `psql \copy (select …) to stdout` alone, its output discarded: the floor of a read. */
+function psqlCopyOut(source) {
+  return timed('sh', [
+    '-c',
+    `psql -X -q -v ON_ERROR_STOP=1 -h ${PG.host} -U ${PG.user} -d ${source} -c "\\copy (select ${COLUMN_LIST} from customers) to stdout" > /dev/null`,
+  ]);
+}
+
+/**
+ * rows: the throughput scale; smallRows (10k in the issue) with `changedRows` changed for the
+ * start-up figures, whose first run is also the 1× of the memory ratio.
+ */
+export async function run({ rows = 1_000_000, smallRows = 10_000, changedRows = 100, docker = true } = {}) {
   const suffix = randomBytes(4).toString('hex');
   const source = `bench_p2p_src_${suffix}`;
   const target = `bench_p2p_dst_${suffix}`;
@@ -199,15 +235,21 @@ export async function run({ rows = 1_000_000, docker = true } = {}) {
   await sql('test', `CREATE DATABASE ${target}`);
   try {
     await createModel(source, rows);
+    await createModel(source, smallRows, 'customers_small');
     const [{ hash: expected }] = await sql(source, `SELECT ${ROW_HASH} AS hash FROM customers`);
-    const check = async (table) => {
+    const check = async (table, model = 'customers') => {
+      const [{ hash: want }] =
+        model === 'customers' ? [{ hash: expected }] : await sql(source, `SELECT ${ROW_HASH} AS hash FROM ${model}`);
       const [{ hash }] = await sql(target, `SELECT ${ROW_HASH} AS hash FROM ${table}`);
-      if (hash !== expected) throw new Error(`${table} differs from the model: ${hash} vs ${expected}`);
+      if (hash !== want) throw new Error(`${table} differs from the model: ${hash} vs ${want}`);
     };
+
+    const nodeBare = await timed(process.execPath, ['-e', '0']);
 
     await sql(target, `CREATE TABLE raw_copy (${TABLE_DEFINITION})`);
     const raw = await time(() => psqlPipe(source, target, 'raw_copy'));
     await check('raw_copy');
+    const rawOut = await psqlCopyOut(source);
 
     const { config, catalog } = await configuredCatalog(dir, source);
     const rowsFile = join(dir, 'rows.ndjson');
@@ -225,16 +267,32 @@ export async function run({ rows = 1_000_000, docker = true } = {}) {
     );
     await check('alone.customers');
 
-    const runs = [];
-    const measureSync = async (label, executor, schema, file) => {
-      const { value, seconds } = await time(() => syncInChild(file, executor));
+    const runs = {};
+    const measureSync = async (key, executor, schema, file, model = 'customers') => {
+      const value = await syncInChild(file, executor);
       const counts = value.summary.streams.customers;
-      runs.push({ label, executor, seconds, sent: counts.sent, read: counts.read, maxRssKb: value.maxRssKb });
-      await check(`"${schema}".customers`);
+      runs[key] = {
+        executor,
+        rows: counts.read,
+        seconds: value.seconds,
+        cpuSeconds: value.cpuSeconds,
+        sent: counts.sent,
+        maxRssKb: value.maxRssKb,
+      };
+      await check(`"${schema}".customers`, model);
     };
     const processFile = await connection(dir, 'process', source, target, 'via_process');
-    await measureSync('sync, first run', 'process', 'via_process', processFile);
-    await measureSync('sync, unchanged rerun', 'process', 'via_process', processFile);
+    await measureSync('first', 'process', 'via_process', processFile);
+    await measureSync('unchanged', 'process', 'via_process', processFile);
+
+    const smallFile = await connection(dir, 'small', source, target, 'small', 'customers_small');
+    await measureSync('smallFirst', 'process', 'small', smallFile, 'customers_small');
+    await sql(
+      source,
+      `UPDATE customers_small SET name = name || ' (renamed)' WHERE id IN (SELECT id FROM customers_small ORDER BY id LIMIT $1)`,
+      [changedRows],
+    );
+    await measureSync('smallChanged', 'process', 'small', smallFile, 'customers_small');
 
     const images = imagesPresent();
     let dockerNote;
@@ -243,11 +301,15 @@ export async function run({ rows = 1_000_000, docker = true } = {}) {
       dockerNote = `skipped: images absent (${images.images.join(', ')}; node scripts/build-images.mjs)`;
     else {
       const dockerFile = await connection(dir, 'docker', source, target, 'via_docker');
-      await measureSync('sync, first run', 'docker', 'via_docker', dockerFile);
+      await measureSync('dockerFirst', 'docker', 'via_docker', dockerFile);
     }
     return {
       rows,
+      smallRows,
+      changedRows,
+      nodeBare: { seconds: nodeBare.seconds, cpuSeconds: nodeBare.cpuSeconds },
       rawSeconds: raw.seconds,
+      rawOutSeconds: rawOut.seconds,
       sourceAloneSeconds: sourceAlone.seconds,
       destinationAloneSeconds: destinationAlone.seconds,
       runs,
@@ -260,23 +322,68 @@ export async function run({ rows = 1_000_000, docker = true } = {}) {
   }
 }
 
-export function format(result) {
-  const seconds = (s) => `${s.toFixed(2).padStart(7)} s ${rate(s)}  ×${(s / result.rawSeconds).toFixed(1)} raw pipe`;
-  const rate = (seconds) => `${Math.round(result.rows / seconds).toLocaleString('en-US')} rows/s`.padStart(16);
-  const lines = [
-    `postgres → postgres: ${result.rows.toLocaleString('en-US')} rows of 8 columns, contents checked by row hash`,
-    `  psql \\copy out | psql \\copy in          ${result.rawSeconds.toFixed(2).padStart(7)} s ${rate(result.rawSeconds)}`,
-    `  source-postgres alone (read → file)   ${seconds(result.sourceAloneSeconds)}`,
-    `  destination-postgres alone (file →)   ${seconds(result.destinationAloneSeconds)}`,
+/** The issue's figures, each a ratio within this run with its target (higher-is-better unless `max`). */
+export function summary(result) {
+  const { runs } = result;
+  const figures = [
+    { name: 'first run ÷ raw pipe (pipe s ÷ sync s)', value: result.rawSeconds / runs.first.seconds, min: 0.2 },
+    { name: 'unchanged rerun ÷ raw copy-out', value: result.rawOutSeconds / runs.unchanged.seconds, min: 0.5 },
+    { name: 'source alone ÷ raw pipe', value: result.rawSeconds / result.sourceAloneSeconds },
+    { name: 'destination alone ÷ raw pipe', value: result.rawSeconds / result.destinationAloneSeconds },
+    {
+      name: `${result.changedRows} changed of ${result.smallRows}: CPU ÷ node -e 0`,
+      value: runs.smallChanged.cpuSeconds / result.nodeBare.cpuSeconds,
+      max: 10,
+    },
+    {
+      name: `${result.changedRows} changed of ${result.smallRows}: wall ÷ node -e 0`,
+      value: runs.smallChanged.seconds / result.nodeBare.seconds,
+      max: 20,
+    },
+    {
+      name: `runner peak RSS at ${runs.first.rows} ÷ at ${runs.smallFirst.rows} rows`,
+      value: runs.first.maxRssKb / runs.smallFirst.maxRssKb,
+      max: 1.2,
+    },
   ];
-  for (const run of result.runs) {
-    const label = `${run.label} (${run.executor})`.padEnd(38);
+  if (runs.dockerFirst) {
+    figures.push({
+      name: 'docker ÷ process (process s ÷ docker s)',
+      value: runs.first.seconds / runs.dockerFirst.seconds,
+      min: 0.8,
+    });
+  }
+  return figures;
+}
+
+export function format(result) {
+  const rate = (seconds, rows = result.rows) =>
+    `${Math.round(rows / seconds).toLocaleString('en-US')} rows/s`.padStart(16);
+  const line = (label, seconds, rows) =>
+    `  ${label.padEnd(44)}${seconds.toFixed(2).padStart(7)} s ${rate(seconds, rows)}`;
+  const lines = [
+    `postgres → postgres: ${result.rows.toLocaleString('en-US')} rows of ${Object.keys(COLUMNS).length} columns, contents checked by row hash`,
+    line('psql \\copy out | psql \\copy in', result.rawSeconds),
+    line('psql \\copy out alone', result.rawOutSeconds),
+    line('source-postgres alone (read → file)', result.sourceAloneSeconds),
+    line('destination-postgres alone (file →)', result.destinationAloneSeconds),
+  ];
+  const labels = {
+    first: 'sync, first run',
+    unchanged: 'sync, unchanged rerun',
+    smallFirst: 'small sync, first run',
+    smallChanged: `small sync, ${result.changedRows} changed`,
+    dockerFirst: 'sync, first run',
+  };
+  for (const [key, run] of Object.entries(result.runs)) {
     lines.push(
-      `  ${label}${run.seconds.toFixed(2).padStart(7)} s ${rate(run.seconds)}  ` +
-        `×${(run.seconds / result.rawSeconds).toFixed(1)} raw pipe, sent ${run.sent.toLocaleString('en-US')}, ` +
-        `runner peak RSS ${Math.round(run.maxRssKb / 1024)} MB`,
+      `${line(`${labels[key]} (${run.executor})`, run.seconds, run.rows)}  CPU ${run.cpuSeconds.toFixed(2)} s, ` +
+        `sent ${run.sent.toLocaleString('en-US')}, runner peak RSS ${Math.round(run.maxRssKb / 1024)} MB`,
     );
   }
+  lines.push(
+    `  node -e 0                                    ${result.nodeBare.seconds.toFixed(3)} s wall, ${result.nodeBare.cpuSeconds.toFixed(3)} s CPU`,
+  );
   if (result.dockerNote) lines.push(`  docker: ${result.dockerNote}`);
   return lines.join('\n');
 }
