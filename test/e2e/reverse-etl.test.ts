@@ -243,7 +243,7 @@ describe('reverse ETL: diff-based syncs', () => {
     const file = connection();
     (file.source.config as Record<string, unknown>)['models'] = models;
     const summary = await sync(await ws.connection('c', file));
-    expect(summary.exitCode).toBe(EXIT_CODES.rejected);
+    expect(summary.exitCode).toBe(EXIT_CODES.invalidRows);
     expect(summary.streams['customers']).toMatchObject({ read: ROWS + 2, invalid: 2, sent: ROWS });
     expect(summary.invalid.map((row) => row.key).sort((a, b) => Number(a['id']) - Number(b['id']))).toEqual([
       { id: 3 },
@@ -319,7 +319,7 @@ describe('reverse ETL: field mapping', () => {
     await db.sql(`update customers set score = 'n/a' where id = 42`);
     const summary = await run({ destination: 'contacts', matching_keys: ['email'], mapping }, { fields });
     expect(summary.error).toBeUndefined();
-    expect(summary.exitCode).toBe(EXIT_CODES.rejected);
+    expect(summary.exitCode).toBe(EXIT_CODES.invalidRows);
     expect(summary.streams['customers']).toMatchObject({ invalid: 1, sent: ROWS - 1 });
     expect(summary.invalid).toEqual([
       {
