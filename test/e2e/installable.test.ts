@@ -36,7 +36,7 @@ const summary = await sync(process.argv[2]!, {
   signal: abort.signal,
   onEvent: (event: SyncEvent) => {
     events.push(event.type);
-    if (event.type === 'log' && event.level === 'ERROR') console.error(\`\${event.origin}: \${event.message}\`);
+    if (event.type === 'log' && event.level === 'error') console.error(\`\${event.origin}: \${event.message}\`);
   },
 });
 if (summary.exitCode === EXIT_CODES.rejected) {
