@@ -13,7 +13,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['mapping', 'launchers', 'report'],
   ['diff'],
   ['store'],
-  ['connection', 'connectors', 'history'],
+  ['connection', 'connectors', 'history', 'acceptance'],
   ['sync'],
   ['serve'],
   ['cli'],
