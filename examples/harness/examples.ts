@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   filesRig,
   hubspotRig,
+  hubspotToSalesforceRig,
   postgresRig,
   salesforceRig,
   sheetsRig,
@@ -30,6 +31,11 @@ export const EXAMPLES: Example[] = [
     file: 'account-metrics-to-salesforce.yaml',
     title: 'account metrics → Salesforce Account fields',
     start: salesforceRig,
+  },
+  {
+    file: 'hubspot-to-salesforce.yaml',
+    title: 'HubSpot → Salesforce migration (companies and contacts, upsert by HubSpot id)',
+    start: (ws) => hubspotToSalesforceRig(ws.warehouse),
   },
   { file: 'segment-to-google-sheet.yaml', title: 'high-value segment → Google Sheet (mirror)', start: sheetsRig },
   { file: 'urgent-tickets-to-slack.yaml', title: 'urgent tickets → Slack messages', start: slackRig },

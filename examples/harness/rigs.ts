@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
 import { startHubSpotFake, type HubSpotFake } from '../../test/fakes/hubspot/index.js';
-import { defaultObjects, type ObjectDefinition } from '../../test/fakes/salesforce/schema.js';
+import { defaultObjects, type FieldDefinition, type ObjectDefinition } from '../../test/fakes/salesforce/schema.js';
 import { startSalesforceFake, type SalesforceFake } from '../../test/fakes/salesforce/index.js';
 import { startSheetsFake, type SheetsFake } from '../../test/fakes/google-sheets/index.js';
 import { startSlackFake, type SlackFake } from '../../test/fakes/slack/index.js';
@@ -90,6 +90,97 @@ export async function salesforceRig(): Promise<Rig<SalesforceFake>> {
   };
 }
 const ACCOUNT_FIELDS = ['External_Id__c', 'Name', 'Lifetime_Value__c', 'Health_Score__c', 'Product_Usage__c'];
+
+/** The text field, flagged External ID and Unique, that an admin adds to hold a record's HubSpot id. */
+const HUBSPOT_ID: FieldDefinition = {
+  name: 'HubSpot_Id__c',
+  type: 'string',
+  length: 18,
+  externalId: true,
+  unique: true,
+  idLookup: true,
+};
+
+/** The Salesforce org a HubSpot migration writes to: Account and Contact with `HubSpot_Id__c`. */
+export function migrationOrg(): ObjectDefinition[] {
+  return defaultObjects().map((object) =>
+    object.name === 'Account' || object.name === 'Contact'
+      ? { ...object, fields: [...object.fields, HUBSPOT_ID] }
+      : object,
+  );
+}
+
+/**
+ * A HubSpot portal holding the warehouse's companies and customers (as contacts, with their
+ * company's name), and a Salesforce org to migrate them to; `service.hubspotIds` maps each
+ * company's domain and each contact's e-mail to the id HubSpot gave it.
+ */
+export async function hubspotToSalesforceRig(
+  warehouse: string,
+): Promise<Rig<{ hubspot: HubSpotFake; salesforce: SalesforceFake }>> {
+  const [companies, customers] = await Promise.all([
+    query(warehouse, `SELECT name, domain, employees FROM companies ORDER BY id`),
+    query(
+      warehouse,
+      `SELECT c.email, c.first_name, c.last_name, co.name AS company, c.lifecycle_stage
+       FROM customers c LEFT JOIN companies co ON co.id = c.company_id ORDER BY c.id`,
+    ),
+  ]);
+  const hubspot = await startHubSpotFake();
+  const salesforce = await startSalesforceFake({ objects: migrationOrg() }).catch(async (error: unknown) => {
+    await hubspot.close();
+    throw error;
+  });
+  hubspot.store.seed(
+    'companies',
+    companies.map((c) => ({
+      properties: text({ name: c['name'], domain: c['domain'], numberofemployees: c['employees'] }),
+    })),
+  );
+  hubspot.store.seed(
+    'contacts',
+    customers.map((c) => ({
+      properties: text({
+        email: c['email'],
+        firstname: c['first_name'],
+        lastname: c['last_name'],
+        company: c['company'],
+        lifecyclestage: c['lifecycle_stage'],
+      }),
+    })),
+  );
+  return {
+    env: {
+      HUBSPOT_ACCESS_TOKEN: hubspot.token,
+      HUBSPOT_BASE_URL: hubspot.url,
+      SALESFORCE_CLIENT_ID: salesforce.clientId,
+      SALESFORCE_CLIENT_SECRET: salesforce.clientSecret,
+      SALESFORCE_LOGIN_URL: salesforce.loginUrl,
+    },
+    service: { hubspot, salesforce },
+    async landed() {
+      const accounts = salesforce.store.list('Account');
+      const contacts = salesforce.store.list('Contact');
+      return [
+        `${accounts.length} Salesforce Accounts, e.g. ${JSON.stringify(pick(accounts[0]?.fields, MIGRATED_ACCOUNT))}`,
+        `${contacts.length} Salesforce Contacts, e.g. ${JSON.stringify(pick(contacts[0]?.fields, MIGRATED_CONTACT))}`,
+      ];
+    },
+    close: async () => {
+      await Promise.all([hubspot.close(), salesforce.close()]);
+    },
+  };
+}
+const MIGRATED_ACCOUNT = ['HubSpot_Id__c', 'Name', 'Website', 'NumberOfEmployees'];
+const MIGRATED_CONTACT = ['HubSpot_Id__c', 'Email', 'FirstName', 'LastName'];
+
+/** HubSpot properties as the API takes them: strings, a missing value left out. */
+const text = (values: Record<string, unknown>): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(values)
+      .filter(([, value]) => value !== null && value !== undefined)
+      .map(([name, value]) => [name, String(value)]),
+  );
 
 export const SEGMENT_SHEET = 'High value customers';
 
