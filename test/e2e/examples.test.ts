@@ -3,11 +3,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES, loadConnection, sync, type SyncSummary } from '@backflow/runner';
+import type { SalesforceCall } from '../fakes/salesforce/index.js';
 import { validateSlackCall } from '../fakes/slack/index.js';
 import {
   AGENTS,
   filesRig,
   hubspotRig,
+  hubspotToSalesforceRig,
   postgresRig,
   query,
   salesforceRig,
@@ -60,6 +62,8 @@ async function rerunSendsNothing(file: string, rig: Pick<Rig<unknown>, 'env'>, a
 }
 
 const num = (value: unknown) => (value === null ? null : Number(value));
+const pick = (fields: Record<string, unknown>, names: string[]) =>
+  Object.fromEntries(names.map((name) => [name, fields[name] ?? null]));
 const byEmail = <Row extends { email?: unknown }>(rows: Row[]) =>
   [...rows].sort((a, b) => (String(a.email) < String(b.email) ? -1 : 1));
 
@@ -125,6 +129,72 @@ describe('examples/ against the fakes', () => {
       });
 
       await rerunSendsNothing('account-metrics-to-salesforce.yaml', rig);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('hubspot-to-salesforce: each HubSpot company and contact arrives once, keyed by its HubSpot id; a rerun after an edit sends only that one', async () => {
+    const rig = await hubspotToSalesforceRig(ws.warehouse);
+    const { hubspot, salesforce } = rig.service;
+    const byHubSpotId = (object: string) =>
+      salesforce.store
+        .list(object)
+        .map(({ fields }) => fields)
+        .sort((a, b) => Number(a['HubSpot_Id__c']) - Number(b['HubSpot_Id__c']));
+    try {
+      const first = await run('hubspot-to-salesforce.yaml', rig);
+      expect(first.streams).toMatchObject({
+        companies: { read: 120, added: 120, committed: 120, rejected: 0 },
+        contacts: { read: 1500, added: 1500, committed: 1500, rejected: 0 },
+      });
+      expect(
+        byHubSpotId('Account').map((f) => pick(f, ['HubSpot_Id__c', 'Name', 'Website', 'NumberOfEmployees'])),
+      ).toEqual(
+        hubspot.store.list('companies').map(({ id, properties: p }) => ({
+          HubSpot_Id__c: id,
+          Name: p['name'],
+          Website: p['domain'],
+          NumberOfEmployees: num(p['numberofemployees'] ?? null),
+        })),
+      );
+      expect(byHubSpotId('Contact').map((f) => pick(f, ['HubSpot_Id__c', 'Email', 'FirstName', 'LastName']))).toEqual(
+        hubspot.store.list('contacts').map(({ id, properties: p }) => ({
+          HubSpot_Id__c: id,
+          Email: p['email'],
+          FirstName: p['firstname'],
+          LastName: p['lastname'],
+        })),
+      );
+
+      // Someone renames one contact in HubSpot before the cut-over.
+      const edited = hubspot.store.list('contacts')[42]!;
+      const update = await fetch(`${hubspot.url}/crm/v3/objects/contacts/batch/update`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${hubspot.token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ inputs: [{ id: edited.id, properties: { lastname: 'Renamed' } }] }),
+      });
+      expect(update.status).toBe(200);
+      salesforce.calls.reset();
+      const second = await run('hubspot-to-salesforce.yaml', rig);
+      expect(second.streams).toMatchObject({
+        companies: { read: 0, sent: 0 },
+        contacts: { read: 1, changed: 1, sent: 1, committed: 1 },
+      });
+      const writes = (salesforce.calls.records as SalesforceCall[]).filter(
+        (call) => call.method !== 'GET' && call.path !== '/query',
+      );
+      expect(writes.map((call) => [call.route, call.records])).toEqual([
+        ['PATCH /composite/sobjects/Contact/HubSpot_Id__c', 1],
+      ]);
+      expect(
+        byHubSpotId('Contact')
+          .filter((f) => f['LastName'] === 'Renamed')
+          .map((f) => f['HubSpot_Id__c']),
+      ).toEqual([edited.id]);
+      expect(salesforce.store.list('Contact')).toHaveLength(1500);
+
+      await rerunSendsNothing('hubspot-to-salesforce.yaml', rig);
     } finally {
       await rig.close();
     }
