@@ -1,18 +1,16 @@
-import type { IncomingRecord, Rejection } from '@backflow/protocol/connector';
+import {
+  keyedChanges,
+  type IncomingRecord,
+  type KeyedChange,
+  type Refusal,
+  type Rejection,
+} from '@backflow/protocol/connector';
 import { coerceValue } from './coerce-value.js';
 import { OBJECT_ID, normalizeKey } from './object-schema.js';
 import { isMetaField, type StreamPlan } from './stream-plan.js';
 
-/** What one HubSpot input will do, and the batch records it stands for. */
-export interface Change {
-  /** Indices of the records in the batch; several when the same key came more than once. */
-  readonly indices: number[];
-  /** The matching key's value as sent to HubSpot; undefined for `insert`. */
-  readonly keyValue: string | undefined;
-  /** `keyValue` as HubSpot compares it (lower-case contact emails). */
-  readonly normalizedKey: string | undefined;
-  readonly properties: Record<string, string>;
-}
+/** What one HubSpot input will do (`normalizedKey` as HubSpot compares keys: lower-case contact emails). */
+export type Change = KeyedChange & { readonly properties: Record<string, string> };
 
 /** A batch after local checks: records already refused, and the changes left to send. */
 export interface PreparedBatch {
@@ -28,47 +26,19 @@ export interface PreparedBatch {
  * HubSpot refuses a batch naming one record twice.
  */
 export function prepareBatch(plan: StreamPlan, records: readonly IncomingRecord[]): PreparedBatch {
-  const rejected: Rejection[] = [];
-  const byKey = new Map<string, { change: Change; remove: boolean }>();
-  const inserts: Change[] = [];
-  records.forEach((record, index) => {
-    if (record.operation === 'delete' && plan.behaviour !== 'mirror') {
-      rejected.push({
-        index,
-        reason: `delete records are applied only by behaviour mirror; ${plan.behaviour} leaves HubSpot records in place`,
-        retryable: false,
-      });
-      return;
-    }
-    const key = plan.key === undefined ? undefined : keyValueOf(plan, record);
-    if (key !== undefined && 'problem' in key) {
-      rejected.push({ index, reason: key.problem, retryable: false, field: plan.key! });
-      return;
-    }
-    const converted = record.operation === 'delete' ? { properties: {} } : propertiesOf(plan, record);
-    if ('problem' in converted) {
-      rejected.push({ index, reason: converted.problem, retryable: false, field: converted.field });
-      return;
-    }
-    const { properties } = converted;
-    if (key === undefined) {
-      inserts.push({ indices: [index], keyValue: undefined, normalizedKey: undefined, properties });
-      return;
-    }
-    const normalizedKey = normalizeKey(plan.schema, plan.key!, key.value);
-    const earlier = byKey.get(normalizedKey);
-    const indices = [...(earlier?.change.indices ?? []), index];
-    byKey.set(normalizedKey, {
-      change: { indices, keyValue: key.value, normalizedKey, properties },
-      remove: record.operation === 'delete',
-    });
-  });
-  const keyed = [...byKey.values()];
-  return {
-    rejected,
-    upserts: [...inserts, ...keyed.filter((entry) => !entry.remove).map((entry) => entry.change)],
-    deletes: keyed.filter((entry) => entry.remove).map((entry) => entry.change),
-  };
+  const { rejected, writes, deletes } = keyedChanges(
+    {
+      behaviour: plan.behaviour,
+      key: plan.key,
+      leftInPlace: 'HubSpot records',
+      keyOf: (record) => keyValueOf(plan, record),
+      normalize: (value) => normalizeKey(plan.schema, plan.key!, value),
+      payloadOf: (record) => propertiesOf(plan, record),
+      deletePayload: { properties: {} },
+    },
+    records,
+  );
+  return { rejected, upserts: writes, deletes };
 }
 
 function keyValueOf(plan: StreamPlan, record: IncomingRecord): { value: string } | { problem: string } {
@@ -86,10 +56,7 @@ function keyValueOf(plan: StreamPlan, record: IncomingRecord): { value: string }
   return coerced.value === '' ? { problem: `matching key ${name} is empty` } : coerced;
 }
 
-function propertiesOf(
-  plan: StreamPlan,
-  record: IncomingRecord,
-): { properties: Record<string, string> } | { problem: string; field: string } {
+function propertiesOf(plan: StreamPlan, record: IncomingRecord): { properties: Record<string, string> } | Refusal {
   const properties: Record<string, string> = {};
   for (const [name, raw] of Object.entries(record.data)) {
     if (raw === undefined || isMetaField(name) || (name === OBJECT_ID && plan.key === OBJECT_ID)) continue;

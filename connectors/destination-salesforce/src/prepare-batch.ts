@@ -1,4 +1,10 @@
-import type { IncomingRecord, Rejection } from '@backflow/protocol/connector';
+import {
+  keyedChanges,
+  type IncomingRecord,
+  type KeyedChange,
+  type Refusal,
+  type Rejection,
+} from '@backflow/protocol/connector';
 import { coerceValue } from './coerce-value.js';
 import { fieldOf, ID, normalizeKey } from './object-schema.js';
 import { isMetaField, type StreamPlan } from './stream-plan.js';
@@ -6,17 +12,8 @@ import { isMetaField, type StreamPlan } from './stream-plan.js';
 /** A value sent to Salesforce. */
 export type FieldValue = string | number | boolean | null;
 
-/** What one Salesforce record write will do, and the batch records it stands for. */
-export interface Change {
-  /** Indices of the records in the batch; several when the same key came more than once. */
-  readonly indices: number[];
-  /** The matching key's value as sent; undefined for `insert`. */
-  readonly keyValue: string | undefined;
-  /** `keyValue` as Salesforce compares it. */
-  readonly normalizedKey: string | undefined;
-  /** Field values by the object's field names (the key included for upsert). */
-  readonly values: Record<string, FieldValue>;
-}
+/** What one Salesforce record write will do: field values by the object's field names (the key included for upsert). */
+export type Change = KeyedChange & { readonly values: Record<string, FieldValue> };
 
 /** A batch after local checks: records already refused, and the changes left to send. */
 export interface PreparedBatch {
@@ -32,46 +29,22 @@ export interface PreparedBatch {
  * collection naming one record twice.
  */
 export function prepareBatch(plan: StreamPlan, records: readonly IncomingRecord[]): PreparedBatch {
-  const rejected: Rejection[] = [];
-  const byKey = new Map<string, { change: Change; remove: boolean }>();
-  const inserts: Change[] = [];
-  records.forEach((record, index) => {
-    if (record.operation === 'delete' && plan.behaviour !== 'mirror') {
-      rejected.push({
-        index,
-        reason: `delete records are applied only by behaviour mirror; ${plan.behaviour} leaves Salesforce records in place`,
-        retryable: false,
-      });
-      return;
-    }
-    const key = plan.key === undefined ? undefined : keyValueOf(plan, record);
-    if (key !== undefined && 'problem' in key) {
-      rejected.push({ index, reason: key.problem, retryable: false, field: plan.key! });
-      return;
-    }
-    const converted = record.operation === 'delete' ? { values: {} } : valuesOf(plan, record);
-    if ('problem' in converted) {
-      rejected.push({ index, reason: converted.problem, retryable: false, field: converted.field });
-      return;
-    }
-    if (key === undefined) {
-      inserts.push({ indices: [index], keyValue: undefined, normalizedKey: undefined, values: converted.values });
-      return;
-    }
-    const normalizedKey = normalizeKey(plan.key!, key.value);
-    const values = plan.behaviour === 'update' ? converted.values : { ...converted.values, [plan.key!]: key.value };
-    const indices = [...(byKey.get(normalizedKey)?.change.indices ?? []), index];
-    byKey.set(normalizedKey, {
-      change: { indices, keyValue: key.value, normalizedKey, values },
-      remove: record.operation === 'delete',
-    });
-  });
-  const keyed = [...byKey.values()];
-  return {
-    rejected,
-    writes: [...inserts, ...keyed.filter((e) => !e.remove).map((e) => e.change)],
-    deletes: keyed.filter((e) => e.remove).map((e) => e.change),
-  };
+  return keyedChanges(
+    {
+      behaviour: plan.behaviour,
+      key: plan.key,
+      leftInPlace: 'Salesforce records',
+      keyOf: (record) => keyValueOf(plan, record),
+      normalize: (value) => normalizeKey(plan.key!, value),
+      payloadOf: (record, keyValue) => {
+        const converted = valuesOf(plan, record);
+        if ('problem' in converted || keyValue === undefined || plan.behaviour === 'update') return converted;
+        return { values: { ...converted.values, [plan.key!]: keyValue } };
+      },
+      deletePayload: { values: {} },
+    },
+    records,
+  );
 }
 
 const RECORD_ID = /^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$/;
@@ -90,10 +63,7 @@ function keyValueOf(plan: StreamPlan, record: IncomingRecord): { value: string }
   return { value };
 }
 
-function valuesOf(
-  plan: StreamPlan,
-  record: IncomingRecord,
-): { values: Record<string, FieldValue> } | { problem: string; field: string } {
+function valuesOf(plan: StreamPlan, record: IncomingRecord): { values: Record<string, FieldValue> } | Refusal {
   const values: Record<string, FieldValue> = {};
   for (const [name, raw] of Object.entries(record.data)) {
     if (raw === undefined || isMetaField(name) || (plan.key === ID && name.toLowerCase() === 'id')) continue;

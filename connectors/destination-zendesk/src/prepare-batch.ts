@@ -1,20 +1,20 @@
-import type { IncomingRecord, Rejection } from '@backflow/protocol/connector';
+import {
+  keyedChanges,
+  type IncomingRecord,
+  type KeyedChange,
+  type Refusal,
+  type Rejection,
+} from '@backflow/protocol/connector';
 import { ID, normalizeKey, type FieldSchema } from './objects.js';
 import { isMetaField, type StreamPlan } from './stream-plan.js';
 
-/** What one Zendesk item will do, and the batch records it stands for. */
-export interface Change {
-  /** Indices of the records in the batch; several when the same key came more than once. */
-  readonly indices: number[];
-  /** The matching key's value; undefined for `insert`. */
-  readonly keyValue: string | undefined;
-  /** `keyValue` as Zendesk compares it (lower-case e-mails). */
-  readonly normalizedKey: string | undefined;
+/** What one Zendesk item will do (`normalizedKey` as Zendesk compares keys: lower-case e-mails). */
+export type Change = KeyedChange & {
   /** The item as Zendesk takes it, before assignee e-mails are resolved. */
   readonly item: Record<string, unknown>;
   /** Ticket routing: the agent's e-mail, resolved to `assignee_id` before sending. */
   readonly assigneeEmail?: string;
-}
+};
 
 /** A batch after local checks: records already refused, and the changes left to send. */
 export interface PreparedBatch {
@@ -30,45 +30,19 @@ export interface PreparedBatch {
  * twice would apply both in an undefined order.
  */
 export function prepareBatch(plan: StreamPlan, records: readonly IncomingRecord[]): PreparedBatch {
-  const rejected: Rejection[] = [];
-  const inserts: Change[] = [];
-  const byKey = new Map<string, { change: Change; remove: boolean }>();
-  records.forEach((record, index) => {
-    if (record.operation === 'delete' && plan.behaviour !== 'mirror') {
-      rejected.push({
-        index,
-        reason: `delete records are applied only by behaviour mirror; ${plan.behaviour} leaves Zendesk ${plan.schema.object.name} in place`,
-        retryable: false,
-      });
-      return;
-    }
-    const key = plan.key === undefined ? undefined : keyValueOf(plan, record);
-    if (key !== undefined && 'problem' in key) {
-      rejected.push({ index, reason: key.problem, retryable: false, field: plan.key! });
-      return;
-    }
-    const converted = record.operation === 'delete' ? { item: {} } : itemOf(plan, record);
-    if ('problem' in converted) {
-      rejected.push({ index, reason: converted.problem, retryable: false, field: converted.field });
-      return;
-    }
-    if (key === undefined) {
-      inserts.push({ indices: [index], keyValue: undefined, normalizedKey: undefined, ...converted });
-      return;
-    }
-    const normalizedKey = normalizeKey(plan.schema.object.name, plan.key!, key.value);
-    const indices = [...(byKey.get(normalizedKey)?.change.indices ?? []), index];
-    byKey.set(normalizedKey, {
-      change: { indices, keyValue: key.value, normalizedKey, ...converted },
-      remove: record.operation === 'delete',
-    });
-  });
-  const keyed = [...byKey.values()];
-  return {
-    rejected,
-    upserts: [...inserts, ...keyed.filter((entry) => !entry.remove).map((entry) => entry.change)],
-    deletes: keyed.filter((entry) => entry.remove).map((entry) => entry.change),
-  };
+  const { rejected, writes, deletes } = keyedChanges<Item>(
+    {
+      behaviour: plan.behaviour,
+      key: plan.key,
+      leftInPlace: `Zendesk ${plan.schema.object.name}`,
+      keyOf: (record) => keyValueOf(plan, record),
+      normalize: (value) => normalizeKey(plan.schema.object.name, plan.key!, value),
+      payloadOf: (record) => itemOf(plan, record),
+      deletePayload: { item: {} },
+    },
+    records,
+  );
+  return { rejected, upserts: writes, deletes };
 }
 
 function keyValueOf(plan: StreamPlan, record: IncomingRecord): { value: string } | { problem: string } {
@@ -82,9 +56,9 @@ function keyValueOf(plan: StreamPlan, record: IncomingRecord): { value: string }
   return { value };
 }
 
-type Converted = { item: Record<string, unknown>; assigneeEmail?: string } | { problem: string; field: string };
+type Item = { item: Record<string, unknown>; assigneeEmail?: string };
 
-function itemOf(plan: StreamPlan, record: IncomingRecord): Converted {
+function itemOf(plan: StreamPlan, record: IncomingRecord): Item | Refusal {
   const { object } = plan.schema;
   const item: Record<string, unknown> = {};
   let assigneeEmail: string | undefined;
@@ -113,7 +87,7 @@ function itemOf(plan: StreamPlan, record: IncomingRecord): Converted {
 }
 
 /** Users' and organizations' custom values go as an object by key; tickets' as `[{id, value}]`. */
-function customValuesOf(plan: StreamPlan, value: unknown): { value: unknown } | { problem: string; field: string } {
+function customValuesOf(plan: StreamPlan, value: unknown): { value: unknown } | Refusal {
   const { object, customFields } = plan.schema;
   const field = object.customFields;
   if (value === null) return { value: object.name === 'tickets' ? [] : {} };

@@ -47,6 +47,13 @@ export {
   asConnectorError,
 } from './errors.js';
 export { backoffMs, retryAfterMs } from './backoff.js';
+export {
+  keyedChanges,
+  type KeyedChange,
+  type KeyedChangeRules,
+  type KeyedChanges,
+  type Refusal,
+} from './keyed-changes.js';
 export type { Logger } from './logger.js';
 export { EXIT, runConnector, type ConnectorIO } from './run-connector.js';
 export { REDACTED, collectSecrets, redact, redactConfig } from './secrets.js';
