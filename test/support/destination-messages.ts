@@ -5,33 +5,44 @@ import type {
   SyncBehaviour,
 } from '@backflow/protocol';
 import { destinationSyncModeFor } from '@backflow/protocol';
-import type { Timing } from '@backflow/protocol/connector';
-import type { ConnectorRun } from '@backflow/protocol/testing';
+import type { ConnectorDefinition } from '@backflow/protocol/connector';
+import { runInProcess, type ConnectorRun, type VirtualTime } from '@backflow/protocol/testing';
 
-// What a destination's in-process tests feed it and read back: a virtual clock, configured
-// streams, RECORD and STATE messages, and the rejections its STATE echoes carry.
+// What a destination's in-process tests run and feed it: the destination beside its tool's
+// fake on one virtual clock, configured streams, RECORD and STATE messages, and the
+// rejections its STATE echoes carry.
 
-/** A virtual clock: sleeping advances it instantly, and every sleep is recorded. */
-export interface VirtualTime {
-  readonly timing: Timing;
-  now(): number;
-  readonly sleeps: number[];
+/** What one command is given: a catalog, input messages, or a config other than the setup's. */
+export interface DestinationInput {
+  catalog?: ConfiguredAirbyteCatalog;
+  input?: AirbyteMessage[];
+  config?: Record<string, unknown>;
 }
 
-export function virtualTime(start = Date.UTC(2025, 0, 15, 12)): VirtualTime {
-  let now = start;
-  const sleeps: number[] = [];
+/** A fake of the tool on a virtual clock, and the destination running in-process on the same clock. */
+export interface DestinationSetup<Fake> {
+  readonly fake: Fake;
+  readonly time: VirtualTime;
+  readonly config: Record<string, unknown>;
+  run(command: 'check' | 'discover' | 'write', input?: DestinationInput): Promise<ConnectorRun>;
+}
+
+export function destinationSetup<Fake, Config>(
+  fake: Fake,
+  time: VirtualTime,
+  destination: ConnectorDefinition<Config>,
+  config: Record<string, unknown>,
+): DestinationSetup<Fake> {
   return {
-    sleeps,
-    now: () => now,
-    timing: {
-      now: () => now,
-      sleep: async (ms) => {
-        sleeps.push(ms);
-        now += ms;
-      },
-      random: () => 0.5,
-    },
+    fake,
+    time,
+    config,
+    run: (command, input = {}) =>
+      runInProcess(destination, command, {
+        config: input.config ?? config,
+        ...(input.catalog ? { catalog: input.catalog } : {}),
+        ...(input.input ? { input: input.input } : {}),
+      }),
   };
 }
 

@@ -1,30 +1,22 @@
-import type {
-  AirbyteMessage,
-  ConfiguredAirbyteCatalog,
-  ConfiguredAirbyteStream,
-  SyncBehaviour,
-} from '@backflow/protocol';
-import { runInProcess, type ConnectorRun } from '@backflow/protocol/testing';
+import type { AirbyteMessage, ConfiguredAirbyteStream, SyncBehaviour } from '@backflow/protocol';
+import { virtualTime } from '@backflow/protocol/testing';
 import {
   startSalesforceFake,
   type SalesforceFake,
   type SalesforceFakeOptions,
 } from '../../../test/fakes/salesforce/index.js';
-import { configuredStream, record, virtualTime, type VirtualTime } from '../../../test/support/destination-messages.js';
+import {
+  configuredStream,
+  destinationSetup,
+  record,
+  type DestinationSetup,
+} from '../../../test/support/destination-messages.js';
 import { createSalesforceDestination } from '../src/index.js';
 
 export { catalog, record, rejectedOf, state } from '../../../test/support/destination-messages.js';
 
 /** A Salesforce fake on the virtual clock, and a destination running on the same clock. */
-export interface Setup {
-  readonly fake: SalesforceFake;
-  readonly time: VirtualTime;
-  readonly config: Record<string, unknown>;
-  run(
-    command: 'check' | 'discover' | 'write',
-    input?: { catalog?: ConfiguredAirbyteCatalog; input?: AirbyteMessage[]; config?: Record<string, unknown> },
-  ): Promise<ConnectorRun>;
-}
+export type Setup = DestinationSetup<SalesforceFake>;
 
 const fakes: SalesforceFake[] = [];
 
@@ -37,19 +29,12 @@ export async function setUp(options: SalesforceFakeOptions = {}, config: Record<
   const time = virtualTime();
   const fake = await startSalesforceFake({ now: time.now, ...options });
   fakes.push(fake);
-  const fullConfig = { auth: clientCredentials(fake), login_url: fake.loginUrl, ...config };
   const destination = createSalesforceDestination({ timing: time.timing });
-  return {
-    fake,
-    time,
-    config: fullConfig,
-    run: (command, input = {}) =>
-      runInProcess(destination, command, {
-        config: input.config ?? fullConfig,
-        ...(input.catalog ? { catalog: input.catalog } : {}),
-        ...(input.input ? { input: input.input } : {}),
-      }),
-  };
+  return destinationSetup(fake, time, destination, {
+    auth: clientCredentials(fake),
+    login_url: fake.loginUrl,
+    ...config,
+  });
 }
 
 export async function closeFakes(): Promise<void> {

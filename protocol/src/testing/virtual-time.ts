@@ -4,6 +4,8 @@ import type { Timing } from '../connector/timing.js';
 export interface VirtualTime {
   readonly timing: Timing;
   now(): number;
+  /** Moves the clock to `ms`, e.g. to give records chosen timestamps. */
+  set(ms: number): void;
   readonly sleeps: number[];
 }
 
@@ -14,6 +16,9 @@ export function virtualTime(start = Date.UTC(2025, 0, 15, 12)): VirtualTime {
   return {
     sleeps,
     now: () => now,
+    set: (ms) => {
+      now = ms;
+    },
     timing: {
       now: () => now,
       // Sleeps end at a deadline, so sleeps that overlap (concurrent requests waiting for one
