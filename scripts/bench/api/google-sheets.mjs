@@ -82,8 +82,11 @@ export async function googleSheets(fakes, { records, changed, writesPerMinute, l
           rateVsAllowed: rateVsAllowed(traffic.times, writesPerMinute, MINUTE_MS, seconds),
           busiestVsLimit: busiestWindow(traffic.times, MINUTE_MS) / writesPerMinute,
           writeCalls: writes,
-          // One write request per STATE-cut batch at the least (a first run also writes the header).
-          minimumCalls: Math.ceil(count / Math.min(stateEvery, destination.spec.limits.max_batch_size)),
+          // One write request per STATE-cut batch at the least, and a first run creates the sheet
+          // (its header could ride along in that batchUpdate).
+          minimumCalls:
+            Math.ceil(count / Math.min(stateEvery, destination.spec.limits.max_batch_size)) +
+            (run === 'first run' ? 1 : 0),
         });
       } finally {
         traffic.stop();
