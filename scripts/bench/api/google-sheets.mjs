@@ -54,7 +54,7 @@ export async function googleSheets(fakes, { records, changed, writesPerMinute, l
     const step = Math.max(1, Math.floor(records / changed));
     const runs = [
       { run: 'first run', count: records, data: (i) => customer(i, 'pro') },
-      { run: `rerun, ${changed} changed`, count: changed, data: (i) => customer(i * step, 'enterprise') },
+      { run: `rerun ${changed} changed`, count: changed, data: (i) => customer(i * step, 'enterprise') },
     ];
     const results = [];
     for (const { run, count, data } of runs) {
@@ -70,9 +70,10 @@ export async function googleSheets(fakes, { records, changed, writesPerMinute, l
         const writes = fake.writeCount() - writesBefore;
         results.push({
           destination: 'google-sheets',
-          path: `mirror, ${run}`,
+          path: `mirror ${run}`,
           records: count,
           limit: `${writesPerMinute} writes / 60 s`,
+          perWindow: writesPerMinute,
           latencyMs,
           concurrency: destination.spec.limits.max_concurrency,
           seconds,

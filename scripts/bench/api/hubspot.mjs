@@ -51,6 +51,7 @@ export async function hubspot(fakes, { records, max, windowMs, latencyMs, concur
       path: 'batch upsert',
       records,
       limit: `${max} / ${windowMs / 1000} s`,
+      perWindow: max,
       latencyMs,
       concurrency: destination.spec.limits.max_concurrency,
       seconds,

@@ -63,7 +63,7 @@ export async function salesforce(fakes, { path, records, latencyMs, concurrency,
         : fake.calls.count({ path: '/composite/sobjects/Contact/External_Id__c' });
     return {
       destination: 'salesforce',
-      path: path === 'bulk' ? 'Bulk 2.0 jobs' : 'sObject Collections',
+      path: path === 'bulk' ? 'Bulk 2.0' : 'Collections',
       records,
       limit: 'daily only',
       latencyMs,

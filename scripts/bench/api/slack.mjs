@@ -47,6 +47,7 @@ export async function slack(fakes, { records, latencyMs, concurrency, stateEvery
       path: 'chat.postMessage',
       records,
       limit: '1 post / 1 s',
+      perWindow: 1,
       latencyMs,
       concurrency: destination.spec.limits.max_concurrency,
       seconds,

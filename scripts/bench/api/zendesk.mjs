@@ -54,6 +54,7 @@ export async function zendesk(fakes, { records, perMinute, latencyMs, concurrenc
       path: 'create_or_update_many',
       records,
       limit: `${perMinute} / 60 s`,
+      perWindow: perMinute,
       latencyMs,
       concurrency: destination.spec.limits.max_concurrency,
       seconds,
