@@ -6,6 +6,12 @@ import { reject, rejectFromErrors, type SendOutcome } from './record-outcome.js'
 import { MAX_COLLECTION, type SalesforceApi, type SaveResult } from './salesforce-api.js';
 import type { StreamPlan } from './stream-plan.js';
 
+/**
+ * Collections calls of one batch in flight at once. With the SDK's 4 batches in flight, at most
+ * 16 calls run together: far below the 25 concurrent long-running requests Salesforce allows.
+ */
+const PARALLEL_CALLS = 4;
+
 /** Delete errors that mean the record is already gone, which is what a delete wants. */
 const GONE = new Set(['ENTITY_IS_DELETED', 'INVALID_CROSS_REFERENCE_KEY']);
 
@@ -44,8 +50,7 @@ export async function writeThroughCollections(
       chunk.map((c) => c.values),
     );
   };
-  for (let start = 0; start < sendable.length; start += MAX_COLLECTION) {
-    const outcome = await sendIsolating(sendable.slice(start, start + MAX_COLLECTION), call);
+  for (const outcome of await eachChunk(sendable, (chunk) => sendIsolating(chunk, call))) {
     rejected.push(...outcome.rejected);
     written.push(...outcome.written);
   }
@@ -66,20 +71,49 @@ export async function deleteThroughCollections(
   const owners: { id: string; change: Change }[] = [];
   for (const change of changes) for (const id of ids.get(change.normalizedKey!) ?? []) owners.push({ id, change });
   const rejected: Rejection[] = [];
-  for (let start = 0; start < owners.length; start += MAX_COLLECTION) {
-    const chunk = owners.slice(start, start + MAX_COLLECTION);
-    const results = await api.destroy(
+  const answers = await eachChunk(owners, (chunk) =>
+    api.destroy(
       plan.schema.name,
       chunk.map((o) => o.id),
-    );
-    chunk.forEach((owner, i) => {
+    ),
+  );
+  answers.forEach((results, n) => {
+    owners.slice(n * MAX_COLLECTION, (n + 1) * MAX_COLLECTION).forEach((owner, i) => {
       const result = results[i];
       if (!result || result.success) return;
       if (result.errors.every((e) => GONE.has(e.statusCode ?? e.errorCode ?? ''))) return;
       rejected.push(...rejectFromErrors(owner.change, result.errors));
     });
-  }
+  });
   return rejected;
+}
+
+/**
+ * Sends `items` in calls of up to 200, `PARALLEL_CALLS` at a time, and returns the answers in
+ * chunk order. A batch's changes hold distinct keys (prepareBatch collapses repeats), so its
+ * chunks never race on one record; one call per round trip would otherwise bound a large
+ * batch by latency, as Salesforce has no per-window request limit to wait for.
+ */
+async function eachChunk<T, R>(items: readonly T[], send: (chunk: readonly T[]) => Promise<R>): Promise<R[]> {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += MAX_COLLECTION)
+    chunks.push(items.slice(start, start + MAX_COLLECTION));
+  const answers: R[] = new Array(chunks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < chunks.length) {
+      const n = next++;
+      try {
+        answers[n] = await send(chunks[n]!);
+      } catch (error) {
+        // The batch fails: no further calls for it, whatever the other workers hold.
+        next = chunks.length;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_CALLS, chunks.length) }, worker));
+  return answers;
 }
 
 async function sendIsolating(

@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   catalog,
@@ -17,6 +18,31 @@ afterEach(closeFakes);
 const people = stream('people', 'upsert', { object: 'Contact', key: 'External_Id__c', fields: CONTACT_FIELDS });
 
 describe('sObject Collections', () => {
+  it("sends a batch's calls 4 at a time, not one per round trip, and every record lands", async () => {
+    // Answers held 200 ms (real timers) so the calls of the batch overlap at the fake.
+    const { fake, run } = await setUp({ latencyMs: 200 });
+    let inFlight = 0;
+    let peak = 0;
+    const arrived = () => void (peak = Math.max(peak, ++inFlight));
+    const answered = () => void inFlight--;
+    subscribe('http.server.request.start', arrived);
+    subscribe('http.server.response.finish', answered);
+    try {
+      const written = await run('write', {
+        catalog: catalog(people),
+        input: [...contacts('people', 1000), state('people', 1)],
+      });
+      expect(written.errors).toEqual([]);
+      expect(rejectedOf(written)).toEqual([]);
+    } finally {
+      unsubscribe('http.server.request.start', arrived);
+      unsubscribe('http.server.response.finish', answered);
+    }
+    expect(peak).toBe(4);
+    expect(fake.calls.count({ path: '/composite/sobjects/Contact/External_Id__c' })).toBe(5);
+    expect(fake.store.list('Contact')).toHaveLength(1000);
+  });
+
   it('upserts by an external id, 200 records per call, and updates them on the next run', async () => {
     const { fake, run } = await setUp();
     const first = await run('write', {

@@ -24,7 +24,7 @@ export interface Agent {
  */
 export class Lookups {
   private readonly known = new Map<string, number | null>();
-  private ticketsIndexed = false;
+  private ticketsIndexed: Promise<void> | undefined;
   private readonly closedTickets = new Set<number>();
 
   constructor(private readonly client: ZendeskClient) {}
@@ -94,8 +94,13 @@ export class Lookups {
     }
   }
 
-  private async indexTickets(): Promise<void> {
-    if (this.ticketsIndexed) return;
+  /** Lists tickets once per run; batches written concurrently share the one listing. */
+  private indexTickets(): Promise<void> {
+    this.ticketsIndexed ??= this.listTickets();
+    return this.ticketsIndexed;
+  }
+
+  private async listTickets(): Promise<void> {
     for await (const ticket of this.client.list<Found>(
       'list tickets to match external ids',
       '/api/v2/tickets',
@@ -104,7 +109,6 @@ export class Lookups {
       if (ticket.external_id) this.remember('tickets', 'external_id', ticket.external_id, ticket.id);
       if (ticket.status === 'closed') this.closedTickets.add(ticket.id);
     }
-    this.ticketsIndexed = true;
   }
 
   private cacheKey(object: ObjectName, key: string, normalized: string): string {

@@ -25,6 +25,17 @@ describe('MinuteBudget', () => {
     expect(sleeps).toEqual([60_000]);
   });
 
+  it('keeps the lowest count left when answers of concurrent requests arrive out of order', async () => {
+    const { timing, sleeps } = clock();
+    const budget = new MinuteBudget(700, timing);
+    for (let i = 0; i < 3; i++) await budget.acquire();
+    // The third request's answer (none left) comes back before the first's (two left).
+    budget.observe(new Headers({ 'ratelimit-remaining': '0', 'ratelimit-reset': '30' }));
+    budget.observe(new Headers({ 'ratelimit-remaining': '2', 'ratelimit-reset': '30' }));
+    await budget.acquire();
+    expect(sleeps).toEqual([30_000]);
+  });
+
   it('waits for ratelimit-reset when Zendesk says none are left', async () => {
     const { timing, sleeps } = clock();
     const budget = new MinuteBudget(700, timing);

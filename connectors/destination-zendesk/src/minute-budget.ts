@@ -47,7 +47,11 @@ export class MinuteBudget {
     if (remaining === undefined) return;
     const resetSeconds = numberOf(headers.get('ratelimit-reset'));
     const now = this.timing.now();
-    this.remaining = remaining;
+    // With requests in flight, answers arrive out of order and each counts only the requests
+    // that reached Zendesk before it: within the minute, the lowest count left is the truest.
+    const sameMinute = this.remaining !== undefined && now < this.resetAt;
+    this.remaining = sameMinute ? Math.min(this.remaining!, remaining) : remaining;
+    if (sameMinute) return;
     // Without `ratelimit-reset`, the account's minute ends at the latest a minute from now.
     this.resetAt = now + (resetSeconds !== undefined ? resetSeconds * 1000 : MINUTE_MS);
   }

@@ -73,7 +73,10 @@ describe('10,000 records', () => {
     expect(fake.calls.writes).toBe(100); // ÷ ceil(10,000 / 100) = 1.00
     expect(fake.calls.count('GET', '/api/v2/job_statuses/show_many')).toBe(40);
     expect(fake.calls.all).toHaveLength(140 + 1); // + the user-field listing at open
-    expect(fake.limiter.peak).toBe(50); // ÷ 50 per minute = 1.00
+    // Batches run concurrently and the virtual clock adds up their sleeps (a poll's backoff
+    // moves time for every batch), so a minute can pass with a little of it unused: ≥ 0.9.
+    expect(fake.limiter.peak).toBeLessThanOrEqual(50);
+    expect(fake.limiter.peak).toBeGreaterThanOrEqual(45);
     expect(fake.calls.rateLimited).toBe(0);
   });
 

@@ -21,6 +21,8 @@ export interface SheetsFakeOptions {
   readsPerMinute?: number;
   /** Cells per spreadsheet (Google: 10,000,000); lowered by tests of the limit. */
   cellLimit?: number;
+  /** Milliseconds every answer is held before it is sent, after it was counted (real Sheets answers in 100–500 ms). */
+  latencyMs?: number;
 }
 
 export interface SheetsFake {
@@ -79,7 +81,15 @@ export async function startSheetsFake(options: SheetsFakeOptions = {}): Promise<
   const spreadsheets = new Map<string, { book: Spreadsheet; editors: Set<string> | 'anyone'; viewers: Set<string> }>();
   const requests: RecordedRequest[] = [];
   const failures = new Map<string, SheetsApiError[]>();
-  const { server, url } = await startFrontEnd({ auth, quota, spreadsheets, requests, failures, now });
+  const { server, url } = await startFrontEnd({
+    auth,
+    quota,
+    spreadsheets,
+    requests,
+    failures,
+    now,
+    latencyMs: options.latencyMs ?? 0,
+  });
   tokenUri = `${url}${TOKEN_PATH}`;
 
   const book = (id: string): Spreadsheet => {

@@ -65,6 +65,8 @@ export interface FrontEndOptions {
   now: () => number;
   /** Answers to give instead of running a method, queued per method id. */
   failures: Map<string, SheetsApiError[]>;
+  /** Milliseconds every answer is held before it is sent, after it was counted (the API's latency). */
+  latencyMs: number;
 }
 
 /**
@@ -102,7 +104,8 @@ export async function startFrontEnd(options: FrontEndOptions): Promise<{ server:
     const reply = (status: number, body: unknown, headers?: Record<string, string>): void => {
       record.status = status;
       record.response = body;
-      sendJson(response, status, body, headers);
+      if (options.latencyMs > 0) setTimeout(() => sendJson(response, status, body, headers), options.latencyMs);
+      else sendJson(response, status, body, headers);
     };
 
     if (url.pathname === TOKEN_PATH && request.method === 'POST') {

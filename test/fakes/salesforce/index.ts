@@ -20,6 +20,8 @@ export interface SalesforceFakeOptions {
   maxVersion?: number;
   /** Job-info polls a closed Bulk ingest job, or a query job, answers `InProgress` before it completes (default 1). */
   bulkPollsInProgress?: number;
+  /** Milliseconds every answer is held before it is sent, after it was counted (real orgs answer in 100–500 ms). */
+  latencyMs?: number;
 }
 
 /** A running fake Salesforce org: a login server issuing tokens and an instance server with the data APIs. */
@@ -97,6 +99,7 @@ export async function startSalesforceFake(options: SalesforceFakeOptions = {}): 
     usage,
     instanceUrl: () => urls.instance,
     loginUrl: () => urls.login,
+    latencyMs: options.latencyMs ?? 0,
   });
   urls.login = servers.loginUrl;
   urls.instance = servers.instanceUrl;

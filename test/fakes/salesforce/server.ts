@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { CallLog, CallRecord } from '../hubspot/call-log.js';
 import type { BulkIngest } from './bulk.js';
 import type { BulkQuery } from './bulk-query.js';
@@ -55,6 +56,8 @@ export interface ServerDeps {
   usage: { used: number };
   instanceUrl: () => string;
   loginUrl: () => string;
+  /** Milliseconds every answer is held before it is sent, after it was counted (the API's latency). */
+  latencyMs: number;
 }
 
 const URI_LIMIT = 16_384;
@@ -63,8 +66,8 @@ const URI_LIMIT = 16_384;
 export async function listen(
   deps: ServerDeps,
 ): Promise<{ login: Server; instance: Server; loginUrl: string; instanceUrl: string }> {
-  const login = serve((req, raw) => loginHandler(deps, req, raw));
-  const instance = serve((req, raw) => instanceHandler(deps, req, raw));
+  const login = serve((req, raw) => loginHandler(deps, req, raw), deps.latencyMs);
+  const instance = serve((req, raw) => instanceHandler(deps, req, raw), deps.latencyMs);
   return { login, instance, loginUrl: await start(login), instanceUrl: await start(instance) };
 }
 
@@ -76,10 +79,14 @@ interface Answer {
   headers?: Record<string, string>;
 }
 
-function serve(handler: (req: IncomingMessage, raw: string) => Answer): Server {
+function serve(handler: (req: IncomingMessage, raw: string) => Answer, latencyMs: number): Server {
   return createServer((req, res) => {
     readBody(req)
-      .then((raw) => write(res, handler(req, raw)))
+      .then((raw) => handler(req, raw))
+      .then(async (answer) => {
+        if (latencyMs > 0) await delay(latencyMs);
+        write(res, answer);
+      })
       .catch((error: unknown) =>
         write(res, { status: 500, body: [{ message: String(error), errorCode: 'UNKNOWN_EXCEPTION' }] }),
       );

@@ -35,6 +35,8 @@ export interface SlackFakeOptions {
   now?: () => number;
   /** Turn off rate limiting (for tests about something else). */
   rateLimits?: boolean;
+  /** Milliseconds every answer is held before it is sent, after it was counted (real Slack answers in 100–500 ms). */
+  latencyMs?: number;
 }
 
 /** One call as received: its Web API method, arguments, headers and the answer given. */
@@ -72,6 +74,7 @@ export async function startSlackFake(options: SlackFakeOptions): Promise<SlackFa
     options.users ?? [],
   );
   const limits = new RateLimits(options.rateLimits ?? true);
+  const latencyMs = options.latencyMs ?? 0;
   const failures: { method: string; failure: SlackFailure }[] = [];
   const calls: SlackCall[] = [];
   const handlers = methodHandlers(workspace);
@@ -99,10 +102,14 @@ export async function startSlackFake(options: SlackFakeOptions): Promise<SlackFa
       req.socket.destroy();
       return;
     }
-    res.statusCode = status;
-    for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
-    res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.end(JSON.stringify(answer.body));
+    const send = () => {
+      res.statusCode = status;
+      for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.end(JSON.stringify(answer.body));
+    };
+    if (latencyMs > 0) setTimeout(send, latencyMs);
+    else send();
   };
 
   const decide = (method: string, req: IncomingMessage, args: Args, at: number): Answer | 'drop' => {

@@ -11,6 +11,8 @@ export interface ZendeskFakeOptions {
   rateLimit?: number;
   /** Polls of a job until it completes: the first makes it `working`. */
   pollsToComplete?: number;
+  /** Milliseconds every answer is held before it is sent, after it was counted (real Zendesk answers in 100–500 ms). */
+  latencyMs?: number;
 }
 
 /** A running fake Zendesk Support API. */
@@ -57,6 +59,7 @@ export async function startZendeskFake(options: ZendeskFakeOptions = {}): Promis
     authorizations,
     failures,
     agentId: () => admin!.id,
+    latencyMs: options.latencyMs ?? 0,
   });
   return {
     url,

@@ -57,6 +57,8 @@ export interface ServerParts {
   agentId: () => number;
   /** Injected answers for the next matching requests. */
   failures: InjectedFailure[];
+  /** Milliseconds every answer is held before it is sent, after it was counted (the API's latency). */
+  latencyMs: number;
 }
 
 /** Answers the next `times` requests (matching `path` if given) with `status`, as a Zendesk outage would. */
@@ -97,8 +99,12 @@ async function handle(parts: ServerParts, req: IncomingMessage, res: ServerRespo
   const answer = (status: number, body: object, headers: Record<string, string> = {}) => {
     call.status = status;
     parts.calls.add(call);
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-    res.end(JSON.stringify(body));
+    const send = () => {
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+      res.end(JSON.stringify(body));
+    };
+    if (parts.latencyMs > 0) setTimeout(send, parts.latencyMs);
+    else send();
   };
   if (!parts.authorizations.has(req.headers.authorization ?? ''))
     return answer(401, { error: "Couldn't authenticate you" });
