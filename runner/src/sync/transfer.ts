@@ -186,7 +186,11 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
     },
   );
   const destinationDone = channel
-    .receive((commit, settled) => settler.apply(commit, settled))
+    .receive(async (commit, settled) => {
+      await settler.apply(commit, settled);
+      // Each commit is shown as it happens: the committed counts move only here.
+      for (const key of counts.keys()) progress(key, true);
+    })
     .then(() => destination.finish())
     .catch((error: unknown) => fail(asRunnerError(error, destination.name)));
   await sourceDone;
