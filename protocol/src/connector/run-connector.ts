@@ -10,6 +10,7 @@ import { captureConsole, createLogger } from './logger.js';
 import { MessageOutput } from './output.js';
 import { runRead } from './read-command.js';
 import { collectSecrets } from './secrets.js';
+import { StoppedError } from './stopped-error.js';
 import { runWrite } from './write-command.js';
 
 /** Exit codes of a connector process. */
@@ -155,12 +156,6 @@ async function runCommand<Config>(
 }
 
 /** A command given up on when the connector was asked to stop. */
-class StoppedError extends TransientError {
-  constructor(command: Command) {
-    super(`${command} stopped: the connector was asked to stop`);
-  }
-}
-
 /** `work()`'s outcome, or a StoppedError as soon as `signal` aborts; `work` is then abandoned. */
 function untilStopped<T>(work: () => Promise<T>, signal: AbortSignal, command: Command): Promise<T> {
   if (signal.aborted) return Promise.reject(new StoppedError(command));
