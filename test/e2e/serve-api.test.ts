@@ -1,8 +1,10 @@
 import { execa } from 'execa';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startServe, type Serving } from '@backflow/runner';
+import { startSlackFake, validateSlackCall } from '../fakes/slack/index.js';
 import { alertReceiver } from '../support/alert-receiver.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { createTestDatabase } from '../support/postgres.js';
 import { openApiChecker, type Document } from '../support/openapi-check.js';
 import { fixtureCommand, RUNNER_BIN, tempWorkspace } from '../support/workspace.js';
 
@@ -248,7 +250,7 @@ describe('runner serve: alerts', () => {
       expect(slack.text).toContain(`<${serving.url}/connections/flaky/runs/1|Open in Backflow>`);
       expect(slack.text).toMatch(/failing after 5 records/);
 
-      // Restarted, it remembers the open incident from the history; the next run succeeds
+      // Restarted, it finds the open incident in the store; the next run succeeds
       // (closing it) but leaves rejected rows over the threshold: a new incident.
       await counterConnection('flaky', {}, { reject_ids: [3, 4] }, { alerts: { ...alerts, rejected_rows: 2 } });
       serving = await serve([file], { token: TOKEN, clock });
@@ -274,6 +276,49 @@ describe('runner serve: alerts', () => {
       expect(receiver.received).toHaveLength(6);
     } finally {
       await receiver.close();
+    }
+  }, 180_000);
+
+  it('posts to Slack with the bot token once per incident, across a restart and two serve processes on one Postgres store', async () => {
+    const slack = await startSlackFake({ token: 'xoxb-alerts' });
+    const state = await createTestDatabase('serve_alerts');
+    vi.stubEnv('SLACK_ALERT_TOKEN', 'xoxb-alerts');
+    try {
+      const alerts = {
+        slack: { bot_token: '${SLACK_ALERT_TOKEN}', channel: 'support', slack_api_url: slack.url },
+        late_after: '2h',
+      };
+      const file = await counterConnection('flaky', { fail_after: 5 }, {}, { state: state.url, alerts });
+      const run = async (serving: Serving) => {
+        await serving.context.runs.start(serving.context.connections.get('flaky')!.connection, { trigger: 'api' });
+        await serving.context.runs.idle();
+      };
+      const [clockA, clockB] = [new ManualClock(Date.now()), new ManualClock(Date.now())];
+      const a = await serve([file], { clock: clockA });
+      const b = await serve([file], { clock: clockB });
+      await run(a); // opens the incident: the one alert
+      await run(b); // the same incident, from the other process
+      await a.close();
+      const restarted = await serve([file], { clock: clockA });
+      await run(restarted); // the same incident, after a restart
+
+      await expect.poll(() => slack.messages('support').length).toBe(1);
+      const [failed] = slack.messages('support');
+      expect(failed!.text).toContain(`<${a.url}/connections/flaky/runs/1|Open in Backflow>`);
+      expect(failed!.text).toMatch(/^\*flaky: run 1 failed \(exit 1\)\*\n• .*failing after 5 records/);
+
+      // Both processes find the connection late at once: one alert between them.
+      clockA.advanceTo(clockA.now() + 2 * HOUR);
+      clockB.advanceTo(clockB.now() + 2 * HOUR);
+      await expect.poll(() => slack.messages('support').length).toBe(2);
+      await Promise.all([restarted.close(), b.close()]);
+      expect(slack.messages('support')[1]!.text).toMatch(/^\*flaky: no successful run for 2 h/);
+      expect(slack.messages('support')).toHaveLength(2);
+      expect(slack.calls.flatMap(validateSlackCall)).toEqual([]);
+    } finally {
+      vi.unstubAllEnvs();
+      await slack.close();
+      await state.drop();
     }
   }, 180_000);
 

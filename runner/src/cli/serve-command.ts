@@ -6,6 +6,7 @@ const SERVE_HELP = `
 Each connection file may carry a schedule (cron with a time zone, or an interval) and alerts:
   schedule: { cron: "0 6 * * *", timezone: Europe/Paris }    # or: schedule: { every: 15m }
   alerts: { webhook_url: https://…, slack_webhook_url: https://hooks.slack.com/…, rejected_rows: 100 }
+  alerts: { slack: { bot_token: "\${SLACK_BOT_TOKEN}", channel: ops-alerts } }   # a bot, via destination-slack
 
 Environment:
   BACKFLOW_SERVE_TOKEN  bearer token required to start runs over HTTP (API and page);

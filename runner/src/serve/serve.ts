@@ -76,6 +76,10 @@ export async function startServe(options: ServeOptions): Promise<Serving> {
       const recent = served ? await store.runs(served.connection, 50) : [];
       return recent.find((run) => run.status === 'succeeded');
     },
+    {
+      claim: (name, kind) => store.claimIncident(connections.get(name)!.connection, kind),
+      close: (name, kind) => store.closeIncident(connections.get(name)!.connection, kind),
+    },
   );
   runs.onFinished((connection, summary, trigger) => {
     log(
