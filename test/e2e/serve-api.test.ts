@@ -6,6 +6,7 @@ import { alertReceiver } from '../support/alert-receiver.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { createTestDatabase } from '../support/postgres.js';
 import { openApiChecker, type Document } from '../support/openapi-check.js';
+import { startServeProcess, watchRun } from '../support/serve-process.js';
 import { fixtureCommand, RUNNER_BIN, tempWorkspace } from '../support/workspace.js';
 
 // `runner serve` in this process, over fixture connectors: the trigger API against its
@@ -387,5 +388,27 @@ describe('runner serve: command line', () => {
     const twins = await runner(['serve', '--port', '0', ws.dir]);
     expect(twins.exitCode).toBe(2);
     expect(twins.stderr).toMatch(/twin\.yaml: connection name "twin" is also used by .*other\.yaml/);
+  }, 180_000);
+
+  it('on SIGTERM, a destination that never confirms keeps serve up no longer than --stop-deadline: exit 130', async () => {
+    const file = await ws.connection('stuck', {
+      source: { command: fixtureCommand('misbehaving'), config: { mode: 'hang' } },
+      destination: { command: fixtureCommand('misbehaving'), config: { mode: 'hang' } },
+      streams: [{ name: 'items' }],
+      state: ws.path('state'),
+    });
+    const serve = await startServeProcess(['--stop-deadline', '1', file], ws.dir, TOKEN);
+    const started = await fetch(`${serve.url}/api/connections/stuck/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const { links } = (await started.json()) as { links: { events: string } };
+    await watchRun<{ totals: { sent: number } }>(`${serve.url}${links.events}`, (run) => run.totals.sent >= 1);
+
+    serve.process.kill('SIGTERM');
+    const exited = await serve.process;
+    expect(exited.exitCode).toBe(130);
+    expect(serve.log()).toMatch(/stop deadline \(1s\) passed: exiting; unfinished syncs keep their last commit/);
   }, 180_000);
 });
