@@ -4,7 +4,7 @@ import type { AirbyteMessage, ConfiguredAirbyteCatalog } from '../types.js';
 import { ProtocolError, compileConfigSchema, validateMessage, validateWith } from '../validation/index.js';
 import { parseConnectorArgs, type Command, type ParsedArgs } from './argv.js';
 import type { CheckResult, ConnectorContext, ConnectorDefinition } from './definitions.js';
-import { ConfigError, InternalError, TransientError, asConnectorError, type ConnectorError } from './errors.js';
+import { ConfigError, InternalError, asConnectorError, type ConnectorError } from './errors.js';
 import { readJsonFile } from './input-files.js';
 import { captureConsole, createLogger } from './logger.js';
 import { MessageOutput } from './output.js';

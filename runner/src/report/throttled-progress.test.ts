@@ -10,9 +10,7 @@ describe('throttledProgress', () => {
   function setup() {
     const counts = new Map<string, StreamCounts>([['users', emptyCounts()]]);
     const seen: number[] = [];
-    const reporter = createReporter([
-      (event: SyncEvent) => event.type === 'progress' && seen.push(event.counts.read),
-    ]);
+    const reporter = createReporter([(event: SyncEvent) => event.type === 'progress' && seen.push(event.counts.read)]);
     return { users: counts.get('users')!, seen, progress: throttledProgress(counts, reporter) };
   }
 

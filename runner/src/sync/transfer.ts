@@ -216,7 +216,9 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
   plan.signal?.removeEventListener('abort', onAbort);
   for (const key of counts.keys()) progress(key, true);
   if (draining)
-    failure ??= new InterruptedError('interrupted by signal: stopped after committing what was sent (state kept there)');
+    failure ??= new InterruptedError(
+      'interrupted by signal: stopped after committing what was sent (state kept there)',
+    );
 
   if (!failure && channel.unconfirmed > 0) {
     failure = new ConnectorFailure(
