@@ -313,7 +313,10 @@ describe('runner serve: alerts', () => {
       clockB.advanceTo(clockB.now() + 2 * HOUR);
       await expect.poll(() => slack.messages('support').length).toBe(2);
       await Promise.all([restarted.close(), b.close()]);
-      expect(slack.messages('support')[1]!.text).toMatch(/^\*flaky: no successful run for 2 h/);
+      const late = slack.messages('support')[1]!.text;
+      expect(late).toMatch(/^\*flaky: no successful run for 2 h/);
+      expect(late).toMatch(/\n• run 3 failed: .*failing after 5 records/);
+      expect(late).toContain(`|Open in Backflow>`);
       expect(slack.messages('support')).toHaveLength(2);
       expect(slack.calls.flatMap(validateSlackCall)).toEqual([]);
     } finally {

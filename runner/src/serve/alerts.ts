@@ -70,8 +70,8 @@ export class Alerter {
     private readonly defaults: AlertDefaults,
     private readonly links: { run(connection: string, run: number): string; connection(connection: string): string },
     private readonly log: (line: string) => void,
-    /** The connection's newest successful run in the store, whichever process ran it. */
-    private readonly latestSuccess: (connection: string) => Promise<RunRecord | undefined>,
+    /** The connection's newest runs in the store, newest first, whichever process ran them. */
+    private readonly recentRuns: (connection: string) => Promise<RunRecord[]>,
     private readonly incidents: IncidentLog,
   ) {}
 
@@ -158,7 +158,8 @@ export class Alerter {
 
   /** Alerts that the connection is late — unless another process sharing the store ran it successfully meanwhile. */
   private async checkLate(connection: string, policy: Policy, since: number, lateAfter: number): Promise<void> {
-    const latest = await this.latestSuccess(connection).catch(() => undefined);
+    const recent = await this.recentRuns(connection).catch((): RunRecord[] => []);
+    const latest = recent.find((run) => run.status === 'succeeded');
     if (latest && latest.id > (this.lastSuccess.get(connection) ?? 0)) {
       this.lastSuccess.set(connection, latest.id);
       this.armLate(connection, latest.finishedAt ? Date.parse(latest.finishedAt) : this.clock.now());
@@ -170,7 +171,11 @@ export class Alerter {
       connection,
       link: this.links.connection(connection),
       message: `${connection}: no successful run for ${formatDuration(this.clock.now() - since)} (allowed ${formatDuration(lateAfter)})`,
-      reasons: [],
+      // Why the runs since failed: the newest failures first.
+      reasons: recent
+        .filter((run) => run.status === 'failed' && run.error)
+        .slice(0, REASONS)
+        .map((run) => `run ${run.id} failed: ${run.error}`),
       at: new Date(this.clock.now()).toISOString(),
     });
   }
