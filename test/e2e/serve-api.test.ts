@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startServe, type Serving } from '@backflow/runner';
@@ -369,6 +370,31 @@ describe('runner serve: alerts', () => {
     } finally {
       await receiver.close();
     }
+  }, 180_000);
+});
+
+describe('runner serve: stopping', () => {
+  it('commits what a running sync sent before it stops, though the source never checkpointed', async () => {
+    // The source sends one record and no STATE, then waits forever: only the stop's own
+    // checkpoint can make that record durable.
+    const file = await ws.connection('held', {
+      source: { command: fixtureCommand('misbehaving'), config: { mode: 'hang' } },
+      destination: { command: fixtureCommand('destination-jsonl'), config: { path: ws.path('held.jsonl') } },
+      streams: [{ name: 'items' }],
+      state: ws.path('state'),
+    });
+    const serving = await serve([file], { token: TOKEN });
+    const { call } = await client(serving);
+    const started = await call('POST', '/api/connections/held/runs', { body: {}, token: TOKEN });
+    expect(started.status).toBe(202);
+    await expect.poll(() => serving.context.runs.current('held')?.streams['items']?.sent).toBe(1);
+
+    await serving.close();
+    const restarted = await serve([file]);
+    const run = (await (await client(restarted)).call('GET', '/api/connections/held/runs/1')).body;
+    expect(run).toMatchObject({ status: 'interrupted', exit_code: 130, totals: { read: 1, sent: 1, committed: 1 } });
+    const written = (await readFile(ws.path('held.jsonl'), 'utf8')).trim().split('\n');
+    expect(written.map((line) => JSON.parse(line).id)).toEqual([1]);
   }, 180_000);
 });
 
