@@ -304,7 +304,7 @@ describe('runner serve: alerts', () => {
       const restarted = await serve([file], { clock: clockA });
       await run(restarted); // the same incident, after a restart
 
-      await expect.poll(() => slack.messages('support').length).toBe(1);
+      await expect.poll(() => slack.messages('support').length, { timeout: 30_000 }).toBe(1);
       const [failed] = slack.messages('support');
       expect(failed!.text).toContain(`<${a.url}/connections/flaky/runs/1|Open in Backflow>`);
       expect(failed!.text).toMatch(/^\*flaky: run 1 failed \(exit 1\)\*\n• .*failing after 5 records/);
@@ -312,7 +312,7 @@ describe('runner serve: alerts', () => {
       // Both processes find the connection late at once: one alert between them.
       clockA.advanceTo(clockA.now() + 2 * HOUR);
       clockB.advanceTo(clockB.now() + 2 * HOUR);
-      await expect.poll(() => slack.messages('support').length).toBe(2);
+      await expect.poll(() => slack.messages('support').length, { timeout: 30_000 }).toBe(2);
       await Promise.all([restarted.close(), b.close()]);
       const late = slack.messages('support')[1]!.text;
       expect(late).toMatch(/^\*flaky: no successful run for 2 h/);
@@ -387,7 +387,7 @@ describe('runner serve: stopping', () => {
     const { call } = await client(serving);
     const started = await call('POST', '/api/connections/held/runs', { body: {}, token: TOKEN });
     expect(started.status).toBe(202);
-    await expect.poll(() => serving.context.runs.current('held')?.streams['items']?.sent).toBe(1);
+    await expect.poll(() => serving.context.runs.current('held')?.streams['items']?.sent, { timeout: 60_000 }).toBe(1);
 
     await serving.close();
     const restarted = await serve([file]);
