@@ -77,7 +77,11 @@ describe('runner sync: signals', () => {
       streams: [{ name: 'items', sync_mode: 'incremental', cursor_field: 'id' }],
       state: ws.path('state'),
     });
-    const child = execa(process.execPath, [RUNNER_BIN, 'sync', file, '--json'], { reject: false });
+    // The stop commits what was sent first: no SIGKILL behind the test's back while it does.
+    const child = execa(process.execPath, [RUNNER_BIN, 'sync', file, '--json'], {
+      reject: false,
+      forceKillAfterDelay: false,
+    });
     // Wait for the first commit the runner logs, then interrupt.
     for await (const line of createInterface({ input: child.stderr! })) {
       if (line.includes('"event":"committed"')) break;

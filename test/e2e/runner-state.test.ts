@@ -35,7 +35,12 @@ const withKey = { env: { COUNTER_KEY: 'key-123' } };
 
 /** Starts a sync that runs until stopped; resolves once it has committed (so it holds the lock). */
 async function longRun(file: string): Promise<{ child: ResultPromise }> {
-  const child = execa(process.execPath, [RUNNER_BIN, 'sync', file, '--json'], { reject: false, ...withKey });
+  // A SIGTERM'd run commits what it sent before it exits: no SIGKILL behind the test's back meanwhile.
+  const child = execa(process.execPath, [RUNNER_BIN, 'sync', file, '--json'], {
+    reject: false,
+    forceKillAfterDelay: false,
+    ...withKey,
+  });
   for await (const line of createInterface({ input: child.stderr! })) {
     if (line.includes('"event":"committed"')) break;
   }

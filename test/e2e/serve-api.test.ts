@@ -1,9 +1,13 @@
+import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startServe, type Serving } from '@backflow/runner';
+import { startSlackFake, validateSlackCall } from '../fakes/slack/index.js';
 import { alertReceiver } from '../support/alert-receiver.js';
 import { ManualClock } from '../support/manual-clock.js';
+import { createTestDatabase } from '../support/postgres.js';
 import { openApiChecker, type Document } from '../support/openapi-check.js';
+import { startServeProcess, watchRun } from '../support/serve-process.js';
 import { fixtureCommand, RUNNER_BIN, tempWorkspace } from '../support/workspace.js';
 
 // `runner serve` in this process, over fixture connectors: the trigger API against its
@@ -248,7 +252,7 @@ describe('runner serve: alerts', () => {
       expect(slack.text).toContain(`<${serving.url}/connections/flaky/runs/1|Open in Backflow>`);
       expect(slack.text).toMatch(/failing after 5 records/);
 
-      // Restarted, it remembers the open incident from the history; the next run succeeds
+      // Restarted, it finds the open incident in the store; the next run succeeds
       // (closing it) but leaves rejected rows over the threshold: a new incident.
       await counterConnection('flaky', {}, { reject_ids: [3, 4] }, { alerts: { ...alerts, rejected_rows: 2 } });
       serving = await serve([file], { token: TOKEN, clock });
@@ -274,6 +278,52 @@ describe('runner serve: alerts', () => {
       expect(receiver.received).toHaveLength(6);
     } finally {
       await receiver.close();
+    }
+  }, 180_000);
+
+  it('posts to Slack with the bot token once per incident, across a restart and two serve processes on one Postgres store', async () => {
+    const slack = await startSlackFake({ token: 'xoxb-alerts' });
+    const state = await createTestDatabase('serve_alerts');
+    vi.stubEnv('SLACK_ALERT_TOKEN', 'xoxb-alerts');
+    try {
+      const alerts = {
+        slack: { bot_token: '${SLACK_ALERT_TOKEN}', channel: 'support', slack_api_url: slack.url },
+        late_after: '2h',
+      };
+      const file = await counterConnection('flaky', { fail_after: 5 }, {}, { state: state.url, alerts });
+      const run = async (serving: Serving) => {
+        await serving.context.runs.start(serving.context.connections.get('flaky')!.connection, { trigger: 'api' });
+        await serving.context.runs.idle();
+      };
+      const [clockA, clockB] = [new ManualClock(Date.now()), new ManualClock(Date.now())];
+      const a = await serve([file], { clock: clockA });
+      const b = await serve([file], { clock: clockB });
+      await run(a); // opens the incident: the one alert
+      await run(b); // the same incident, from the other process
+      await a.close();
+      const restarted = await serve([file], { clock: clockA });
+      await run(restarted); // the same incident, after a restart
+
+      await expect.poll(() => slack.messages('support').length, { timeout: 30_000 }).toBe(1);
+      const [failed] = slack.messages('support');
+      expect(failed!.text).toContain(`<${a.url}/connections/flaky/runs/1|Open in Backflow>`);
+      expect(failed!.text).toMatch(/^\*flaky: run 1 failed \(exit 1\)\*\n• .*failing after 5 records/);
+
+      // Both processes find the connection late at once: one alert between them.
+      clockA.advanceTo(clockA.now() + 2 * HOUR);
+      clockB.advanceTo(clockB.now() + 2 * HOUR);
+      await expect.poll(() => slack.messages('support').length, { timeout: 30_000 }).toBe(2);
+      await Promise.all([restarted.close(), b.close()]);
+      const late = slack.messages('support')[1]!.text;
+      expect(late).toMatch(/^\*flaky: no successful run for 2 h/);
+      expect(late).toMatch(/\n• run 3 failed: .*failing after 5 records/);
+      expect(late).toContain(`|Open in Backflow>`);
+      expect(slack.messages('support')).toHaveLength(2);
+      expect(slack.calls.flatMap(validateSlackCall)).toEqual([]);
+    } finally {
+      vi.unstubAllEnvs();
+      await slack.close();
+      await state.drop();
     }
   }, 180_000);
 
@@ -323,6 +373,31 @@ describe('runner serve: alerts', () => {
   }, 180_000);
 });
 
+describe('runner serve: stopping', () => {
+  it('commits what a running sync sent before it stops, though the source never checkpointed', async () => {
+    // The source sends one record and no STATE, then waits forever: only the stop's own
+    // checkpoint can make that record durable.
+    const file = await ws.connection('held', {
+      source: { command: fixtureCommand('misbehaving'), config: { mode: 'hang' } },
+      destination: { command: fixtureCommand('destination-jsonl'), config: { path: ws.path('held.jsonl') } },
+      streams: [{ name: 'items' }],
+      state: ws.path('state'),
+    });
+    const serving = await serve([file], { token: TOKEN });
+    const { call } = await client(serving);
+    const started = await call('POST', '/api/connections/held/runs', { body: {}, token: TOKEN });
+    expect(started.status).toBe(202);
+    await expect.poll(() => serving.context.runs.current('held')?.streams['items']?.sent, { timeout: 60_000 }).toBe(1);
+
+    await serving.close();
+    const restarted = await serve([file]);
+    const run = (await (await client(restarted)).call('GET', '/api/connections/held/runs/1')).body;
+    expect(run).toMatchObject({ status: 'interrupted', exit_code: 130, totals: { read: 1, sent: 1, committed: 1 } });
+    const written = (await readFile(ws.path('held.jsonl'), 'utf8')).trim().split('\n');
+    expect(written.map((line) => JSON.parse(line).id)).toEqual([1]);
+  }, 180_000);
+});
+
 describe('runner serve: command line', () => {
   const runner = (args: string[]) => execa(process.execPath, [RUNNER_BIN, ...args], { reject: false, cwd: ws.dir });
 
@@ -342,5 +417,27 @@ describe('runner serve: command line', () => {
     const twins = await runner(['serve', '--port', '0', ws.dir]);
     expect(twins.exitCode).toBe(2);
     expect(twins.stderr).toMatch(/twin\.yaml: connection name "twin" is also used by .*other\.yaml/);
+  }, 180_000);
+
+  it('on SIGTERM, a destination that never confirms keeps serve up no longer than --stop-deadline: exit 130', async () => {
+    const file = await ws.connection('stuck', {
+      source: { command: fixtureCommand('misbehaving'), config: { mode: 'hang' } },
+      destination: { command: fixtureCommand('misbehaving'), config: { mode: 'hang' } },
+      streams: [{ name: 'items' }],
+      state: ws.path('state'),
+    });
+    const serve = await startServeProcess(['--stop-deadline', '1', file], ws.dir, TOKEN);
+    const started = await fetch(`${serve.url}/api/connections/stuck/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const { links } = (await started.json()) as { links: { events: string } };
+    await watchRun<{ totals: { sent: number } }>(`${serve.url}${links.events}`, (run) => run.totals.sent >= 1);
+
+    serve.process.kill('SIGTERM');
+    const exited = await serve.process;
+    expect(exited.exitCode).toBe(130);
+    expect(serve.log()).toMatch(/stop deadline \(1s\) passed: exiting; unfinished syncs keep their last commit/);
   }, 180_000);
 });

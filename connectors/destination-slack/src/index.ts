@@ -13,6 +13,7 @@ import { openSlackWriter } from './open-writer.js';
 export type { Config } from './generated/config.js';
 export type { Timing } from '@backflow/protocol/connector';
 export { DIGEST_EVENT, RECORD_EVENT } from './markers.js';
+export { createSlackPoster, type SlackPoster, type SlackPosterOptions } from './slack-poster.js';
 
 export interface SlackDestinationOptions {
   /** Clock, sleeps and jitter; tests pass a virtual clock so pacing and backoff cost no real time. */

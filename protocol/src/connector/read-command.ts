@@ -6,8 +6,8 @@ import type {
   StreamDescriptor,
 } from '../types.js';
 import { Checkpoint, type ConnectorContext, type SourceDefinition } from './definitions.js';
-import { TransientError } from './errors.js';
 import type { MessageOutput } from './output.js';
+import { StoppedError } from './stopped-error.js';
 import { statesByStream } from './state-input.js';
 import { streamKey } from './stream-key.js';
 
@@ -33,8 +33,7 @@ export async function runRead<Config>(
     let running = false;
     try {
       const rows = source.read(ctx, { stream: configured, state: states.get(streamKey(descriptor)) });
-      for await (const item of rows) {
-        if (ctx.signal.aborted) throw new TransientError('read stopped: the connector was asked to stop');
+      for await (const item of untilStopped(rows, ctx.signal)) {
         if (item instanceof Checkpoint) {
           await output.write(stateMessage(descriptor, item.state, sinceCheckpoint));
           sinceCheckpoint = 0;
@@ -71,4 +70,30 @@ function stateMessage(descriptor: StreamDescriptor, blob: AirbyteStateBlob, reco
       sourceStats: { recordCount },
     },
   };
+}
+
+/**
+ * The source's rows until the connector is asked to stop. A stop ends the read at once, even
+ * while the source waits for its next row (a slow query, a lock): that wait is abandoned, and
+ * what was written up to the last STATE is what the runner keeps.
+ */
+async function* untilStopped<T>(rows: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  const iterator = rows[Symbol.asyncIterator]();
+  const stopped = new Promise<never>((_, reject) => {
+    const onAbort = () => reject(new StoppedError('read'));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  stopped.catch(() => undefined);
+  let done = false;
+  try {
+    while (true) {
+      const next = await Promise.race([iterator.next(), stopped]);
+      if (next.done) return void (done = true);
+      yield next.value;
+    }
+  } finally {
+    // Stopped or left early: let the source close what it holds, without waiting for it.
+    if (!done) void Promise.resolve(iterator.return?.()).catch(() => undefined);
+  }
 }

@@ -4,12 +4,13 @@ import type { AirbyteMessage, ConfiguredAirbyteCatalog } from '../types.js';
 import { ProtocolError, compileConfigSchema, validateMessage, validateWith } from '../validation/index.js';
 import { parseConnectorArgs, type Command, type ParsedArgs } from './argv.js';
 import type { CheckResult, ConnectorContext, ConnectorDefinition } from './definitions.js';
-import { ConfigError, InternalError, TransientError, asConnectorError, type ConnectorError } from './errors.js';
+import { ConfigError, InternalError, asConnectorError, type ConnectorError } from './errors.js';
 import { readJsonFile } from './input-files.js';
 import { captureConsole, createLogger } from './logger.js';
 import { MessageOutput } from './output.js';
 import { runRead } from './read-command.js';
 import { collectSecrets } from './secrets.js';
+import { StoppedError } from './stopped-error.js';
 import { runWrite } from './write-command.js';
 
 /** Exit codes of a connector process. */
@@ -155,12 +156,6 @@ async function runCommand<Config>(
 }
 
 /** A command given up on when the connector was asked to stop. */
-class StoppedError extends TransientError {
-  constructor(command: Command) {
-    super(`${command} stopped: the connector was asked to stop`);
-  }
-}
-
 /** `work()`'s outcome, or a StoppedError as soon as `signal` aborts; `work` is then abandoned. */
 function untilStopped<T>(work: () => Promise<T>, signal: AbortSignal, command: Command): Promise<T> {
   if (signal.aborted) return Promise.reject(new StoppedError(command));

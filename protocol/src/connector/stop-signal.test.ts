@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readMessages } from '../ndjson/index.js';
 import type { AirbyteMessage, ConnectorSpecification } from '../types.js';
-import { defineDestination, defineSource } from './definitions.js';
+import { Checkpoint, defineDestination, defineSource } from './definitions.js';
 import { runConnector } from './run-connector.js';
 
 const spec: ConnectorSpecification = { connectionSpecification: { type: 'object' } };
@@ -82,6 +82,48 @@ describe('stopping a connector command', () => {
     const { exitCode, errors } = await run;
     expect(exitCode).toBe(1);
     expect(errors[0]?.message).toBe('discover stopped: the connector was asked to stop');
+  });
+
+  it("ends a source's read at once while the source waits for its next row, after the rows before", async () => {
+    await writeFile(
+      join(dir, 'catalog.json'),
+      JSON.stringify({
+        streams: [
+          {
+            stream: { name: 'users', json_schema: {}, supported_sync_modes: ['full_refresh'] },
+            sync_mode: 'full_refresh',
+            destination_sync_mode: 'overwrite',
+          },
+        ],
+      }),
+    );
+    let waiting!: () => void;
+    const blocked = new Promise<void>((resolve) => (waiting = resolve));
+    const source = defineSource({
+      spec,
+      check: async () => ({ ok: true }),
+      discover: async () => ({ streams: [] }),
+      read: async function* () {
+        yield { id: 1 };
+        yield new Checkpoint({ after: 1 });
+        waiting();
+        // A query held on a lock: it never answers and ignores the signal.
+        await new Promise<never>(() => undefined);
+      },
+    });
+    const stop = new AbortController();
+    const run = runStoppable(
+      source,
+      ['read', '--config', join(dir, 'config.json'), '--catalog', join(dir, 'catalog.json')],
+      stop,
+    );
+    await blocked;
+    stop.abort();
+    const { exitCode, errors, messages } = await run;
+    expect(exitCode).toBe(1);
+    expect(errors[0]?.message).toBe('read stopped: the connector was asked to stop');
+    expect(messages.map((m) => m.type)).toEqual(['TRACE', 'TRACE', 'RECORD', 'STATE', 'TRACE', 'TRACE']);
+    expect(messages[4]?.trace?.stream_status?.status).toBe('INCOMPLETE');
   });
 
   it('answers spec only when not already asked to stop', async () => {

@@ -6,6 +6,7 @@ const SERVE_HELP = `
 Each connection file may carry a schedule (cron with a time zone, or an interval) and alerts:
   schedule: { cron: "0 6 * * *", timezone: Europe/Paris }    # or: schedule: { every: 15m }
   alerts: { webhook_url: https://…, slack_webhook_url: https://hooks.slack.com/…, rejected_rows: 100 }
+  alerts: { slack: { bot_token: "\${SLACK_BOT_TOKEN}", channel: ops-alerts } }   # a bot, via destination-slack
 
 Environment:
   BACKFLOW_SERVE_TOKEN  bearer token required to start runs over HTTP (API and page);
@@ -18,7 +19,8 @@ HTTP (same port):
   /openapi.json                  the trigger API: list connections, start a run, poll it, fetch its rows
 
 Exit codes:
-  0    stopped by SIGTERM/SIGINT after the running syncs kept their state
+  130  stopped by SIGTERM/SIGINT: the running syncs committed what they had sent and stopped
+       (or --stop-deadline passed first: they keep their last commit); a second signal exits at once
   1    serve failed (e.g. the port is taken)
   2    invalid usage or a connection file is invalid; nothing was started`;
 
@@ -32,14 +34,31 @@ export function serveCommand(setExit: (code: number) => void) {
     .option('--public-url <url>', 'address the alerts link to (default: the address served)')
     .option('--alert-webhook <url>', 'POST a JSON alert here for connections without alerts.webhook_url')
     .option('--alert-slack <url>', 'Slack incoming-webhook URL for connections without alerts.slack_webhook_url')
+    .option(
+      '--stop-deadline <seconds>',
+      'on SIGTERM/SIGINT, longest wait for the running syncs to commit and stop',
+      (v) => Number.parseFloat(v),
+      60,
+    )
     .addHelpText('after', SERVE_HELP)
     .action(
       async (
         paths: string[],
-        options: { port: number; host: string; publicUrl?: string; alertWebhook?: string; alertSlack?: string },
+        options: {
+          port: number;
+          host: string;
+          publicUrl?: string;
+          alertWebhook?: string;
+          alertSlack?: string;
+          stopDeadline: number;
+        },
       ) => {
         if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
           process.stderr.write(`error: --port must be a port number, got "${options.port}"\n`);
+          return setExit(EXIT_CODES.invalid);
+        }
+        if (!(options.stopDeadline >= 0)) {
+          process.stderr.write(`error: --stop-deadline must be a number of seconds, got "${options.stopDeadline}"\n`);
           return setExit(EXIT_CODES.invalid);
         }
         let serving: Awaited<ReturnType<typeof startServe>>;
@@ -66,8 +85,16 @@ export function serveCommand(setExit: (code: number) => void) {
             if (stopping) process.exit(EXIT_CODES.interrupted);
             stopping = true;
             process.stderr.write(
-              `${new Date().toISOString()} ${signal}: stopping; running syncs keep their last commit\n`,
+              `${new Date().toISOString()} ${signal}: stopping; running syncs commit what they sent, then stop\n`,
             );
+            // A destination that never confirms must not keep serve up: past the deadline the
+            // syncs are left at their last commit, which the next run resumes from.
+            setTimeout(() => {
+              process.stderr.write(
+                `${new Date().toISOString()} stop deadline (${options.stopDeadline}s) passed: exiting; unfinished syncs keep their last commit\n`,
+              );
+              process.exit(EXIT_CODES.interrupted);
+            }, options.stopDeadline * 1000).unref();
             void serving.close().then(() => {
               process.off('SIGINT', onSignal);
               process.off('SIGTERM', onSignal);
@@ -77,7 +104,7 @@ export function serveCommand(setExit: (code: number) => void) {
           process.on('SIGINT', onSignal);
           process.on('SIGTERM', onSignal);
         });
-        setExit(EXIT_CODES.success);
+        setExit(EXIT_CODES.interrupted);
       },
     );
 }

@@ -186,6 +186,23 @@ export interface Alerts {
    */
   slack_webhook_url?: string;
   /**
+   * Posts each alert into a Slack channel with a bot token, through the Slack destination's client (its retries and pacing).
+   */
+  slack?: {
+    /**
+     * A bot token (xoxb-…) with chat:write. A secret: give it from the environment, e.g. "${SLACK_BOT_TOKEN}".
+     */
+    bot_token: string;
+    /**
+     * Channel ID or name; the bot must be a member.
+     */
+    channel: string;
+    /**
+     * Base URL of the Web API; change it only for a proxy or a test fake.
+     */
+    slack_api_url?: string;
+  };
+  /**
    * Alert when a run has at least this many rejected or invalid rows (default 1).
    */
   rejected_rows?: number;

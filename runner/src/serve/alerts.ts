@@ -6,6 +6,7 @@ import type { SyncSummary } from '../sync/run-sync.js';
 import type { Clock } from './clock.js';
 import { formatDuration, parseDuration } from './duration.js';
 import type { Schedule } from './schedule.js';
+import { SlackAlerts, type SlackTarget } from './slack-alerts.js';
 
 export type AlertKind = 'failed' | 'rejected' | 'late';
 
@@ -28,9 +29,20 @@ export interface AlertDefaults {
   readonly slackWebhookUrl?: string;
 }
 
+/**
+ * The open incidents, kept in the connection's store: a restart, or another serve process
+ * sharing the store, sees an incident already alerted on.
+ */
+export interface IncidentLog {
+  /** Opens an incident; true for the one caller that opened it. */
+  claim(connection: string, kind: AlertKind): Promise<boolean>;
+  close(connection: string, kind: AlertKind): Promise<void>;
+}
+
 interface Policy {
   readonly webhooks: string[];
   readonly slack: string[];
+  readonly slackBots: SlackTarget[];
   readonly rejectedRows?: number;
   readonly rejectedShare?: number;
   readonly lateAfterMs?: number;
@@ -41,48 +53,50 @@ const ATTEMPTS = 3;
 
 /**
  * Decides when to alert and sends the messages. An incident (a connection failing, rejecting
- * too much, or late) alerts once when it opens and stays quiet while it lasts; a run that
- * clears it closes it. Incidents open at startup are seeded from the history, so a restart
- * does not repeat them.
+ * too much, or late) alerts once when it opens and stays quiet while it lasts, retries and
+ * restarts included; a run that clears it closes it. Incidents live in the store, so serve
+ * processes sharing one alert once between them.
  */
 export class Alerter {
-  private readonly open = new Set<string>();
   private readonly policies = new Map<string, Policy>();
   private readonly lateTimers = new Map<string, () => void>();
   /** The newest successful run known per connection, to tell a success of another process. */
   private readonly lastSuccess = new Map<string, number>();
   private readonly delivering = new Set<Promise<void>>();
+  private readonly slackBots = new SlackAlerts();
 
   constructor(
     private readonly clock: Clock,
     private readonly defaults: AlertDefaults,
     private readonly links: { run(connection: string, run: number): string; connection(connection: string): string },
     private readonly log: (line: string) => void,
-    /** The connection's newest successful run in the store, whichever process ran it. */
-    private readonly latestSuccess: (connection: string) => Promise<RunRecord | undefined>,
+    /** The connection's newest runs in the store, newest first, whichever process ran them. */
+    private readonly recentRuns: (connection: string) => Promise<RunRecord[]>,
+    private readonly incidents: IncidentLog,
   ) {}
 
   /** Starts watching a connection; `recent` are its last runs, newest first. */
   watch(connection: LoadedConnection, schedule: Schedule | undefined, recent: readonly RunRecord[]): void {
     const policy = policyOf(connection, schedule, this.defaults, this.clock.now());
     this.policies.set(connection.name, policy);
-    const last = recent.find((run) => run.status !== 'running' && run.status !== 'interrupted');
-    if (last?.status === 'failed') this.open.add(`${connection.name}:failed`);
-    if (last?.totals && overThreshold(last.totals, policy)) this.open.add(`${connection.name}:rejected`);
     const success = recent.find((run) => run.status === 'succeeded');
     if (success) this.lastSuccess.set(connection.name, success.id);
     this.armLate(connection.name, success?.finishedAt ? Date.parse(success.finishedAt) : this.clock.now());
   }
 
   /** Alerts on a finished run that opens an incident; closes the incidents it clears. */
-  async runFinished(connection: string, summary: SyncSummary): Promise<void> {
+  runFinished(connection: string, summary: SyncSummary): Promise<void> {
+    return this.track(this.finished(connection, summary));
+  }
+
+  private async finished(connection: string, summary: SyncSummary): Promise<void> {
     const policy = this.policies.get(connection);
     if (!policy || summary.status === 'interrupted') return;
     const link =
       summary.run === undefined ? this.links.connection(connection) : this.links.run(connection, summary.run);
     const sends: Promise<void>[] = [];
     if (summary.status === 'failed') {
-      if (this.opens(connection, 'failed'))
+      if (await this.opens(connection, 'failed'))
         sends.push(
           this.send(policy, {
             alert: 'failed',
@@ -96,10 +110,10 @@ export class Alerter {
         );
       return void (await Promise.all(sends));
     }
-    this.open.delete(`${connection}:failed`);
+    const closing = [this.closes(connection, 'failed'), this.closes(connection, 'late')];
     const totals = summary.totals;
     if (overThreshold(totals, policy)) {
-      if (this.opens(connection, 'rejected')) {
+      if (await this.opens(connection, 'rejected')) {
         const reasons = [
           ...summary.rejections.map((r) => `${r.stream} ${JSON.stringify(r.key)}: ${r.reason}`),
           ...summary.invalid.map((r) => `${r.stream} ${JSON.stringify(r.key)} (invalid): ${r.reason}`),
@@ -117,12 +131,11 @@ export class Alerter {
         );
       }
     } else {
-      this.open.delete(`${connection}:rejected`);
+      closing.push(this.closes(connection, 'rejected'));
     }
-    this.open.delete(`${connection}:late`);
     if (summary.run !== undefined) this.lastSuccess.set(connection, summary.run);
     this.armLate(connection, this.clock.now());
-    await Promise.all(sends);
+    await Promise.all([...sends, ...closing]);
   }
 
   /** Stops the lateness timers and waits for the alerts still being delivered. */
@@ -145,29 +158,47 @@ export class Alerter {
 
   /** Alerts that the connection is late — unless another process sharing the store ran it successfully meanwhile. */
   private async checkLate(connection: string, policy: Policy, since: number, lateAfter: number): Promise<void> {
-    const latest = await this.latestSuccess(connection).catch(() => undefined);
+    const recent = await this.recentRuns(connection).catch((): RunRecord[] => []);
+    const latest = recent.find((run) => run.status === 'succeeded');
     if (latest && latest.id > (this.lastSuccess.get(connection) ?? 0)) {
       this.lastSuccess.set(connection, latest.id);
       this.armLate(connection, latest.finishedAt ? Date.parse(latest.finishedAt) : this.clock.now());
       return;
     }
-    if (!this.opens(connection, 'late')) return;
+    if (!(await this.opens(connection, 'late'))) return;
     await this.send(policy, {
       alert: 'late',
       connection,
       link: this.links.connection(connection),
       message: `${connection}: no successful run for ${formatDuration(this.clock.now() - since)} (allowed ${formatDuration(lateAfter)})`,
-      reasons: [],
+      // Why the runs since failed: the newest failures first.
+      reasons: recent
+        .filter((run) => run.status === 'failed' && run.error)
+        .slice(0, REASONS)
+        .map((run) => `run ${run.id} failed: ${run.error}`),
       at: new Date(this.clock.now()).toISOString(),
     });
   }
 
-  /** Opens an incident; false when it is already open (then nothing is sent). */
-  private opens(connection: string, kind: AlertKind): boolean {
-    const key = `${connection}:${kind}`;
-    if (this.open.has(key)) return false;
-    this.open.add(key);
-    return true;
+  /**
+   * Opens an incident; false when it is already open (then nothing is sent). With the store
+   * out of reach it alerts anyway: a repeated alert is better than a missed one.
+   */
+  private async opens(connection: string, kind: AlertKind): Promise<boolean> {
+    try {
+      return await this.incidents.claim(connection, kind);
+    } catch (error) {
+      this.log(`${connection}: cannot record the ${kind} incident: ${(error as Error).message}`);
+      return true;
+    }
+  }
+
+  private async closes(connection: string, kind: AlertKind): Promise<void> {
+    await this.incidents
+      .close(connection, kind)
+      .catch((error: unknown) =>
+        this.log(`${connection}: cannot close the ${kind} incident: ${(error as Error).message}`),
+      );
   }
 
   private send(policy: Policy, alert: Alert): Promise<void> {
@@ -177,6 +208,13 @@ export class Alerter {
       Promise.all([
         ...policy.webhooks.map((url) => this.post(url, alert)),
         ...policy.slack.map((url) => this.post(url, { text: slackText.join('\n') })),
+        ...policy.slackBots.map((target) =>
+          this.slackBots
+            .post(target, slackText.join('\n'))
+            .catch((error: unknown) =>
+              this.log(`alert to Slack channel ${target.channel} not delivered: ${(error as Error).message}`),
+            ),
+        ),
       ]).then(() => undefined),
     );
   }
@@ -227,9 +265,19 @@ function policyOf(
     lateAfterMs = 2 * (schedule.next(first) - first);
   }
   const counted = alerts.rejected_rows ?? (alerts.rejected_share === undefined ? 1 : undefined);
+  const slackBots = alerts.slack
+    ? [
+        {
+          botToken: alerts.slack.bot_token,
+          channel: alerts.slack.channel,
+          ...(alerts.slack.slack_api_url ? { apiUrl: alerts.slack.slack_api_url } : {}),
+        },
+      ]
+    : [];
   return {
     webhooks,
     slack,
+    slackBots,
     ...(counted === undefined ? {} : { rejectedRows: counted }),
     ...(alerts.rejected_share === undefined ? {} : { rejectedShare: alerts.rejected_share }),
     ...(lateAfterMs === undefined ? {} : { lateAfterMs }),

@@ -73,8 +73,11 @@ export async function startServe(options: ServeOptions): Promise<Serving> {
     log,
     async (name) => {
       const served = connections.get(name);
-      const recent = served ? await store.runs(served.connection, 50) : [];
-      return recent.find((run) => run.status === 'succeeded');
+      return served ? await store.runs(served.connection, 50) : [];
+    },
+    {
+      claim: (name, kind) => store.claimIncident(connections.get(name)!.connection, kind),
+      close: (name, kind) => store.closeIncident(connections.get(name)!.connection, kind),
     },
   );
   runs.onFinished((connection, summary, trigger) => {

@@ -34,6 +34,9 @@ export interface StoreAccess {
    * {@link LockedElsewhere} when another process holds the connection's lock: nothing ran.
    */
   sync(connection: LoadedConnection, options: RunOptions): Promise<SyncSummary>;
+  /** Opens an alert incident in the connection's store; true for the one caller that opened it. */
+  claimIncident(connection: LoadedConnection, kind: string): Promise<boolean>;
+  closeIncident(connection: LoadedConnection, kind: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -96,6 +99,8 @@ export function openStoreAccess(): StoreAccess {
         );
       return summary;
     },
+    claimIncident: (connection, kind) => storeOf(connection).claimIncident(connection.name, kind),
+    closeIncident: (connection, kind) => storeOf(connection).closeIncident(connection.name, kind),
     async close() {
       await Promise.all([...stores.values()].map((store) => store.close().catch(() => undefined)));
       stores.clear();

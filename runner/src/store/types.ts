@@ -131,5 +131,13 @@ export interface Store {
   /** A run's undelivered rows in the order they were recorded, `limit` after row number `after`. */
   runRows(run: RunRef, after: number, limit: number): Promise<{ seq: number; row: RunRow }[]>;
   countRunRows(run: RunRef): Promise<number>;
+
+  // Alert incidents (`runner serve`): kept with the history so that a restart, or another
+  // serve process sharing this store, never alerts twice on the same incident.
+  /** Opens the connection's incident of this kind; true for the caller that opened it (and alerts), false while it is open. */
+  claimIncident(connection: string, kind: string): Promise<boolean>;
+  /** Closes it, if open: the next one alerts again. */
+  closeIncident(connection: string, kind: string): Promise<void>;
+
   close(): Promise<void>;
 }

@@ -33,6 +33,10 @@ export interface TransferPlan {
   readonly checkpointEvery: number;
   readonly idleMs: number;
   readonly retries: RetrySettings;
+  /**
+   * Stops the run gracefully: the source is stopped, what was sent is committed as one last
+   * checkpoint, and the run ends interrupted with its state there.
+   */
   readonly signal?: AbortSignal;
 }
 
@@ -55,6 +59,7 @@ export interface TransferResult {
 export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<TransferResult> {
   const counts = new Map([...plan.differs].map(([key, differ]) => [key, differ.counts]));
   let failure: RunnerError | undefined;
+  let draining = false;
 
   await using destination = await ConnectorSession.start(
     plan.destination.launcher,
@@ -93,7 +98,7 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
   );
   const validator = new RecordValidator(plan.source.name, plan.catalog);
   const progress = throttledProgress(counts, reporter);
-  const stopped = () => channel.gone || failure !== undefined;
+  const stopped = () => channel.gone || failure !== undefined || draining;
 
   const fail = (error: RunnerError) => {
     failure ??= error;
@@ -101,8 +106,10 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
     void destination.stop(error.message).catch(() => undefined);
     channel.release();
   };
-  const onAbort = () =>
-    fail(new InterruptedError('interrupted by signal: connectors stopped, state kept at the last commit'));
+  const onAbort = () => {
+    draining = true;
+    void source.stop('the run is stopping').catch(() => undefined);
+  };
   plan.signal?.addEventListener('abort', onAbort, { once: true });
   if (plan.signal?.aborted) onAbort();
   const watchdog = setInterval(
@@ -166,13 +173,21 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
   };
 
   const forward = async () => {
-    const complete = await readAndDiff(source, validator, plan.differs, {
-      decisions: route,
-      state: (state) => channel.forwardState(state),
-      read: (stream) => progress(stream),
-      stopped,
-    });
-    if (!complete) return;
+    let complete: boolean;
+    try {
+      complete = await readAndDiff(source, validator, plan.differs, {
+        decisions: route,
+        state: (state) => channel.forwardState(state),
+        read: (stream) => progress(stream),
+        stopped,
+      });
+    } catch (error) {
+      // A source stopped on purpose may end with an error of its own: that is the stop, not a failure.
+      if (!draining) throw error;
+      complete = false;
+    }
+    // Stopping: the records already sent are committed, and only then does the run end.
+    if (!complete) return draining && !failure ? channel.checkpoint() : undefined;
     await resendRefused();
     await channel.checkpoint();
   };
@@ -186,7 +201,11 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
     },
   );
   const destinationDone = channel
-    .receive((commit, settled) => settler.apply(commit, settled))
+    .receive(async (commit, settled) => {
+      await settler.apply(commit, settled);
+      // Each commit is shown as it happens: the committed counts move only here.
+      for (const key of counts.keys()) progress(key, true);
+    })
     .then(() => destination.finish())
     .catch((error: unknown) => fail(asRunnerError(error, destination.name)));
   await sourceDone;
@@ -196,6 +215,10 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
   clearInterval(watchdog);
   plan.signal?.removeEventListener('abort', onAbort);
   for (const key of counts.keys()) progress(key, true);
+  if (draining)
+    failure ??= new InterruptedError(
+      'interrupted by signal: stopped after committing what was sent (state kept there)',
+    );
 
   if (!failure && channel.unconfirmed > 0) {
     failure = new ConnectorFailure(

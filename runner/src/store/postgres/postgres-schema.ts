@@ -32,6 +32,11 @@ const TABLES = `
     connection text primary key, run bigint, pid integer not null, host text not null,
     since timestamptz not null, heartbeat timestamptz not null, backend_pid integer not null);`;
 
+/** Open alert incidents of `runner serve`: added after the first layout, so created on its own. */
+const INCIDENTS = `
+  create table if not exists ${SCHEMA}.incidents (
+    connection text not null, kind text not null, opened_at timestamptz not null, primary key (connection, kind));`;
+
 /**
  * Tables of the earlier layout (three stores, tables in the search path): copied into the
  * schema when it is created, then dropped. Each maps to its new table and the columns copied.
@@ -63,6 +68,7 @@ export async function ensureSchema(client: pg.ClientBase): Promise<void> {
       await client.query(TABLES);
       await moveLegacyTables(client);
     }
+    await client.query(INCIDENTS);
     await client.query('commit');
   } catch (error) {
     await client.query('rollback').catch(() => undefined);

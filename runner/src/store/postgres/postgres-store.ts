@@ -79,6 +79,22 @@ export class PostgresStore implements Store {
     return this.use((client) => runs.countRunRows(client, run.id));
   }
 
+  async claimIncident(connection: string, kind: string): Promise<boolean> {
+    const opened = await this.use((client) =>
+      client.query(
+        `insert into ${SCHEMA}.incidents (connection, kind, opened_at) values ($1, $2, now()) on conflict do nothing`,
+        [connection, kind],
+      ),
+    );
+    return opened.rowCount === 1;
+  }
+
+  async closeIncident(connection: string, kind: string): Promise<void> {
+    await this.use((client) =>
+      client.query(`delete from ${SCHEMA}.incidents where connection = $1 and kind = $2`, [connection, kind]),
+    );
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }

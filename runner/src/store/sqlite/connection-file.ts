@@ -70,6 +70,8 @@ export function openConnectionFile(directory: string, connection: string): Datab
       create table if not exists lock (
         id integer primary key check (id = 1), run integer, pid integer not null, host text not null,
         since text not null, heartbeat text not null);`);
+    // Open alert incidents of `runner serve` (one row per incident kind while it lasts).
+    db.exec(`create table if not exists incidents (kind text primary key, opened_at text not null) without rowid;`);
   } catch (error) {
     db.close();
     throw error;

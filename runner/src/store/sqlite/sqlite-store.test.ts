@@ -196,3 +196,17 @@ describe('SqliteStore: migration of the earlier layout', () => {
     for (const legacy of ['state', 'fingerprints', 'history.sqlite']) expect(existsSync(join(dir, legacy))).toBe(false);
   });
 });
+
+describe('alert incidents', () => {
+  it('are opened once until closed, by whichever store instance asks first, across reopenings', async () => {
+    const first = new SqliteStore(dir, runner(1));
+    const second = new SqliteStore(dir, runner(2));
+    expect(await first.claimIncident('items', 'failed')).toBe(true);
+    expect(await second.claimIncident('items', 'failed')).toBe(false);
+    expect(await second.claimIncident('items', 'late')).toBe(true);
+    expect(await first.claimIncident('other', 'failed')).toBe(true);
+    await second.closeIncident('items', 'failed');
+    expect(await new SqliteStore(dir, runner(3)).claimIncident('items', 'failed')).toBe(true);
+    expect(await first.claimIncident('items', 'late')).toBe(false);
+  });
+});

@@ -90,6 +90,19 @@ export class SqliteStore implements Store {
     return this.withFile(run.connection, (db) => new SqliteRuns(db, run.connection).countRows(run.id));
   }
 
+  async claimIncident(connection: string, kind: string): Promise<boolean> {
+    return this.withFile(connection, (db) => {
+      const opened = db
+        .prepare('insert into incidents (kind, opened_at) values (?, ?) on conflict do nothing')
+        .run(kind, new Date().toISOString());
+      return opened.changes === 1;
+    });
+  }
+
+  async closeIncident(connection: string, kind: string): Promise<void> {
+    this.withFile(connection, (db) => db.prepare('delete from incidents where kind = ?').run(kind));
+  }
+
   async close(): Promise<void> {}
 
   /**
