@@ -33,6 +33,15 @@ const TABLES = `
     since timestamptz not null, heartbeat timestamptz not null, backend_pid integer not null);`;
 
 /**
+ * Delivery targets: the (object, destination stream, mapping) each stream's fingerprints belong
+ * to. Created on its own, so a schema made before it gains the table.
+ */
+const TARGETS = `
+  create table if not exists ${SCHEMA}.targets (
+    connection text not null, stream text not null, target text not null, recorded_at timestamptz not null,
+    primary key (connection, stream));`;
+
+/**
  * Tables of the earlier layout (three stores, tables in the search path): copied into the
  * schema when it is created, then dropped. Each maps to its new table and the columns copied.
  */
@@ -63,6 +72,7 @@ export async function ensureSchema(client: pg.ClientBase): Promise<void> {
       await client.query(TABLES);
       await moveLegacyTables(client);
     }
+    await client.query(TARGETS);
     await client.query('commit');
   } catch (error) {
     await client.query('rollback').catch(() => undefined);

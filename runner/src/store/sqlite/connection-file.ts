@@ -30,7 +30,8 @@ export function connectionsIn(directory: string): string[] {
 
 /**
  * Opens (creating it if needed) the one SQLite file of a connection: committed states,
- * fingerprints, records kept to resend, refusal reasons, run history and the lock row.
+ * fingerprints, records kept to resend, refusal reasons, run history, the lock row and each
+ * stream's delivery target.
  * Commits are durable (WAL, fsynced at each commit: one fsync per checkpoint).
  */
 export function openConnectionFile(directory: string, connection: string): Database.Database {
@@ -70,6 +71,11 @@ export function openConnectionFile(directory: string, connection: string): Datab
       create table if not exists lock (
         id integer primary key check (id = 1), run integer, pid integer not null, host text not null,
         since text not null, heartbeat text not null);`);
+    // Delivery targets: the (object, destination stream, mapping) each stream's fingerprints belong to.
+    // Files made before it get the table on their next open.
+    db.exec(
+      'create table if not exists targets (stream text primary key, target text not null, recorded_at text not null)',
+    );
   } catch (error) {
     db.close();
     throw error;
