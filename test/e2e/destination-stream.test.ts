@@ -76,4 +76,23 @@ describe('destination_stream', () => {
     expect(second.streams['account_metrics']).toMatchObject({ read: 0, sent: 0 });
     expect(second.streams['users']).toMatchObject({ read: 250, unchanged: 250, sent: 0 });
   });
+
+  it('a new destination stream or mapping is a new target: the stream is sent to it in full', async () => {
+    const insert = (stream: object) => ({
+      ...connection(),
+      destination: { command: fixtureCommand('destination-recorder'), config: { path: ws.path('committed.jsonl') } },
+      streams: [{ name: 'users', behaviour: 'insert', mapping: { id: 'id', name: 'name' }, ...stream }],
+    });
+    const run = async (stream: object = {}) => sync(await ws.connection('insert', insert(stream)));
+    expect((await run()).streams['users']).toMatchObject({ read: 250, sent: 250 });
+    // `insert` sends added rows only: without the target, a changed mapping would send nothing.
+    const remapped = { mapping: { id: 'id', name: 'name', amount: 'amount' } };
+    expect((await run(remapped)).streams['users']).toMatchObject({ added: 250, sent: 250, committed: 250 });
+    expect((await run(remapped)).streams['users']).toMatchObject({ unchanged: 250, sent: 0 });
+    const renamed = { ...remapped, destination_stream: { name: 'crm_users' } };
+    expect((await run(renamed)).streams['users']).toMatchObject({ added: 250, sent: 250, committed: 250 });
+    const committed = await jsonLines<{ stream: string; data: object }>(ws.path('committed.jsonl'));
+    expect(committed.filter((r) => r.stream === 'crm_users')).toHaveLength(250);
+    expect(Object.keys(committed.at(-1)!.data)).toEqual(['id', 'name', 'amount']);
+  });
 });
