@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { EXIT_CODES, plan, sync } from '@backflow/runner';
+import { EXIT_CODES, PostgresStore, plan, sync } from '@backflow/runner';
 import { createTestDatabase, modelSource, seedModelTable, tableRows, type TestDatabase } from '../support/postgres.js';
 import { RUNNER_BIN, tempWorkspace } from '../support/workspace.js';
 
@@ -71,5 +71,21 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])('a new destination
     expect(again.streams['customers']).toMatchObject({ read: 270, unchanged: 270, sent: 0 });
     const replanned = await plan(file);
     expect(replanned.streams['customers']!.targetChanged).toBeUndefined();
+  });
+});
+
+describe('the Postgres store before targets were kept', () => {
+  it('gains the targets table, with no target for its streams', async () => {
+    const open = async () => {
+      const store = new PostgresStore(target.url);
+      const session = await store.openPlan('c');
+      const targets = await session.targets();
+      await session.close();
+      await store.close();
+      return targets;
+    };
+    await open();
+    await target.sql('DROP TABLE backflow.targets');
+    expect(await open()).toEqual(new Map());
   });
 });
