@@ -6,6 +6,7 @@ import { createReporter, type EventSink } from '../report/reporter.js';
 import { jsonLogSink } from '../report/json-log-sink.js';
 import { terminalSink } from '../report/terminal-sink.js';
 import { plan, DEFAULT_PLAN_SAMPLES, type PlanSummary } from '../sync/plan-sync.js';
+import { describeChange } from '../sync/target-changes.js';
 
 /** `runner plan <connection.yaml>`: what a sync would do now, without doing it. */
 export function planCommand(setExit: (code: number) => void) {
@@ -75,6 +76,7 @@ function formatPlan(summary: PlanSummary): string {
     out.push(
       '',
       `${stream} (${p.behaviour}): ${p.creates} to create, ${p.updates} to update, ${p.deletes} to delete`,
+      ...(p.targetChanged ? [`  ${describeChange(p.targetChanged)}`] : []),
       `  read ${c.read}: ${c.added} added, ${c.changed} changed, ${c.unchanged} unchanged, ${c.removed} removed, ${c.invalid} invalid` +
         (p.stillRejected > 0 ? `; ${p.stillRejected} still refused by the destination (not resent)` : ''),
     );

@@ -157,6 +157,16 @@ export interface StreamSettings {
    */
   destination?: string;
   /**
+   * The stream name (and namespace) the destination receives instead of the source's, for destinations that require a naming of their own, e.g. `warehouse__backflow__account_metrics`. Its configured catalog and every RECORD and STATE it receives carry it; fingerprints and state stay keyed by the source stream.
+   */
+  destination_stream?: {
+    name: string;
+    /**
+     * Default: none (the source stream's namespace is not passed on).
+     */
+    namespace?: string;
+  };
+  /**
    * What a sync sends. `upsert`: added and changed rows; `update`: changed rows, and added rows as updates of existing destination records; `insert`: added rows only; `append`: every row, each time, as a new event; `mirror`: added and changed rows, and deletes for rows Backflow delivered that left the model (full_refresh streams only).
    */
   behaviour?: 'upsert' | 'update' | 'insert' | 'mirror' | 'append';

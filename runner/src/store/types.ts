@@ -64,6 +64,8 @@ export interface Checkpoint {
   readonly rows?: readonly RunRow[];
   /** The run's counts so far, per stream. */
   readonly counts?: Record<string, StreamCounts>;
+  /** The delivery target of each stream (by stream key) that this commit's fingerprints belong to. */
+  readonly targets?: Readonly<Record<string, string>>;
 }
 
 /** A connection's data opened for reading, as a plan does: nothing but scratch data is written. */
@@ -73,6 +75,8 @@ export interface PlanSession {
   states(): Promise<AirbyteStateMessage[]>;
   /** The connection's fingerprints, for the diff. */
   readonly fingerprints: FingerprintSession;
+  /** The delivery target each stream's fingerprints belong to, by stream key (none before a stream's first commit). */
+  targets(): Promise<Map<string, string>>;
   close(): Promise<void>;
 }
 
@@ -85,6 +89,11 @@ export interface SyncSession extends PlanSession {
   readonly lock: LockHolder;
   /** Forgets the committed states (a full resync starts from scratch). */
   resetStates(): Promise<void>;
+  /**
+   * Forgets what was delivered of one stream (by key) — fingerprints, records kept to resend,
+   * refusals — and its committed state, in one transaction: its next send is a full one.
+   */
+  resetStream(stream: string): Promise<void>;
   /** Records the start of a run; returns its id. */
   startRun(startedAt: string): Promise<number>;
   /** Makes a checkpoint durable, in one transaction. */

@@ -27,6 +27,8 @@ export class CheckpointWriter {
   constructor(
     private readonly session: SyncSession,
     private readonly counts: ReadonlyMap<string, StreamCounts>,
+    /** Delivery targets of the run's streams: the first commit records them with its fingerprints. */
+    private targets?: Readonly<Record<string, string>>,
   ) {}
 
   /** Notes an undelivered row for the run history; it is written with the next commit. */
@@ -39,8 +41,15 @@ export class CheckpointWriter {
   commit(parts: CommitParts): Promise<void> {
     const rows = this.rows;
     this.rows = [];
+    const targets = this.targets;
+    this.targets = undefined;
     const write = this.chain.then(() =>
-      this.session.commit({ ...parts, rows, counts: Object.fromEntries(this.snapshot()) }),
+      this.session.commit({
+        ...parts,
+        rows,
+        counts: Object.fromEntries(this.snapshot()),
+        ...(targets ? { targets } : {}),
+      }),
     );
     // A failed write fails its caller; the queue goes on for the next one.
     this.chain = write.catch(() => undefined);

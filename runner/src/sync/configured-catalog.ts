@@ -12,6 +12,8 @@ import type { StreamSettings } from '../generated/connection.js';
 import { compileMapping, type RowMapper } from '../mapping/compile-mapping.js';
 import { mappedSchema } from '../mapping/mapped-schema.js';
 import { splitPath } from '../mapping/paths.js';
+import { deliveryTarget } from './delivery-target.js';
+import { StreamNames, type StreamName } from './stream-names.js';
 
 /** One stream as the sync runs it: what both connectors receive and how rows are diffed. */
 export interface ConfiguredStream {
@@ -29,6 +31,10 @@ export interface ConfiguredStream {
   readonly mapper: RowMapper | undefined;
   /** Destination object name. */
   readonly object: string;
+  /** The stream's name as the destination receives it (`destination_stream`, else the source's). */
+  readonly destinationName: StreamName;
+  /** Where rows are delivered: object, destination stream and mapping (see `deliveryTarget`). */
+  readonly target: string;
   /** Full refresh: every run reads the whole model, so rows not read were removed. */
   readonly readsAll: boolean;
   /** Where the stream is in the connection file, for messages. */
@@ -46,7 +52,30 @@ export function configureStreams(
   settings: readonly StreamSettings[],
   file: string,
 ): ConfiguredStream[] {
-  return settings.map((stream, i) => configureStream(discovered, stream, `${file}: /streams/${i}`));
+  const streams = settings.map((stream, i) => configureStream(discovered, stream, `${file}: /streams/${i}`));
+  // Echoes are mapped back to source streams by the name the destination received.
+  const received = new Map<string, string>();
+  for (const stream of streams) {
+    const name = streamKey(stream.destinationName);
+    const other = received.get(name);
+    if (other !== undefined) {
+      throw new ConfigurationError(
+        `${stream.where}/destination_stream: the destination would receive "${name}" for both ${other} and ${stream.key}`,
+      );
+    }
+    received.set(name, stream.key);
+  }
+  return streams;
+}
+
+/** Each stream's source and destination names, to rename what crosses to the destination and back. */
+export function streamNamesOf(streams: readonly ConfiguredStream[]): StreamNames {
+  return new StreamNames(
+    streams.map((s) => {
+      const { name, namespace } = s.configured.stream;
+      return { source: { name, ...(namespace ? { namespace } : {}) }, destination: s.destinationName };
+    }),
+  );
 }
 
 export function catalogOf(
@@ -95,16 +124,26 @@ function configureStream(discovered: AirbyteCatalog, settings: StreamSettings, w
   if (primaryKey.length) configured.primary_key = primaryKey;
   if (matchingKeys.length) configured.matching_keys = matchingKeys;
   if (settings.destination) configured.destination_object_name = settings.destination;
-  const delivered: ConfiguredAirbyteStream = settings.mapping
-    ? {
-        ...configured,
-        stream: {
-          ...stream,
-          json_schema: mappedSchema(settings.mapping, stream.json_schema as Record<string, unknown>),
-        },
-        ...(matchingKeys.length ? { primary_key: matchingKeys } : {}),
-      }
-    : configured;
+  const destinationName: StreamName = settings.destination_stream ?? {
+    name: stream.name,
+    ...(stream.namespace ? { namespace: stream.namespace } : {}),
+  };
+  const { namespace: _namespace, ...unnamespaced } = stream;
+  const delivered: ConfiguredAirbyteStream =
+    settings.mapping || settings.destination_stream
+      ? {
+          ...configured,
+          stream: {
+            ...(settings.destination_stream ? unnamespaced : stream),
+            ...destinationName,
+            ...(settings.mapping
+              ? { json_schema: mappedSchema(settings.mapping, stream.json_schema as Record<string, unknown>) }
+              : {}),
+          },
+          ...(settings.mapping && matchingKeys.length ? { primary_key: matchingKeys } : {}),
+        }
+      : configured;
+  const object = settings.destination ?? destinationName.name;
   return {
     key: streamKey(stream),
     configured,
@@ -113,7 +152,9 @@ function configureStream(discovered: AirbyteCatalog, settings: StreamSettings, w
     primaryKey,
     matchingKeys,
     mapper,
-    object: settings.destination ?? stream.name,
+    object,
+    destinationName,
+    target: deliveryTarget(object, destinationName, settings.mapping),
     readsAll: syncMode === 'full_refresh',
     where,
   };

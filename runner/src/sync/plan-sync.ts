@@ -14,6 +14,8 @@ import { prepareSync, type Target } from './prepare-sync.js';
 import { readAndDiff } from './read-and-diff.js';
 import { RecordValidator } from './record-validator.js';
 import { createDiffers } from './run-sync.js';
+import { targetChanges, type TargetChange } from './target-changes.js';
+import { persistKey, streamStateKey } from '../store/state-keys.js';
 
 export const DEFAULT_PLAN_SAMPLES = 5;
 
@@ -51,6 +53,8 @@ export interface StreamPlan {
   deletes: number;
   /** Rows the destination refused for good whose data has not changed: not sent again. */
   stillRejected: number;
+  /** The stream now goes to another object, destination stream or mapping: a sync sends it in full. */
+  targetChanged?: TargetChange;
   samples: { creates: PlannedRow[]; updates: PlannedRow[]; deletes: PlannedRow[]; invalid: PlannedRow[] };
 }
 
@@ -94,13 +98,23 @@ export async function plan(
     );
     store = options.store ?? openStore(connection.state!, connectionDir(connection));
     session = await store.openPlan(connection.name);
-    const states = options.fullResync ? [] : await session.states();
-    const differs = await createDiffers(prepared.streams, session.fingerprints, {
-      fullResync: options.fullResync ?? false,
-      dryRun: true,
-    });
+    const changes = await targetChanges(prepared.streams, session);
+    // A sync forgets a retargeted stream's state and fingerprints: the plan reads and diffs as it will.
+    const forgotten = new Set([...changes.keys()].map(streamStateKey));
+    const states = options.fullResync
+      ? []
+      : (await session.states()).filter((state) => !forgotten.has(persistKey(state)));
+    const differs = await createDiffers(
+      prepared.streams,
+      session.fingerprints,
+      { fullResync: options.fullResync ?? false, dryRun: true },
+      new Set(changes.keys()),
+    );
     const samples = options.samples ?? DEFAULT_PLAN_SAMPLES;
-    for (const [key, differ] of differs) streams[key] = emptyPlan(differ.settings.behaviour);
+    for (const [key, differ] of differs) {
+      const change = changes.get(key);
+      streams[key] = { ...emptyPlan(differ.settings.behaviour), ...(change ? { targetChanged: change } : {}) };
+    }
     const note = (stream: string, decisions: readonly Decision[]) => {
       const planned = streams[stream]!;
       const matchingKeys = differs.get(stream)!.settings.matchingKeys;

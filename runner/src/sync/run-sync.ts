@@ -16,8 +16,9 @@ import { createReporter } from '../report/reporter.js';
 import { emptyCounts, type EndStatus, type FailureReason, type StreamCounts } from '../report/events.js';
 import { openStore } from '../store/open-store.js';
 import type { RunRow, Store, SyncSession } from '../store/types.js';
-import { catalogOf, type ConfiguredStream } from './configured-catalog.js';
+import { catalogOf, streamNamesOf, type ConfiguredStream } from './configured-catalog.js';
 import { prepareSync } from './prepare-sync.js';
+import { describeChange, targetChanges } from './target-changes.js';
 import { transfer } from './transfer.js';
 
 export const DEFAULT_CHECKPOINT_EVERY = 10_000;
@@ -128,6 +129,11 @@ export async function sync(
       destination: { name: prepared.destination.name, executor: prepared.destination.executor },
     };
     if (options.fullResync) await session.resetStates();
+    for (const [stream, change] of await targetChanges(prepared.streams, session)) {
+      // Fingerprints of the old target say nothing of the new one; the old target is left as it is.
+      reporter.log('runner', 'INFO', `${stream}: ${describeChange(change)}`);
+      await session.resetStream(stream);
+    }
     const states = await session.states();
     const differs = await createDiffers(prepared.streams, session.fingerprints, {
       fullResync: options.fullResync ?? false,
@@ -143,6 +149,8 @@ export async function sync(
         destination: prepared.destination,
         catalog: catalogOf(prepared.streams, 'source'),
         destinationCatalog: catalogOf(prepared.streams, 'destination'),
+        names: streamNamesOf(prepared.streams),
+        targets: Object.fromEntries(prepared.streams.map((s) => [s.key, s.target])),
         states,
         session,
         differs,
@@ -254,15 +262,20 @@ async function openHistory(
   }
 }
 
-/** One differ per stream; streams without a primary key are not tracked (every row is sent). */
+/**
+ * One differ per stream; streams without a primary key are not tracked (every row is sent),
+ * nor, in a plan, streams listed in `untracked` (their fingerprints belong to another target).
+ */
 export async function createDiffers(
   streams: readonly ConfiguredStream[],
   session: FingerprintSession,
   mode: { fullResync: boolean; dryRun: boolean },
+  untracked: ReadonlySet<string> = new Set(),
 ): Promise<Map<string, StreamDiffer>> {
   const differs = new Map<string, StreamDiffer>();
   for (const stream of streams) {
-    const streamId = stream.primaryKey.length > 0 ? await session.streamId(stream.key) : undefined;
+    const tracked = stream.primaryKey.length > 0 && !untracked.has(stream.key);
+    const streamId = tracked ? await session.streamId(stream.key) : undefined;
     const settings = {
       stream: stream.key,
       streamId,

@@ -14,6 +14,7 @@ import { CommitSettler, type RetrySettings } from './commit-settler.js';
 import { DestinationChannel } from './destination-channel.js';
 import { readAndDiff } from './read-and-diff.js';
 import { RecordValidator } from './record-validator.js';
+import type { StreamNames } from './stream-names.js';
 
 export type { RetrySettings } from './commit-settler.js';
 
@@ -23,8 +24,12 @@ export interface TransferPlan {
   readonly destination: ConnectorTarget & { config: unknown };
   /** The catalog the source reads. */
   readonly catalog: ConfiguredAirbyteCatalog;
-  /** The catalog the destination receives (mapped schemas and keys). */
+  /** The catalog the destination receives (mapped schemas and keys, its own stream names). */
   readonly destinationCatalog: ConfiguredAirbyteCatalog;
+  /** Each stream's name at the destination: records and states are renamed going out, echoes coming back. */
+  readonly names: StreamNames;
+  /** Each stream's delivery target, recorded with the run's first commit. */
+  readonly targets: Readonly<Record<string, string>>;
   readonly states: readonly unknown[];
   /** The connection's store, opened for this run: every commit goes through it. */
   readonly session: SyncSession;
@@ -80,17 +85,24 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
 
   const descriptors = new Map(plan.catalog.streams.map((c) => [streamKey(c.stream), descriptorOf(c.stream)]));
   const channel = new DestinationChannel(
-    destination,
+    {
+      name: destination.name,
+      stdin: destination.stdin,
+      get lastActivity() {
+        return destination.lastActivity;
+      },
+      messages: () => plan.names.withSourceRejections(destination.messages()),
+    },
     {
       checkpointEvery: plan.checkpointEvery,
       matchingKeys: (stream) => plan.differs.get(stream)?.settings.matchingKeys ?? [],
-      descriptor: (stream) => descriptors.get(stream)!,
+      descriptor: (stream) => plan.names.destinationOf(stream),
     },
     reporter,
     () => failure !== undefined,
   );
   const settler = new CommitSettler(
-    new CheckpointWriter(plan.session, counts),
+    new CheckpointWriter(plan.session, counts, plan.targets),
     counts,
     plan.retries,
     (stream) => plan.differs.get(stream)?.settings.detectRemoved === false,
@@ -177,7 +189,7 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
     try {
       complete = await readAndDiff(source, validator, plan.differs, {
         decisions: route,
-        state: (state) => channel.forwardState(state),
+        state: (state) => channel.forwardState(plan.names.stateForDestination(state)),
         read: (stream) => progress(stream),
         stopped,
       });
@@ -202,7 +214,10 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
   );
   const destinationDone = channel
     .receive(async (commit, settled) => {
-      await settler.apply(commit, settled);
+      await settler.apply(
+        { ...commit, sourceStates: commit.sourceStates.map((state) => plan.names.stateFromDestination(state)) },
+        settled,
+      );
       // Each commit is shown as it happens: the committed counts move only here.
       for (const key of counts.keys()) progress(key, true);
     })

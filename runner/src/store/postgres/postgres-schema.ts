@@ -38,6 +38,15 @@ const INCIDENTS = `
     connection text not null, kind text not null, opened_at timestamptz not null, primary key (connection, kind));`;
 
 /**
+ * Delivery targets: the (object, destination stream, mapping) each stream's fingerprints belong
+ * to. Created on its own, so a schema made before it gains the table.
+ */
+const TARGETS = `
+  create table if not exists ${SCHEMA}.targets (
+    connection text not null, stream text not null, target text not null, recorded_at timestamptz not null,
+    primary key (connection, stream));`;
+
+/**
  * Tables of the earlier layout (three stores, tables in the search path): copied into the
  * schema when it is created, then dropped. Each maps to its new table and the columns copied.
  */
@@ -69,6 +78,7 @@ export async function ensureSchema(client: pg.ClientBase): Promise<void> {
       await moveLegacyTables(client);
     }
     await client.query(INCIDENTS);
+    await client.query(TARGETS);
     await client.query('commit');
   } catch (error) {
     await client.query('rollback').catch(() => undefined);

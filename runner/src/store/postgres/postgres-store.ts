@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { AirbyteStateMessage } from '@backflow/protocol';
 import { deadRunError, thisProcess, type LockIdentity } from '../run-lock.js';
-import { persistKey, storable } from '../state-keys.js';
+import { persistKey, storable, streamStateKey } from '../state-keys.js';
 import type {
   Checkpoint,
   LockHolder,
@@ -140,6 +140,14 @@ class PostgresPlanSession implements PlanSession {
     return rows.map((row) => row.state);
   }
 
+  async targets(): Promise<Map<string, string>> {
+    const { rows } = await this.client.query<{ stream: string; target: string }>(
+      `select stream, target from ${SCHEMA}.targets where connection = $1`,
+      [this.connection],
+    );
+    return new Map(rows.map((row) => [row.stream, row.target]));
+  }
+
   async close(): Promise<void> {
     // Its temporary tables go with the session: a client that held them is not reused.
     this.client.release(true);
@@ -167,6 +175,24 @@ class PostgresSyncSession extends PostgresPlanSession implements SyncSession {
     await this.client.query(`delete from ${SCHEMA}.states where connection = $1`, [this.connection]);
   }
 
+  async resetStream(stream: string): Promise<void> {
+    const client = this.client;
+    await client.query('begin');
+    try {
+      const id = `(select id from ${SCHEMA}.streams where connection = $1 and stream = $2)`;
+      for (const table of ['fingerprints', 'kept', 'rejections'])
+        await client.query(`delete from ${SCHEMA}.${table} where stream = ${id}`, [this.connection, stream]);
+      await client.query(`delete from ${SCHEMA}.states where connection = $1 and stream_key = $2`, [
+        this.connection,
+        streamStateKey(stream),
+      ]);
+      await client.query('commit');
+    } catch (error) {
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    }
+  }
+
   async startRun(startedAt: string): Promise<number> {
     this.run = await runs.startRun(this.client, this.connection, startedAt);
     await this.runLock.setRun(this.run);
@@ -184,6 +210,13 @@ class PostgresSyncSession extends PostgresPlanSession implements SyncSession {
           `insert into ${SCHEMA}.states (connection, stream_key, state, committed_at) values ($1, $2, $3, now())
            on conflict (connection, stream_key) do update set state = excluded.state, committed_at = now()`,
           [this.connection, persistKey(state), JSON.stringify(storable(state))],
+        );
+      }
+      for (const [stream, target] of Object.entries(checkpoint.targets ?? {})) {
+        await client.query(
+          `insert into ${SCHEMA}.targets (connection, stream, target, recorded_at) values ($1, $2, $3, now())
+           on conflict (connection, stream) do update set target = excluded.target, recorded_at = now()`,
+          [this.connection, stream, target],
         );
       }
       const rows = checkpoint.rows ?? [];

@@ -30,7 +30,8 @@ export function connectionsIn(directory: string): string[] {
 
 /**
  * Opens (creating it if needed) the one SQLite file of a connection: committed states,
- * fingerprints, records kept to resend, refusal reasons, run history and the lock row.
+ * fingerprints, records kept to resend, refusal reasons, run history, the lock row and each
+ * stream's delivery target.
  * Commits are durable (WAL, fsynced at each commit: one fsync per checkpoint).
  */
 export function openConnectionFile(directory: string, connection: string): Database.Database {
@@ -72,6 +73,11 @@ export function openConnectionFile(directory: string, connection: string): Datab
         since text not null, heartbeat text not null);`);
     // Open alert incidents of `runner serve` (one row per incident kind while it lasts).
     db.exec(`create table if not exists incidents (kind text primary key, opened_at text not null) without rowid;`);
+    // Delivery targets: the (object, destination stream, mapping) each stream's fingerprints belong to.
+    // Files made before it get the table on their next open.
+    db.exec(
+      'create table if not exists targets (stream text primary key, target text not null, recorded_at text not null)',
+    );
   } catch (error) {
     db.close();
     throw error;

@@ -145,6 +145,50 @@ describe('SqliteStore: one transaction per commit', () => {
   });
 });
 
+describe('SqliteStore: delivery targets', () => {
+  it('records targets with the commit and forgets one stream on reset, leaving the others', async () => {
+    const store = new SqliteStore(dir);
+    const session = await store.openSync('c');
+    const items = await session.fingerprints.streamId('items');
+    const other = await session.fingerprints.streamId('other');
+    const otherState = { type: 'STREAM' as const, stream: { stream_descriptor: { name: 'other' }, stream_state: {} } };
+    await session.commit({
+      states: [state(5), otherState],
+      outcomes: [outcome(items, 1), outcome(other, 2)],
+      targets: { items: 'items_a (stream items)', other: 'other (stream other)' },
+    });
+    const unstorable = { ...state(6), stream: { ...state(6).stream, stream_state: { after: 6n } } };
+    await expect(
+      session.commit({ states: [unstorable as never], targets: { items: 'items_b (stream items)' } }),
+    ).rejects.toThrow(/BigInt/);
+    expect(await session.targets()).toEqual(
+      new Map([
+        ['items', 'items_a (stream items)'],
+        ['other', 'other (stream other)'],
+      ]),
+    );
+    await session.settle();
+    await session.resetStream('items');
+    expect([...(await session.fingerprints.lookup(items, [1])).keys()]).toEqual([]);
+    expect([...(await session.fingerprints.lookup(other, [2])).keys()]).toEqual(['2']);
+    expect((await session.states()).map((s) => s.stream?.stream_descriptor.name)).toEqual(['other']);
+    // The target stays until a commit records the new one: a run that fails first resets again.
+    expect((await session.targets()).get('items')).toBe('items_a (stream items)');
+    await session.close();
+  });
+
+  it('a file made before targets were kept gains the table, with no target for its streams', async () => {
+    const session = await new SqliteStore(dir).openSync('c');
+    await session.close();
+    const db = new Database(join(dir, 'connections', 'c.sqlite'));
+    db.exec('drop table targets');
+    db.close();
+    const plan = await new SqliteStore(dir).openPlan('c');
+    expect(await plan.targets()).toEqual(new Map());
+    await plan.close();
+  });
+});
+
 describe('SqliteStore: migration of the earlier layout', () => {
   it('moves states, fingerprints (with their pending log) and history into one file per connection', async () => {
     // The layout of before: a JSON file of states, a fingerprint file, a history shared by connections.

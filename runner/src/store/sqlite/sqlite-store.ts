@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { AirbyteStateMessage } from '@backflow/protocol';
 import { deadRunError, isStale, thisProcess, type LockIdentity } from '../run-lock.js';
-import { persistKey, storable } from '../state-keys.js';
+import { persistKey, storable, streamStateKey } from '../state-keys.js';
 import type {
   Checkpoint,
   LockHolder,
@@ -149,6 +149,11 @@ class SqlitePlanSession implements PlanSession {
     return rows.map((row) => JSON.parse(row.state) as AirbyteStateMessage);
   }
 
+  async targets(): Promise<Map<string, string>> {
+    const rows = this.db.prepare('select stream, target from targets').all() as { stream: string; target: string }[];
+    return new Map(rows.map((row) => [row.stream, row.target]));
+  }
+
   async close(): Promise<void> {
     this.db.close();
   }
@@ -175,6 +180,14 @@ class SqliteSyncSession extends SqlitePlanSession implements SyncSession {
     this.db.prepare('delete from states').run();
   }
 
+  async resetStream(stream: string): Promise<void> {
+    this.db.transaction(() => {
+      for (const table of ['fingerprints', 'outcome_log', 'kept', 'rejections'])
+        this.db.prepare(`delete from ${table} where stream = (select id from streams where name = ?)`).run(stream);
+      this.db.prepare('delete from states where key = ?').run(streamStateKey(stream));
+    })();
+  }
+
   async startRun(startedAt: string): Promise<number> {
     this.run = this.runs.start(startedAt);
     this.runLock.setRun(this.run);
@@ -184,11 +197,13 @@ class SqliteSyncSession extends SqlitePlanSession implements SyncSession {
   async commit(checkpoint: Checkpoint): Promise<void> {
     const now = new Date().toISOString();
     const putState = this.db.prepare('insert or replace into states (key, state, committed_at) values (?, ?, ?)');
+    const putTarget = this.db.prepare('insert or replace into targets (stream, target, recorded_at) values (?, ?, ?)');
     this.db.transaction(() => {
       if (checkpoint.outcomes?.length) this.fingerprints.writeOutcomes(checkpoint.outcomes);
       for (const { stream, records } of checkpoint.kept ?? []) this.fingerprints.writeKept(stream, records);
       for (const state of checkpoint.states ?? [])
         putState.run(persistKey(state), JSON.stringify(storable(state)), now);
+      for (const [stream, target] of Object.entries(checkpoint.targets ?? {})) putTarget.run(stream, target, now);
       if (this.run !== undefined) {
         this.runs.addRows(this.run, checkpoint.rows ?? []);
         if (checkpoint.counts) this.runs.progress(this.run, checkpoint.counts);
