@@ -21,9 +21,11 @@ export async function resolveTarget(
   options: Parameters<typeof launcherForEndpoint>[1],
   where: { side: string; file: string },
   reporter: Reporter,
+  commandSeconds?: number,
 ): Promise<Target> {
   const { launcher, name } = await resolveLauncher(endpoint, options);
-  const spec = await fetchSpec({ name, launcher }, reporter);
+  const deadline = commandSeconds === undefined ? {} : { commandSeconds };
+  const spec = await fetchSpec({ name, launcher, ...deadline }, reporter);
   reporter.addSecrets(collectSecrets(spec.connectionSpecification, config));
   try {
     compileSchema(spec.connectionSpecification as object)(config, `${where.file} /${where.side}/config`);
@@ -34,7 +36,7 @@ export async function resolveTarget(
   }
   // An image runs in Docker and a command as a local process whatever `executor` says.
   const executor = endpoint.image ? 'docker' : endpoint.command ? 'process' : options.executor;
-  return { name, launcher, config, spec, executor };
+  return { name, launcher, config, spec, executor, ...deadline };
 }
 
 /** An endpoint's launcher; an unknown connector or impossible invocation is a configuration error. */

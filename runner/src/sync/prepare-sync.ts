@@ -33,6 +33,7 @@ export async function prepareSync(
       { ...options, searchFrom: [connectionDir(connection), process.cwd()] },
       { side, file: connection.file },
       reporter,
+      connection.timeouts?.command_seconds,
     );
   const [source, destination] = await Promise.all([resolve('source'), resolve('destination')]);
   const streams = configureStreams(
