@@ -61,7 +61,9 @@ export class ConnectorCache {
   private async catalogFile(identity: string | undefined, config: unknown): Promise<string | undefined> {
     const key = identity === undefined ? undefined : await this.secretKey();
     if (key === undefined) return undefined;
-    const mac = createHmac('sha256', key).update(canonicalJson([identity, config])).digest('hex');
+    const mac = createHmac('sha256', key)
+      .update(canonicalJson([identity, config]))
+      .digest('hex');
     return `catalog-${mac.slice(0, 40)}.json`;
   }
 
