@@ -98,10 +98,27 @@ export class ConnectorCache {
 
   /** Written aside then renamed, so a concurrent run never reads half a file. */
   private async write(path: string, data: string | Buffer): Promise<void> {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await makeDirectory(dirname(path));
     const partial = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(partial, data, { mode: 0o600 });
     await rename(partial, path);
+  }
+}
+
+/**
+ * Creates `dir` and its missing parents one level at a time: Node's recursive `mkdir` loops
+ * forever under some virtual file systems (/proc), and a cache must never hang a run.
+ */
+async function makeDirectory(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let at = dir; !(await stat(at).catch(() => undefined)); at = dirname(at)) {
+    missing.unshift(at);
+    if (dirname(at) === at) break;
+  }
+  for (const level of missing) {
+    await mkdir(level, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
   }
 }
 
