@@ -190,6 +190,21 @@ describe('runner sync: bad input', () => {
     expect(summary.state.committedStates).toBe(0);
   });
 
+  it('a destination that echoes only at the end of its input finishes the sync as soon as it exits', async () => {
+    const config = {
+      ...connection({ count: 20 }, {}),
+      destination: { command: fixtureCommand('misbehaving'), config: { mode: 'echo-at-end' } },
+    };
+    const summary = await sync(await ws.connection('c', config));
+    expect(summary.error).toBeUndefined();
+    expect(summary.streams['items']).toMatchObject({ sent: 20, committed: 20 });
+    // The runner used to wait for 10 s of silence before ending such a destination's input;
+    // now it costs about what a destination confirming as it goes costs (same machine load).
+    const prompt = await sync(await ws.connection('d', { ...connection({ count: 20 }, {}), name: 'prompt' }));
+    expect(prompt.error).toBeUndefined();
+    expect(summary.durationMs).toBeLessThan(prompt.durationMs + 5000);
+  });
+
   it('an invalid connection file names the field and exits 2 before starting anything', async () => {
     const file = await ws.connection('c', {
       ...connection({}, {}),

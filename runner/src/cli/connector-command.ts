@@ -1,4 +1,5 @@
 import { connectorsDirOption } from './connectors-dir-option.js';
+import { refreshConnectorsOption } from './refresh-connectors-option.js';
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import type { Executor } from '../generated/connection.js';
@@ -17,6 +18,7 @@ interface ConnectorOptions {
   command?: string;
   executor: Executor;
   connectorsDir?: string;
+  refreshConnectors?: boolean;
   config?: string;
   json?: boolean;
 }
@@ -48,6 +50,7 @@ export function connectorCommand(
   if (name === 'check') {
     command
       .option('--config <file>', 'the connector config (JSON or YAML)')
+      .addOption(refreshConnectorsOption())
       .addHelpText(
         'after',
         "\n`runner check conn.yaml` checks a whole connection without reading rows: both configs against\ntheir specs, both connections, the streams and their primary keys, and the mapping against\nthe destination's fields.",
@@ -142,6 +145,7 @@ async function checkConnectionFile(
     {
       executor: connection.executor ?? options.executor,
       ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}),
+      ...(options.refreshConnectors ? { refreshConnectors: true } : {}),
     },
     reporter,
   );

@@ -1,4 +1,5 @@
 import { connectorsDirOption } from './connectors-dir-option.js';
+import { refreshConnectorsOption } from './refresh-connectors-option.js';
 import { collectStreamNames } from '../connection/select-streams.js';
 import { Command, Option } from 'commander';
 import type { Executor } from '../generated/connection.js';
@@ -24,6 +25,7 @@ export function planCommand(setExit: (code: number) => void) {
     .option('--full-resync', 'plan a full resync (every row sent)')
     .option('--samples <n>', 'rows shown per kind of change', (v) => Number.parseInt(v, 10), DEFAULT_PLAN_SAMPLES)
     .addOption(connectorsDirOption())
+    .addOption(refreshConnectorsOption())
     .option('--stream <names>', 'only these streams, by name (comma-separated or repeated)', collectStreamNames)
     .option('--json', 'print the plan as one JSON object on stdout')
     .option('--verbose', 'show debug logs from connectors')
@@ -33,6 +35,7 @@ export function planCommand(setExit: (code: number) => void) {
         options: {
           executor?: Executor;
           connectorsDir?: string;
+          refreshConnectors?: boolean;
           fullResync?: boolean;
           stream?: string[];
           samples: number;
@@ -57,6 +60,7 @@ export function planCommand(setExit: (code: number) => void) {
             ...(options.stream ? { streams: options.stream } : {}),
             ...(options.executor ? { executor: options.executor } : {}),
             ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}),
+            ...(options.refreshConnectors ? { refreshConnectors: true } : {}),
           });
           reporter.emit({ type: 'finished', status: summary.status, durationMs: 0 });
           process.stdout.write(options.json ? JSON.stringify(summary) + '\n' : formatPlan(summary));

@@ -1,4 +1,5 @@
 import { connectorsDirOption } from './connectors-dir-option.js';
+import { refreshConnectorsOption } from './refresh-connectors-option.js';
 import { collectStreamNames } from '../connection/select-streams.js';
 import { Command, Option } from 'commander';
 import type { Executor } from '../generated/connection.js';
@@ -24,6 +25,7 @@ export function syncCommand(setExit: (code: number) => void) {
       'send every row whatever was delivered before, rebuild the fingerprints and reset source states',
     )
     .addOption(connectorsDirOption())
+    .addOption(refreshConnectorsOption())
     .option('--stream <names>', 'only these streams, by name (comma-separated or repeated)', collectStreamNames)
     .option('--json', 'print one machine-readable summary object on stdout')
     .option('--verbose', 'show debug logs from connectors')
@@ -33,6 +35,7 @@ export function syncCommand(setExit: (code: number) => void) {
         options: {
           executor?: Executor;
           connectorsDir?: string;
+          refreshConnectors?: boolean;
           fullResync?: boolean;
           stream?: string[];
           json?: boolean;
@@ -55,6 +58,7 @@ export function syncCommand(setExit: (code: number) => void) {
             ...(options.stream ? { streams: options.stream } : {}),
             ...(options.executor ? { executor: options.executor } : {}),
             ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}),
+            ...(options.refreshConnectors ? { refreshConnectors: true } : {}),
           });
           if (options.json) process.stdout.write(JSON.stringify(summary) + '\n');
           else process.stdout.write(formatSummary(summary));

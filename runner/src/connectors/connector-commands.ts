@@ -10,15 +10,22 @@ import type { Launcher } from '../launchers/index.js';
 import type { Reporter } from '../report/reporter.js';
 import { ConnectorSession } from './connector-session.js';
 
+/** Deadline of `spec`, `check` and `discover` when the connection sets none (timeouts.command_seconds). */
+export const DEFAULT_COMMAND_SECONDS = 300;
+
 /** A connector to talk to: how to start it and what to call it in messages. */
 export interface ConnectorTarget {
   readonly name: string;
   readonly launcher: Launcher;
+  /** Deadline of each short command, in seconds (default DEFAULT_COMMAND_SECONDS). */
+  readonly commandSeconds?: number;
 }
 
 /**
  * Runs one short command (`spec`, `check`, `discover`) and returns the first message of the
  * expected type. Logs pass to the reporter; a connector that prints no such message fails.
+ * A connector still running at the deadline is stopped (SIGTERM, then SIGKILL: a call stuck
+ * in the kernel may ignore the first) and the command fails, named.
  */
 async function runForMessage<T extends AirbyteMessage['type']>(
   target: ConnectorTarget,
@@ -29,11 +36,26 @@ async function runForMessage<T extends AirbyteMessage['type']>(
 ): Promise<AirbyteMessage> {
   await using session = await ConnectorSession.start(target.launcher, { name: target.name, command, files }, reporter);
   session.stdin.end();
+  const seconds = target.commandSeconds ?? DEFAULT_COMMAND_SECONDS;
+  const overdue = `${command} did not finish within ${seconds}s (timeouts.command_seconds): stopped`;
+  let late = false;
+  const deadline = setTimeout(() => {
+    late = true;
+    void session.stop(overdue).catch(() => undefined);
+  }, seconds * 1000);
   let found: AirbyteMessage | undefined;
-  for await (const { message } of session.messages()) {
-    if (message.type === expected) found ??= message;
+  try {
+    for await (const { message } of session.messages()) {
+      if (message.type === expected) found ??= message;
+    }
+    await session.finish();
+  } catch (error) {
+    if (late) throw new ConnectorFailure(target.name, overdue, { cause: error });
+    throw error;
+  } finally {
+    clearTimeout(deadline);
   }
-  await session.finish();
+  if (late) throw new ConnectorFailure(target.name, overdue);
   if (!found) throw new ConnectorFailure(target.name, `${command} printed no ${expected} message`);
   return found;
 }

@@ -4,10 +4,20 @@ import { ConfigurationError } from '../errors.js';
 import type { Endpoint, Executor } from '../generated/connection.js';
 import { LauncherError, launcherForEndpoint } from '../launchers/index.js';
 import type { Reporter } from '../report/reporter.js';
+import type { ConnectorCache } from './connector-cache.js';
 import { fetchSpec, type ConnectorTarget } from './connector-commands.js';
+import { endpointIdentity } from './connector-identity.js';
 
-/** A connector, its spec, a config checked against that spec, and how it really runs. */
-export type Target = ConnectorTarget & { config: unknown; spec: ConnectorSpecification; executor: Executor };
+/**
+ * A connector, its spec, a config checked against that spec, and how it really runs; its
+ * `identity` (version) keys the connector cache, when it has one.
+ */
+export type Target = ConnectorTarget & {
+  config: unknown;
+  spec: ConnectorSpecification;
+  executor: Executor;
+  identity?: string;
+};
 
 /**
  * Resolves an endpoint, fetches its spec and validates `config` against it — the one path
@@ -21,9 +31,13 @@ export async function resolveTarget(
   options: Parameters<typeof launcherForEndpoint>[1],
   where: { side: string; file: string },
   reporter: Reporter,
+  extras: { commandSeconds?: number | undefined; cache?: ConnectorCache | undefined } = {},
 ): Promise<Target> {
   const { launcher, name } = await resolveLauncher(endpoint, options);
-  const spec = await fetchSpec({ name, launcher }, reporter);
+  const deadline = extras.commandSeconds === undefined ? {} : { commandSeconds: extras.commandSeconds };
+  const identity = extras.cache ? await endpointIdentity(endpoint, options) : undefined;
+  const fetch = () => fetchSpec({ name, launcher, ...deadline }, reporter);
+  const spec = extras.cache ? await extras.cache.spec(identity, fetch) : await fetch();
   reporter.addSecrets(collectSecrets(spec.connectionSpecification, config));
   try {
     compileSchema(spec.connectionSpecification as object)(config, `${where.file} /${where.side}/config`);
@@ -34,7 +48,7 @@ export async function resolveTarget(
   }
   // An image runs in Docker and a command as a local process whatever `executor` says.
   const executor = endpoint.image ? 'docker' : endpoint.command ? 'process' : options.executor;
-  return { name, launcher, config, spec, executor };
+  return { name, launcher, config, spec, executor, ...deadline, ...(identity === undefined ? {} : { identity }) };
 }
 
 /** An endpoint's launcher; an unknown connector or impossible invocation is a configuration error. */

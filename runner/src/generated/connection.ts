@@ -117,6 +117,10 @@ export interface Connection {
      * A connector silent this long while it should be working is considered hung (default 600).
      */
     idle_seconds?: number;
+    /**
+     * Deadline of each spec, check and discover command; a connector still running then is stopped and the command fails (default 300).
+     */
+    command_seconds?: number;
   };
   /**
    * Rows the destination rejected as retryable (rate limits, timeouts) are resent at the end of the run, in rounds with exponential backoff.

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type { AirbyteMessage, AirbyteStateMessage } from '@backflow/protocol';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LineMessage } from '../connectors/connector-session.js';
 import { createReporter } from '../report/reporter.js';
 import { DestinationChannel, type DestinationConnection } from './destination-channel.js';
@@ -113,13 +113,17 @@ describe('DestinationChannel', () => {
       createReporter([]),
       () => false,
     );
-    const receiving = channel.receive(async () => undefined);
+    let confirmed!: () => void;
+    const firstEcho = new Promise<void>((resolve) => (confirmed = resolve));
+    const receiving = channel.receive(async () => confirmed());
     await channel.sendRecord(record(1));
     const source: AirbyteStateMessage = {
       type: 'STREAM',
       stream: { stream_descriptor: { name: 'items' }, stream_state: { after: 1 } },
     };
     await channel.forwardState(source);
+    // A destination seen confirming during the run is waited for.
+    await firstEcho;
     await channel.sendRecord(record(2));
     expect(channel.unconfirmed).toBeGreaterThan(0);
     // settle() asks for a commit of record 2 and waits for its echo.
@@ -128,5 +132,26 @@ describe('DestinationChannel', () => {
     expect(channel.unconfirmed).toBe(0);
     fake.end();
     await receiving;
+  });
+
+  describe('settle() with a destination that has confirmed nothing yet', () => {
+    afterEach(() => vi.useRealTimers());
+
+    it("returns at once, without any timer, so the destination's exit and last echo end the run", async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'Date'] });
+      const fake = fakeDestination();
+      const channel = new DestinationChannel(fake.destination, settings, createReporter([]), () => false);
+      const receiving = channel.receive(async () => undefined);
+      await channel.sendRecord(record(1));
+      // Resolves with no clock advanced: nothing waits for silence.
+      expect(await channel.settle()).toBe(false);
+      expect(vi.getTimerCount()).toBe(0);
+      await channel.end();
+      const states = fake.written.filter((m) => m.type === 'STATE');
+      fake.echo(states.at(-1)!.state!);
+      fake.end();
+      await receiving;
+      expect(channel.unconfirmed).toBe(0);
+    });
   });
 });

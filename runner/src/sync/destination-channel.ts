@@ -45,6 +45,8 @@ export class DestinationChannel {
   private readonly inFlight: InFlightRecords;
   private lastStream: { name: string; namespace?: string } | undefined;
   private unbounded = false;
+  /** The destination has echoed a STATE before its input ended: it confirms as it goes. */
+  private echoed = false;
   private sending = false;
   private closed = false;
 
@@ -124,13 +126,15 @@ export class DestinationChannel {
 
   /**
    * Asks the destination to commit and waits for its echo, to learn which records it refused
-   * for now — but not forever: some destinations commit only when their input ends, so a
-   * destination silent for a while (or a long wait) ends the waiting. True once every record
-   * sent is settled.
+   * for now. Only a destination that has already echoed during the run is waited for (and not
+   * forever: a long silence or a long wait ends the waiting). One that has confirmed nothing
+   * yet may confirm only when its input ends, so the runner ends its input at once and the
+   * destination's exit and last echo decide the end of the run: no fixed wait. True once every
+   * record sent is settled.
    */
   async settle(): Promise<boolean> {
     await this.checkpoint();
-    if (this.closed || this.failed()) return false;
+    if (this.closed || this.failed() || !this.echoed) return false;
     const asked = Date.now();
     const idle = this.inFlight.idle().then(() => true);
     for (;;) {
@@ -153,6 +157,7 @@ export class DestinationChannel {
       if (!commit) {
         throw new ConnectorFailure(this.destination.name, 'echoed a STATE that the runner never sent', { line });
       }
+      this.echoed = true;
       await onCommit(commit, this.inFlight.settle(commit.sentThrough, commit.rejected));
     }
     this.release();

@@ -26,6 +26,8 @@ export interface PlanOptions {
   onEvent?: EventSink;
   signal?: AbortSignal;
   connectorsDir?: string;
+  /** Run `spec` and `discover` even when the connector cache has their answers. */
+  refreshConnectors?: boolean;
   /** The store to use instead of the connection file's `state`; the caller keeps it open. */
   store?: Store;
   /** Plan a `--full-resync`: every row would be sent. */
@@ -93,7 +95,11 @@ export async function plan(
     const executor = options.executor ?? connection.executor ?? 'process';
     const prepared = await prepareSync(
       connection,
-      { executor, ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}) },
+      {
+        executor,
+        ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}),
+        ...(options.refreshConnectors ? { refreshConnectors: true } : {}),
+      },
       reporter,
     );
     store = options.store ?? openStore(connection.state!, connectionDir(connection));

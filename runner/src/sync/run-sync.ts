@@ -38,6 +38,8 @@ export interface SyncOptions {
   signal?: AbortSignal;
   /** Folder of connector packages for `connector:` references; default the repository's. */
   connectorsDir?: string;
+  /** Run `spec` and `discover` even when the connector cache has their answers. */
+  refreshConnectors?: boolean;
   /**
    * The store to use instead of the connection file's `state` (which resolves next to the
    * connection file); the caller keeps it open.
@@ -121,7 +123,11 @@ export async function sync(
     run = await session.startRun(startedAt.toISOString());
     const prepared = await prepareSync(
       connection,
-      { executor, ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}) },
+      {
+        executor,
+        ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}),
+        ...(options.refreshConnectors ? { refreshConnectors: true } : {}),
+      },
       reporter,
     );
     connectors = {
@@ -170,6 +176,8 @@ export async function sync(
     invalid = result.invalid;
     committedStates = result.committedStates;
     error = result.error;
+    // The kept catalog may be what failed the run (a column gone or retyped): discover next time.
+    if (error) await prepared.forgetCatalog();
   } catch (caught) {
     error = caught;
   }
