@@ -2,7 +2,7 @@ import { ProtocolError, compileSchema, type ConnectorSpecification } from '@back
 import { collectSecrets } from '@backflow/protocol/connector';
 import { ConfigurationError } from '../errors.js';
 import type { Endpoint, Executor } from '../generated/connection.js';
-import { LauncherError, launcherForEndpoint } from '../launchers/index.js';
+import { DockerLauncher, LauncherError, launcherForEndpoint } from '../launchers/index.js';
 import type { Reporter } from '../report/reporter.js';
 import { fetchSpec, type ConnectorTarget } from './connector-commands.js';
 
@@ -24,6 +24,7 @@ export async function resolveTarget(
 ): Promise<Target> {
   const { launcher, name } = await resolveLauncher(endpoint, options);
   const spec = await fetchSpec({ name, launcher }, reporter);
+  if (launcher instanceof DockerLauncher) launcher.mountConfigPaths(spec.connectionSpecification);
   reporter.addSecrets(collectSecrets(spec.connectionSpecification, config));
   try {
     compileSchema(spec.connectionSpecification as object)(config, `${where.file} /${where.side}/config`);
