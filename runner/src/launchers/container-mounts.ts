@@ -1,5 +1,5 @@
-import { mkdir, stat } from 'node:fs/promises';
-import { isAbsolute, resolve, sep } from 'node:path';
+import { chown, mkdir, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import type { ConfigPath } from './config-paths.js';
 import { LauncherError } from './errors.js';
 
@@ -34,8 +34,8 @@ const GLOB_CHARS = /[*?[{]/;
 /**
  * The mounts that let a container reach the paths its config names: a path read becomes a
  * read-only mount (a glob, the folder before its first wildcard), a folder written a
- * read-write one, created first when missing so it belongs to the caller rather than to the
- * Docker engine. A path read that does not exist is not mounted (the engine would create it
+ * read-write one, created first when missing so it belongs to the container user rather than
+ * to the Docker engine. A path read that does not exist is not mounted (the engine would create it
  * as a folder owned by root): the connector then reports it missing in its own words. A
  * folder the container user cannot write is refused here, naming the folder and the uid.
  */
@@ -47,10 +47,7 @@ export async function containerMounts(
   for (const { path, access } of paths) {
     const absolute = resolve(options.workingDir, path);
     if (access === 'write') {
-      // A file in the way is reported below as "not a folder".
-      await mkdir(absolute, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EEXIST') throw error;
-      });
+      await createFolder(absolute, options.user);
       await assertWritable(absolute, options.user, options.connector);
       mounts.set(absolute, { path: absolute, readOnly: false });
       continue;
@@ -68,6 +65,25 @@ function globBase(absolute: string): string {
   const first = segments.findIndex((segment) => GLOB_CHARS.test(segment));
   const base = segments.slice(0, first).join(sep);
   return base === '' || !isAbsolute(base) ? sep : base;
+}
+
+/**
+ * Creates a missing folder and its missing parents for the container user: owned by it when
+ * the runner can give them away (it is root, and the container runs as nobody), else by the
+ * caller, who is then the container user too. A file in the way is reported as "not a folder".
+ */
+async function createFolder(absolute: string, user: ContainerUser): Promise<void> {
+  let first: string | undefined;
+  try {
+    first = await mkdir(absolute, { recursive: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  if (first === undefined || process.getuid?.() !== 0) return;
+  for (let dir = absolute; ; dir = dirname(dir)) {
+    await chown(dir, user.uid, user.gid);
+    if (dir === first) break;
+  }
 }
 
 async function exists(path: string): Promise<boolean> {
