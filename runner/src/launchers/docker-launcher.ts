@@ -135,7 +135,10 @@ export class DockerLauncher implements Launcher {
 
   private async mountsFor(invocation: ConnectorInvocation): Promise<ContainerMount[]> {
     const workingDir = this.workingDir();
-    const listed = (this.options.mounts ?? []).map((m) => ({ path: resolve(workingDir, m.path), readOnly: !!m.readOnly }));
+    const listed = (this.options.mounts ?? []).map((m) => ({
+      path: resolve(workingDir, m.path),
+      readOnly: !!m.readOnly,
+    }));
     const config = invocation.files?.['config'];
     if (this.configSpec === undefined || config === undefined) return listed;
     const found = await containerMounts(configPaths(this.configSpec, config), {
