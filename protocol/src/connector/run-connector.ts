@@ -53,6 +53,13 @@ export async function runConnector<Config>(
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   }
+  // A reader that goes away (the runner stopping, or killed) breaks the pipe: the connector
+  // stops as if signalled, without a stack trace, since nobody is left to read one.
+  const onOutputError = (error: NodeJS.ErrnoException) => {
+    outputError ??= error;
+    if (isClosedPipe(error)) stop();
+  };
+  streams.stdout.on('error', onOutputError);
   const stopIo = () => stop();
   io?.signal?.addEventListener('abort', stopIo, { once: true });
   if (io?.signal?.aborted) stop();
@@ -62,7 +69,13 @@ export async function runConnector<Config>(
     code = await execute(definition, argv, streams, output, { logger, signal: abort.signal });
   } catch (error) {
     abandoned = error instanceof StoppedError;
-    code = await reportFailure(output, asConnectorError(error), error);
+    // With the pipe closed nobody is left to tell; otherwise the failure goes out as a TRACE.
+    code = isClosedPipe(outputError)
+      ? EXIT.failed
+      : await reportFailure(output, asConnectorError(error), error).catch((failure: unknown) => {
+          outputError ??= failure;
+          return EXIT.failed;
+        });
   } finally {
     restoreConsole();
     process.off('SIGTERM', stop);
@@ -71,6 +84,8 @@ export async function runConnector<Config>(
   }
   await output.flush().catch((error: unknown) => (outputError ??= error));
   if (outputError !== undefined && code === EXIT.ok) code = EXIT.failed;
+  // A real process keeps the listener: its last flush below may still meet a closed pipe.
+  if (io) streams.stdout.off('error', onOutputError);
   if (!io) {
     await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
     // Node's exit waits for its worker threads, and one may be stuck in the call we gave up
@@ -83,6 +98,12 @@ export async function runConnector<Config>(
 }
 
 class UsageError extends ConfigError {}
+
+/** The reader of stdout has gone: EPIPE on a pipe, or a stream already destroyed. */
+function isClosedPipe(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED';
+}
 
 async function execute<Config>(
   definition: ConnectorDefinition<Config>,

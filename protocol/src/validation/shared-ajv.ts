@@ -11,6 +11,9 @@ export const ANNOTATION_KEYWORDS = [
   'airbyte_hidden',
   'airbyte_type',
   'always_show',
+  // Ours: marks a config field holding a host path the connector reads or writes ("read" |
+  // "write"), so the Docker launcher can mount it.
+  'backflow_path',
   'display_type',
   'existingJavaType',
   'group',

@@ -2,7 +2,7 @@ import { ProtocolError, compileSchema, type ConnectorSpecification } from '@back
 import { collectSecrets } from '@backflow/protocol/connector';
 import { ConfigurationError } from '../errors.js';
 import type { Endpoint, Executor } from '../generated/connection.js';
-import { LauncherError, launcherForEndpoint } from '../launchers/index.js';
+import { DockerLauncher, LauncherError, launcherForEndpoint } from '../launchers/index.js';
 import type { Reporter } from '../report/reporter.js';
 import type { ConnectorCache } from './connector-cache.js';
 import { fetchSpec, type ConnectorTarget } from './connector-commands.js';
@@ -38,6 +38,7 @@ export async function resolveTarget(
   const identity = extras.cache ? await endpointIdentity(endpoint, options) : undefined;
   const fetch = () => fetchSpec({ name, launcher, ...deadline }, reporter);
   const spec = extras.cache ? await extras.cache.spec(identity, fetch) : await fetch();
+  if (launcher instanceof DockerLauncher) launcher.mountConfigPaths(spec.connectionSpecification);
   reporter.addSecrets(collectSecrets(spec.connectionSpecification, config));
   try {
     compileSchema(spec.connectionSpecification as object)(config, `${where.file} /${where.side}/config`);

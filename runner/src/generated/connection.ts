@@ -23,7 +23,7 @@ export type Endpoint = {
    */
   cpus?: number;
   /**
-   * Docker: host paths the connector uses (a database file, an output folder), mounted at the same absolute path, `:ro` for read-only; relative paths resolve against the working directory, which the container shares. A folder the connector writes must be writable by uid 65534.
+   * Docker: host paths the connector uses (a database file, an output folder), mounted at the same absolute path, `:ro` for read-only; relative paths resolve against the connection file's folder, the connector's working directory. Paths in config fields the connector's spec marks `backflow_path` are mounted without being listed here. The container runs as the invoking user's uid:gid (65534 when that is root), which must be able to write the folders the connector writes.
    */
   mounts?: string[];
 } & Endpoint1;

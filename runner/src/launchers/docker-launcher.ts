@@ -4,6 +4,8 @@ import { constants } from 'node:os';
 import { posix, resolve } from 'node:path';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import Docker from 'dockerode';
+import { configPaths } from './config-paths.js';
+import { containerMounts, containerUser, type ContainerMount, type ContainerUser } from './container-mounts.js';
 import { LABELS, ownerLabel } from './docker-labels.js';
 import { dockerError, dockerStatus, imageNotFound } from './docker-errors.js';
 import { attachStdin, demuxAttachStream } from './docker-streams.js';
@@ -33,18 +35,21 @@ export interface DockerLauncherOptions {
   /**
    * Host directories or files the connector may use (a DuckDB file, an output folder), each
    * mounted at the same absolute path, so a config's paths mean the same in a container as in
-   * a process. Relative paths resolve against `workingDir`.
+   * a process. Relative paths resolve against `workingDir`. Paths a config names in fields its
+   * spec marks `backflow_path` are mounted without being listed (see {@link mountConfigPaths}).
    */
   mounts?: readonly { path: string; readOnly?: boolean }[];
-  /** The container's working directory when `mounts` are given; default the runner's cwd. */
+  /**
+   * The container's working directory (the connection file's folder, as for a process), against
+   * which relative paths resolve; default the runner's cwd.
+   */
   workingDir?: string;
+  /** Who the container runs as; default {@link containerUser}: the caller, or nobody for root. */
+  user?: ContainerUser;
 }
 
 /** Where the invocation's files appear inside the container (an anonymous volume). */
 export const CONTAINER_FILES_DIR = '/run/backflow';
-
-/** The user connector containers run as (nobody). */
-export const CONTAINER_USER = '65534:65534';
 
 const DEFAULT_MEMORY_MB = 2048;
 const DEFAULT_TMPFS_MB = 64;
@@ -52,7 +57,7 @@ const DEFAULT_STOP_GRACE_MS = 10_000;
 const MIB = 1024 * 1024;
 
 /**
- * Runs connectors as Docker containers: as nobody, read-only root filesystem, no capabilities,
+ * Runs connectors as Docker containers: as the caller's uid (nobody for root), read-only root filesystem, no capabilities,
  * no network unless the image asks for the host's, memory- and CPU-limited, and labelled so
  * {@link removeStaleContainers} can clean up after a crash.
  */
@@ -61,6 +66,7 @@ export class DockerLauncher implements Launcher {
   readonly image: string;
   readonly runId: string;
   private readonly docker: Docker;
+  private configSpec: unknown;
 
   constructor(private readonly options: DockerLauncherOptions) {
     this.image = options.image;
@@ -68,12 +74,21 @@ export class DockerLauncher implements Launcher {
     this.runId = options.runId ?? randomUUID();
   }
 
+  /**
+   * From now on, each invocation's `config` is searched for the paths `connectionSpecification`
+   * marks `backflow_path`, and those are mounted (read-only for "read", read-write for "write").
+   */
+  mountConfigPaths(connectionSpecification: unknown): void {
+    this.configSpec = connectionSpecification;
+  }
+
   async start(invocation: ConnectorInvocation): Promise<ConnectorProcess> {
     const files = invocationFiles(invocation);
     const network = await this.networkOf(invocation.name);
+    const mounts = await this.mountsFor(invocation);
     let container: Docker.Container;
     try {
-      container = await this.docker.createContainer(this.containerSpec(invocation, network, files));
+      container = await this.docker.createContainer(this.containerSpec(invocation, network, files, mounts));
     } catch (error) {
       throw dockerError(error, `${invocation.name}: could not create a container from ${this.options.image}`);
     }
@@ -118,23 +133,47 @@ export class DockerLauncher implements Launcher {
     return label;
   }
 
+  private async mountsFor(invocation: ConnectorInvocation): Promise<ContainerMount[]> {
+    const workingDir = this.workingDir();
+    const listed = (this.options.mounts ?? []).map((m) => ({
+      path: resolve(workingDir, m.path),
+      readOnly: !!m.readOnly,
+    }));
+    const config = invocation.files?.['config'];
+    if (this.configSpec === undefined || config === undefined) return listed;
+    const found = await containerMounts(configPaths(this.configSpec, config), {
+      workingDir,
+      user: this.user(),
+      connector: invocation.name,
+    });
+    // A path listed in the connection file keeps the access given there.
+    return [...listed, ...found.filter((m) => !listed.some((l) => l.path === m.path))];
+  }
+
+  private workingDir(): string {
+    return this.options.workingDir ?? process.cwd();
+  }
+
+  private user(): ContainerUser {
+    return this.options.user ?? containerUser();
+  }
+
   private containerSpec(
     invocation: ConnectorInvocation,
     network: 'none' | 'host',
     files: InvocationFile[],
+    mounts: readonly ContainerMount[],
   ): Docker.ContainerCreateOptions {
-    const workingDir = this.options.workingDir ?? process.cwd();
-    const binds = (this.options.mounts ?? []).map((mount) => {
-      const path = resolve(workingDir, mount.path);
-      return `${path}:${path}:${mount.readOnly ? 'ro' : 'rw'}`;
-    });
+    const workingDir = this.workingDir();
+    const binds = mounts.map((m) => `${m.path}:${m.path}:${m.readOnly ? 'ro' : 'rw'}`);
+    const user = this.user();
     const slug = invocation.name.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-');
     return {
       name: `backflow-${slug}-${randomBytes(4).toString('hex')}`,
       Image: this.options.image,
       Cmd: invocationArgs(invocation, files, (name) => posix.join(CONTAINER_FILES_DIR, name)),
       Env: Object.entries(invocation.env ?? {}).map(([key, value]) => `${key}=${value}`),
-      User: CONTAINER_USER,
+      User: `${user.uid}:${user.gid}`,
       Labels: {
         [LABELS.managed]: 'true',
         [LABELS.run]: this.runId,
@@ -147,7 +186,7 @@ export class DockerLauncher implements Launcher {
       OpenStdin: true,
       StdinOnce: true,
       Tty: false,
-      ...(binds.length > 0 ? { WorkingDir: workingDir } : {}),
+      ...(binds.length > 0 || this.options.workingDir !== undefined ? { WorkingDir: workingDir } : {}),
       // An anonymous volume, not a bind mount: `putArchive` fills it before start whatever
       // the host user or engine location, and `remove({ v: true })` deletes it with the container.
       ...(files.length > 0 ? { Volumes: { [CONTAINER_FILES_DIR]: {} } } : {}),

@@ -6,12 +6,19 @@ import type { Launcher } from './types.js';
 /**
  * The launcher of a connection file's endpoint (`connector`, `image` or `command`), with the
  * Docker options it sets (network, memory, CPUs, mounts); `name` names it in messages.
+ * `workingDir` (the connection file's folder) is the connector's working directory in either
+ * launcher, so a relative path in its config means the same thing in a process and a container.
  */
 export async function launcherForEndpoint(
   endpoint: Endpoint,
-  options: Pick<ResolveConnectorOptions, 'executor' | 'connectorsDir' | 'searchFrom'>,
+  options: Pick<ResolveConnectorOptions, 'executor' | 'connectorsDir' | 'searchFrom'> & { workingDir?: string },
 ): Promise<{ name: string; launcher: Launcher }> {
-  const resolve = { ...options, docker: dockerOptions(endpoint) };
+  const { workingDir, ...rest } = options;
+  const resolve = {
+    ...rest,
+    docker: { ...dockerOptions(endpoint), ...(workingDir === undefined ? {} : { workingDir }) },
+    ...(workingDir === undefined ? {} : { process: { cwd: workingDir } }),
+  };
   if (endpoint.image)
     return { name: endpoint.image, launcher: await resolveConnector({ image: endpoint.image }, resolve) };
   if (endpoint.command) {

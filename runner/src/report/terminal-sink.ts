@@ -14,7 +14,9 @@ export function terminalSink(options: { verbose?: boolean } = {}): EventSink {
       format:
         ' {stream} | read {read} | +{added} ~{changed} -{removed} ={unchanged} | sent {sent} | committed {committed} | rejected {rejected} | invalid {invalid} | {rate} rec/s',
       hideCursor: true,
-      clearOnComplete: false,
+      // The summary printed next has the final counts: a last frame left above it would only
+      // repeat them, cut at the terminal's width.
+      clearOnComplete: true,
       stopOnComplete: false,
       fps: 8,
       noTTYOutput: false,

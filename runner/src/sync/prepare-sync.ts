@@ -44,7 +44,7 @@ export async function prepareSync(
       connection[side],
       connection[side].config ?? {},
       // Installed connectors are found from the connection file's folder, as its paths are, then the cwd's.
-      { ...options, searchFrom: [connectionDir(connection), process.cwd()] },
+      { ...options, searchFrom: [connectionDir(connection), process.cwd()], workingDir: connectionDir(connection) },
       { side, file: connection.file },
       reporter,
       { commandSeconds: connection.timeouts?.command_seconds, cache },

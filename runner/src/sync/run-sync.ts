@@ -9,7 +9,7 @@ import {
 import { selectStreams } from '../connection/select-streams.js';
 import type { FingerprintSession } from '../diff/fingerprint-session.js';
 import { StreamDiffer } from '../diff/stream-differ.js';
-import { ConnectorFailure, EXIT_CODES, RunnerError, type ExitCode } from '../errors.js';
+import { ConnectorFailure, EXIT_CODES, InterruptedError, RunnerError, type ExitCode } from '../errors.js';
 import { removeLeftovers, type Executor } from '../launchers/index.js';
 import type { EventSink, Reporter } from '../report/reporter.js';
 import { createReporter } from '../report/reporter.js';
@@ -179,7 +179,12 @@ export async function sync(
     // The kept catalog may be what failed the run (a column gone or retyped): discover next time.
     if (error) await prepared.forgetCatalog();
   } catch (caught) {
-    error = caught;
+    // Ctrl-C signals the whole process group: a connector it killed while being prepared
+    // (spec, discover) is the interruption, not a failure of its own.
+    error =
+      options.signal?.aborted && !(caught instanceof RunnerError && caught.exitCode === EXIT_CODES.interrupted)
+        ? new InterruptedError('interrupted by signal before any record was sent', { cause: caught })
+        : caught;
   }
   // A connection file that did not load (a variable not set, a field misspelt) still has a
   // history to record the failure in, when its name and state location can be read.

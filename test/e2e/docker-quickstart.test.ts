@@ -1,0 +1,100 @@
+import { chmod, cp, mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, RUNNER_BIN, tempWorkspace } from '../support/workspace.js';
+
+// The quick start as documented, under --executor docker, run the way cron runs it: from
+// another directory, with the connection file's absolute path. Its relative paths (the
+// warehouse, the output folder) resolve next to the file, and the Docker launcher mounts them
+// because the connectors' specs mark them `backflow_path`; no `mounts:` in the file.
+const docker = new Docker();
+const dockerUp = await docker.ping().then(
+  () => true,
+  () => false,
+);
+const requireDocker = process.env.BACKFLOW_REQUIRE_DOCKER === '1';
+const IMAGES = ['backflow/source-duckdb:0.1.0', 'backflow/destination-file:0.2.0'];
+
+let ws: Awaited<ReturnType<typeof tempWorkspace>>;
+
+beforeAll(async () => {
+  ws = await tempWorkspace('backflow-quickstart-');
+  await mkdir(ws.path('home'));
+  await mkdir(ws.path('template/sample-warehouse'), { recursive: true });
+  await cp(join(REPO_ROOT, 'examples', 'quickstart.yaml'), ws.path('template/quickstart.yaml'));
+  await execa(
+    process.execPath,
+    ['examples/sample-warehouse/create.mjs', '--path', ws.path('template/sample-warehouse/warehouse.duckdb')],
+    { cwd: REPO_ROOT },
+  );
+  if (!dockerUp) return;
+  const present = (await docker.listImages()).flatMap((image) => image.RepoTags ?? []);
+  if (!IMAGES.every((image) => present.includes(image))) {
+    await execa(process.execPath, ['scripts/build-images.mjs', 'source-duckdb', 'destination-file'], {
+      cwd: REPO_ROOT,
+    });
+  }
+});
+
+afterAll(async () => {
+  await ws?.cleanup();
+});
+
+/** A copy of the quick start's folder (connection file and warehouse) named `name`. */
+async function project(name: string): Promise<string> {
+  await cp(ws.path('template'), ws.path(name), { recursive: true });
+  return ws.path(name);
+}
+
+/** `runner sync <abs>/quickstart.yaml` from the home folder, as cron would run it. */
+function syncFromHome(dir: string, executor: 'process' | 'docker') {
+  return execa(process.execPath, [RUNNER_BIN, 'sync', join(dir, 'quickstart.yaml'), '--executor', executor, '--json'], {
+    cwd: ws.path('home'),
+    env: { HOME: ws.path('home') },
+    reject: false,
+  });
+}
+
+/** A CSV with its rows sorted: DuckDB scans in parallel, so row order may differ between runs. */
+async function rowsOf(file: string): Promise<string> {
+  const [header, ...rows] = (await readFile(file, 'utf8')).trimEnd().split('\n');
+  return [header, ...rows.sort()].join('\n');
+}
+
+describe.runIf(dockerUp || requireDocker)('the quick start under --executor docker', () => {
+  it('runs from another directory and writes what the process launcher writes, next to the file', async () => {
+    const outputs: Record<string, string[]> = {};
+    for (const executor of ['process', 'docker'] as const) {
+      const dir = await project(`quickstart-${executor}`);
+      const run = await syncFromHome(dir, executor);
+      expect(run.stderr).not.toMatch(/\berror\b/i);
+      expect(run.exitCode).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({
+        status: 'succeeded',
+        totals: { read: 1620, committed: 1620 },
+        connectors: { source: { executor }, destination: { executor } },
+      });
+      const files = await readdir(join(dir, 'output'));
+      expect(files.sort()).toEqual(['account_metrics.csv', 'crm_contacts.csv']);
+      outputs[executor] = await Promise.all(files.map((file) => rowsOf(join(dir, 'output', file))));
+    }
+    expect(outputs['docker']).toEqual(outputs['process']);
+    // Nothing lands in the directory the runner was started from.
+    expect(await readdir(ws.path('home'))).toEqual([]);
+  });
+
+  it('refuses an output folder the container user cannot write, naming the folder and the uid', async () => {
+    const dir = await project('quickstart-unwritable');
+    const out = join(dir, 'output');
+    await mkdir(out);
+    await chmod(out, 0o555);
+    const uid = process.getuid?.() === 0 ? 65534 : process.getuid?.();
+    const run = await syncFromHome(dir, 'docker');
+    expect(run.exitCode).not.toBe(0);
+    expect(run.stderr).toContain(`the container runs as uid ${uid}`);
+    expect(run.stderr).toContain(`which cannot write ${out}`);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+  });
+});
