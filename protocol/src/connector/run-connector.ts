@@ -9,6 +9,7 @@ import { readJsonFile } from './input-files.js';
 import { captureConsole, createLogger } from './logger.js';
 import { MessageOutput } from './output.js';
 import { runRead } from './read-command.js';
+import { checkSpec } from './spec-file.js';
 import { collectSecrets } from './secrets.js';
 import { runWrite } from './write-command.js';
 
@@ -115,6 +116,7 @@ async function runCommand<Config>(
     await output.write({ type: 'SPEC', spec });
     return EXIT.ok;
   }
+  checkSpec(spec);
   const rawConfig = await readJsonFile(args.config!, 'config');
   output.setSecrets(collectSecrets(spec.connectionSpecification, rawConfig));
   const config = validateConfig<Config>(spec.connectionSpecification, rawConfig);
