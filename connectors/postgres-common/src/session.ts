@@ -1,5 +1,9 @@
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import { isSslUnsupported } from './errors.js';
+
+// pg is loaded when a session opens, not at import: `spec` never connects.
+const require = createRequire(import.meta.url);
 
 /** What `openSession` needs: where to connect and what to run first. */
 export interface SessionOptions {
@@ -22,7 +26,8 @@ export async function openSession(options: SessionOptions): Promise<pg.Client> {
 }
 
 async function open(options: SessionOptions, ssl: pg.ClientConfig['ssl']): Promise<pg.Client> {
-  const client = new pg.Client({ ...options.client, ssl });
+  const { Client } = require('pg') as typeof pg;
+  const client = new Client({ ...options.client, ssl });
   // A dropped connection also rejects the pending query, which reports it; without a
   // listener the 'error' event would crash the process instead.
   client.on('error', () => undefined);

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import Cursor from 'pg-cursor';
+import { to as copyTo } from 'pg-copy-streams';
 import {
   checkpointedRows,
   planSqlRead,
@@ -10,7 +10,8 @@ import {
   type SqlReadPlan,
   type StreamRead,
 } from '@backflow/protocol/connector';
-import { RAW_TEXT_TYPES, connect } from './connection.js';
+import { connect } from './connection.js';
+import { copyTextRows, type RawRow } from './copy-text.js';
 import { describeSelect } from './describe.js';
 import { toConnectorError } from './errors.js';
 import { postgresDialect, postgresTypes, type PgColumn } from './incremental.js';
@@ -19,11 +20,10 @@ import { streamSource } from './stream-source.js';
 import { decoderFor } from './type-mapping.js';
 import { resolveTypes } from './type-registry.js';
 
-type RawRow = (string | null)[];
-
 /**
- * Rows of one configured stream through a server-side cursor (`fetch_size` rows per round
- * trip, so memory stays flat whatever the table size). The SDK's SQL-source kit plans the
+ * Rows of one configured stream through `COPY (SELECT …) TO STDOUT` in text format: the
+ * server streams rows without a round trip per batch and the stream's backpressure keeps
+ * memory flat whatever the table size. The SDK's SQL-source kit plans the
  * read (selected columns, cursor, key, resume point) and places the checkpoints; this file
  * gives it Postgres' columns, quoting, binding and row decoding.
  */
@@ -55,7 +55,7 @@ export async function* readStream(
     );
     const query = sqlSelect(plan, source.from, postgresDialect);
     statement = query.sql;
-    yield* checkpointedRows(batches(client, query.sql, query.params, settings.fetchSize), plan, rowReader(plan));
+    yield* checkpointedRows(copyRows(client, query.sql), plan, rowReader(plan));
   } catch (error) {
     throw toConnectorError(error, source.scope(statement));
   } finally {
@@ -95,16 +95,12 @@ function rowReader(plan: SqlReadPlan<PgColumn>): RowReader<RawRow> {
   };
 }
 
-/** Rows from a server-side cursor, fetched in batches and closed when the consumer stops early. */
-async function* batches(client: pg.Client, sql: string, params: string[], fetchSize: number): AsyncGenerator<RawRow> {
-  const cursor = client.query(new Cursor<RawRow>(sql, params, { rowMode: 'array', types: RAW_TEXT_TYPES }));
+/** Rows of `COPY (sql) TO STDOUT`; the copy is abandoned when the consumer stops early. */
+async function* copyRows(client: pg.Client, sql: string): AsyncGenerator<RawRow> {
+  const stream = client.query(copyTo(`COPY (${sql}) TO STDOUT`));
   try {
-    for (;;) {
-      const rows = await cursor.read(fetchSize);
-      if (rows.length === 0) return;
-      yield* rows;
-    }
+    for await (const rows of copyTextRows(stream)) yield* rows;
   } finally {
-    await cursor.close().catch(() => undefined);
+    stream.destroy();
   }
 }

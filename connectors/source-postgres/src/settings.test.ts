@@ -32,7 +32,6 @@ describe('resolveSettings', () => {
       target: 'db.example.com:5432/app',
       schemas: ['public'],
       checkpointInterval: 10_000,
-      fetchSize: 10_000,
     });
   });
 

@@ -11,14 +11,13 @@ export interface Settings extends Connection {
   readonly tables: readonly string[] | undefined;
   readonly models: readonly Model[];
   readonly checkpointInterval: number;
-  readonly fetchSize: number;
   readonly statementTimeoutMs: number;
 }
 
 /** The config as the SDK hands it over: valid against spec.json, with the spec's defaults filled in. */
 export type SourceConfig = WithDefaults<
   PostgresSourceConfig,
-  'schemas' | 'models' | 'checkpoint_interval' | 'fetch_size' | 'statement_timeout_ms'
+  'schemas' | 'models' | 'checkpoint_interval' | 'statement_timeout_ms'
 >;
 
 /** Resolves `config` into connection options. */
@@ -37,7 +36,6 @@ export function resolveSettings(config: SourceConfig): Settings {
     tables: config.tables,
     models,
     checkpointInterval: config.checkpoint_interval,
-    fetchSize: config.fetch_size,
     statementTimeoutMs: config.statement_timeout_ms,
   };
 }

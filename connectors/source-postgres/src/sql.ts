@@ -3,6 +3,15 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/**
+ * Quotes a string as a Postgres literal, whatever `standard_conforming_strings` says: a value
+ * holding a backslash becomes an escape string (`E'…'`) with backslashes doubled.
+ */
+export function quoteLiteral(value: string): string {
+  const quoted = value.replace(/'/g, "''");
+  return value.includes('\\') ? `E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
+}
+
 /** `"schema"."name"`. */
 export function qualifiedName(schema: string, name: string): string {
   return `${quoteIdent(schema)}.${quoteIdent(name)}`;

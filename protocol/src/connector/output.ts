@@ -28,6 +28,14 @@ export class MessageOutput {
     if (message.type === 'STATE') await this.lines.flush();
   }
 
+  /**
+   * Queues a RECORD line already encoded (ending in a newline); records carry no secret to
+   * scrub. Returns a promise only when the caller must wait for the stream to drain.
+   */
+  writeLine(line: string): Promise<void> | undefined {
+    return this.lines.writeLine(line);
+  }
+
   /** Writes out every queued message; call before the stream ends. */
   flush(): Promise<void> {
     return this.lines.flush();

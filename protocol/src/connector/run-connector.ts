@@ -9,6 +9,7 @@ import { readJsonFile } from './input-files.js';
 import { captureConsole, createLogger } from './logger.js';
 import { MessageOutput } from './output.js';
 import { runRead } from './read-command.js';
+import { checkSpec } from './spec-file.js';
 import { collectSecrets } from './secrets.js';
 import { StoppedError } from './stopped-error.js';
 import { runWrite } from './write-command.js';
@@ -137,6 +138,7 @@ async function runCommand<Config>(
     await output.write({ type: 'SPEC', spec });
     return EXIT.ok;
   }
+  checkSpec(spec);
   const rawConfig = await readJsonFile(args.config!, 'config');
   output.setSecrets(collectSecrets(spec.connectionSpecification, rawConfig));
   const config = validateConfig<Config>(spec.connectionSpecification, rawConfig);

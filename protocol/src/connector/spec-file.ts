@@ -3,13 +3,29 @@ import { fileURLToPath } from 'node:url';
 import type { ConnectorSpecification } from '../types.js';
 import { validateWith } from '../validation/index.js';
 
+/** Where each loaded spec came from, to name it in errors. */
+const paths = new WeakMap<object, string>();
+const checked = new WeakSet<object>();
+
 /**
  * Loads a connector's `spec.json` (its single source of truth) relative to the calling
- * module, e.g. `loadSpec(import.meta.url, '../spec.json')`, and checks it is a valid spec.
+ * module, e.g. `loadSpec(import.meta.url, '../spec.json')`. It is checked against the
+ * protocol by {@link checkSpec} when the connector first needs it (any command but `spec`),
+ * so that importing a connector does not compile the protocol schemas.
  */
 export function loadSpec(base: string, relativePath: string): ConnectorSpecification {
   const path = fileURLToPath(new URL(relativePath, base));
-  return validateWith<ConnectorSpecification>('ConnectorSpecification', JSON.parse(readFileSync(path, 'utf8')), path);
+  const spec = JSON.parse(readFileSync(path, 'utf8')) as ConnectorSpecification;
+  paths.set(spec, path);
+  return spec;
+}
+
+/** Checks a spec is a valid ConnectorSpecification (once per spec object). Throws a ProtocolError. */
+export function checkSpec(spec: ConnectorSpecification): ConnectorSpecification {
+  if (checked.has(spec)) return spec;
+  validateWith<ConnectorSpecification>('ConnectorSpecification', spec, paths.get(spec) ?? 'connector spec');
+  checked.add(spec);
+  return spec;
 }
 
 /**

@@ -69,11 +69,11 @@ export type SQLModels = Model[];
  */
 export type CheckpointInterval = number;
 /**
- * Rows fetched from the server-side cursor per round trip; bounds the connector's memory.
+ * Unused since rows stream through COPY (whose backpressure bounds memory); accepted so that existing configs stay valid.
  */
 export type FetchSize = number;
 /**
- * Postgres `statement_timeout` for the connector's session; 0 means none. With a cursor it bounds each fetch of `fetch_size` rows (the first one includes any sort).
+ * Postgres `statement_timeout` for the connector's session; 0 means none. It bounds each statement, including the whole COPY of a stream's rows: leave it 0 for large tables.
  */
 export type StatementTimeoutMs = number;
 /**

@@ -1,0 +1,72 @@
+// Rows of `COPY … TO STDOUT` in text format, as the raw text of each column: the same text
+// the column's output function prints (what a text-mode query returns), so the decoders of
+// text-values.ts apply unchanged. COPY adds two things on top: NULL is `\N`, and a backslash,
+// tab, newline or carriage return inside a value is escaped.
+
+/** One row: each column's text, or null. */
+export type RawRow = (string | null)[];
+
+const LF = 0x0a;
+const ESCAPES: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+
+/** A column's text with COPY's backslash escapes undone (`\\`, `\t`, `\n`, octal `\123`, hex `\x41`...). */
+export function unescapeCopyText(field: string): string {
+  let out = '';
+  let from = 0;
+  let at = field.indexOf('\\');
+  while (at >= 0) {
+    out += field.slice(from, at);
+    const next = field[at + 1] ?? '';
+    let length = 2;
+    if (next >= '0' && next <= '7') {
+      const digits = /^[0-7]{1,3}/.exec(field.slice(at + 1, at + 4))![0];
+      out += String.fromCharCode(parseInt(digits, 8));
+      length = 1 + digits.length;
+    } else if (next === 'x' && /^[0-9a-fA-F]/.test(field[at + 2] ?? '')) {
+      const digits = /^[0-9a-fA-F]{1,2}/.exec(field.slice(at + 2, at + 4))![0];
+      out += String.fromCharCode(parseInt(digits, 16));
+      length = 2 + digits.length;
+    } else {
+      // Any other escaped character stands for itself (`\\` is a backslash).
+      out += ESCAPES[next] ?? next;
+    }
+    from = at + length;
+    at = field.indexOf('\\', from);
+  }
+  return out + field.slice(from);
+}
+
+/** One line of COPY text output (without its newline) as column texts. */
+export function parseCopyLine(line: string): RawRow {
+  const fields: RawRow = line.split('\t');
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    if (field === '\\N') fields[i] = null;
+    else if (field.includes('\\')) fields[i] = unescapeCopyText(field);
+  }
+  return fields;
+}
+
+/**
+ * Rows from the chunks of a COPY text stream. Lines are cut on the byte 0x0A, which never
+ * occurs inside a multi-byte UTF-8 character nor (escaped as `\n`) inside a value; a row split
+ * across chunks is joined first. Yields the rows of each chunk together.
+ */
+export async function* copyTextRows(chunks: AsyncIterable<Buffer>): AsyncGenerator<RawRow[]> {
+  let pending: Buffer | undefined;
+  for await (const received of chunks) {
+    const chunk = pending ? Buffer.concat([pending, received]) : received;
+    pending = undefined;
+    const rows: RawRow[] = [];
+    let start = 0;
+    let newline = chunk.indexOf(LF);
+    while (newline >= 0) {
+      rows.push(parseCopyLine(chunk.toString('utf8', start, newline)));
+      start = newline + 1;
+      newline = chunk.indexOf(LF, start);
+    }
+    if (start < chunk.length) pending = chunk.subarray(start);
+    if (rows.length > 0) yield rows;
+  }
+  if (pending) yield [parseCopyLine(pending.toString('utf8'))];
+}
