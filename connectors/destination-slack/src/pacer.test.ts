@@ -36,4 +36,26 @@ describe('Pacer', () => {
     await pacer.wait('C1');
     expect(sleeps).toEqual([7000]);
   });
+
+  it('keeps the full interval after a sleep that woke late', async () => {
+    let now = 0;
+    const sleeps: number[] = [];
+    // Every other sleep wakes 6 ms late, as timers on a busy machine do.
+    const timing = {
+      now: () => now,
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+        now += ms + (sleeps.length % 2) * 6;
+      },
+      random: () => 0,
+    };
+    const pacer = new Pacer(1000, timing);
+    const sent: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      await pacer.wait('C1');
+      sent.push(now);
+    }
+    const gaps = sent.slice(1).map((at, i) => at - sent[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(1000);
+  });
 });

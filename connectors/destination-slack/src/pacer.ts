@@ -16,8 +16,12 @@ export class Pacer {
   async wait(key: string, signal?: AbortSignal): Promise<void> {
     const now = this.timing.now();
     const at = this.next.get(key) ?? now;
-    if (at > now) await this.timing.sleep(at - now, signal);
     this.next.set(key, Math.max(at, now) + this.intervalMs);
+    if (at <= now) return;
+    await this.timing.sleep(at - now, signal);
+    // A sleep that overshoots must not shorten the gap to the next call (Slack counts arrivals).
+    const woke = this.timing.now();
+    if (woke > at) this.next.set(key, Math.max(this.next.get(key) ?? 0, woke + this.intervalMs));
   }
 
   /** Pushes a key's next slot back, after Slack answered 429 with `Retry-After`. */
