@@ -1,4 +1,4 @@
-import { chmod, cp, mkdir, readdir, readFile } from 'node:fs/promises';
+import { chmod, chown, cp, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { execa } from 'execa';
@@ -81,8 +81,9 @@ describe.runIf(dockerUp || requireDocker)('the quick start under --executor dock
       outputs[executor] = await Promise.all(files.map((file) => rowsOf(join(dir, 'output', file))));
     }
     expect(outputs['docker']).toEqual(outputs['process']);
-    // Nothing lands in the directory the runner was started from.
-    expect(await readdir(ws.path('home'))).toEqual([]);
+    // Nothing lands in the directory the runner was started from, but for the connector cache
+    // under $HOME/.cache (cron's directory is $HOME).
+    expect(await readdir(ws.path('home'))).toEqual(['.cache']);
   });
 
   it('refuses an output folder the container user cannot write, naming the folder and the uid', async () => {
@@ -97,4 +98,31 @@ describe.runIf(dockerUp || requireDocker)('the quick start under --executor dock
     expect(run.stderr).toContain(`which cannot write ${out}`);
     expect(run.stderr).not.toMatch(/^\s+at /m);
   });
+
+  // CI runs as root, so the non-root caller is played by a uid with no account, in the group
+  // that owns the Docker socket (which is all a user needs to run containers).
+  it.runIf(process.getuid?.() === 0)(
+    'writes files owned by a non-root caller, the container running as that uid and gid',
+    async () => {
+      const dir = await project('quickstart-caller');
+      const caller = { uid: 4321, gid: (await stat('/var/run/docker.sock')).gid };
+      await chmod(ws.path(''), 0o755);
+      const home = ws.path('caller-home');
+      await mkdir(home);
+      for (const path of [home, dir, ...(await readdir(dir)).map((name) => join(dir, name))]) {
+        await chown(path, caller.uid, caller.gid);
+      }
+      await chown(join(dir, 'sample-warehouse', 'warehouse.duckdb'), caller.uid, caller.gid);
+      const run = await execa(
+        process.execPath,
+        [RUNNER_BIN, 'sync', join(dir, 'quickstart.yaml'), '--executor', 'docker', '--json'],
+        { cwd: home, env: { HOME: home }, ...caller, reject: false },
+      );
+      expect(run.exitCode, run.stderr.slice(-2000)).toBe(0);
+      for (const file of ['account_metrics.csv', 'crm_contacts.csv']) {
+        const owner = await stat(join(dir, 'output', file));
+        expect({ uid: owner.uid, gid: owner.gid }).toEqual(caller);
+      }
+    },
+  );
 });
