@@ -138,7 +138,8 @@ describe('after kill -9 of a runner', () => {
             ssl_mode: 'disable',
           },
         },
-        streams: [{ name: 'items' }],
+        // append needs no key: the destination opens the stream and waits for records.
+        streams: [{ name: 'items', behaviour: 'append' }],
         state: ws.path('killed-docker-state'),
       });
       const pid = await killMidSync(file, ['hanging connector: read started'], waitForWriteContainer());
