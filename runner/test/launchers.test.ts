@@ -152,6 +152,13 @@ describe.each(targets)('$kind launcher', (target) => {
     expect(stderr).toBe('echo: started\necho: stdin ended\n');
   });
 
+  it('keeps what a connector printed before anyone read its stdout', async () => {
+    await using connector = await target.launcher().start({ name: 'echo', command: 'spec' });
+    connector.stdin.end();
+    await connector.exit;
+    expect(JSON.parse(await text(connector.stdout))).toMatchObject({ type: 'SPEC' });
+  });
+
   it('surfaces a non-zero exit code', async () => {
     await using connector = await target.launcher().start({
       name: 'echo',

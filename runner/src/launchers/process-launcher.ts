@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { execa, type ResultPromise } from 'execa';
 import { LauncherError } from './errors.js';
 import { invocationArgs, invocationDirPrefix, invocationFiles } from './invocation-files.js';
@@ -140,7 +140,9 @@ class ChildConnectorProcess implements ConnectorProcess {
     private readonly removeFiles: () => Promise<void>,
   ) {
     this.stdin = subprocess.stdin as Writable;
-    this.stdout = subprocess.stdout as Readable;
+    // execa (buffer: false) leaves the child's stdout flowing: lines printed before the runner
+    // starts reading would be dropped. Piped into a PassThrough they wait, with backpressure.
+    this.stdout = (subprocess.stdout as Readable).pipe(new PassThrough());
     this.stderr = subprocess.stderr as Readable;
     this.exit = new Promise((resolve) => {
       subprocess.once('exit', (code, signal) => {
@@ -169,6 +171,7 @@ class ChildConnectorProcess implements ConnectorProcess {
     await this.stop('disposed');
     this.stdin.destroy();
     this.stdout.destroy();
+    this.subprocess.stdout?.destroy();
     this.stderr.destroy();
     await this.cleanup();
   }
