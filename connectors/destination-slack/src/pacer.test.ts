@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Pacer } from './pacer.js';
+import { ARRIVAL_MARGIN, Pacer } from './pacer.js';
 
 function clock() {
   let now = 0;
@@ -18,14 +18,16 @@ function clock() {
 }
 
 describe('Pacer', () => {
-  it('spaces calls of one key by the interval, and lets another key go at once', async () => {
+  it('spaces calls of one key by the interval and its margin, and lets another key go at once', async () => {
     const { timing, sleeps } = clock();
     const pacer = new Pacer(1000, timing);
     await pacer.wait('C1');
     await pacer.wait('C2');
     await pacer.wait('C1');
     await pacer.wait('C1');
-    expect(sleeps).toEqual([1000, 1000]);
+    const gap = 1000 * (1 + ARRIVAL_MARGIN);
+    expect(sleeps).toEqual([gap, gap]);
+    expect(gap).toBeGreaterThan(1000);
   });
 
   it('defers a key after a 429 by the Retry-After', async () => {

@@ -39,9 +39,10 @@ describe('rate limits', () => {
       // Reached ÷ allowed = 1.0: exactly Slack's documented pace, never above it.
       expect(peakPostsPerSecond(times) / POSTS_PER_SECOND_PER_CHANNEL).toBe(1);
     }
-    // 15 posts per channel at 1/s, side by side: 30 posts in 15.2 s, the second channel
-    // starting 1.2 s late, after its history read (Tier 3: 50 a minute, spread evenly).
-    expect(now() - start).toBe(15_200);
+    // 15 posts per channel at 1/s plus the pacer's 5% arrival margin, side by side: 30 posts in
+    // 15.96 s, the second channel starting 1.26 s late, after its history read (Tier 3: 50 a
+    // minute, spread evenly).
+    expect(now() - start).toBe(15_960);
   });
 
   it('spreads edits over the minute as Tier 3 allows (50), so a long run of changes never meets a 429', async () => {
@@ -55,8 +56,8 @@ describe('rate limits', () => {
     expect(updates.map((c) => c.status)).toEqual(Array(60).fill(200));
     const times = updates.map((c) => c.at);
     const peak = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 60_000).length));
-    // Reached ÷ allowed = 50 / 50 per minute.
-    expect(peak / TIER_PER_MINUTE['chat.update']!).toBe(1);
+    // Reached ÷ allowed = 48 / 50 per minute: the pace less the pacer's 5% arrival margin.
+    expect(peak / TIER_PER_MINUTE['chat.update']!).toBe(0.96);
   });
 
   it('waits as Retry-After says on HTTP 429, and backs off on ratelimited and internal_error', async () => {
