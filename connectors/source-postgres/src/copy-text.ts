@@ -1,10 +1,7 @@
-// Rows of `COPY … TO STDOUT` in text format, as the raw text of each column: the same text
-// the column's output function prints (what a text-mode query returns), so the decoders of
+// Rows of `COPY … TO STDOUT` in text format: each column's text is the same text the
+// column's output function prints (what a text-mode query returns), so the decoders of
 // text-values.ts apply unchanged. COPY adds two things on top: NULL is `\N`, and a backslash,
 // tab, newline or carriage return inside a value is escaped.
-
-/** One row: each column's text, or null. */
-export type RawRow = (string | null)[];
 
 const LF = 0x0a;
 const ESCAPES: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
@@ -36,37 +33,19 @@ export function unescapeCopyText(field: string): string {
   return out + field.slice(from);
 }
 
-/** One line of COPY text output (without its newline) as column texts. */
-export function parseCopyLine(line: string): RawRow {
-  const fields: RawRow = line.split('\t');
-  for (let i = 0; i < fields.length; i++) {
-    const field = fields[i]!;
-    if (field === '\\N') fields[i] = null;
-    else if (field.includes('\\')) fields[i] = unescapeCopyText(field);
-  }
-  return fields;
-}
-
 /**
- * Rows from the chunks of a COPY text stream. Lines are cut on the byte 0x0A, which never
- * occurs inside a multi-byte UTF-8 character nor (escaped as `\n`) inside a value; a row split
- * across chunks is joined first. Yields the rows of each chunk together.
+ * The chunks of a COPY text stream cut after their last row: each buffer yielded holds whole
+ * rows, each ending with a newline. Rows end at the byte 0x0A, which never occurs inside a
+ * multi-byte UTF-8 character nor (escaped as `\n`) inside a value; a row split across chunks
+ * is joined first.
  */
-export async function* copyTextRows(chunks: AsyncIterable<Buffer>): AsyncGenerator<RawRow[]> {
+export async function* copyTextRows(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   let pending: Buffer | undefined;
   for await (const received of chunks) {
     const chunk = pending ? Buffer.concat([pending, received]) : received;
-    pending = undefined;
-    const rows: RawRow[] = [];
-    let start = 0;
-    let newline = chunk.indexOf(LF);
-    while (newline >= 0) {
-      rows.push(parseCopyLine(chunk.toString('utf8', start, newline)));
-      start = newline + 1;
-      newline = chunk.indexOf(LF, start);
-    }
-    if (start < chunk.length) pending = chunk.subarray(start);
-    if (rows.length > 0) yield rows;
+    const last = chunk.lastIndexOf(LF);
+    pending = chunk.subarray(last + 1);
+    if (last >= 0) yield chunk.subarray(0, last + 1);
   }
-  if (pending) yield [parseCopyLine(pending.toString('utf8'))];
+  if (pending && pending.length > 0) yield pending;
 }
