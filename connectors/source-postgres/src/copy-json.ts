@@ -41,12 +41,9 @@ export class JsonOutput {
     this.bytes = grown;
   }
 
-  // A loop beats Buffer#copy's native call for the few bytes of a key or a literal.
   put(source: Uint8Array): void {
-    const bytes = this.bytes;
-    let at = this.length;
-    for (let i = 0; i < source.length; i++) bytes[at++] = source[i]!;
-    this.length = at;
+    this.bytes.set(source, this.length);
+    this.length += source.length;
   }
 
   putString(text: string): void {
