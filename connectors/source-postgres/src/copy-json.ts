@@ -198,9 +198,10 @@ export const encodeTimestampTz: FieldEncoder = (out, input, at, end) => {
 };
 
 /**
- * json, jsonb: Postgres checked the text is JSON, so it is embedded as it is, unless COPY
- * escaped something in it (a backslash, a newline between tokens), which the decoder
- * re-encodes. Numbers keep their digits where JSON.parse would round them.
+ * jsonb: Postgres prints it as JSON, embedded as it is unless COPY escaped something in it (a
+ * backslash in a string), which the decoder re-encodes. Numbers keep their digits where
+ * JSON.parse would round them. (json keeps its input text, -0 and newlines included: it goes
+ * through the decoder, as before.)
  */
 export const encodeJson: FieldEncoder = (out, input, at, end) => {
   let p = at;

@@ -52,7 +52,7 @@ const BUILTINS = new Map<number, Mapping>([
   [21, { schema: { type: 'integer' }, decode: asInteger, encode: encodeInteger }],
   [23, { schema: { type: 'integer' }, decode: asInteger, encode: encodeInteger }],
   [26, { schema: { type: 'integer' }, decode: asInteger, encode: encodeInteger }],
-  [114, { schema: JSON_ANY, decode: jsonValue, encode: encodeJson }],
+  [114, { schema: JSON_ANY, decode: jsonValue }],
   [3802, { schema: JSON_ANY, decode: jsonValue, encode: encodeJson }],
   [700, { schema: { type: ['null', 'number'] }, decode: floatValue, encode: encodeFloat }],
   [701, { schema: { type: ['null', 'number'] }, decode: floatValue, encode: encodeFloat }],
