@@ -226,7 +226,7 @@ export interface CopyColumn extends Codec {
 export type FieldText = (field: number) => string | null;
 
 /**
- * Turns chunks of whole COPY text rows into RECORD lines (`prefix` from the SDK's
+ * Turns whole COPY text rows into RECORD lines (`prefix` from the SDK's
  * `recordLinePrefix`). Rows may carry fields after the columns (read for positions only);
  * `positionOf` gives an incremental read's position of each row.
  */
@@ -256,32 +256,35 @@ export class RecordLineEncoder {
     this.starts = new Int32Array(fieldCount + 1);
   }
 
-  /** RECORD lines of the rows in `input` (whole rows, each ending with a newline), emitted at `emittedAt`. */
-  encode(input: Buffer, emittedAt: number): EncodedRows {
+  /** RECORD lines of the rows in `chunks` (whole rows, each ending with a newline), emitted at `emittedAt`. */
+  encode(chunks: readonly Buffer[], emittedAt: number): EncodedRows {
     const suffix = Buffer.from(`}${recordLineSuffix(emittedAt)}`);
-    const out = new JsonOutput(3 * input.length + 1024);
+    const out = new JsonOutput(3 * chunks.reduce((sum, chunk) => sum + chunk.length, 0) + 1024);
     const ends: number[] = [];
     const positions: Position[] = [];
+    let input = chunks[0]!;
     const text: FieldText = (field) => {
       const raw = input.toString('utf8', this.starts[field]!, this.starts[field + 1]! - 1);
       return raw === '\\N' ? null : raw.includes('\\') ? unescapeCopyText(raw) : raw;
     };
     let count = 0;
-    let start = 0;
-    while (start < input.length) {
-      let end = input.indexOf(LF, start);
-      if (end < 0) end = input.length;
-      out.reserve(this.fixedBytes + 6 * (end - start));
-      out.put(this.prefix);
-      const p = this.encodeFields(out, input, start, end);
-      if (p !== end + 1) throw new Error(`a COPY row has more than the ${this.fieldCount} fields selected`);
-      out.put(suffix);
-      count++;
-      if (this.positionOf) {
-        positions.push(this.positionOf(text));
-        ends.push(out.length);
+    for (input of chunks) {
+      let start = 0;
+      while (start < input.length) {
+        let end = input.indexOf(LF, start);
+        if (end < 0) end = input.length;
+        out.reserve(this.fixedBytes + 6 * (end - start));
+        out.put(this.prefix);
+        const p = this.encodeFields(out, input, start, end);
+        if (p !== end + 1) throw new Error(`a COPY row has more than the ${this.fieldCount} fields selected`);
+        out.put(suffix);
+        count++;
+        if (this.positionOf) {
+          positions.push(this.positionOf(text));
+          ends.push(out.length);
+        }
+        start = end + 1;
       }
-      start = end + 1;
     }
     return { bytes: out.bytes.subarray(0, out.length), count, ends, positions };
   }

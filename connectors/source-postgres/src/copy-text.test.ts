@@ -16,8 +16,8 @@ describe('COPY text', () => {
       yield bytes.subarray(3, cut);
       yield bytes.subarray(cut);
     }
-    const texts: string[] = [];
-    for await (const rows of copyTextRows(chunks())) texts.push(rows.toString('utf8'));
-    expect(texts).toEqual(['1\tfirst\n', '2\tsecond ✓\n', '3\tlast ✓']);
+    const texts: string[][] = [];
+    for await (const rows of copyTextRows(chunks())) texts.push(rows.map((buffer) => buffer.toString('utf8')));
+    expect(texts).toEqual([['1\tfirst\n'], ['2\tsecond ✓\n'], ['3\tlast ✓']]);
   });
 });

@@ -34,18 +34,28 @@ export function unescapeCopyText(field: string): string {
 }
 
 /**
- * The chunks of a COPY text stream cut after their last row: each buffer yielded holds whole
- * rows, each ending with a newline. Rows end at the byte 0x0A, which never occurs inside a
- * multi-byte UTF-8 character nor (escaped as `\n`) inside a value; a row split across chunks
- * is joined first.
+ * The chunks of a COPY text stream cut at row ends: each item holds whole rows, each ending
+ * with a newline, in one or two buffers (the row a chunk ended in, joined with its end, comes
+ * first; the chunk itself is not copied). Rows end at the byte 0x0A, which never occurs inside
+ * a multi-byte UTF-8 character nor (escaped as `\n`) inside a value.
  */
-export async function* copyTextRows(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+export async function* copyTextRows(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer[]> {
   let pending: Buffer | undefined;
-  for await (const received of chunks) {
-    const chunk = pending ? Buffer.concat([pending, received]) : received;
+  for await (const chunk of chunks) {
     const last = chunk.lastIndexOf(LF);
-    pending = chunk.subarray(last + 1);
-    if (last >= 0) yield chunk.subarray(0, last + 1);
+    if (last < 0) {
+      pending = pending ? Buffer.concat([pending, chunk]) : chunk;
+      continue;
+    }
+    const rows: Buffer[] = [];
+    let from = 0;
+    if (pending) {
+      from = chunk.indexOf(LF) + 1;
+      rows.push(Buffer.concat([pending, chunk.subarray(0, from)]));
+    }
+    if (from <= last) rows.push(chunk.subarray(from, last + 1));
+    pending = last + 1 < chunk.length ? chunk.subarray(last + 1) : undefined;
+    yield rows;
   }
-  if (pending && pending.length > 0) yield pending;
+  if (pending) yield [pending];
 }
