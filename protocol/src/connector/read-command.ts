@@ -106,20 +106,25 @@ function stateMessage(descriptor: StreamDescriptor, blob: AirbyteStateBlob, reco
  */
 async function* untilStopped<T>(rows: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
   const iterator = rows[Symbol.asyncIterator]();
-  const stopped = new Promise<never>((_, reject) => {
-    const onAbort = () => reject(new StoppedError('read'));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-  stopped.catch(() => undefined);
+  // One abort listener rejects the wait in progress. Racing each row against one promise that
+  // never settles would keep every row reachable from it (a reaction per race) until the end.
+  let stop: ((error: StoppedError) => void) | undefined;
+  const onAbort = () => stop?.(new StoppedError('read'));
+  signal.addEventListener('abort', onAbort, { once: true });
   let done = false;
   try {
     while (true) {
-      const next = await Promise.race([iterator.next(), stopped]);
+      if (signal.aborted) throw new StoppedError('read');
+      const next = await new Promise<IteratorResult<T>>((resolve, reject) => {
+        stop = reject;
+        iterator.next().then(resolve, reject);
+      });
+      stop = undefined;
       if (next.done) return void (done = true);
       yield next.value;
     }
   } finally {
+    signal.removeEventListener('abort', onAbort);
     // Stopped or left early: let the source close what it holds, without waiting for it.
     if (!done) void Promise.resolve(iterator.return?.()).catch(() => undefined);
   }

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { runInProcess } from '../testing/harness.js';
 import type { ConfiguredAirbyteCatalog, ConnectorSpecification } from '../types.js';
@@ -173,6 +175,30 @@ describe('runConnector', () => {
     ]);
     expect(run.records[0]).toEqual({ stream: 'numbers', data: { n: 1 }, emitted_at: 7 });
     expect(run.states.map((s) => s.sourceStats?.recordCount)).toEqual([2, 2]);
+  });
+
+  it('keeps no row it has written reachable while the read goes on', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const rows: WeakRef<object>[] = [];
+    let collected = 0;
+    const many = defineSource({
+      ...numbers,
+      async *read() {
+        for (let n = 0; n < 50; n++) {
+          const row = { n, payload: new Array<number>(1000).fill(n) };
+          rows.push(new WeakRef(row));
+          yield row;
+        }
+        // WeakRefs let go of their targets only once this turn of the event loop ends.
+        await new Promise((resolve) => setImmediate(resolve));
+        gc();
+        collected = rows.filter((row) => row.deref() === undefined).length;
+      },
+    });
+    const run = await runInProcess(many, 'read', { config, catalog });
+    expect(run.records).toHaveLength(50);
+    expect(collected).toBeGreaterThanOrEqual(48);
   });
 
   it('never prints a secret in logs', async () => {
