@@ -1,10 +1,7 @@
-// Rows of `COPY … TO STDOUT` in text format, as the raw text of each column: the same text
-// the column's output function prints (what a text-mode query returns), so the decoders of
+// Rows of `COPY … TO STDOUT` in text format: each column's text is the same text the
+// column's output function prints (what a text-mode query returns), so the decoders of
 // text-values.ts apply unchanged. COPY adds two things on top: NULL is `\N`, and a backslash,
 // tab, newline or carriage return inside a value is escaped.
-
-/** One row: each column's text, or null. */
-export type RawRow = (string | null)[];
 
 const LF = 0x0a;
 const ESCAPES: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
@@ -36,37 +33,29 @@ export function unescapeCopyText(field: string): string {
   return out + field.slice(from);
 }
 
-/** One line of COPY text output (without its newline) as column texts. */
-export function parseCopyLine(line: string): RawRow {
-  const fields: RawRow = line.split('\t');
-  for (let i = 0; i < fields.length; i++) {
-    const field = fields[i]!;
-    if (field === '\\N') fields[i] = null;
-    else if (field.includes('\\')) fields[i] = unescapeCopyText(field);
-  }
-  return fields;
-}
-
 /**
- * Rows from the chunks of a COPY text stream. Lines are cut on the byte 0x0A, which never
- * occurs inside a multi-byte UTF-8 character nor (escaped as `\n`) inside a value; a row split
- * across chunks is joined first. Yields the rows of each chunk together.
+ * The chunks of a COPY text stream cut at row ends: each item holds whole rows, each ending
+ * with a newline, in one or two buffers (the row a chunk ended in, joined with its end, comes
+ * first; the chunk itself is not copied). Rows end at the byte 0x0A, which never occurs inside
+ * a multi-byte UTF-8 character nor (escaped as `\n`) inside a value.
  */
-export async function* copyTextRows(chunks: AsyncIterable<Buffer>): AsyncGenerator<RawRow[]> {
+export async function* copyTextRows(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer[]> {
   let pending: Buffer | undefined;
-  for await (const received of chunks) {
-    const chunk = pending ? Buffer.concat([pending, received]) : received;
-    pending = undefined;
-    const rows: RawRow[] = [];
-    let start = 0;
-    let newline = chunk.indexOf(LF);
-    while (newline >= 0) {
-      rows.push(parseCopyLine(chunk.toString('utf8', start, newline)));
-      start = newline + 1;
-      newline = chunk.indexOf(LF, start);
+  for await (const chunk of chunks) {
+    const last = chunk.lastIndexOf(LF);
+    if (last < 0) {
+      pending = pending ? Buffer.concat([pending, chunk]) : chunk;
+      continue;
     }
-    if (start < chunk.length) pending = chunk.subarray(start);
-    if (rows.length > 0) yield rows;
+    const rows: Buffer[] = [];
+    let from = 0;
+    if (pending) {
+      from = chunk.indexOf(LF) + 1;
+      rows.push(Buffer.concat([pending, chunk.subarray(0, from)]));
+    }
+    if (from <= last) rows.push(chunk.subarray(from, last + 1));
+    pending = last + 1 < chunk.length ? chunk.subarray(last + 1) : undefined;
+    yield rows;
   }
-  if (pending) yield [parseCopyLine(pending.toString('utf8'))];
+  if (pending) yield [pending];
 }

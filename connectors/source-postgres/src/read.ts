@@ -1,23 +1,26 @@
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import {
-  checkpointedRows,
+  checkpointedLines,
   planSqlRead,
+  recordLinePrefix,
   sqlSelect,
   type Checkpoint,
+  type EncodedRows,
   type Logger,
-  type RowReader,
+  type RecordLines,
   type SqlReadPlan,
   type StreamRead,
 } from '@backflow/protocol/connector';
 import { connect } from './connection.js';
-import { copyTextRows, type RawRow } from './copy-text.js';
+import { RecordLineEncoder } from './copy-json.js';
+import { copyTextRows } from './copy-text.js';
 import { describeSelect } from './describe.js';
 import { toConnectorError } from './errors.js';
 import { postgresDialect, postgresTypes, type PgColumn } from './incremental.js';
 import type { Settings } from './settings.js';
 import { streamSource } from './stream-source.js';
-import { decoderFor } from './type-mapping.js';
+import { codecFor } from './type-mapping.js';
 import { resolveTypes } from './type-registry.js';
 
 /**
@@ -25,13 +28,14 @@ import { resolveTypes } from './type-registry.js';
  * server streams rows without a round trip per batch and the stream's backpressure keeps
  * memory flat whatever the table size. The SDK's SQL-source kit plans the
  * read (selected columns, cursor, key, resume point) and places the checkpoints; this file
- * gives it Postgres' columns, quoting, binding and row decoding.
+ * gives it Postgres' columns, quoting and binding, and writes each chunk of COPY text
+ * straight into RECORD lines.
  */
 export async function* readStream(
   settings: Settings,
   request: StreamRead,
   logger: Logger,
-): AsyncGenerator<Record<string, unknown> | Checkpoint> {
+): AsyncGenerator<RecordLines | Checkpoint> {
   const source = streamSource(settings, request.stream.stream);
   const client = await connect(settings);
   let statement = `SELECT * FROM ${source.from} AS src`;
@@ -55,7 +59,8 @@ export async function* readStream(
     );
     const query = sqlSelect(plan, source.from, postgresDialect);
     statement = query.sql;
-    yield* checkpointedRows(copyRows(client, query.sql), plan, rowReader(plan));
+    const encoder = recordEncoder(plan, recordLinePrefix(request.stream.stream));
+    yield* checkpointedLines(copyRecordLines(client, query.sql, encoder), plan);
   } catch (error) {
     throw toConnectorError(error, source.scope(statement));
   } finally {
@@ -64,42 +69,36 @@ export async function* readStream(
 }
 
 /**
- * Decodes raw text rows into records; positions keep the raw text, which binds back exactly.
- * A read ordered by cursor only has Postgres' "new cursor value" flag as its last column.
+ * Writes the emitted columns of each row; positions keep the raw text, which binds back
+ * exactly. A read ordered by cursor only has Postgres' "new cursor value" flag as its last field.
  */
-function rowReader(plan: SqlReadPlan<PgColumn>): RowReader<RawRow> {
+function recordEncoder(plan: SqlReadPlan<PgColumn>, prefix: string): RecordLineEncoder {
   const names = plan.select.map((column) => column.name);
-  const emitted = plan.emitted.map((name) => names.indexOf(name));
-  const decoders = plan.select.map((column) => decoderFor(column.type));
-  const cursor = plan.incremental ? names.indexOf(plan.incremental.cursor.name) : -1;
-  const key = plan.incremental?.key.map((column) => names.indexOf(column.name)) ?? [];
-  const flagged = plan.incremental !== undefined && key.length === 0;
-  return {
-    record(row) {
-      const record: Record<string, unknown> = {};
-      for (const i of emitted) {
-        const raw = row[i]!;
-        const value = raw === null ? null : decoders[i]!(raw);
-        // Assigning `record["__proto__"]` would replace the prototype instead of adding a column.
-        if (names[i] === '__proto__')
-          Object.defineProperty(record, '__proto__', { value, enumerable: true, writable: true, configurable: true });
-        else record[names[i]!] = value;
-      }
-      return record;
-    },
-    position: (row) => ({
-      cursor: row[cursor]!,
-      key: key.map((i) => row[i]!),
-      ...(flagged ? { startsCursorValue: row[names.length] === 't' } : {}),
-    }),
-  };
+  const columns = plan.select.map((column, i) => ({
+    name: column.name,
+    emitted: i < plan.emitted.length,
+    ...codecFor(column.type),
+  }));
+  if (!plan.incremental) return new RecordLineEncoder(prefix, columns, names.length);
+  const cursor = names.indexOf(plan.incremental.cursor.name);
+  const key = plan.incremental.key.map((column) => names.indexOf(column.name));
+  const flagged = key.length === 0;
+  return new RecordLineEncoder(prefix, columns, names.length + (flagged ? 1 : 0), (text) => ({
+    cursor: text(cursor),
+    key: key.map((field) => text(field)),
+    ...(flagged ? { startsCursorValue: text(names.length) === 't' } : {}),
+  }));
 }
 
-/** Rows of `COPY (sql) TO STDOUT`; the copy is abandoned when the consumer stops early. */
-async function* copyRows(client: pg.Client, sql: string): AsyncGenerator<RawRow> {
+/** RECORD lines of `COPY (sql) TO STDOUT`, a chunk at a time; the copy is abandoned when the consumer stops early. */
+async function* copyRecordLines(
+  client: pg.Client,
+  sql: string,
+  encoder: RecordLineEncoder,
+): AsyncGenerator<EncodedRows> {
   const stream = client.query(copyTo(`COPY (${sql}) TO STDOUT`));
   try {
-    for await (const rows of copyTextRows(stream)) yield* rows;
+    for await (const rows of copyTextRows(stream)) yield encoder.encode(rows, Date.now());
   } finally {
     stream.destroy();
   }

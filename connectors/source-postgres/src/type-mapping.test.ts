@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { columnSchema, decoderFor } from './type-mapping.js';
+import { codecFor, columnSchema } from './type-mapping.js';
 import type { PgType } from './type-registry.js';
 
 const scalar = (base: number): PgType => ({ kind: 'scalar', oid: base, sqlName: 'x', base, isEnum: false });
@@ -8,7 +8,7 @@ const arrayOf = (element: PgType): PgType => ({ kind: 'array', oid: 1, sqlName: 
 describe('type mapping', () => {
   it('keeps 64-bit integers and numerics as strings', () => {
     expect(columnSchema(scalar(20), false)).toEqual({ type: 'string', airbyte_type: 'integer' });
-    expect(decoderFor(scalar(20))('9007199254740993')).toBe('9007199254740993');
+    expect(codecFor(scalar(20)).decode('9007199254740993')).toBe('9007199254740993');
     expect(columnSchema(scalar(1700), true)).toEqual({ type: ['null', 'string'], airbyte_type: 'number' });
   });
 
@@ -18,8 +18,8 @@ describe('type mapping', () => {
       type: ['null', 'array'],
       items: { type: ['null', 'string'], airbyte_type: 'integer' },
     });
-    expect(decoderFor(int8s)('{1,NULL,9007199254740993}')).toEqual(['1', null, '9007199254740993']);
-    expect(decoderFor(arrayOf(scalar(23)))('{1,2}')).toEqual([1, 2]);
+    expect(codecFor(int8s).decode('{1,NULL,9007199254740993}')).toEqual(['1', null, '9007199254740993']);
+    expect(codecFor(arrayOf(scalar(23))).decode('{1,2}')).toEqual([1, 2]);
   });
 
   it('does not add null twice to json', () => {
@@ -30,6 +30,6 @@ describe('type mapping', () => {
 
   it('falls back to text for unknown types', () => {
     expect(columnSchema(scalar(3904), false)).toEqual({ type: 'string' });
-    expect(decoderFor(scalar(3904))('[1,5)')).toBe('[1,5)');
+    expect(codecFor(scalar(3904)).decode('[1,5)')).toBe('[1,5)');
   });
 });

@@ -1,5 +1,16 @@
 import { parseArrayLiteral } from './array-literal.js';
 import {
+  encodeBoolean,
+  encodeDate,
+  encodeFloat,
+  encodeInteger,
+  encodeJson,
+  encodeString,
+  encodeTimestamp,
+  encodeTimestampTz,
+  type FieldEncoder,
+} from './copy-json.js';
+import {
   booleanValue,
   byteaValue,
   dateValue,
@@ -17,38 +28,44 @@ export type JsonSchema = Record<string, unknown>;
 /** Turns a column's text output into its RECORD value. */
 export type Decoder = (text: string) => unknown;
 
-interface Mapping {
-  readonly schema: JsonSchema;
+/** How a column's values are read: `encode`, where a type has one, writes most of them from COPY text directly. */
+export interface Codec {
   readonly decode: Decoder;
+  readonly encode?: FieldEncoder | undefined;
+}
+
+interface Mapping extends Codec {
+  readonly schema: JsonSchema;
 }
 
 const asText: Decoder = (text) => text;
 const asInteger: Decoder = (text) => Number(text);
 
 const JSON_ANY: JsonSchema = { type: ['object', 'array', 'string', 'number', 'boolean', 'null'] };
-const TEXT: Mapping = { schema: { type: 'string' }, decode: asText };
+const TEXT: Mapping = { schema: { type: 'string' }, decode: asText, encode: encodeString };
 
 // Built-in type OIDs (pg_type.dat) and their representation from protocol/docs/types.md.
 const BUILTINS = new Map<number, Mapping>([
-  [16, { schema: { type: 'boolean' }, decode: booleanValue }],
+  [16, { schema: { type: 'boolean' }, decode: booleanValue, encode: encodeBoolean }],
   [17, { schema: { type: 'string', contentEncoding: 'base64', airbyte_type: 'binary' }, decode: byteaValue }],
-  [20, { schema: { type: 'string', airbyte_type: 'integer' }, decode: asText }],
-  [21, { schema: { type: 'integer' }, decode: asInteger }],
-  [23, { schema: { type: 'integer' }, decode: asInteger }],
-  [26, { schema: { type: 'integer' }, decode: asInteger }],
+  [20, { schema: { type: 'string', airbyte_type: 'integer' }, decode: asText, encode: encodeString }],
+  [21, { schema: { type: 'integer' }, decode: asInteger, encode: encodeInteger }],
+  [23, { schema: { type: 'integer' }, decode: asInteger, encode: encodeInteger }],
+  [26, { schema: { type: 'integer' }, decode: asInteger, encode: encodeInteger }],
   [114, { schema: JSON_ANY, decode: jsonValue }],
-  [3802, { schema: JSON_ANY, decode: jsonValue }],
-  [700, { schema: { type: ['null', 'number'] }, decode: floatValue }],
-  [701, { schema: { type: ['null', 'number'] }, decode: floatValue }],
-  [1700, { schema: { type: 'string', airbyte_type: 'number' }, decode: asText }],
-  [1082, { schema: { type: 'string', format: 'date' }, decode: dateValue }],
-  [1083, { schema: { type: 'string', airbyte_type: 'time_without_timezone' }, decode: asText }],
+  [3802, { schema: JSON_ANY, decode: jsonValue, encode: encodeJson }],
+  [700, { schema: { type: ['null', 'number'] }, decode: floatValue, encode: encodeFloat }],
+  [701, { schema: { type: ['null', 'number'] }, decode: floatValue, encode: encodeFloat }],
+  [1700, { schema: { type: 'string', airbyte_type: 'number' }, decode: asText, encode: encodeString }],
+  [1082, { schema: { type: 'string', format: 'date' }, decode: dateValue, encode: encodeDate }],
+  [1083, { schema: { type: 'string', airbyte_type: 'time_without_timezone' }, decode: asText, encode: encodeString }],
   [1266, { schema: { type: 'string', airbyte_type: 'time_with_timezone' }, decode: timeTzValue }],
   [
     1114,
     {
       schema: { type: 'string', format: 'date-time', airbyte_type: 'timestamp_without_timezone' },
       decode: timestampValue,
+      encode: encodeTimestamp,
     },
   ],
   [
@@ -56,10 +73,11 @@ const BUILTINS = new Map<number, Mapping>([
     {
       schema: { type: 'string', format: 'date-time', airbyte_type: 'timestamp_with_timezone' },
       decode: timestampTzValue,
+      encode: encodeTimestampTz,
     },
   ],
-  [1186, { schema: { type: 'string', airbyte_type: 'interval' }, decode: asText }],
-  [2950, { schema: { type: 'string', format: 'uuid' }, decode: asText }],
+  [1186, { schema: { type: 'string', airbyte_type: 'interval' }, decode: asText, encode: encodeString }],
+  [2950, { schema: { type: 'string', format: 'uuid' }, decode: asText, encode: encodeString }],
 ]);
 
 function mappingFor(type: PgType): Mapping {
@@ -85,7 +103,8 @@ export function columnSchema(type: PgType, isNullable: boolean): JsonSchema {
   return isNullable ? nullable(schema) : { ...schema };
 }
 
-/** The decoder of a column of `type` (NULLs never reach it). */
-export function decoderFor(type: PgType): Decoder {
-  return mappingFor(type).decode;
+/** How values of a column of `type` are read (NULLs never reach its decoder nor its encoder). */
+export function codecFor(type: PgType): Codec {
+  const { decode, encode } = mappingFor(type);
+  return { decode, encode };
 }

@@ -32,6 +32,19 @@ export function checkpoint(state: AirbyteStateBlob): Checkpoint {
   return new Checkpoint(state);
 }
 
+/**
+ * RECORD lines a source encoded itself: `count` complete lines of the stream being read,
+ * each `recordLinePrefix(stream) + data + recordLineSuffix(emittedAt)`. For bulk reads
+ * that can write a row's JSON straight from the database's text, where building an object
+ * per row and stringifying it would cost more than the read.
+ */
+export class RecordLines {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly count: number,
+  ) {}
+}
+
 /** One stream to read, with the state a previous run committed for it (if any). */
 export interface StreamRead {
   readonly stream: ConfiguredAirbyteStream;
@@ -44,12 +57,15 @@ export interface SourceDefinition<Config = Record<string, unknown>> {
   check(ctx: ConnectorContext<Config>): Promise<CheckResult>;
   discover(ctx: ConnectorContext<Config>): Promise<AirbyteCatalog>;
   /**
-   * Rows of one configured stream as plain objects, with `checkpoint(...)` values between
-   * them. The SDK wraps rows into RECORD messages, checkpoints into STREAM states, and emits
+   * Rows of one configured stream as plain objects (or already encoded as `RecordLines`),
+   * with `checkpoint(...)` values between them. The SDK wraps rows into RECORD messages, checkpoints into STREAM states, and emits
    * stream status traces; it pulls the next row only once the previous one is written
    * (backpressure end to end).
    */
-  read(ctx: ConnectorContext<Config>, request: StreamRead): AsyncIterable<Record<string, unknown> | Checkpoint>;
+  read(
+    ctx: ConnectorContext<Config>,
+    request: StreamRead,
+  ): AsyncIterable<Record<string, unknown> | RecordLines | Checkpoint>;
 }
 
 /** What a destination does with a record (the wire's `operation`, default upsert). */

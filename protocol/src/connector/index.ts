@@ -4,6 +4,7 @@ export {
   checkpoint,
   defineDestination,
   defineSource,
+  RecordLines,
   type Batch,
   type BatchResult,
   type CheckResult,
@@ -19,6 +20,7 @@ export {
 } from './definitions.js';
 export {
   CheckpointPlanner,
+  checkpointedLines,
   checkpointedRows,
   migrateCursorState,
   namedRowReader,
@@ -26,6 +28,7 @@ export {
   resumeFrom,
   sqlSelect,
   type CursorState,
+  type EncodedRows,
   type IncrementalReadPlan,
   type JsonValue,
   type Position,
@@ -55,6 +58,7 @@ export {
   type Refusal,
 } from './keyed-changes.js';
 export type { Logger } from './logger.js';
+export { recordLinePrefix, recordLineSuffix } from './read-command.js';
 export { EXIT, runConnector, type ConnectorIO } from './run-connector.js';
 export { REDACTED, collectSecrets, redact, redactConfig } from './secrets.js';
 export { sendPaced, type PacedRequestOptions, type RetryPolicy } from './paced-request.js';

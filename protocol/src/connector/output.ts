@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { LineWriter } from '../ndjson/index.js';
+import { LineWriter, waitForDrain } from '../ndjson/index.js';
 import type { AirbyteMessage } from '../types.js';
 import { redact } from './secrets.js';
 
@@ -13,7 +13,7 @@ export class MessageOutput {
   private secrets: readonly string[] = [];
   private readonly lines: LineWriter;
 
-  constructor(stream: Writable) {
+  constructor(private readonly stream: Writable) {
     this.lines = new LineWriter(stream);
   }
 
@@ -34,6 +34,18 @@ export class MessageOutput {
    */
   writeLine(line: string): Promise<void> | undefined {
     return this.lines.writeLine(line);
+  }
+
+  /**
+   * Writes RECORD lines already encoded as bytes (a source's `RecordLines`), after the
+   * messages queued before them; resolves once the stream can take more.
+   */
+  async writeBytes(bytes: Uint8Array): Promise<void> {
+    await this.lines.flush();
+    if (this.stream.destroyed || this.stream.writableEnded) {
+      throw new Error('cannot write messages: the stream is already closed');
+    }
+    if (!this.stream.write(bytes)) await waitForDrain(this.stream);
   }
 
   /** Writes out every queued message; call before the stream ends. */

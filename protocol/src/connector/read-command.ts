@@ -5,7 +5,7 @@ import type {
   ConfiguredAirbyteCatalog,
   StreamDescriptor,
 } from '../types.js';
-import { Checkpoint, type ConnectorContext, type SourceDefinition } from './definitions.js';
+import { Checkpoint, RecordLines, type ConnectorContext, type SourceDefinition } from './definitions.js';
 import type { MessageOutput } from './output.js';
 import { StoppedError } from './stopped-error.js';
 import { statesByStream } from './state-input.js';
@@ -27,10 +27,7 @@ export async function runRead<Config>(
   for (const configured of catalog.streams) {
     const descriptor: StreamDescriptor = { name: configured.stream.name };
     if (configured.stream.namespace) descriptor.namespace = configured.stream.namespace;
-    const base = { stream: descriptor.name, ...(descriptor.namespace ? { namespace: descriptor.namespace } : {}) };
-    // A RECORD line is written from text: the bytes `encodeMessage` would give for
-    // { type, record: { ...base, data, emitted_at } }, without building that object per row.
-    const recordPrefix = `{"type":"RECORD","record":${JSON.stringify(base).slice(0, -1)},"data":`;
+    const recordPrefix = recordLinePrefix(descriptor);
     await output.write(streamStatus(descriptor, 'STARTED'));
     let sinceCheckpoint = 0;
     let running = false;
@@ -42,11 +39,21 @@ export async function runRead<Config>(
           sinceCheckpoint = 0;
           continue;
         }
+        if (item instanceof RecordLines) {
+          if (item.count === 0) continue;
+          if (!running) {
+            await output.write(streamStatus(descriptor, 'RUNNING'));
+            running = true;
+          }
+          await output.writeBytes(item.bytes);
+          sinceCheckpoint += item.count;
+          continue;
+        }
         if (!running) {
           await output.write(streamStatus(descriptor, 'RUNNING'));
           running = true;
         }
-        const full = output.writeLine(`${recordPrefix}${JSON.stringify(item)},"emitted_at":${Date.now()}}}\n`);
+        const full = output.writeLine(`${recordPrefix}${JSON.stringify(item)}${recordLineSuffix(Date.now())}`);
         // Most writes only queue the line: awaiting just when the pipe is full saves a turn per row.
         if (full) await full;
         sinceCheckpoint++;
@@ -57,6 +64,21 @@ export async function runRead<Config>(
     }
     await output.write(streamStatus(descriptor, 'COMPLETE'));
   }
+}
+
+/**
+ * A RECORD line is written from text: `recordLinePrefix(stream) + data + recordLineSuffix(t)`
+ * are the bytes `encodeMessage` would give for { type, record: { stream, namespace, data,
+ * emitted_at } }, without building that object per row.
+ */
+export function recordLinePrefix(stream: StreamDescriptor): string {
+  const base = { stream: stream.name, ...(stream.namespace ? { namespace: stream.namespace } : {}) };
+  return `{"type":"RECORD","record":${JSON.stringify(base).slice(0, -1)},"data":`;
+}
+
+/** The end of a RECORD line (see `recordLinePrefix`), newline included. */
+export function recordLineSuffix(emittedAt: number): string {
+  return `,"emitted_at":${emittedAt}}}\n`;
 }
 
 function streamStatus(descriptor: StreamDescriptor, status: AirbyteStreamStatusTraceMessage['status']): AirbyteMessage {
@@ -84,20 +106,25 @@ function stateMessage(descriptor: StreamDescriptor, blob: AirbyteStateBlob, reco
  */
 async function* untilStopped<T>(rows: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
   const iterator = rows[Symbol.asyncIterator]();
-  const stopped = new Promise<never>((_, reject) => {
-    const onAbort = () => reject(new StoppedError('read'));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-  stopped.catch(() => undefined);
+  // One abort listener rejects the wait in progress. Racing each row against one promise that
+  // never settles would keep every row reachable from it (a reaction per race) until the end.
+  let stop: ((error: StoppedError) => void) | undefined;
+  const onAbort = () => stop?.(new StoppedError('read'));
+  signal.addEventListener('abort', onAbort, { once: true });
   let done = false;
   try {
     while (true) {
-      const next = await Promise.race([iterator.next(), stopped]);
+      if (signal.aborted) throw new StoppedError('read');
+      const next = await new Promise<IteratorResult<T>>((resolve, reject) => {
+        stop = reject;
+        iterator.next().then(resolve, reject);
+      });
+      stop = undefined;
       if (next.done) return void (done = true);
       yield next.value;
     }
   } finally {
+    signal.removeEventListener('abort', onAbort);
     // Stopped or left early: let the source close what it holds, without waiting for it.
     if (!done) void Promise.resolve(iterator.return?.()).catch(() => undefined);
   }

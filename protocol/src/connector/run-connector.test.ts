@@ -1,8 +1,11 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { runInProcess } from '../testing/harness.js';
 import type { ConfiguredAirbyteCatalog, ConnectorSpecification } from '../types.js';
-import { checkpoint, defineDestination, defineSource, type Batch } from './definitions.js';
+import { checkpoint, defineDestination, defineSource, RecordLines, type Batch } from './definitions.js';
 import { BatchRejectedError, ConfigError } from './errors.js';
+import { recordLinePrefix, recordLineSuffix } from './read-command.js';
 
 const spec: ConnectorSpecification = {
   connectionSpecification: {
@@ -138,6 +141,64 @@ describe('runConnector', () => {
 
     const resumed = await runInProcess(numbers, 'read', { config, catalog, state: [run.states[1]] });
     expect(resumed.records.map((r) => r.data['n'])).toEqual([5]);
+  });
+
+  it('writes RECORD lines a source encoded itself in order with its other messages, counting them per STATE', async () => {
+    const lines = (...ns: number[]) =>
+      new RecordLines(
+        Buffer.from(ns.map((n) => `${recordLinePrefix({ name: 'numbers' })}{"n":${n}}${recordLineSuffix(7)}`).join('')),
+        ns.length,
+      );
+    const encoded = defineSource({
+      ...numbers,
+      async *read() {
+        yield lines(1, 2);
+        yield checkpoint({ after: 2 });
+        yield { n: 3 };
+        yield lines();
+        yield lines(4);
+        yield checkpoint({ after: 4 });
+      },
+    });
+    const run = await runInProcess(encoded, 'read', { config, catalog });
+    expect(run.exitCode).toBe(0);
+    expect(run.messages.map((m) => (m.type === 'RECORD' ? m.record!.data['n'] : m.type))).toEqual([
+      'TRACE',
+      'TRACE',
+      1,
+      2,
+      'STATE',
+      3,
+      4,
+      'STATE',
+      'TRACE',
+    ]);
+    expect(run.records[0]).toEqual({ stream: 'numbers', data: { n: 1 }, emitted_at: 7 });
+    expect(run.states.map((s) => s.sourceStats?.recordCount)).toEqual([2, 2]);
+  });
+
+  it('keeps no row it has written reachable while the read goes on', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const rows: WeakRef<object>[] = [];
+    let collected = 0;
+    const many = defineSource({
+      ...numbers,
+      async *read() {
+        for (let n = 0; n < 50; n++) {
+          const row = { n, payload: new Array<number>(1000).fill(n) };
+          rows.push(new WeakRef(row));
+          yield row;
+        }
+        // WeakRefs let go of their targets only once this turn of the event loop ends.
+        await new Promise((resolve) => setImmediate(resolve));
+        gc();
+        collected = rows.filter((row) => row.deref() === undefined).length;
+      },
+    });
+    const run = await runInProcess(many, 'read', { config, catalog });
+    expect(run.records).toHaveLength(50);
+    expect(collected).toBeGreaterThanOrEqual(48);
   });
 
   it('never prints a secret in logs', async () => {

@@ -1,4 +1,4 @@
-import { checkpoint, type Checkpoint } from '../definitions.js';
+import { checkpoint, RecordLines, type Checkpoint } from '../definitions.js';
 import type { Position } from './checkpoint-planner.js';
 import type { JsonValue } from './cursor-state.js';
 import type { SqlColumn, SqlReadPlan } from './read-plan.js';
@@ -56,5 +56,57 @@ export async function* checkpointedRows<Row>(
     if (after) yield checkpoint(after);
   }
   const final = planner.final();
+  if (final) yield checkpoint(final);
+}
+
+/**
+ * A batch of rows a source encoded as RECORD lines itself (see `RecordLines`). For
+ * incremental reads each row also gives its position and the offset in `bytes` where its line
+ * ends; full refreshes leave both empty.
+ */
+export interface EncodedRows {
+  readonly bytes: Uint8Array;
+  readonly count: number;
+  readonly ends: readonly number[];
+  readonly positions: readonly Position[];
+}
+
+/**
+ * `checkpointedRows` for rows already encoded as RECORD lines: each batch goes out as one
+ * write, cut where the planner puts a checkpoint between two of its rows.
+ */
+export async function* checkpointedLines(
+  batches: AsyncIterable<EncodedRows>,
+  plan: SqlReadPlan<SqlColumn>,
+): AsyncGenerator<RecordLines | Checkpoint> {
+  const planner = plan.incremental?.planner;
+  for await (const { bytes, count, ends, positions } of batches) {
+    if (!planner) {
+      yield new RecordLines(bytes, count);
+      continue;
+    }
+    // The first row not written yet, and where its line starts.
+    let first = 0;
+    let from = 0;
+    for (let i = 0; i < count; i++) {
+      const before = planner.before(positions[i]!);
+      if (before) {
+        const start = i === 0 ? 0 : ends[i - 1]!;
+        if (i > first) yield new RecordLines(bytes.subarray(from, start), i - first);
+        first = i;
+        from = start;
+        yield checkpoint(before);
+      }
+      const after = planner.after(positions[i]!);
+      if (after) {
+        yield new RecordLines(bytes.subarray(from, ends[i]), i + 1 - first);
+        first = i + 1;
+        from = ends[i]!;
+        yield checkpoint(after);
+      }
+    }
+    if (first < count) yield new RecordLines(bytes.subarray(from), count - first);
+  }
+  const final = planner?.final();
   if (final) yield checkpoint(final);
 }

@@ -1,5 +1,11 @@
 export { CheckpointPlanner, type Position } from './checkpoint-planner.js';
-export { checkpointedRows, namedRowReader, type RowReader } from './checkpoint-loop.js';
+export {
+  checkpointedLines,
+  checkpointedRows,
+  namedRowReader,
+  type EncodedRows,
+  type RowReader,
+} from './checkpoint-loop.js';
 export { migrateCursorState, resumeFrom, type CursorState, type JsonValue, type Resume } from './cursor-state.js';
 export {
   planSqlRead,

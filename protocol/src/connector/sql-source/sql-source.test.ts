@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ConfiguredAirbyteStream } from '../../types.js';
 import { CheckpointPlanner, type Position } from './checkpoint-planner.js';
-import { checkpointedRows, namedRowReader } from './checkpoint-loop.js';
+import { RecordLines } from '../definitions.js';
+import { checkpointedLines, checkpointedRows, namedRowReader } from './checkpoint-loop.js';
 import { resumeFrom } from './cursor-state.js';
 import { planSqlRead, type SqlTypes } from './read-plan.js';
 import { sqlSelect, type SqlDialect } from './select.js';
@@ -231,6 +232,110 @@ describe('checkpointedRows', () => {
       { cursor_field: 'u', cursor_value: 'x', primary_key: ['id', 'name'], primary_key_values: [2, 'b'] },
       { name: 'c' },
       { cursor_field: 'u', cursor_value: 'y', primary_key: ['id', 'name'], primary_key_values: [3, 'c'] },
+    ]);
+  });
+});
+
+describe('checkpointedLines', () => {
+  /** Encoded batches of rows `${u}/${id}` (one line each), with their positions. */
+  async function* batches(...rows: [u: string, id: number][][]) {
+    for (const batch of rows) {
+      const lines = batch.map(([u, id]) => `${u}/${id}\n`);
+      const ends = lines.map((_, i) => lines.slice(0, i + 1).join('').length);
+      yield {
+        bytes: Buffer.from(lines.join('')),
+        count: lines.length,
+        ends,
+        positions: batch.map(([u, id]) => at(u, id)),
+      };
+    }
+  }
+  const read = async (items: AsyncIterable<RecordLines | { state: unknown }>) => {
+    const out: unknown[] = [];
+    for await (const item of items) {
+      out.push(item instanceof RecordLines ? [Buffer.from(item.bytes).toString(), item.count] : item.state);
+    }
+    return out;
+  };
+
+  it('cuts each batch where the planner puts a checkpoint, after or before a row', async () => {
+    const keyed = planSqlRead(
+      { subject: 'table "t"', columns },
+      { stream: configured({ primary_key: [['id']] }), state: undefined },
+      types,
+      options,
+    );
+    expect(
+      await read(
+        checkpointedLines(
+          batches(
+            [
+              ['x', 1],
+              ['x', 2],
+              ['y', 3],
+            ],
+            [['y', 4]],
+          ),
+          keyed,
+        ),
+      ),
+    ).toEqual([
+      ['x/1\nx/2\n', 2],
+      { cursor_field: 'u', cursor_value: 'x', primary_key: ['id'], primary_key_values: [2] },
+      ['y/3\n', 1],
+      ['y/4\n', 1],
+      { cursor_field: 'u', cursor_value: 'y', primary_key: ['id'], primary_key_values: [4] },
+    ]);
+    const unkeyed = planSqlRead(
+      { subject: 'table "t"', columns },
+      { stream: configured({ primary_key: [] }), state: undefined },
+      types,
+      options,
+    );
+    expect(
+      await read(
+        checkpointedLines(
+          batches([
+            ['x', 1],
+            ['x', 2],
+            ['x', 3],
+            ['y', 4],
+          ]),
+          unkeyed,
+        ),
+      ),
+    ).toEqual([
+      ['x/1\nx/2\nx/3\n', 3],
+      { cursor_field: 'u', cursor_value: 'x' },
+      ['y/4\n', 1],
+      { cursor_field: 'u', cursor_value: 'y' },
+    ]);
+  });
+
+  it('passes a full refresh through a batch at a time, without checkpoints', async () => {
+    const full = planSqlRead(
+      { subject: 'table "t"', columns },
+      { stream: configured({ sync_mode: 'full_refresh' }), state: undefined },
+      types,
+      options,
+    );
+    expect(
+      await read(
+        checkpointedLines(
+          batches(
+            [
+              ['x', 1],
+              ['x', 2],
+              ['y', 3],
+            ],
+            [['y', 4]],
+          ),
+          full,
+        ),
+      ),
+    ).toEqual([
+      ['x/1\nx/2\ny/3\n', 3],
+      ['y/4\n', 1],
     ]);
   });
 });
