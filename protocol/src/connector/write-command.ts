@@ -35,6 +35,8 @@ interface PendingStream {
  * count of records it covers (its own stream's, for a STREAM state) and every record the
  * destination rejected since the last STATE, whatever its stream: they were settled by this
  * commit, and the runner settles rejections at the echo that commits them.
+ * By default one batch or commit runs at a time, while reading goes on: the next batch is
+ * parsed while the destination writes the current one (one batch of read-ahead).
  * A destination declaring `limits.max_concurrency` above 1 has that many batches in flight
  * (see InflightWrites); a STATE then waits, in order, for the batches before it while later
  * ones go on, and its `commit` may run while later batches are still being written.
@@ -58,17 +60,28 @@ export async function runWrite<Config>(
   const inflight = new InflightWrites(destination.spec.limits?.max_concurrency ?? 1);
   const states = new PendingStates();
   const counts = new EchoCounts();
+  // One write or commit at a time, but reading goes on while it runs: the next batch is parsed
+  // while the destination writes this one, and waits for it only to be written in turn.
+  const sequential = inflight.limit <= 1;
+  let previous: Promise<unknown> = Promise.resolve();
 
   const flush = async (pending: PendingStream) => {
     if (pending.records.length === 0) return;
     const records = pending.records;
     pending.records = [];
-    const keys = records.map((record) => JSON.stringify(record.key));
-    const started = await inflight.start(keys, async () => {
+    const write = async () => {
       const rejections = await writeIsolating(writer, pending.configured, records);
       return rejections.map((rejection) => toRejectedRecord(pending, records, rejection));
-    });
-    states.add(started.write);
+    };
+    if (sequential) {
+      await previous;
+      const started = write();
+      previous = started;
+      states.add(started);
+      return;
+    }
+    const keys = records.map((record) => JSON.stringify(record.key));
+    states.add((await inflight.start(keys, write)).write);
   };
 
   try {
@@ -88,12 +101,17 @@ export async function runWrite<Config>(
           await writer.commit?.();
           await output.write({ type: 'STATE', state: withDestinationStats(state, recordCount, rejected) });
         });
-        // One batch at a time keeps the old contract: commit never overlaps a write. Otherwise
-        // STATEs wait in order behind their batches, at most as many as batches may be in flight.
-        if (inflight.limit <= 1) await states.done();
-        else while (states.size > inflight.limit) await states.oldest();
+        // One batch at a time keeps the old contract: commit never overlaps a write, so the
+        // next write waits for this commit. Otherwise STATEs wait in order behind their
+        // batches, at most as many as batches may be in flight.
+        if (sequential) {
+          previous = states.done();
+          previous.catch(() => undefined);
+        }
+        while (states.size > inflight.limit) await states.oldest();
       }
     }
+    await previous;
     await inflight.drain();
     await states.done();
     const uncovered = counts.uncommitted;
@@ -104,6 +122,7 @@ export async function runWrite<Config>(
       );
     }
   } finally {
+    await previous.catch(() => undefined);
     await inflight.drain().catch(() => undefined);
     await states.done().catch(() => undefined);
     await writer.close?.();
