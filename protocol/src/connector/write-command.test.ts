@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { readMessages } from '../ndjson/index.js';
 import { runInProcess } from '../testing/harness.js';
 import type { AirbyteMessage, AirbyteStateMessage, ConfiguredAirbyteCatalog } from '../types.js';
-import { defineDestination } from './definitions.js';
+import { defineDestination, type DestinationDefinition } from './definitions.js';
 import { runConnector } from './run-connector.js';
 
 const destination = defineDestination({
@@ -100,6 +100,34 @@ describe('destinationStats.recordCount on echoed states', () => {
   });
 });
 
+/** Runs `write` on `stdin` as given (runInProcess sends one message per chunk); returns the exit code and output types. */
+async function writeFrom(target: DestinationDefinition, stdin: Readable) {
+  const dir = await mkdtemp(join(tmpdir(), 'backflow-write-'));
+  try {
+    await writeFile(join(dir, 'config.json'), '{}');
+    await writeFile(join(dir, 'catalog.json'), JSON.stringify(catalog));
+    const stdout = new PassThrough();
+    const output = readMessages(stdout);
+    const argv = ['write', '--config', join(dir, 'config.json'), '--catalog', join(dir, 'catalog.json')];
+    const exitCode = await runConnector(target, argv, { stdin, stdout });
+    stdout.end();
+    const echoed: unknown[] = [];
+    for await (const { value } of output) echoed.push(value['type']);
+    return { exitCode, echoed };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe('reading stdin', () => {
+  it('still writes and echoes what came before a broken line in the same chunk', async () => {
+    const chunk = [record('a', 1), streamState('a', 1)].map((m) => `${JSON.stringify(m)}\n`).join('') + '{"type":\n';
+    const { exitCode, echoed } = await writeFrom(destination, Readable.from([chunk]));
+    expect(exitCode).toBe(1);
+    expect(echoed).toEqual(['STATE', 'TRACE']);
+  });
+});
+
 describe('one batch at a time', () => {
   it('reads on while a batch is written, and never writes or commits two things at once', async () => {
     const events: string[] = [];
@@ -142,22 +170,9 @@ describe('one batch at a time', () => {
         yield `${JSON.stringify(message)}\n`;
       }
     }
-    const dir = await mkdtemp(join(tmpdir(), 'backflow-write-'));
-    try {
-      await writeFile(join(dir, 'config.json'), '{}');
-      await writeFile(join(dir, 'catalog.json'), JSON.stringify(catalog));
-      const stdout = new PassThrough();
-      const output = readMessages(stdout);
-      const argv = ['write', '--config', join(dir, 'config.json'), '--catalog', join(dir, 'catalog.json')];
-      const exitCode = await runConnector(slow, argv, { stdin: Readable.from(stdin()), stdout });
-      stdout.end();
-      expect(exitCode).toBe(0);
-      expect(events).toEqual(['write 1,2', 'write 3', 'commit']);
-      const echoed = [];
-      for await (const { value } of output) echoed.push(value['type']);
-      expect(echoed).toEqual(['STATE']);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const { exitCode, echoed } = await writeFrom(slow, Readable.from(stdin()));
+    expect(exitCode).toBe(0);
+    expect(events).toEqual(['write 1,2', 'write 3', 'commit']);
+    expect(echoed).toEqual(['STATE']);
   });
 });

@@ -27,6 +27,8 @@ interface PendingStream {
   readonly configured: ConfiguredAirbyteStream;
   readonly keyPaths: string[][];
   records: IncomingRecord[];
+  /** Records received since this stream's counts were last echoed. */
+  unreported: number;
 }
 
 /**
@@ -48,18 +50,19 @@ export async function runWrite<Config>(
   destination: DestinationDefinition<Config>,
   ctx: ConnectorContext<Config>,
   catalog: ConfiguredAirbyteCatalog,
-  input: AsyncIterable<AirbyteMessage>,
+  input: AsyncIterable<readonly AirbyteMessage[]>,
   output: MessageOutput,
 ): Promise<void> {
   const batchSize = destination.spec.limits?.max_batch_size ?? DEFAULT_BATCH_SIZE;
   const streams = new Map<string, PendingStream>();
   for (const configured of catalog.streams) {
-    streams.set(streamKey(configured.stream), { configured, keyPaths: matchingKeyPaths(configured), records: [] });
+    const keyPaths = matchingKeyPaths(configured);
+    streams.set(streamKey(configured.stream), { configured, keyPaths, records: [], unreported: 0 });
   }
   const writer = await destination.open({ ...ctx, catalog });
   const inflight = new InflightWrites(destination.spec.limits?.max_concurrency ?? 1);
   const states = new PendingStates();
-  const counts = new EchoCounts();
+  const counts = new EchoCounts(streams);
   // One write or commit at a time, but reading goes on while it runs: the next batch is parsed
   // while the destination writes this one, and waits for it only to be written in turn.
   const sequential = inflight.limit <= 1;
@@ -84,31 +87,42 @@ export async function runWrite<Config>(
     states.add((await inflight.start(keys, write)).write);
   };
 
+  // Records mostly come in runs of one stream: the last lookup is kept for the next record.
+  let last: { stream: string; namespace: string | undefined; pending: PendingStream } | undefined;
+  const pendingOf = (record: AirbyteRecordMessage): PendingStream => {
+    if (last && last.stream === record.stream && last.namespace === record.namespace) return last.pending;
+    const name = streamKey({ name: record.stream, namespace: record.namespace });
+    const pending = streams.get(name);
+    if (!pending) throw new InternalError(`RECORD for stream "${name}", which is not in the configured catalog`);
+    last = { stream: record.stream, namespace: record.namespace, pending };
+    return pending;
+  };
+
   try {
-    for await (const message of input) {
-      if (message.type === 'RECORD' && message.record) {
-        const name = streamKey({ name: message.record.stream, namespace: message.record.namespace });
-        const pending = streams.get(name);
-        if (!pending) throw new InternalError(`RECORD for stream "${name}", which is not in the configured catalog`);
-        pending.records.push(incoming(message.record, pending.keyPaths));
-        counts.received(name);
-        if (pending.records.length >= batchSize) await flush(pending);
-      } else if (message.type === 'STATE' && message.state) {
-        for (const pending of streams.values()) await flush(pending);
-        const state = message.state;
-        const recordCount = counts.echoed(state);
-        states.enqueue(async (rejected) => {
-          await writer.commit?.();
-          await output.write({ type: 'STATE', state: withDestinationStats(state, recordCount, rejected) });
-        });
-        // One batch at a time keeps the old contract: commit never overlaps a write, so the
-        // next write waits for this commit. Otherwise STATEs wait in order behind their
-        // batches, at most as many as batches may be in flight.
-        if (sequential) {
-          previous = states.done();
-          previous.catch(() => undefined);
+    for await (const messages of input) {
+      for (const message of messages) {
+        if (message.type === 'RECORD' && message.record) {
+          const pending = pendingOf(message.record);
+          pending.records.push(incoming(message.record, pending.keyPaths));
+          counts.received(pending);
+          if (pending.records.length >= batchSize) await flush(pending);
+        } else if (message.type === 'STATE' && message.state) {
+          for (const pending of streams.values()) await flush(pending);
+          const state = message.state;
+          const recordCount = counts.echoed(state);
+          states.enqueue(async (rejected) => {
+            await writer.commit?.();
+            await output.write({ type: 'STATE', state: withDestinationStats(state, recordCount, rejected) });
+          });
+          // One batch at a time keeps the old contract: commit never overlaps a write, so the
+          // next write waits for this commit. Otherwise STATEs wait in order behind their
+          // batches, at most as many as batches may be in flight.
+          if (sequential) {
+            previous = states.done();
+            previous.catch(() => undefined);
+          }
+          while (states.size > inflight.limit) await states.oldest();
         }
-        while (states.size > inflight.limit) await states.oldest();
       }
     }
     await previous;
@@ -136,11 +150,12 @@ export async function runWrite<Config>(
  * counts every record no echo has counted yet.
  */
 class EchoCounts {
-  private readonly unreported = new Map<string, number>();
   private sinceCommit = 0;
 
-  received(stream: string): void {
-    this.unreported.set(stream, (this.unreported.get(stream) ?? 0) + 1);
+  constructor(private readonly streams: ReadonlyMap<string, PendingStream>) {}
+
+  received(stream: PendingStream): void {
+    stream.unreported++;
     this.sinceCommit++;
   }
 
@@ -148,14 +163,16 @@ class EchoCounts {
   echoed(state: AirbyteStateMessage): number {
     this.sinceCommit = 0;
     if (state.type === 'STREAM' && state.stream) {
-      const stream = streamKey(state.stream.stream_descriptor);
-      const count = this.unreported.get(stream) ?? 0;
-      this.unreported.delete(stream);
+      const stream = this.streams.get(streamKey(state.stream.stream_descriptor));
+      const count = stream?.unreported ?? 0;
+      if (stream) stream.unreported = 0;
       return count;
     }
     let count = 0;
-    for (const n of this.unreported.values()) count += n;
-    this.unreported.clear();
+    for (const stream of this.streams.values()) {
+      count += stream.unreported;
+      stream.unreported = 0;
+    }
     return count;
   }
 
