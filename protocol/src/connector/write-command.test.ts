@@ -175,4 +175,27 @@ describe('one batch at a time', () => {
     expect(events).toEqual(['write 1,2', 'write 3', 'commit']);
     expect(echoed).toEqual(['STATE']);
   });
+
+  it('fails as soon as a write fails, though the sender waits for the echo before sending more', async () => {
+    const failing = defineDestination({
+      spec: { connectionSpecification: { type: 'object' } },
+      async check() {
+        return { ok: true };
+      },
+      async open() {
+        return {
+          write: async () => {
+            await Promise.resolve();
+            throw new Error('connection lost');
+          },
+        };
+      },
+    });
+    // Never ended, as a runner waiting for the echo leaves it.
+    const stdin = new PassThrough();
+    stdin.write([record('a', 1), streamState('a', 1)].map((m) => `${JSON.stringify(m)}\n`).join(''));
+    const { exitCode, echoed } = await writeFrom(failing, stdin);
+    expect(exitCode).toBe(1);
+    expect(echoed).toEqual(['TRACE']);
+  });
 });

@@ -67,6 +67,11 @@ export async function runWrite<Config>(
   // while the destination writes this one, and waits for it only to be written in turn.
   const sequential = inflight.limit <= 1;
   let previous: Promise<unknown> = Promise.resolve();
+  // A write or commit that fails while input is awaited ends the wait: the sender may send
+  // nothing more until it sees the echo, so the failure would otherwise go unseen.
+  let fail!: (error: unknown) => void;
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  failed.catch(() => undefined);
 
   const flush = async (pending: PendingStream) => {
     if (pending.records.length === 0) return;
@@ -79,12 +84,15 @@ export async function runWrite<Config>(
     if (sequential) {
       await previous;
       const started = write();
+      started.catch(fail);
       previous = started;
       states.add(started);
       return;
     }
     const keys = records.map((record) => JSON.stringify(record.key));
-    states.add((await inflight.start(keys, write)).write);
+    const { write: started } = await inflight.start(keys, write);
+    started.catch(fail);
+    states.add(started);
   };
 
   // Records mostly come in runs of one stream: the last lookup is kept for the next record.
@@ -98,9 +106,12 @@ export async function runWrite<Config>(
     return pending;
   };
 
+  const reader = input[Symbol.asyncIterator]();
   try {
-    for await (const messages of input) {
-      for (const message of messages) {
+    for (;;) {
+      const next = await Promise.race([reader.next(), failed]);
+      if (next.done) break;
+      for (const message of next.value) {
         if (message.type === 'RECORD' && message.record) {
           const pending = pendingOf(message.record);
           pending.records.push(incoming(message.record, pending.keyPaths));
@@ -117,10 +128,9 @@ export async function runWrite<Config>(
           // One batch at a time keeps the old contract: commit never overlaps a write, so the
           // next write waits for this commit. Otherwise STATEs wait in order behind their
           // batches, at most as many as batches may be in flight.
-          if (sequential) {
-            previous = states.done();
-            previous.catch(() => undefined);
-          }
+          const emitted = states.done();
+          emitted.catch(fail);
+          if (sequential) previous = emitted;
           while (states.size > inflight.limit) await states.oldest();
         }
       }
@@ -136,6 +146,8 @@ export async function runWrite<Config>(
       );
     }
   } finally {
+    // Not awaited: after a failure, a read may still be pending, and it would wait for it.
+    reader.return?.().catch(() => undefined);
     await previous.catch(() => undefined);
     await inflight.drain().catch(() => undefined);
     await states.done().catch(() => undefined);
