@@ -69,9 +69,14 @@ export async function runWrite<Config>(
   let previous: Promise<unknown> = Promise.resolve();
   // A write or commit that fails while input is awaited ends the wait: the sender may send
   // nothing more until it sees the echo, so the failure would otherwise go unseen.
-  let fail!: (error: unknown) => void;
-  const failed = new Promise<never>((_, reject) => (fail = reject));
-  failed.catch(() => undefined);
+  // (Not by racing one pending promise each read: every race would stay attached to it, and
+  // with it every chunk of messages read.)
+  let failure: { error: unknown } | undefined;
+  let interrupt: ((error: unknown) => void) | undefined;
+  const fail = (error: unknown) => {
+    failure ??= { error };
+    interrupt?.(error);
+  };
 
   const flush = async (pending: PendingStream) => {
     if (pending.records.length === 0) return;
@@ -109,7 +114,11 @@ export async function runWrite<Config>(
   const reader = input[Symbol.asyncIterator]();
   try {
     for (;;) {
-      const next = await Promise.race([reader.next(), failed]);
+      const next = await new Promise<IteratorResult<readonly AirbyteMessage[]>>((resolve, reject) => {
+        if (failure) return reject(failure.error);
+        interrupt = reject;
+        reader.next().then(resolve, reject);
+      });
       if (next.done) break;
       for (const message of next.value) {
         if (message.type === 'RECORD' && message.record) {
