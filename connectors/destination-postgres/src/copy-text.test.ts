@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ValueError, copyField, encoderFor } from './copy-text.js';
+import { ValueError, copyField, encoderFor, fieldEncoderFor } from './copy-text.js';
 
 describe('copyField', () => {
   it('escapes what COPY text format gives meaning to', () => {
@@ -48,5 +48,27 @@ describe('encoderFor', () => {
       '9007199254740993',
       '{"a":[1]}',
     ]);
+  });
+});
+
+describe('fieldEncoderFor', () => {
+  it('gives each column COPY text, escaped only where COPY would misread it', () => {
+    const text = fieldEncoderFor('text', undefined, false);
+    expect([text('a\tb\\'), text(7), text(false), text(null), text(undefined), text({ a: 'x\ny' })]).toEqual([
+      'a\\tb\\\\',
+      '7',
+      'false',
+      '\\N',
+      '\\N',
+      '{"a":"x\\\\ny"}',
+    ]);
+    const json = fieldEncoderFor('json', undefined, false);
+    expect([json({ q: 'say "hi"\t' }), json('\\N'), json(null)]).toEqual([
+      '{"q":"say \\\\"hi\\\\"\\\\t"}',
+      '"\\\\\\\\N"',
+      '\\N',
+    ]);
+    expect(fieldEncoderFor('text', 'text', false)(['a\tb', null])).toBe('{"a\\tb",NULL}');
+    expect(fieldEncoderFor('bytea', undefined, true)(Buffer.from([1]).toString('base64'))).toBe('\\\\x01');
   });
 });

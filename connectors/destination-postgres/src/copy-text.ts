@@ -47,9 +47,46 @@ function arrayLiteral(value: unknown, encodeElement: ValueEncoder): string {
   return `{${items.join(',')}}`;
 }
 
+/** COPY's text for SQL NULL. */
+export const COPY_NULL = '\\N';
+
+/** Turns a record value into one field of COPY's text format: escaped, `COPY_NULL` for SQL NULL. */
+export type FieldEncoder = (value: unknown) => string;
+
+/**
+ * The COPY field encoder for a column, chosen once so each value takes one branch: JSON
+ * text can only hold backslashes (it escapes control characters itself), plain values are
+ * escaped only when they hold a character COPY gives meaning to.
+ */
+export function fieldEncoderFor(family: TypeFamily, element: TypeFamily | undefined, binary: boolean): FieldEncoder {
+  if (element === undefined && family === 'json') return jsonField;
+  const encode = encoderFor(family, element, binary);
+  if (encode === textOf) return textField;
+  return (value) => copyField(encode(value));
+}
+
+function textField(value: unknown): string {
+  if (typeof value === 'string') return copyText(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (value === null || value === undefined) return COPY_NULL;
+  return copyText(JSON.stringify(value));
+}
+
+function jsonField(value: unknown): string {
+  if (value === null || value === undefined) return COPY_NULL;
+  const json = JSON.stringify(value);
+  return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json;
+}
+
+const COPY_SPECIAL = /[\\\n\r\t]/;
+const COPY_SPECIALS = /[\\\n\r\t]/g;
 const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function copyText(text: string): string {
+  return COPY_SPECIAL.test(text) ? text.replace(COPY_SPECIALS, (char) => COPY_ESCAPES[char]!) : text;
+}
 
 /** One field of COPY's text format: backslash escapes, `\N` for NULL. */
 export function copyField(text: string | null): string {
-  return text === null ? '\\N' : text.replace(/[\\\n\r\t]/g, (char) => COPY_ESCAPES[char]!);
+  return text === null ? COPY_NULL : copyText(text);
 }

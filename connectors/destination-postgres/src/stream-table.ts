@@ -4,7 +4,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { IncomingRecord, Rejection } from '@backflow/protocol/connector';
 import type { StreamPlan } from './behaviour.js';
-import { ValueError, copyField } from './copy-text.js';
+import { COPY_NULL, ValueError, type FieldEncoder } from './copy-text.js';
 import { mergeStatements, type MergeStatements, type Staging } from './merge-sql.js';
 import { ident } from './sql.js';
 import type { TargetTable } from './table-setup.js';
@@ -12,22 +12,51 @@ import type { TargetTable } from './table-setup.js';
 /** COPY text is sent in pieces of about this many characters. */
 const COPY_CHUNK = 1 << 16;
 
+/** Postgres' unique_violation. */
+const UNIQUE_VIOLATION = '23505';
+
+const DIRECT_SAVEPOINT = 'backflow_direct';
+
+/** A target column as the encoder walks it. */
+interface Column {
+  readonly name: string;
+  readonly encode: FieldEncoder;
+  readonly key: boolean;
+  /** Named like a property of Object.prototype, so a record lacking it must not read the inherited one. */
+  readonly inheritable: boolean;
+}
+
 /**
  * Writes batches of one stream into its table: records are checked and encoded here
- * (rejecting what cannot be written), COPYed into a session-local staging table, then moved
- * into the table by a few set-based statements (see merge-sql.ts). Runs inside the caller's
- * transaction: nothing is visible to others before the caller commits.
+ * (rejecting what cannot be written) and COPYed, encoding each piece while Postgres parses
+ * the one before. A batch that only adds rows (append; upsert, insert or mirror without
+ * deletes, while no key of this session has met an existing row) is COPYed straight into the
+ * table: a key already present fails it with a unique violation, and from then on batches go
+ * through a session-local staging table and a few set-based statements (see merge-sql.ts).
+ * Runs inside the caller's transaction: nothing is visible to others before the caller commits.
  */
 export class StreamTable {
+  private readonly columns: readonly Column[];
+  /** Whether adding-only batches are COPYed straight into the table (see the class comment). */
+  private direct: boolean;
+
   private constructor(
     private readonly client: pg.Client,
     private readonly stream: string,
     private readonly target: TargetTable,
     private readonly plan: StreamPlan,
     private readonly staging: Staging,
-    private readonly copySql: string,
+    private readonly copySql: { readonly direct: string; readonly staged: string },
     private readonly statements: MergeStatements,
-  ) {}
+  ) {
+    this.columns = target.columns.map((column) => ({
+      name: column.name,
+      encode: column.encode,
+      key: target.keys.includes(column.name),
+      inheritable: column.name in Object.prototype,
+    }));
+    this.direct = plan.behaviour !== 'update';
+  }
 
   /** Creates the staging table (a temporary table of this session, shaped like the target). */
   static async create(
@@ -52,7 +81,10 @@ export class StreamTable {
     const list = target.columns.map((column) => ident(column.name)).join(', ');
     await client.query(`CREATE TEMPORARY TABLE ${staging.name} AS SELECT ${list} FROM ${target.name} WITH NO DATA`);
     await client.query(`ALTER TABLE ${staging.name} ADD COLUMN ${staging.seq} integer, ADD COLUMN ${staging.op} text`);
-    const copySql = `COPY ${staging.name} (${list}, ${staging.seq}, ${staging.op}) FROM STDIN`;
+    const copySql = {
+      direct: `COPY ${target.name} (${list}) FROM STDIN`,
+      staged: `COPY ${staging.name} (${list}, ${staging.seq}, ${staging.op}) FROM STDIN`,
+    };
     const statements = mergeStatements(
       plan.behaviour,
       target.name,
@@ -65,20 +97,32 @@ export class StreamTable {
 
   /** Writes one batch; returns the records refused (bad values, deletes it cannot do, updates without a match). */
   async write(records: readonly IncomingRecord[]): Promise<Rejection[]> {
-    const rejected: Rejection[] = [];
-    const lines: string[] = [];
-    for (const [index, record] of records.entries()) {
-      const line = this.encode(index, record);
-      if (typeof line === 'string') lines.push(line);
-      else rejected.push(line);
+    if (this.direct && records.every((record) => record.operation !== 'delete')) {
+      // Append has no staged form to fall back to: what fails here fails the batch.
+      if (this.plan.behaviour === 'append') return (await this.copy(records, false)).rejected;
+      await this.client.query(`SAVEPOINT ${DIRECT_SAVEPOINT}`);
+      try {
+        const { rejected } = await this.copy(records, false);
+        await this.client.query(`RELEASE SAVEPOINT ${DIRECT_SAVEPOINT}`);
+        return rejected;
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
+        await this.client.query(`ROLLBACK TO SAVEPOINT ${DIRECT_SAVEPOINT}; RELEASE SAVEPOINT ${DIRECT_SAVEPOINT}`);
+        this.direct = false;
+      }
     }
-    if (lines.length === 0) return rejected;
+    return this.stage(records);
+  }
 
+  /** COPYs the batch into the staging table and merges it into the table. */
+  private async stage(records: readonly IncomingRecord[]): Promise<Rejection[]> {
     await this.client.query(`TRUNCATE ${this.staging.name}`);
-    await pipeline(Readable.from(chunks(lines)), this.client.query(copyFrom(this.copySql)));
+    const { rejected, rows } = await this.copy(records, true);
+    if (rows === 0) return rejected;
+    const refused = rejected.length;
     if (this.statements.unmatched) {
-      const { rows } = await this.client.query<{ seq: number }>(this.statements.unmatched);
-      for (const { seq } of rows) {
+      const { rows: missing } = await this.client.query<{ seq: number }>(this.statements.unmatched);
+      for (const { seq } of missing) {
         rejected.push({
           index: seq,
           retryable: false,
@@ -87,40 +131,77 @@ export class StreamTable {
       }
     }
     for (const statement of this.statements.apply) await this.client.query(statement);
-    return rejected.sort((a, b) => a.index - b.index);
+    return rejected.length > refused && refused > 0 ? rejected.sort((a, b) => a.index - b.index) : rejected;
   }
 
-  /** One COPY line for a record, or the reason it cannot be written. */
+  /** COPYs the records it can encode (into the staging table when `staged`); returns the others and the rows sent. */
+  private async copy(
+    records: readonly IncomingRecord[],
+    staged: boolean,
+  ): Promise<{ rejected: Rejection[]; rows: number }> {
+    const rejected: Rejection[] = [];
+    let rows = 0;
+    // Lazily, so each piece is encoded while Postgres parses the piece before.
+    const encode = function* (this: StreamTable): Generator<string> {
+      let chunk = '';
+      for (let index = 0; index < records.length; index++) {
+        const record = records[index]!;
+        const row = this.encode(index, record);
+        if (typeof row !== 'string') {
+          rejected.push(row);
+          continue;
+        }
+        rows++;
+        chunk += staged ? `${row}\t${index}\t${record.operation}\n` : `${row}\n`;
+        if (chunk.length >= COPY_CHUNK) {
+          yield chunk;
+          chunk = '';
+        }
+      }
+      if (chunk) yield chunk;
+    };
+    await pipeline(
+      Readable.from(encode.call(this)),
+      this.client.query(copyFrom(staged ? this.copySql.staged : this.copySql.direct)),
+    );
+    return { rejected, rows };
+  }
+
+  /** A record's COPY fields (without a line end), or the reason it cannot be written. */
   private encode(index: number, record: IncomingRecord): string | Rejection {
     const { behaviour } = this.plan;
-    if (record.operation === 'delete' && behaviour !== 'mirror') {
+    const deleting = record.operation === 'delete';
+    if (deleting && behaviour !== 'mirror') {
       return {
         index,
         retryable: false,
         reason: `stream "${this.stream}" has behaviour "${behaviour}", which never deletes; a delete needs behaviour "mirror"`,
       };
     }
+    const { data } = record;
     for (const key of this.target.keys) {
-      const value = field(record.data, key);
+      const value = field(data, key);
       if (value === null || value === undefined)
         return { index, retryable: false, field: key, reason: `matching key field "${key}" is empty` };
     }
-    const fields: string[] = [];
-    for (const column of this.target.columns) {
+    let row = '';
+    for (let i = 0; i < this.columns.length; i++) {
+      const column = this.columns[i]!;
+      let text: string;
       // A delete needs only its key; its other fields are not checked.
-      if (record.operation === 'delete' && !this.target.keys.includes(column.name)) {
-        fields.push(copyField(null));
-        continue;
+      if (deleting && !column.key) text = COPY_NULL;
+      else {
+        const value = column.inheritable ? field(data, column.name) : data[column.name];
+        try {
+          text = column.encode(value);
+        } catch (error) {
+          if (!(error instanceof ValueError)) throw error;
+          return { index, retryable: false, field: column.name, reason: `column "${column.name}": ${error.message}` };
+        }
       }
-      try {
-        fields.push(copyField(column.encode(field(record.data, column.name))));
-      } catch (error) {
-        if (!(error instanceof ValueError)) throw error;
-        return { index, retryable: false, field: column.name, reason: `column "${column.name}": ${error.message}` };
-      }
+      row = i === 0 ? text : `${row}\t${text}`;
     }
-    fields.push(String(index), record.operation);
-    return fields.join('\t') + '\n';
+    return row;
   }
 }
 
@@ -131,16 +212,4 @@ function field(data: Readonly<Record<string, unknown>>, name: string): unknown {
 
 function describeKey(keys: readonly string[], record: IncomingRecord): string {
   return keys.map((key) => `${key}=${JSON.stringify(field(record.data, key))}`).join(', ');
-}
-
-function* chunks(lines: readonly string[]): Generator<string> {
-  let chunk = '';
-  for (const line of lines) {
-    chunk += line;
-    if (chunk.length >= COPY_CHUNK) {
-      yield chunk;
-      chunk = '';
-    }
-  }
-  if (chunk) yield chunk;
 }

@@ -3,14 +3,14 @@ import type { ConfiguredAirbyteStream } from '@backflow/protocol';
 import { ConfigError, streamKey } from '@backflow/protocol/connector';
 import type { StreamPlan } from './behaviour.js';
 import { columnTypeFor, isCompatible, sqlType, type ColumnType } from './column-types.js';
-import { encoderFor, type ValueEncoder } from './copy-text.js';
+import { fieldEncoderFor, type FieldEncoder } from './copy-text.js';
 import { ident, qualified } from './sql.js';
 import { listTables, type ExistingTable } from './table-catalog.js';
 
 /** A stream field and how its values are written into its column. */
 export interface TargetColumn {
   readonly name: string;
-  readonly encode: ValueEncoder;
+  readonly encode: FieldEncoder;
 }
 
 /** A stream's target table, ready to be written. */
@@ -71,7 +71,7 @@ export async function prepareTable(
   }
   const columns = [...needed].map(([column, type]) => {
     const found = existing.columns.get(column)!;
-    return { name: column, encode: encoderFor(found.family, found.element, type.kind === 'bytea') };
+    return { name: column, encode: fieldEncoderFor(found.family, found.element, type.kind === 'bytea') };
   });
   return { name, columns, keys: plan.keys };
 }

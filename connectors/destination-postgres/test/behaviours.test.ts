@@ -64,6 +64,19 @@ describe('behaviours', () => {
     expect(await table()).toEqual([{ ...ada, name: 'Ada Lovelace' }, grace, linus]);
   });
 
+  it('upsert keeps the last record of a key repeated within one batch of new keys', async () => {
+    const run = await write(stream('upsert'), [
+      record('people', { ...ada, name: 'first' }),
+      record('people', grace),
+      record('people', ada),
+      state('people', 1),
+      record('people', linus),
+      state('people', 2),
+    ]);
+    expect(run.states.map((echo) => echo.destinationStats?.rejectedRecordCount)).toEqual([0, 0]);
+    expect(await table()).toEqual([ada, grace, linus]);
+  });
+
   it('upsert rejects deletes, which it never performs', async () => {
     await write(stream('upsert'), [record('people', ada), state('people', 1)]);
     const run = await write(stream('upsert'), [record('people', { id: 1 }, 'delete'), state('people', 2)]);
@@ -195,6 +208,25 @@ describe('bad rows', () => {
       expect.objectContaining({ key: { id: 2 }, reason: expect.stringMatching(/violates check constraint/) }),
     ]);
     expect(await table()).toEqual([ada]);
+  });
+
+  it('rejects rows that collide on another unique index, whether their key is new or not', async () => {
+    await db.client.query(
+      `CREATE SCHEMA "${schema}"; CREATE TABLE "${schema}".people (id bigint PRIMARY KEY, name text UNIQUE, born date)`,
+    );
+    const run = await write(stream('upsert'), [
+      record('people', ada),
+      record('people', { ...grace, name: 'Ada' }),
+      state('people', 1),
+      record('people', { ...ada, born: null }),
+      record('people', { ...linus, name: 'Ada' }),
+      state('people', 2),
+    ]);
+    expect(run.states.map((echo) => echo.destinationStats?.rejected_records)).toEqual([
+      [expect.objectContaining({ key: { id: 2 }, reason: expect.stringMatching(/unique constraint/) })],
+      [expect.objectContaining({ key: { id: 3 }, reason: expect.stringMatching(/unique constraint/) })],
+    ]);
+    expect(await table()).toEqual([{ ...ada, born: null }]);
   });
 });
 

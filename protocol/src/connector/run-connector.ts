@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import { readMessages } from '../ndjson/index.js';
+import { NdjsonParser, type DecodedMessage } from '../ndjson/ndjson-parser.js';
 import type { AirbyteMessage, ConfiguredAirbyteCatalog } from '../types.js';
 import { ProtocolError, compileConfigSchema, validateMessage, validateWith } from '../validation/index.js';
 import { parseConnectorArgs, type Command, type ParsedArgs } from './argv.js';
@@ -221,12 +221,37 @@ async function readCatalog(path: string): Promise<ConfiguredAirbyteCatalog> {
   }
 }
 
-/** Messages from stdin, each checked against the protocol; a bad one names its line. */
-async function* validatedInput(stdin: Readable): AsyncGenerator<AirbyteMessage> {
-  try {
-    for await (const { line, value } of readMessages(stdin, { source: 'stdin' })) {
-      yield validateMessage(value, { line, source: 'stdin' });
+/**
+ * Messages from stdin, each checked against the protocol; a bad one names its line. They come
+ * a chunk of stdin at a time (one await per chunk rather than per message); those before a
+ * bad line are still handed on, as they would have been one by one.
+ */
+async function* validatedInput(stdin: Readable): AsyncGenerator<AirbyteMessage[]> {
+  const parser = new NdjsonParser({ source: 'stdin' });
+  let messages: AirbyteMessage[] = [];
+  let failure: { error: unknown } | undefined;
+  const collect = ({ line, value }: DecodedMessage) => {
+    messages.push(validateMessage(value, { line, source: 'stdin' }));
+  };
+  const take = (feed: () => void): AirbyteMessage[] => {
+    try {
+      feed();
+    } catch (error) {
+      failure = { error };
     }
+    const taken = messages;
+    messages = [];
+    return taken;
+  };
+  try {
+    for await (const chunk of stdin as AsyncIterable<Buffer | string>) {
+      const taken = take(() => parser.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, collect));
+      if (taken.length > 0) yield taken;
+      if (failure) throw failure.error;
+    }
+    const rest = take(() => parser.end(collect));
+    if (rest.length > 0) yield rest;
+    if (failure) throw failure.error;
   } catch (error) {
     if (error instanceof ProtocolError) throw new InternalError(error.message);
     throw error;

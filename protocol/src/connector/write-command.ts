@@ -27,6 +27,8 @@ interface PendingStream {
   readonly configured: ConfiguredAirbyteStream;
   readonly keyPaths: string[][];
   records: IncomingRecord[];
+  /** Records received since this stream's counts were last echoed. */
+  unreported: number;
 }
 
 /**
@@ -35,6 +37,8 @@ interface PendingStream {
  * count of records it covers (its own stream's, for a STREAM state) and every record the
  * destination rejected since the last STATE, whatever its stream: they were settled by this
  * commit, and the runner settles rejections at the echo that commits them.
+ * By default one batch or commit runs at a time, while reading goes on: the next batch is
+ * parsed while the destination writes the current one (one batch of read-ahead).
  * A destination declaring `limits.max_concurrency` above 1 has that many batches in flight
  * (see InflightWrites); a STATE then waits, in order, for the batches before it while later
  * ones go on, and its `commit` may run while later batches are still being written.
@@ -46,54 +50,101 @@ export async function runWrite<Config>(
   destination: DestinationDefinition<Config>,
   ctx: ConnectorContext<Config>,
   catalog: ConfiguredAirbyteCatalog,
-  input: AsyncIterable<AirbyteMessage>,
+  input: AsyncIterable<readonly AirbyteMessage[]>,
   output: MessageOutput,
 ): Promise<void> {
   const batchSize = destination.spec.limits?.max_batch_size ?? DEFAULT_BATCH_SIZE;
   const streams = new Map<string, PendingStream>();
   for (const configured of catalog.streams) {
-    streams.set(streamKey(configured.stream), { configured, keyPaths: matchingKeyPaths(configured), records: [] });
+    const keyPaths = matchingKeyPaths(configured);
+    streams.set(streamKey(configured.stream), { configured, keyPaths, records: [], unreported: 0 });
   }
   const writer = await destination.open({ ...ctx, catalog });
   const inflight = new InflightWrites(destination.spec.limits?.max_concurrency ?? 1);
   const states = new PendingStates();
-  const counts = new EchoCounts();
+  const counts = new EchoCounts(streams);
+  // One write or commit at a time, but reading goes on while it runs: the next batch is parsed
+  // while the destination writes this one, and waits for it only to be written in turn.
+  const sequential = inflight.limit <= 1;
+  let previous: Promise<unknown> = Promise.resolve();
+  // A write or commit that fails while input is awaited ends the wait: the sender may send
+  // nothing more until it sees the echo, so the failure would otherwise go unseen.
+  // (Not by racing one pending promise each read: every race would stay attached to it, and
+  // with it every chunk of messages read.)
+  let failure: { error: unknown } | undefined;
+  let interrupt: ((error: unknown) => void) | undefined;
+  const fail = (error: unknown) => {
+    failure ??= { error };
+    interrupt?.(error);
+  };
 
   const flush = async (pending: PendingStream) => {
     if (pending.records.length === 0) return;
     const records = pending.records;
     pending.records = [];
-    const keys = records.map((record) => JSON.stringify(record.key));
-    const started = await inflight.start(keys, async () => {
+    const write = async () => {
       const rejections = await writeIsolating(writer, pending.configured, records);
       return rejections.map((rejection) => toRejectedRecord(pending, records, rejection));
-    });
-    states.add(started.write);
+    };
+    if (sequential) {
+      await previous;
+      const started = write();
+      started.catch(fail);
+      previous = started;
+      states.add(started);
+      return;
+    }
+    const keys = records.map((record) => JSON.stringify(record.key));
+    const { write: started } = await inflight.start(keys, write);
+    started.catch(fail);
+    states.add(started);
   };
 
+  // Records mostly come in runs of one stream: the last lookup is kept for the next record.
+  let last: { stream: string; namespace: string | undefined; pending: PendingStream } | undefined;
+  const pendingOf = (record: AirbyteRecordMessage): PendingStream => {
+    if (last && last.stream === record.stream && last.namespace === record.namespace) return last.pending;
+    const name = streamKey({ name: record.stream, namespace: record.namespace });
+    const pending = streams.get(name);
+    if (!pending) throw new InternalError(`RECORD for stream "${name}", which is not in the configured catalog`);
+    last = { stream: record.stream, namespace: record.namespace, pending };
+    return pending;
+  };
+
+  const reader = input[Symbol.asyncIterator]();
   try {
-    for await (const message of input) {
-      if (message.type === 'RECORD' && message.record) {
-        const name = streamKey({ name: message.record.stream, namespace: message.record.namespace });
-        const pending = streams.get(name);
-        if (!pending) throw new InternalError(`RECORD for stream "${name}", which is not in the configured catalog`);
-        pending.records.push(incoming(message.record, pending.keyPaths));
-        counts.received(name);
-        if (pending.records.length >= batchSize) await flush(pending);
-      } else if (message.type === 'STATE' && message.state) {
-        for (const pending of streams.values()) await flush(pending);
-        const state = message.state;
-        const recordCount = counts.echoed(state);
-        states.enqueue(async (rejected) => {
-          await writer.commit?.();
-          await output.write({ type: 'STATE', state: withDestinationStats(state, recordCount, rejected) });
-        });
-        // One batch at a time keeps the old contract: commit never overlaps a write. Otherwise
-        // STATEs wait in order behind their batches, at most as many as batches may be in flight.
-        if (inflight.limit <= 1) await states.done();
-        else while (states.size > inflight.limit) await states.oldest();
+    for (;;) {
+      const next = await new Promise<IteratorResult<readonly AirbyteMessage[]>>((resolve, reject) => {
+        if (failure) return reject(failure.error);
+        interrupt = reject;
+        reader.next().then(resolve, reject);
+      });
+      if (next.done) break;
+      for (const message of next.value) {
+        if (message.type === 'RECORD' && message.record) {
+          const pending = pendingOf(message.record);
+          pending.records.push(incoming(message.record, pending.keyPaths));
+          counts.received(pending);
+          if (pending.records.length >= batchSize) await flush(pending);
+        } else if (message.type === 'STATE' && message.state) {
+          for (const pending of streams.values()) await flush(pending);
+          const state = message.state;
+          const recordCount = counts.echoed(state);
+          states.enqueue(async (rejected) => {
+            await writer.commit?.();
+            await output.write({ type: 'STATE', state: withDestinationStats(state, recordCount, rejected) });
+          });
+          // One batch at a time keeps the old contract: commit never overlaps a write, so the
+          // next write waits for this commit. Otherwise STATEs wait in order behind their
+          // batches, at most as many as batches may be in flight.
+          const emitted = states.done();
+          emitted.catch(fail);
+          if (sequential) previous = emitted;
+          while (states.size > inflight.limit) await states.oldest();
+        }
       }
     }
+    await previous;
     await inflight.drain();
     await states.done();
     const uncovered = counts.uncommitted;
@@ -104,6 +155,9 @@ export async function runWrite<Config>(
       );
     }
   } finally {
+    // Not awaited: after a failure, a read may still be pending, and it would wait for it.
+    reader.return?.().catch(() => undefined);
+    await previous.catch(() => undefined);
     await inflight.drain().catch(() => undefined);
     await states.done().catch(() => undefined);
     await writer.close?.();
@@ -117,11 +171,12 @@ export async function runWrite<Config>(
  * counts every record no echo has counted yet.
  */
 class EchoCounts {
-  private readonly unreported = new Map<string, number>();
   private sinceCommit = 0;
 
-  received(stream: string): void {
-    this.unreported.set(stream, (this.unreported.get(stream) ?? 0) + 1);
+  constructor(private readonly streams: ReadonlyMap<string, PendingStream>) {}
+
+  received(stream: PendingStream): void {
+    stream.unreported++;
     this.sinceCommit++;
   }
 
@@ -129,14 +184,16 @@ class EchoCounts {
   echoed(state: AirbyteStateMessage): number {
     this.sinceCommit = 0;
     if (state.type === 'STREAM' && state.stream) {
-      const stream = streamKey(state.stream.stream_descriptor);
-      const count = this.unreported.get(stream) ?? 0;
-      this.unreported.delete(stream);
+      const stream = this.streams.get(streamKey(state.stream.stream_descriptor));
+      const count = stream?.unreported ?? 0;
+      if (stream) stream.unreported = 0;
       return count;
     }
     let count = 0;
-    for (const n of this.unreported.values()) count += n;
-    this.unreported.clear();
+    for (const stream of this.streams.values()) {
+      count += stream.unreported;
+      stream.unreported = 0;
+    }
     return count;
   }
 
