@@ -335,7 +335,7 @@ export class StreamDiffer {
         op: 'upsert',
         flags: prior.flags & ~GONE,
         hash: prior.hash,
-        matchKey: prior.matchKey,
+        matchKey: prior.matchKey ?? matchKey,
       });
     }
     return { kind: 'skip' };

@@ -18,7 +18,7 @@ const sent = (id: number): SentRecord => ({
   streamId: 4,
   key: id,
   op: 'upsert',
-  hash: Buffer.alloc(8, id),
+  hash: Buffer.alloc(8, id).toString('hex'),
   matchKey: `[${id}]`,
   data: { id },
 });
@@ -57,7 +57,9 @@ describe('CommitSettler', () => {
     const { session, counts, settler: s } = settler(0);
     s.invalidRow({ stream: 'items', kind: 'invalid', key: { id: 9 }, reason: 'duplicate key', retryable: false });
     await s.apply(commit, {
-      outcomes: [{ stream: 4, key: 1, op: 'upsert', flags: 1, hash: Buffer.alloc(8, 1), matchKey: '[1]' }],
+      outcomes: [
+        { stream: 4, key: 1, op: 'upsert', flags: 1, hash: Buffer.alloc(8, 1).toString('hex'), matchKey: '[1]' },
+      ],
       accepted: new Map([['items', 1]]),
       refused: [{ record: sent(2), rejection: rejection(2, false) }],
       retryable: [{ record: sent(3), rejection: rejection(3, true) }],

@@ -60,7 +60,7 @@ const record = (id: number): SentRecord => ({
   streamId: 1,
   key: id,
   op: 'upsert',
-  hash: Buffer.alloc(8, id),
+  hash: Buffer.alloc(8, id).toString('hex'),
   matchKey: `[${id}]`,
   data: { id },
 });
