@@ -159,6 +159,30 @@ describe('StreamDiffer', () => {
     expect(decisions).toEqual([]);
   });
 
+  it("keeps a row's source line for sending only when no mapping changes the row", async () => {
+    const session = await new SqliteStore(dir).openPlan('c');
+    const differ = (mapper: StreamDiffSettings['mapper']) =>
+      new StreamDiffer(
+        {
+          stream: 's',
+          streamId: 1,
+          behaviour: 'upsert',
+          primaryKey: [['id']],
+          matchingKeys: [['id']],
+          mapper,
+          detectRemoved: false,
+          fullResync: false,
+          dryRun: true,
+        },
+        session.fingerprints,
+        emptyCounts(),
+      );
+    const lineOf = (decisions: Decision[]) => (decisions[0]?.kind === 'send' ? decisions[0].line : 'none');
+    expect(lineOf(differ(undefined).add({ id: 1 }, 'the line'))).toBe('the line');
+    expect(lineOf(differ(compileMapping({ id: 'id' })).add({ id: 1 }, 'the line'))).toBeUndefined();
+    await session.close();
+  });
+
   it('resends records kept for retry on a stream read incrementally, unless the run read a newer version', async () => {
     const incremental = { behaviour: 'upsert' as const, detectRemoved: false };
     await runOnce(rows(2), incremental);

@@ -32,6 +32,8 @@ export type Decision =
       readonly key: FingerprintKey | undefined;
       readonly hash: RowHash;
       readonly matchKey: string;
+      /** The source's line of the row, when the row goes unmapped: it can be forwarded as printed. */
+      readonly line?: string;
     }
   | {
       readonly kind: 'invalid';
@@ -67,6 +69,7 @@ export interface StreamDiffSettings {
 interface Queued {
   readonly row: Record<string, unknown>;
   readonly key: FingerprintKey;
+  readonly line: string | undefined;
 }
 
 type RowOutcome = Decision | { kind: 'skip' } | { kind: 'still-rejected-pending'; match: Record<string, unknown> };
@@ -104,12 +107,13 @@ export class StreamDiffer {
   }
 
   /**
-   * Takes a source row. Returns what to do with it when that is known at once (an invalid
-   * key; any row, when the store answers lookups synchronously); otherwise the row waits for
-   * the next `flush`.
+   * Takes a source row, and the line it came in when that line carries nothing but the row
+   * (it is then sent as is if the stream has no mapping). Returns what to do with it when
+   * that is known at once (an invalid key; any row, when the store answers lookups
+   * synchronously); otherwise the row waits for the next `flush`.
    */
-  add(row: Record<string, unknown>): Decision[] {
-    if (this.settings.streamId === undefined) return [this.untracked(row)];
+  add(row: Record<string, unknown>, line?: string): Decision[] {
+    if (this.settings.streamId === undefined) return [this.untracked(row, line)];
     const values = this.settings.primaryKey.map((path) => valueAt(row, path));
     const missing = values.findIndex((value) => value === null || value === undefined);
     if (missing >= 0) {
@@ -129,11 +133,11 @@ export class StreamDiffer {
     }
     const lookupNow = this.session!.lookupNow;
     if (!lookupNow) {
-      this.queue.push({ row, key });
+      this.queue.push({ row, key, line });
       return [];
     }
     this.seenKeys.push(key);
-    const outcome = this.classifyRow(row, key, lookupNow(this.settings.streamId, key));
+    const outcome = this.classifyRow(row, key, lookupNow(this.settings.streamId, key), line);
     if (outcome.kind === 'skip') return [];
     if (outcome.kind !== 'still-rejected-pending') return [outcome];
     this.stillRejectedKeys.push({ key, match: outcome.match });
@@ -159,8 +163,8 @@ export class StreamDiffer {
         id,
         batch.map((q) => q.key),
       );
-      for (const { row, key } of batch) {
-        const outcome = this.classifyRow(row, key, priors.get(keyId(key)));
+      for (const { row, key, line } of batch) {
+        const outcome = this.classifyRow(row, key, priors.get(keyId(key)), line);
         if (outcome.kind === 'still-rejected-pending') this.stillRejectedKeys.push({ key, match: outcome.match });
         else if (outcome.kind !== 'skip') decisions.push(outcome);
       }
@@ -252,7 +256,7 @@ export class StreamDiffer {
           });
         } else {
           accepted.add(identity);
-          fresh.push({ row, key });
+          fresh.push({ row, key, line: undefined });
         }
       });
       if (fresh.length > 0) {
@@ -307,7 +311,12 @@ export class StreamDiffer {
   }
 
   /** One row against what the store knows of its key. */
-  private classifyRow(row: Record<string, unknown>, key: FingerprintKey, prior: Prior | undefined): RowOutcome {
+  private classifyRow(
+    row: Record<string, unknown>,
+    key: FingerprintKey,
+    prior: Prior | undefined,
+    line: string | undefined,
+  ): RowOutcome {
     const mapped = this.settings.mapper ? this.settings.mapper.map(row) : { ok: true as const, data: row };
     if (!mapped.ok) {
       this.counts.invalid++;
@@ -326,7 +335,9 @@ export class StreamDiffer {
     ) {
       return { kind: 'still-rejected-pending', match: this.matchKeyObject(matchKey) };
     }
-    if (this.sends(change)) return { kind: 'send', op: 'upsert', change, data: mapped.data, key, hash, matchKey };
+    if (this.sends(change)) {
+      return { kind: 'send', op: 'upsert', change, data: mapped.data, key, hash, matchKey, line: this.lineOf(line) };
+    }
     if (prior && prior.flags & GONE) {
       const id = this.settings.streamId!;
       this.touched.push({
@@ -365,7 +376,7 @@ export class StreamDiffer {
     return change !== 'unchanged';
   }
 
-  private untracked(row: Record<string, unknown>): Decision {
+  private untracked(row: Record<string, unknown>, line: string | undefined): Decision {
     const mapped = this.settings.mapper ? this.settings.mapper.map(row) : { ok: true as const, data: row };
     if (!mapped.ok) {
       this.counts.invalid++;
@@ -380,7 +391,13 @@ export class StreamDiffer {
       key: undefined,
       hash: DELETE_HASH,
       matchKey: '',
+      line: this.lineOf(line),
     };
+  }
+
+  /** A mapped row is not what the source printed: its line cannot stand for it. */
+  private lineOf(line: string | undefined): string | undefined {
+    return this.settings.mapper ? undefined : line;
   }
 
   private matchKeyOf(data: Record<string, unknown>): string {

@@ -97,6 +97,26 @@ describe('DestinationChannel', () => {
     expect(channel.unconfirmed).toBe(1);
   });
 
+  it("forwards a record's source line as printed when its stream keeps its name, and encodes it otherwise", async () => {
+    const line = '{"type":"RECORD","record":{"stream":"items","data":{"id":1},"emitted_at":5}}';
+    const sentWith = async (descriptor: { name: string }) => {
+      const fake = fakeDestination();
+      const channel = new DestinationChannel(
+        fake.destination,
+        { ...settings, descriptor: () => descriptor },
+        createReporter([]),
+        () => false,
+      );
+      await channel.sendRecord({ ...record(1), line });
+      await channel.end();
+      return fake.written[0]!.record;
+    };
+    expect(await sentWith({ name: 'items' })).toEqual({ stream: 'items', data: { id: 1 }, emitted_at: 5 });
+    const renamed = await sentWith({ name: 'contacts' });
+    expect(renamed).toMatchObject({ stream: 'contacts', data: { id: 1 } });
+    expect(renamed?.emitted_at).not.toBe(5);
+  });
+
   it('fails on an echo of a STATE it never sent', async () => {
     const fake = fakeDestination();
     const channel = new DestinationChannel(fake.destination, settings, createReporter([]), () => false);

@@ -105,6 +105,20 @@ describe('readAndDiff', () => {
     await expect(read([record({ id: 1 }, 'other')])).rejects.toThrow(ConnectorFailure);
   });
 
+  it("hands a row's line over only when the line holds nothing but the row", async () => {
+    const withMeta: AirbyteMessage = {
+      type: 'RECORD',
+      record: { stream: 'items', data: { id: 2 }, emitted_at: 0, meta: { changes: [] } },
+    };
+    const source = fakeSource([record({ id: 1 }), withMeta]);
+    const lines: (string | undefined)[] = [];
+    await readAndDiff(source, new RecordValidator('src', catalog), await differs(), {
+      decisions: (_stream, decisions) => void lines.push(...decisions.map((d) => (d.kind === 'send' ? d.line : ''))),
+      stopped: () => false,
+    });
+    expect(lines).toEqual([JSON.stringify(record({ id: 1 })), undefined]);
+  });
+
   it('stops when told, without finishing the read', async () => {
     const source = fakeSource([record({ id: 1 }), record({ id: 2 })]);
     let stop = false;

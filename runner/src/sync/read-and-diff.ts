@@ -1,4 +1,4 @@
-import type { AirbyteStateMessage } from '@backflow/protocol';
+import type { AirbyteMessage, AirbyteStateMessage } from '@backflow/protocol';
 import type { LineMessage } from '../connectors/connector-session.js';
 import { DIFF_BATCH, type Decision, type StreamDiffer } from '../diff/stream-differ.js';
 import type { RecordValidator } from './record-validator.js';
@@ -40,14 +40,18 @@ export async function readAndDiff(
       if (differ.queued > 0) await target.decisions(stream, await differ.flush());
     }
   };
-  for await (const { line, message } of source.messages()) {
+  for await (const { line, message, text } of source.messages()) {
     if (target.stopped()) return false;
     if (message.type === 'RECORD' && message.record) {
       const stream = validator.check(message.record, line);
       const differ = differs.get(stream)!;
       differ.counts.read++;
-      const decided = differ.add(message.record.data as Record<string, unknown>);
-      if (decided.length > 0) await target.decisions(stream, decided);
+      const decided = differ.add(message.record.data as Record<string, unknown>, onlyRow(message) ? text : undefined);
+      if (decided.length > 0) {
+        // Most rows are decided at once and sent without waiting: no await (a turn each) for them.
+        const sending = target.decisions(stream, decided);
+        if (sending) await sending;
+      }
       if (differ.queued >= DIFF_BATCH) await target.decisions(stream, await differ.flush());
       target.read?.(stream);
     } else if (message.type === 'STATE' && message.state && target.state) {
@@ -64,6 +68,21 @@ export async function readAndDiff(
       await target.decisions(stream, decisions);
       if (target.stopped()) return false;
     }
+  }
+  return true;
+}
+
+const ROW_FIELDS = new Set(['stream', 'data', 'emitted_at']);
+
+/**
+ * A RECORD whose line holds nothing but the row, its stream and its time, so the line can
+ * stand for the record at the destination (fields such as `meta` or `operation` are not
+ * passed on by the runner).
+ */
+function onlyRow(message: AirbyteMessage): boolean {
+  for (const field in message) if (field !== 'type' && field !== 'record') return false;
+  for (const field in message.record) {
+    if (field === 'namespace' ? !message.record.namespace : !ROW_FIELDS.has(field)) return false;
   }
   return true;
 }
