@@ -16,7 +16,12 @@ import {
 import { DELIVERED, GONE, REJECTED, type FingerprintSession, type Outcome, type Prior } from './fingerprint-session.js';
 
 /** Rows classified per store round trip. */
-export const DIFF_BATCH = 500;
+const DIFF_BATCH = 500;
+/** Keys of rows already decided, noted as seen per store write: a write costs more than the keys it holds. */
+const SEEN_BATCH = 10_000;
+/** What `add` returns for a row decided later or needing nothing: one shared empty list. */
+const NOTHING: readonly Decision[] = [];
+const SKIP = { kind: 'skip' } as const;
 const PAGE = 1000;
 
 export type Change = 'added' | 'changed' | 'unchanged' | 'removed';
@@ -72,7 +77,7 @@ interface Queued {
   readonly line: string | undefined;
 }
 
-type RowOutcome = Decision | { kind: 'skip' } | { kind: 'still-rejected-pending'; match: Record<string, unknown> };
+type RowOutcome = Decision | typeof SKIP | { kind: 'still-rejected-pending'; match: Record<string, unknown> };
 
 /**
  * Diffs one stream's rows against the fingerprints of what was delivered before: each row is
@@ -96,14 +101,14 @@ export class StreamDiffer {
     readonly counts: StreamCounts,
   ) {}
 
+  /** Rows waiting for `flush` to be decided or written (keys of rows already decided aside). */
   get queued(): number {
-    return (
-      this.queue.length +
-      this.deferredRows.length +
-      this.seenKeys.length +
-      this.touched.length +
-      this.stillRejectedKeys.length
-    );
+    return this.queue.length + this.deferredRows.length + this.touched.length + this.stillRejectedKeys.length;
+  }
+
+  /** Enough is waiting that the reader should `flush` now. */
+  get due(): boolean {
+    return this.queued >= DIFF_BATCH || this.seenKeys.length >= SEEN_BATCH;
   }
 
   /**
@@ -112,7 +117,7 @@ export class StreamDiffer {
    * that is known at once (an invalid key; any row, when the store answers lookups
    * synchronously); otherwise the row waits for the next `flush`.
    */
-  add(row: Record<string, unknown>, line?: string): Decision[] {
+  add(row: Record<string, unknown>, line?: string): readonly Decision[] {
     if (this.settings.streamId === undefined) return [this.untracked(row, line)];
     const values = this.settings.primaryKey.map((path) => valueAt(row, path));
     const missing = values.findIndex((value) => value === null || value === undefined);
@@ -129,19 +134,19 @@ export class StreamDiffer {
     const key = fingerprintKey(values);
     if (this.bloom.add(key)) {
       this.deferredRows.push(JSON.stringify(row));
-      return [];
+      return NOTHING;
     }
     const lookupNow = this.session!.lookupNow;
     if (!lookupNow) {
       this.queue.push({ row, key, line });
-      return [];
+      return NOTHING;
     }
     this.seenKeys.push(key);
     const outcome = this.classifyRow(row, key, lookupNow(this.settings.streamId, key), line);
-    if (outcome.kind === 'skip') return [];
+    if (outcome.kind === 'skip') return NOTHING;
     if (outcome.kind !== 'still-rejected-pending') return [outcome];
     this.stillRejectedKeys.push({ key, match: outcome.match });
-    return [];
+    return NOTHING;
   }
 
   /** Classifies the queued rows and writes what the store must know of them. */
@@ -323,7 +328,6 @@ export class StreamDiffer {
       return { kind: 'invalid', key: this.keyObjectOf(row), reason: mapped.reason, field: mapped.field };
     }
     const hash = rowHash(mapped.data);
-    const matchKey = this.matchKeyOf(mapped.data);
     const change = changeOf(prior, hash);
     this.counts[change]++;
     if (
@@ -333,9 +337,10 @@ export class StreamDiffer {
       !this.settings.fullResync &&
       this.settings.behaviour !== 'append'
     ) {
-      return { kind: 'still-rejected-pending', match: this.matchKeyObject(matchKey) };
+      return { kind: 'still-rejected-pending', match: this.matchKeyObject(this.matchKeyOf(mapped.data)) };
     }
     if (this.sends(change)) {
+      const matchKey = this.matchKeyOf(mapped.data);
       return { kind: 'send', op: 'upsert', change, data: mapped.data, key, hash, matchKey, line: this.lineOf(line) };
     }
     if (prior && prior.flags & GONE) {
@@ -346,10 +351,10 @@ export class StreamDiffer {
         op: 'upsert',
         flags: prior.flags & ~GONE,
         hash: prior.hash,
-        matchKey: prior.matchKey ?? matchKey,
+        matchKey: prior.matchKey ?? this.matchKeyOf(mapped.data),
       });
     }
-    return { kind: 'skip' };
+    return SKIP;
   }
 
   private async stillRejected(

@@ -22,6 +22,11 @@ const sent = (id: number): SentRecord => ({
   matchKey: `[${id}]`,
   data: { id },
 });
+/** A record sent as the source printed it: its line carries the data. */
+const sentAsLine = (id: number): SentRecord => {
+  const { data, ...rest } = sent(id);
+  return { ...rest, line: JSON.stringify({ type: 'RECORD', record: { stream: 'items', data, emitted_at: 0 } }) };
+};
 const rejection = (id: number, retryable: boolean) => ({
   stream: 'items',
   key: { id },
@@ -62,7 +67,7 @@ describe('CommitSettler', () => {
       ],
       accepted: new Map([['items', 1]]),
       refused: [{ record: sent(2), rejection: rejection(2, false) }],
-      retryable: [{ record: sent(3), rejection: rejection(3, true) }],
+      retryable: [{ record: sentAsLine(3), rejection: rejection(3, true) }],
       unmatched: [],
     });
     expect(session.commits).toHaveLength(1);

@@ -108,14 +108,14 @@ export class DestinationChannel {
   private sendNow(record: SentRecord): Promise<void> | undefined {
     const descriptor = this.settings.descriptor(record.stream);
     const written =
-      record.line !== undefined && this.keepsName(record.stream, descriptor)
+      record.line !== undefined
         ? this.send(`${record.line}\n`)
         : this.send({
             type: 'RECORD',
             record: {
               stream: descriptor.name,
               ...(descriptor.namespace ? { namespace: descriptor.namespace } : {}),
-              data: record.data,
+              data: record.data!,
               emitted_at: Date.now(),
               ...(record.op === 'delete' ? { operation: 'delete' as const } : {}),
             },
@@ -128,10 +128,14 @@ export class DestinationChannel {
     return written ? written.then(() => this.send(state)) : this.send(state);
   }
 
-  private keepsName(stream: string, descriptor: { name: string; namespace?: string }): boolean {
+  /**
+   * Whether a record of this stream may be sent as the source printed it (a `SentRecord`'s
+   * `line`): only when the destination knows the stream by the same name.
+   */
+  sendsLinesOf(stream: string): boolean {
     let same = this.sameName.get(stream);
     if (same === undefined) {
-      same = streamKey(descriptor) === stream;
+      same = streamKey(this.settings.descriptor(stream)) === stream;
       this.sameName.set(stream, same);
     }
     return same;

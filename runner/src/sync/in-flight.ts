@@ -1,4 +1,4 @@
-import type { RecordOperation, RejectedRecord } from '@backflow/protocol';
+import type { AirbyteMessage, RecordOperation, RejectedRecord } from '@backflow/protocol';
 import { streamKey } from '@backflow/protocol/connector';
 import { DELETE_HASH, type FingerprintKey, type RowHash } from '../diff/fingerprint.js';
 import { DELIVERED, type Outcome } from '../diff/fingerprint-session.js';
@@ -11,9 +11,19 @@ export interface SentRecord {
   readonly op: RecordOperation;
   readonly hash: RowHash;
   readonly matchKey: string;
-  readonly data: Record<string, unknown>;
-  /** The source's line, when `data` is what it printed: forwarded as is rather than encoded again. */
+  /** The record's data; left out when `line` carries it. */
+  readonly data?: Record<string, unknown>;
+  /**
+   * The source's line, sent as printed. Unconfirmed records wait in memory for their echo, and
+   * one string is much lighter to keep (for the garbage collector) than the object tree it
+   * parses into, which is rebuilt only if the record has to be sent again or kept.
+   */
   readonly line?: string;
+}
+
+/** The data of a record sent. */
+export function dataOf(record: SentRecord): Record<string, unknown> {
+  return record.data ?? ((JSON.parse(record.line!) as AirbyteMessage).record!.data as Record<string, unknown>);
 }
 
 /** What one echo settled. */

@@ -1,6 +1,6 @@
 import type { AirbyteMessage, AirbyteStateMessage } from '@backflow/protocol';
 import type { LineMessage } from '../connectors/connector-session.js';
-import { DIFF_BATCH, type Decision, type StreamDiffer } from '../diff/stream-differ.js';
+import type { Decision, StreamDiffer } from '../diff/stream-differ.js';
 import type { RecordValidator } from './record-validator.js';
 
 /** What the reader needs of a running source: its messages, and its end. */
@@ -52,7 +52,7 @@ export async function readAndDiff(
         const sending = target.decisions(stream, decided);
         if (sending) await sending;
       }
-      if (differ.queued >= DIFF_BATCH) await target.decisions(stream, await differ.flush());
+      if (differ.due) await target.decisions(stream, await differ.flush());
       target.read?.(stream);
     } else if (message.type === 'STATE' && message.state && target.state) {
       // Records read before a source state are sent before it, so its echo covers them.

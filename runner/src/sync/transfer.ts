@@ -158,7 +158,11 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
       if (stopped()) return undefined;
       if (decision.kind === 'send') {
         const { key, op, hash, matchKey, data, line } = decision;
-        const wait = channel.sendRecord({ stream, streamId, key, op, hash, matchKey, data, line });
+        const wait = channel.sendRecord(
+          line !== undefined && channel.sendsLinesOf(stream)
+            ? { stream, streamId, key, op, hash, matchKey, line }
+            : { stream, streamId, key, op, hash, matchKey, data },
+        );
         counts.get(stream)!.sent++;
         progress(stream);
         if (wait) return wait.then(() => route(stream, decisions, i + 1));
