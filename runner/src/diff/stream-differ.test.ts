@@ -217,6 +217,42 @@ describe('StreamDiffer', () => {
     expect(sent(decisions)).toEqual(['upsert:{"id":3,"name":"changed"}']);
   });
 
+  it('diffs a row by its text as printed when given, until a source is seen to print JSON otherwise', async () => {
+    await runOnce(rows(1100));
+    const session = await new SqliteStore(dir).openPlan('c');
+    const streamId = await session.fingerprints.streamId('s');
+    const differ = () =>
+      new StreamDiffer(
+        {
+          stream: 's',
+          streamId,
+          behaviour: 'mirror',
+          primaryKey: [['id']],
+          matchingKeys: [['id']],
+          mapper: undefined,
+          detectRemoved: true,
+          fullResync: false,
+          dryRun: true,
+        },
+        session.fingerprints,
+        emptyCounts(),
+      );
+    const printedAsBefore = JSON.stringify({ id: 1, name: 'n1' });
+    // The printed text is the row: when it matches what was delivered, the row is unchanged.
+    const trusting = differ();
+    expect(trusting.add({ id: 1, name: 'n1-now' }, undefined, printedAsBefore)).toEqual([]);
+    expect(trusting.counts).toMatchObject({ unchanged: 1 });
+    // A source printing JSON with spaces never matches: rows are diffed by their data, and past
+    // enough of them the text is no longer tried.
+    const spaced = differ();
+    const decisions: Decision[] = [];
+    for (const row of rows(1100).slice(2)) decisions.push(...spaced.add(row, undefined, JSON.stringify(row, null, 1)));
+    decisions.push(...spaced.add({ id: 1, name: 'n1-now' }, undefined, printedAsBefore));
+    expect(spaced.counts).toMatchObject({ unchanged: 1098, changed: 1 });
+    expect(sent(decisions)).toEqual(['upsert:{"id":1,"name":"n1-now"}']);
+    await session.close();
+  });
+
   it('a plan changes nothing', async () => {
     await runOnce(rows(3));
     await runOnce(rows(1), { dryRun: true });

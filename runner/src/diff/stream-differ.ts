@@ -10,6 +10,7 @@ import {
   keyId,
   rowHash,
   sameHash,
+  textHash,
   type FingerprintKey,
   type RowHash,
 } from './fingerprint.js';
@@ -22,6 +23,8 @@ const SEEN_BATCH = 10_000;
 /** What `add` returns for a row decided later or needing nothing: one shared empty list. */
 const NOTHING: readonly Decision[] = [];
 const SKIP = { kind: 'skip' } as const;
+/** Unchanged rows whose printed text did not match before `hashOf` stops trying it. */
+const TEXT_MISSES_TOLERATED = 1000;
 const PAGE = 1000;
 
 export type Change = 'added' | 'changed' | 'unchanged' | 'removed';
@@ -75,6 +78,7 @@ interface Queued {
   readonly row: Record<string, unknown>;
   readonly key: FingerprintKey;
   readonly line: string | undefined;
+  readonly dataText: string | undefined;
 }
 
 type RowOutcome = Decision | typeof SKIP | { kind: 'still-rejected-pending'; match: Record<string, unknown> };
@@ -93,6 +97,10 @@ export class StreamDiffer {
   private stillRejectedKeys: { key: FingerprintKey; match: Record<string, unknown> }[] = [];
   private touched: Outcome[] = [];
   private readonly bloom = new BloomFilter();
+  /** Whether rows' printed text can match stored hashes (see `hashOf`), and how often it did or did not. */
+  private textMayMatch = true;
+  private textMatches = 0;
+  private textMisses = 0;
 
   constructor(
     readonly settings: StreamDiffSettings,
@@ -113,11 +121,13 @@ export class StreamDiffer {
 
   /**
    * Takes a source row, and the line it came in when that line carries nothing but the row
-   * (it is then sent as is if the stream has no mapping). Returns what to do with it when
-   * that is known at once (an invalid key; any row, when the store answers lookups
-   * synchronously); otherwise the row waits for the next `flush`.
+   * (it is then sent as is if the stream has no mapping), and the row's text within it when
+   * known (it spares the unchanged rows of canonical sources their re-encoding: see
+   * `hashOf`). Returns what to do with the row when that is known at once (an invalid key;
+   * any row, when the store answers lookups synchronously); otherwise the row waits for the
+   * next `flush`.
    */
-  add(row: Record<string, unknown>, line?: string): readonly Decision[] {
+  add(row: Record<string, unknown>, line?: string, dataText?: string): readonly Decision[] {
     if (this.settings.streamId === undefined) return [this.untracked(row, line)];
     const values = this.settings.primaryKey.map((path) => valueAt(row, path));
     const missing = values.findIndex((value) => value === null || value === undefined);
@@ -138,11 +148,11 @@ export class StreamDiffer {
     }
     const lookupNow = this.session!.lookupNow;
     if (!lookupNow) {
-      this.queue.push({ row, key, line });
+      this.queue.push({ row, key, line, dataText });
       return NOTHING;
     }
     this.seenKeys.push(key);
-    const outcome = this.classifyRow(row, key, lookupNow(this.settings.streamId, key), line);
+    const outcome = this.classifyRow(row, key, lookupNow(this.settings.streamId, key), line, dataText);
     if (outcome.kind === 'skip') return NOTHING;
     if (outcome.kind !== 'still-rejected-pending') return [outcome];
     this.stillRejectedKeys.push({ key, match: outcome.match });
@@ -168,8 +178,8 @@ export class StreamDiffer {
         id,
         batch.map((q) => q.key),
       );
-      for (const { row, key, line } of batch) {
-        const outcome = this.classifyRow(row, key, priors.get(keyId(key)), line);
+      for (const { row, key, line, dataText } of batch) {
+        const outcome = this.classifyRow(row, key, priors.get(keyId(key)), line, dataText);
         if (outcome.kind === 'still-rejected-pending') this.stillRejectedKeys.push({ key, match: outcome.match });
         else if (outcome.kind !== 'skip') decisions.push(outcome);
       }
@@ -261,7 +271,7 @@ export class StreamDiffer {
           });
         } else {
           accepted.add(identity);
-          fresh.push({ row, key, line: undefined });
+          fresh.push({ row, key, line: undefined, dataText: undefined });
         }
       });
       if (fresh.length > 0) {
@@ -321,13 +331,14 @@ export class StreamDiffer {
     key: FingerprintKey,
     prior: Prior | undefined,
     line: string | undefined,
+    dataText: string | undefined,
   ): RowOutcome {
     const mapped = this.settings.mapper ? this.settings.mapper.map(row) : { ok: true as const, data: row };
     if (!mapped.ok) {
       this.counts.invalid++;
       return { kind: 'invalid', key: this.keyObjectOf(row), reason: mapped.reason, field: mapped.field };
     }
-    const hash = rowHash(mapped.data);
+    const hash = this.hashOf(mapped.data, prior, dataText);
     const change = changeOf(prior, hash);
     this.counts[change]++;
     if (
@@ -398,6 +409,27 @@ export class StreamDiffer {
       matchKey: '',
       line: this.lineOf(line),
     };
+  }
+
+  /**
+   * The row's hash. A row read again is first hashed as the source printed it: when that
+   * matches the stored hash, the text is the very JSON the stored hash was made of, so the
+   * row is unchanged without being encoded again (most rows of a rerun). Sources that print
+   * JSON some other way (spacing, escapes) never match; the check stops once that is plain.
+   */
+  private hashOf(data: Record<string, unknown>, prior: Prior | undefined, dataText: string | undefined): RowHash {
+    if (prior === undefined || dataText === undefined || this.settings.mapper || !this.textMayMatch) {
+      return rowHash(data);
+    }
+    if (textHash(dataText) === prior.hash) {
+      this.textMatches++;
+      return prior.hash;
+    }
+    const hash = rowHash(data);
+    if (hash === prior.hash && ++this.textMisses >= TEXT_MISSES_TOLERATED && this.textMatches === 0) {
+      this.textMayMatch = false;
+    }
+    return hash;
   }
 
   /** A mapped row is not what the source printed: its line cannot stand for it. */
