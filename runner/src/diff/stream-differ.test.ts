@@ -177,7 +177,7 @@ describe('StreamDiffer', () => {
         session.fingerprints,
         emptyCounts(),
       );
-    const lineOf = (decisions: Decision[]) => (decisions[0]?.kind === 'send' ? decisions[0].line : 'none');
+    const lineOf = (decisions: readonly Decision[]) => (decisions[0]?.kind === 'send' ? decisions[0].line : 'none');
     expect(lineOf(differ(undefined).add({ id: 1 }, 'the line'))).toBe('the line');
     expect(lineOf(differ(compileMapping({ id: 'id' })).add({ id: 1 }, 'the line'))).toBeUndefined();
     await session.close();
