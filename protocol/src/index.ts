@@ -62,6 +62,7 @@ export {
   createEncoder,
   encodeMessage,
   LineWriter,
+  readMessageBatches,
   readMessages,
   writeMessage,
 } from './ndjson/index.js';

@@ -106,13 +106,31 @@ describe('PostgresStore', () => {
     expect(sentKeys(third.decisions).sort()).toEqual(['delete:bob@x.io', 'delete:ed@x.io']);
   });
 
+  it('stores the fingerprint every earlier runner stored (the first 8 bytes of the MD5 of the row JSON)', async () => {
+    const rows = people('ada', 'bob');
+    await runOnce(rows);
+    const client = new pg.Client({ ...SERVER, database });
+    await client.connect();
+    try {
+      const { rows: matching } = await client.query(
+        `select count(*)::int as n from backflow.fingerprints fp
+           join unnest($1::text[]) as j(row) on fp.r = decode(substr(md5(j.row), 1, 16), 'hex')`,
+        [rows.map((row) => JSON.stringify(row))],
+      );
+      expect(matching).toEqual([{ n: 2 }]);
+    } finally {
+      await client.end();
+    }
+    expect((await runOnce(rows)).counts).toMatchObject({ unchanged: 2, sent: 0 });
+  });
+
   it('keeps records refused for now until one is delivered', async () => {
     const store = new PostgresStore(url());
     const session = await store.openSync('c');
     const stream = await session.fingerprints.streamId('contacts');
     const kept = (email: string) => ({
       key: Buffer.alloc(16, email.length),
-      hash: Buffer.alloc(8),
+      hash: Buffer.alloc(8).toString('hex'),
       matchKey: `["${email}"]`,
       data: `{"email":"${email}"}`,
     });
@@ -267,7 +285,7 @@ describe('PostgresStore: commits and the earlier layout', () => {
       key,
       op: 'upsert' as const,
       flags: DELIVERED,
-      hash: Buffer.alloc(8, key),
+      hash: Buffer.alloc(8, key).toString('hex'),
       matchKey: `[${key}]`,
     });
     await session.commit({ states: [state(1)], outcomes: [delivered(1)] });

@@ -1,7 +1,7 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { createDecoder, readMessages } from './decoder.js';
+import { createDecoder, readMessageBatches, readMessages } from './decoder.js';
 import { ProtocolError } from '../validation/index.js';
 import type { DecodedMessage, DecoderOptions } from './ndjson-parser.js';
 
@@ -210,6 +210,17 @@ describe('oversize lines are not buffered whole', () => {
     expect(lines).toEqual([1]);
     expect(error).toMatchObject({ rule: 'line-too-long', line: 2 });
     expect(pulled).toBeLessThanOrEqual(maxLineBytes + chunk.length);
+  });
+});
+
+describe('readMessageBatches', () => {
+  it('yields the messages each chunk completes together, in order, and no empty batch', async () => {
+    const chunks = ['{"a":1}\n{"a":2}\n{"a', '":3', '}\n', '{"a":4}'].map((text) => Buffer.from(text));
+    const batches: number[][] = [];
+    for await (const batch of readMessageBatches(Readable.from(chunks))) {
+      batches.push(batch.map((message) => message.value['a'] as number));
+    }
+    expect(batches).toEqual([[1, 2], [3], [4]]);
   });
 });
 

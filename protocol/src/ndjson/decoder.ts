@@ -46,22 +46,34 @@ export async function* readMessages(
   readable: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
   options: DecoderOptions = {},
 ): AsyncGenerator<DecodedMessage, void, undefined> {
+  for await (const batch of readMessageBatches(readable, options)) yield* batch;
+}
+
+/**
+ * `readMessages` one chunk at a time: the messages completed by each chunk read, as one
+ * array (never empty). A consumer of many small lines then pays one turn of the event loop
+ * per chunk instead of one per message, which at a hundred thousand rows a second was a
+ * tenth of a runner's CPU.
+ */
+export async function* readMessageBatches(
+  readable: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
+  options: DecoderOptions = {},
+): AsyncGenerator<DecodedMessage[], void, undefined> {
   const parser = new NdjsonParser(options);
-  const ready: DecodedMessage[] = [];
+  let ready: DecodedMessage[] = [];
   const collect = (message: DecodedMessage): void => {
     ready.push(message);
   };
   for await (const chunk of readable) {
     parser.write(toBuffer(chunk), collect);
-    yield* drain(ready);
+    if (ready.length > 0) {
+      const batch = ready;
+      ready = [];
+      yield batch;
+    }
   }
   parser.end(collect);
-  yield* drain(ready);
-}
-
-function* drain(ready: DecodedMessage[]): Generator<DecodedMessage, void, undefined> {
-  for (let i = 0; i < ready.length; i += 1) yield ready[i] as DecodedMessage;
-  ready.length = 0;
+  if (ready.length > 0) yield ready;
 }
 
 function toBuffer(chunk: Uint8Array | string): Buffer {

@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import {
   ProtocolError,
-  readMessages,
+  readMessageBatches,
   validateMessage,
   type AirbyteErrorTraceMessage,
   type AirbyteMessage,
@@ -56,15 +56,33 @@ export class ConnectorSession implements AsyncDisposable {
 
   /** The connector's messages in order. LOG and TRACE messages are also reported as they pass. */
   async *messages(): AsyncGenerator<LineMessage> {
+    for await (const batch of this.batches()) yield* batch;
+  }
+
+  /**
+   * The connector's messages in order, as they arrive: one array per chunk read (never
+   * empty), for readers of many records. A broken line fails after the messages before it.
+   */
+  async *batches(): AsyncGenerator<LineMessage[]> {
     try {
-      for await (const { line, value, text } of readMessages(this.process.stdout, {
+      for await (const decoded of readMessageBatches(this.process.stdout, {
         source: `${this.name} stdout`,
         maxLineBytes: MAX_MESSAGE_BYTES,
       })) {
         this.lastActivity = Date.now();
-        const message = validateMessage(value, { line });
-        this.observe(message);
-        yield { line, message, text };
+        const batch: LineMessage[] = [];
+        for (const { line, value, text } of decoded) {
+          let message: AirbyteMessage;
+          try {
+            message = validateMessage(value, { line });
+          } catch (error) {
+            if (batch.length > 0) yield batch;
+            throw error;
+          }
+          this.observe(message);
+          batch.push({ line, message, text });
+        }
+        yield batch;
       }
     } catch (error) {
       if (error instanceof ProtocolError) {

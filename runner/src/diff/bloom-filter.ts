@@ -23,8 +23,11 @@ export class BloomFilter {
 
   /** Adds a key; returns whether it may have been added before. */
   add(key: FingerprintKey): boolean {
-    const [h1, h2] = seeds(key);
-    const seen = this.layers.some((layer) => has(layer, h1, h2));
+    seeds(key);
+    const h1 = SEEDS[0]!;
+    const h2 = SEEDS[1]!;
+    let seen = false;
+    for (let i = 0; i < this.layers.length && !seen; i++) seen = has(this.layers[i]!, h1, h2);
     let last = this.layers.at(-1)!;
     if (last.count >= last.capacity && this.totalBits + last.bits.length * 64 <= MAX_TOTAL_BITS) {
       this.addLayer(last.bits.length * 64);
@@ -52,12 +55,20 @@ function has(layer: { bits: Uint32Array; mask: number }, h1: number, h2: number)
   return true;
 }
 
-/** Two independent 32-bit hashes of a key (double hashing gives the rest). */
-function seeds(key: FingerprintKey): [number, number] {
-  if (typeof key !== 'number') return [key.readUInt32LE(0), key.readUInt32LE(4) | 1];
+/** Where `seeds` puts its two hashes: called once per row read, it allocates nothing. */
+const SEEDS = new Int32Array(2);
+
+/** Two independent 32-bit hashes of a key (double hashing gives the rest), into `SEEDS`. */
+function seeds(key: FingerprintKey): void {
+  if (typeof key !== 'number') {
+    SEEDS[0] = key.readUInt32LE(0);
+    SEEDS[1] = key.readUInt32LE(4) | 1;
+    return;
+  }
   const low = key | 0;
   const high = Math.floor(key / 4294967296) | 0;
-  return [mix(low ^ mix(high + 0x9e3779b9)), mix(high ^ mix(low + 0x85ebca6b)) | 1];
+  SEEDS[0] = mix(low ^ mix(high + 0x9e3779b9));
+  SEEDS[1] = mix(high ^ mix(low + 0x85ebca6b)) | 1;
 }
 
 function mix(value: number): number {

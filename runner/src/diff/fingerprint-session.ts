@@ -12,8 +12,11 @@ export const GONE = 4;
 export interface Prior {
   readonly hash: RowHash;
   readonly flags: number;
-  /** The matching key values last delivered (JSON array), to address a delete. */
-  readonly matchKey: string;
+  /**
+   * The matching key values last delivered (JSON array), for a row flagged GONE: the diff
+   * writes them back when the row returns. Stores may leave it out otherwise.
+   */
+  readonly matchKey?: string;
 }
 
 /** A destination outcome to record: a row delivered, refused for good, or deleted. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /**
  * A row's identity in the fingerprint store: a primary key that is one safe integer (a
@@ -7,14 +7,24 @@ import { createHash } from 'node:crypto';
  */
 export type FingerprintKey = number | Buffer;
 
-/** The 8-byte hash of a row as delivered (after mapping). Fingerprints, not security. */
-export type RowHash = Buffer;
+/**
+ * The hash of a row as delivered (after mapping): the first 8 bytes of the MD5 of its JSON,
+ * as 16 lowercase hex digits. Stores keep the 8 bytes; in memory a short string is several
+ * times cheaper than a Buffer to make and to compare. Fingerprints, not security.
+ */
+export type RowHash = string;
 
 const SAFE_INTEGER_TEXT = /^-?(0|[1-9]\d{0,14})$/;
 
 function md5(text: string): Buffer {
-  return createHash('md5').update(text).digest();
+  return crypto.createHash('md5').update(text).digest();
 }
+
+/** One-shot hashing (Node ≥ 20.12) skips a Hash object per row; older Node 20 releases lack it. */
+const md5Hex: (text: string) => string =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('md5', text, 'hex')
+    : (text) => crypto.createHash('md5').update(text).digest('hex');
 
 /** The store key of a row from its primary key values (in key column order). */
 export function fingerprintKey(values: readonly unknown[]): FingerprintKey {
@@ -27,11 +37,16 @@ export function fingerprintKey(values: readonly unknown[]): FingerprintKey {
 }
 
 export function rowHash(data: unknown): RowHash {
-  return md5(JSON.stringify(data)).subarray(0, 8);
+  return textHash(JSON.stringify(data));
+}
+
+/** The hash of a row given as its JSON text: `rowHash(data)` when the text is `JSON.stringify(data)`. */
+export function textHash(json: string): RowHash {
+  return md5Hex(json).slice(0, 16);
 }
 
 /** Marks, in the store, a non-retryable rejection of a delete (the row left the model). */
-export const DELETE_HASH: RowHash = Buffer.alloc(8);
+export const DELETE_HASH: RowHash = '0000000000000000';
 
 /** A string identity for maps and sets (numbers and hex never collide: hex keys are 32 characters). */
 export function keyId(key: FingerprintKey): string {
@@ -39,5 +54,5 @@ export function keyId(key: FingerprintKey): string {
 }
 
 export function sameHash(a: RowHash | undefined, b: RowHash | undefined): boolean {
-  return a !== undefined && b !== undefined && a.equals(b);
+  return a !== undefined && a === b;
 }

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { emptyCounts } from '../report/events.js';
 import { compileMapping } from '../mapping/compile-mapping.js';
@@ -157,6 +159,30 @@ describe('StreamDiffer', () => {
     expect(decisions).toEqual([]);
   });
 
+  it("keeps a row's source line for sending only when no mapping changes the row", async () => {
+    const session = await new SqliteStore(dir).openPlan('c');
+    const differ = (mapper: StreamDiffSettings['mapper']) =>
+      new StreamDiffer(
+        {
+          stream: 's',
+          streamId: 1,
+          behaviour: 'upsert',
+          primaryKey: [['id']],
+          matchingKeys: [['id']],
+          mapper,
+          detectRemoved: false,
+          fullResync: false,
+          dryRun: true,
+        },
+        session.fingerprints,
+        emptyCounts(),
+      );
+    const lineOf = (decisions: readonly Decision[]) => (decisions[0]?.kind === 'send' ? decisions[0].line : 'none');
+    expect(lineOf(differ(undefined).add({ id: 1 }, 'the line'))).toBe('the line');
+    expect(lineOf(differ(compileMapping({ id: 'id' })).add({ id: 1 }, 'the line'))).toBeUndefined();
+    await session.close();
+  });
+
   it('resends records kept for retry on a stream read incrementally, unless the run read a newer version', async () => {
     const incremental = { behaviour: 'upsert' as const, detectRemoved: false };
     await runOnce(rows(2), incremental);
@@ -164,7 +190,7 @@ describe('StreamDiffer', () => {
     const stream = await session.fingerprints.streamId('s');
     const keep = (id: number) => ({
       key: id,
-      hash: Buffer.alloc(8),
+      hash: Buffer.alloc(8).toString('hex'),
       matchKey: `[${id}]`,
       data: JSON.stringify({ id, name: 'kept' }),
     });
@@ -173,6 +199,58 @@ describe('StreamDiffer', () => {
     const { decisions } = await runOnce([{ id: 1, name: 'fresh' }], incremental);
     expect(sent(decisions)).toEqual(['upsert:{"id":1,"name":"fresh"}', 'upsert:{"id":7,"name":"kept"}']);
     expect((await runOnce([], incremental)).decisions).toEqual([]);
+  });
+
+  it('a store written before keeps working: a stored 8-byte MD5 of the row matches, the row is not resent', async () => {
+    const session = await new SqliteStore(dir).openSync('c');
+    const stream = await session.fingerprints.streamId('s');
+    await session.close();
+    // The fingerprint as every earlier runner wrote it: the first 8 bytes of the MD5 of the row's JSON.
+    const md5 = (row: Row) => createHash('md5').update(JSON.stringify(row)).digest().subarray(0, 8);
+    const db = new Database(join(dir, 'connections', 'c.sqlite'));
+    const put = db.prepare('insert into fingerprints (stream, k, r, f, v) values (?, ?, ?, ?, ?)');
+    for (const row of rows(3)) put.run(stream, row['id'], md5(row), DELIVERED, `[${String(row['id'])}]`);
+    db.close();
+    const next = rows(3, (r) => (r['id'] === 3 ? { ...r, name: 'changed' } : r));
+    const { counts, decisions } = await runOnce(next);
+    expect(counts).toMatchObject({ unchanged: 2, changed: 1 });
+    expect(sent(decisions)).toEqual(['upsert:{"id":3,"name":"changed"}']);
+  });
+
+  it('diffs a row by its text as printed when given, until a source is seen to print JSON otherwise', async () => {
+    await runOnce(rows(1100));
+    const session = await new SqliteStore(dir).openPlan('c');
+    const streamId = await session.fingerprints.streamId('s');
+    const differ = () =>
+      new StreamDiffer(
+        {
+          stream: 's',
+          streamId,
+          behaviour: 'mirror',
+          primaryKey: [['id']],
+          matchingKeys: [['id']],
+          mapper: undefined,
+          detectRemoved: true,
+          fullResync: false,
+          dryRun: true,
+        },
+        session.fingerprints,
+        emptyCounts(),
+      );
+    const printedAsBefore = JSON.stringify({ id: 1, name: 'n1' });
+    // The printed text is the row: when it matches what was delivered, the row is unchanged.
+    const trusting = differ();
+    expect(trusting.add({ id: 1, name: 'n1-now' }, undefined, printedAsBefore)).toEqual([]);
+    expect(trusting.counts).toMatchObject({ unchanged: 1 });
+    // A source printing JSON with spaces never matches: rows are diffed by their data, and past
+    // enough of them the text is no longer tried.
+    const spaced = differ();
+    const decisions: Decision[] = [];
+    for (const row of rows(1100).slice(2)) decisions.push(...spaced.add(row, undefined, JSON.stringify(row, null, 1)));
+    decisions.push(...spaced.add({ id: 1, name: 'n1-now' }, undefined, printedAsBefore));
+    expect(spaced.counts).toMatchObject({ unchanged: 1098, changed: 1 });
+    expect(sent(decisions)).toEqual(['upsert:{"id":1,"name":"n1-now"}']);
+    await session.close();
   });
 
   it('a plan changes nothing', async () => {

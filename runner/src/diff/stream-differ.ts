@@ -10,13 +10,21 @@ import {
   keyId,
   rowHash,
   sameHash,
+  textHash,
   type FingerprintKey,
   type RowHash,
 } from './fingerprint.js';
 import { DELIVERED, GONE, REJECTED, type FingerprintSession, type Outcome, type Prior } from './fingerprint-session.js';
 
 /** Rows classified per store round trip. */
-export const DIFF_BATCH = 500;
+const DIFF_BATCH = 500;
+/** Keys of rows already decided, noted as seen per store write: a write costs more than the keys it holds. */
+const SEEN_BATCH = 10_000;
+/** What `add` returns for a row decided later or needing nothing: one shared empty list. */
+const NOTHING: readonly Decision[] = [];
+const SKIP = { kind: 'skip' } as const;
+/** Unchanged rows whose printed text did not match before `hashOf` stops trying it. */
+const TEXT_MISSES_TOLERATED = 1000;
 const PAGE = 1000;
 
 export type Change = 'added' | 'changed' | 'unchanged' | 'removed';
@@ -32,6 +40,8 @@ export type Decision =
       readonly key: FingerprintKey | undefined;
       readonly hash: RowHash;
       readonly matchKey: string;
+      /** The source's line of the row, when the row goes unmapped: it can be forwarded as printed. */
+      readonly line?: string;
     }
   | {
       readonly kind: 'invalid';
@@ -67,9 +77,11 @@ export interface StreamDiffSettings {
 interface Queued {
   readonly row: Record<string, unknown>;
   readonly key: FingerprintKey;
+  readonly line: string | undefined;
+  readonly dataText: string | undefined;
 }
 
-type RowOutcome = Decision | { kind: 'skip' } | { kind: 'still-rejected-pending'; match: Record<string, unknown> };
+type RowOutcome = Decision | typeof SKIP | { kind: 'still-rejected-pending'; match: Record<string, unknown> };
 
 /**
  * Diffs one stream's rows against the fingerprints of what was delivered before: each row is
@@ -85,6 +97,10 @@ export class StreamDiffer {
   private stillRejectedKeys: { key: FingerprintKey; match: Record<string, unknown> }[] = [];
   private touched: Outcome[] = [];
   private readonly bloom = new BloomFilter();
+  /** Whether rows' printed text can match stored hashes (see `hashOf`), and how often it did or did not. */
+  private textMayMatch = true;
+  private textMatches = 0;
+  private textMisses = 0;
 
   constructor(
     readonly settings: StreamDiffSettings,
@@ -93,23 +109,26 @@ export class StreamDiffer {
     readonly counts: StreamCounts,
   ) {}
 
+  /** Rows waiting for `flush` to be decided or written (keys of rows already decided aside). */
   get queued(): number {
-    return (
-      this.queue.length +
-      this.deferredRows.length +
-      this.seenKeys.length +
-      this.touched.length +
-      this.stillRejectedKeys.length
-    );
+    return this.queue.length + this.deferredRows.length + this.touched.length + this.stillRejectedKeys.length;
+  }
+
+  /** Enough is waiting that the reader should `flush` now. */
+  get due(): boolean {
+    return this.queued >= DIFF_BATCH || this.seenKeys.length >= SEEN_BATCH;
   }
 
   /**
-   * Takes a source row. Returns what to do with it when that is known at once (an invalid
-   * key; any row, when the store answers lookups synchronously); otherwise the row waits for
-   * the next `flush`.
+   * Takes a source row, and the line it came in when that line carries nothing but the row
+   * (it is then sent as is if the stream has no mapping), and the row's text within it when
+   * known (it spares the unchanged rows of canonical sources their re-encoding: see
+   * `hashOf`). Returns what to do with the row when that is known at once (an invalid key;
+   * any row, when the store answers lookups synchronously); otherwise the row waits for the
+   * next `flush`.
    */
-  add(row: Record<string, unknown>): Decision[] {
-    if (this.settings.streamId === undefined) return [this.untracked(row)];
+  add(row: Record<string, unknown>, line?: string, dataText?: string): readonly Decision[] {
+    if (this.settings.streamId === undefined) return [this.untracked(row, line)];
     const values = this.settings.primaryKey.map((path) => valueAt(row, path));
     const missing = values.findIndex((value) => value === null || value === undefined);
     if (missing >= 0) {
@@ -125,19 +144,19 @@ export class StreamDiffer {
     const key = fingerprintKey(values);
     if (this.bloom.add(key)) {
       this.deferredRows.push(JSON.stringify(row));
-      return [];
+      return NOTHING;
     }
     const lookupNow = this.session!.lookupNow;
     if (!lookupNow) {
-      this.queue.push({ row, key });
-      return [];
+      this.queue.push({ row, key, line, dataText });
+      return NOTHING;
     }
     this.seenKeys.push(key);
-    const outcome = this.classifyRow(row, key, lookupNow(this.settings.streamId, key));
-    if (outcome.kind === 'skip') return [];
+    const outcome = this.classifyRow(row, key, lookupNow(this.settings.streamId, key), line, dataText);
+    if (outcome.kind === 'skip') return NOTHING;
     if (outcome.kind !== 'still-rejected-pending') return [outcome];
     this.stillRejectedKeys.push({ key, match: outcome.match });
-    return [];
+    return NOTHING;
   }
 
   /** Classifies the queued rows and writes what the store must know of them. */
@@ -159,8 +178,8 @@ export class StreamDiffer {
         id,
         batch.map((q) => q.key),
       );
-      for (const { row, key } of batch) {
-        const outcome = this.classifyRow(row, key, priors.get(keyId(key)));
+      for (const { row, key, line, dataText } of batch) {
+        const outcome = this.classifyRow(row, key, priors.get(keyId(key)), line, dataText);
         if (outcome.kind === 'still-rejected-pending') this.stillRejectedKeys.push({ key, match: outcome.match });
         else if (outcome.kind !== 'skip') decisions.push(outcome);
       }
@@ -252,7 +271,7 @@ export class StreamDiffer {
           });
         } else {
           accepted.add(identity);
-          fresh.push({ row, key });
+          fresh.push({ row, key, line: undefined, dataText: undefined });
         }
       });
       if (fresh.length > 0) {
@@ -307,14 +326,19 @@ export class StreamDiffer {
   }
 
   /** One row against what the store knows of its key. */
-  private classifyRow(row: Record<string, unknown>, key: FingerprintKey, prior: Prior | undefined): RowOutcome {
+  private classifyRow(
+    row: Record<string, unknown>,
+    key: FingerprintKey,
+    prior: Prior | undefined,
+    line: string | undefined,
+    dataText: string | undefined,
+  ): RowOutcome {
     const mapped = this.settings.mapper ? this.settings.mapper.map(row) : { ok: true as const, data: row };
     if (!mapped.ok) {
       this.counts.invalid++;
       return { kind: 'invalid', key: this.keyObjectOf(row), reason: mapped.reason, field: mapped.field };
     }
-    const hash = rowHash(mapped.data);
-    const matchKey = this.matchKeyOf(mapped.data);
+    const hash = this.hashOf(mapped.data, prior, dataText);
     const change = changeOf(prior, hash);
     this.counts[change]++;
     if (
@@ -324,9 +348,12 @@ export class StreamDiffer {
       !this.settings.fullResync &&
       this.settings.behaviour !== 'append'
     ) {
-      return { kind: 'still-rejected-pending', match: this.matchKeyObject(matchKey) };
+      return { kind: 'still-rejected-pending', match: this.matchKeyObject(this.matchKeyOf(mapped.data)) };
     }
-    if (this.sends(change)) return { kind: 'send', op: 'upsert', change, data: mapped.data, key, hash, matchKey };
+    if (this.sends(change)) {
+      const matchKey = this.matchKeyOf(mapped.data);
+      return { kind: 'send', op: 'upsert', change, data: mapped.data, key, hash, matchKey, line: this.lineOf(line) };
+    }
     if (prior && prior.flags & GONE) {
       const id = this.settings.streamId!;
       this.touched.push({
@@ -335,10 +362,10 @@ export class StreamDiffer {
         op: 'upsert',
         flags: prior.flags & ~GONE,
         hash: prior.hash,
-        matchKey: prior.matchKey,
+        matchKey: prior.matchKey ?? this.matchKeyOf(mapped.data),
       });
     }
-    return { kind: 'skip' };
+    return SKIP;
   }
 
   private async stillRejected(
@@ -365,7 +392,7 @@ export class StreamDiffer {
     return change !== 'unchanged';
   }
 
-  private untracked(row: Record<string, unknown>): Decision {
+  private untracked(row: Record<string, unknown>, line: string | undefined): Decision {
     const mapped = this.settings.mapper ? this.settings.mapper.map(row) : { ok: true as const, data: row };
     if (!mapped.ok) {
       this.counts.invalid++;
@@ -380,7 +407,34 @@ export class StreamDiffer {
       key: undefined,
       hash: DELETE_HASH,
       matchKey: '',
+      line: this.lineOf(line),
     };
+  }
+
+  /**
+   * The row's hash. A row read again is first hashed as the source printed it: when that
+   * matches the stored hash, the text is the very JSON the stored hash was made of, so the
+   * row is unchanged without being encoded again (most rows of a rerun). Sources that print
+   * JSON some other way (spacing, escapes) never match; the check stops once that is plain.
+   */
+  private hashOf(data: Record<string, unknown>, prior: Prior | undefined, dataText: string | undefined): RowHash {
+    if (prior === undefined || dataText === undefined || this.settings.mapper || !this.textMayMatch) {
+      return rowHash(data);
+    }
+    if (textHash(dataText) === prior.hash) {
+      this.textMatches++;
+      return prior.hash;
+    }
+    const hash = rowHash(data);
+    if (hash === prior.hash && ++this.textMisses >= TEXT_MISSES_TOLERATED && this.textMatches === 0) {
+      this.textMayMatch = false;
+    }
+    return hash;
+  }
+
+  /** A mapped row is not what the source printed: its line cannot stand for it. */
+  private lineOf(line: string | undefined): string | undefined {
+    return this.settings.mapper ? undefined : line;
   }
 
   private matchKeyOf(data: Record<string, unknown>): string {

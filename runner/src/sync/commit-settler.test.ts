@@ -18,10 +18,15 @@ const sent = (id: number): SentRecord => ({
   streamId: 4,
   key: id,
   op: 'upsert',
-  hash: Buffer.alloc(8, id),
+  hash: Buffer.alloc(8, id).toString('hex'),
   matchKey: `[${id}]`,
   data: { id },
 });
+/** A record sent as the source printed it: its line carries the data. */
+const sentAsLine = (id: number): SentRecord => {
+  const { data, ...rest } = sent(id);
+  return { ...rest, line: JSON.stringify({ type: 'RECORD', record: { stream: 'items', data, emitted_at: 0 } }) };
+};
 const rejection = (id: number, retryable: boolean) => ({
   stream: 'items',
   key: { id },
@@ -57,10 +62,12 @@ describe('CommitSettler', () => {
     const { session, counts, settler: s } = settler(0);
     s.invalidRow({ stream: 'items', kind: 'invalid', key: { id: 9 }, reason: 'duplicate key', retryable: false });
     await s.apply(commit, {
-      outcomes: [{ stream: 4, key: 1, op: 'upsert', flags: 1, hash: Buffer.alloc(8, 1), matchKey: '[1]' }],
+      outcomes: [
+        { stream: 4, key: 1, op: 'upsert', flags: 1, hash: Buffer.alloc(8, 1).toString('hex'), matchKey: '[1]' },
+      ],
       accepted: new Map([['items', 1]]),
       refused: [{ record: sent(2), rejection: rejection(2, false) }],
-      retryable: [{ record: sent(3), rejection: rejection(3, true) }],
+      retryable: [{ record: sentAsLine(3), rejection: rejection(3, true) }],
       unmatched: [],
     });
     expect(session.commits).toHaveLength(1);

@@ -4,7 +4,7 @@ import type { StreamCounts } from '../report/events.js';
 import type { Reporter } from '../report/reporter.js';
 import type { RunRow } from '../store/types.js';
 import type { CheckpointWriter, CommitParts } from './checkpoint-writer.js';
-import type { SentRecord, Settled } from './in-flight.js';
+import { dataOf, type SentRecord, type Settled } from './in-flight.js';
 import type { Commit } from './state-ledger.js';
 
 /** Rejections and invalid rows kept in memory per run for the summary; the counts are always exact. */
@@ -141,7 +141,7 @@ export class CommitSettler {
     }
     return [...byStream].map(([stream, kept]) => ({
       stream,
-      records: kept.map((r) => ({ key: r.key!, hash: r.hash, matchKey: r.matchKey, data: JSON.stringify(r.data) })),
+      records: kept.map((r) => ({ key: r.key!, hash: r.hash, matchKey: r.matchKey, data: JSON.stringify(dataOf(r)) })),
     }));
   }
 }

@@ -60,7 +60,7 @@ const record = (id: number): SentRecord => ({
   streamId: 1,
   key: id,
   op: 'upsert',
-  hash: Buffer.alloc(8, id),
+  hash: Buffer.alloc(8, id).toString('hex'),
   matchKey: `[${id}]`,
   data: { id },
 });
@@ -95,6 +95,26 @@ describe('DestinationChannel', () => {
     await receiving;
     expect(commits).toEqual([{ records: 2, accepted: 1, rejected: 1 }]);
     expect(channel.unconfirmed).toBe(1);
+  });
+
+  it("sends a record's source line as printed, and takes lines only of streams that keep their name", async () => {
+    const fake = fakeDestination();
+    const channel = new DestinationChannel(fake.destination, settings, createReporter([]), () => false);
+    const { data: _data, ...withoutData } = record(1);
+    await channel.sendRecord({
+      ...withoutData,
+      line: '{"type":"RECORD","record":{"stream":"items","data":{"id":1},"emitted_at":5}}',
+    });
+    await channel.end();
+    expect(fake.written[0]!.record).toEqual({ stream: 'items', data: { id: 1 }, emitted_at: 5 });
+    expect(channel.sendsLinesOf('items')).toBe(true);
+    const renaming = new DestinationChannel(
+      fakeDestination().destination,
+      { ...settings, descriptor: () => ({ name: 'contacts' }) },
+      createReporter([]),
+      () => false,
+    );
+    expect(renaming.sendsLinesOf('items')).toBe(false);
   });
 
   it('fails on an echo of a STATE it never sent', async () => {

@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LineWriter, type AirbyteMessage, type AirbyteStateMessage } from '@backflow/protocol';
+import { streamKey } from '@backflow/protocol/connector';
 import type { LineMessage } from '../connectors/connector-session.js';
 import { ConnectorFailure } from '../errors.js';
 import type { Reporter } from '../report/reporter.js';
@@ -43,6 +44,8 @@ export class DestinationChannel {
   private readonly writer: LineWriter;
   private readonly ledger = new StateLedger();
   private readonly inFlight: InFlightRecords;
+  /** Streams whose name is the same at the destination: their source lines can go as printed. */
+  private readonly sameName = new Map<string, boolean>();
   private lastStream: { name: string; namespace?: string } | undefined;
   private unbounded = false;
   /** The destination has echoed a STATE before its input ended: it confirms as it goes. */
@@ -79,36 +82,63 @@ export class DestinationChannel {
     return this.ledger.unconfirmed;
   }
 
-  /** Sends a record; every `checkpointEvery` records, asks the destination to commit. */
-  async sendRecord(record: SentRecord): Promise<void> {
+  /**
+   * Sends a record; every `checkpointEvery` records, asks the destination to commit. Returns
+   * a promise only when the caller must wait (the destination is not keeping up): at a
+   * hundred thousand records a second, a promise per record was a cost of its own.
+   */
+  sendRecord(record: SentRecord): Promise<void> | undefined {
     const bound = 2 * this.settings.checkpointEvery;
     if (!this.unbounded && this.inFlight.size >= bound && !this.closed && !this.failed()) {
-      if (!(await this.inFlight.room(this.settings.checkpointEvery, ECHO_WAIT_MS))) {
-        this.unbounded = true;
-        this.reporter.log(
-          'runner',
-          'WARN',
-          `${this.destination.name} confirmed nothing for ${ECHO_WAIT_MS / 1000}s while records flowed: unconfirmed records are now kept in memory until it does`,
-        );
-      }
+      return this.inFlight.room(this.settings.checkpointEvery, ECHO_WAIT_MS).then((room) => {
+        if (!room) {
+          this.unbounded = true;
+          this.reporter.log(
+            'runner',
+            'WARN',
+            `${this.destination.name} confirmed nothing for ${ECHO_WAIT_MS / 1000}s while records flowed: unconfirmed records are now kept in memory until it does`,
+          );
+        }
+        return this.sendNow(record);
+      });
     }
+    return this.sendNow(record);
+  }
+
+  private sendNow(record: SentRecord): Promise<void> | undefined {
     const descriptor = this.settings.descriptor(record.stream);
-    await this.send({
-      type: 'RECORD',
-      record: {
-        stream: descriptor.name,
-        ...(descriptor.namespace ? { namespace: descriptor.namespace } : {}),
-        data: record.data,
-        emitted_at: Date.now(),
-        ...(record.op === 'delete' ? { operation: 'delete' as const } : {}),
-      },
-    });
+    const written =
+      record.line !== undefined
+        ? this.send(`${record.line}\n`)
+        : this.send({
+            type: 'RECORD',
+            record: {
+              stream: descriptor.name,
+              ...(descriptor.namespace ? { namespace: descriptor.namespace } : {}),
+              data: record.data!,
+              emitted_at: Date.now(),
+              ...(record.op === 'delete' ? { operation: 'delete' as const } : {}),
+            },
+          });
     this.inFlight.add(record);
     this.ledger.recordSent(record.stream);
     this.lastStream = descriptor;
-    if (this.ledger.recordsSinceLastState >= this.settings.checkpointEvery) {
-      await this.send({ type: 'STATE', state: this.ledger.runnerCheckpoint(descriptor) });
+    if (this.ledger.recordsSinceLastState < this.settings.checkpointEvery) return written;
+    const state = { type: 'STATE' as const, state: this.ledger.runnerCheckpoint(descriptor) };
+    return written ? written.then(() => this.send(state)) : this.send(state);
+  }
+
+  /**
+   * Whether a record of this stream may be sent as the source printed it (a `SentRecord`'s
+   * `line`): only when the destination knows the stream by the same name.
+   */
+  sendsLinesOf(stream: string): boolean {
+    let same = this.sameName.get(stream);
+    if (same === undefined) {
+      same = streamKey(this.settings.descriptor(stream)) === stream;
+      this.sameName.set(stream, same);
     }
+    return same;
   }
 
   /** Forwards a source STATE: its echo commits every record sent before it. */
@@ -174,14 +204,28 @@ export class DestinationChannel {
     this.destination.stdin.end();
   }
 
-  private async send(message: AirbyteMessage): Promise<void> {
-    this.sending = true;
+  /**
+   * Queues a message, or a line already encoded; a closed stream marks the channel gone
+   * rather than failing the caller. A promise only when the destination asks to wait.
+   */
+  private send(message: AirbyteMessage | string): Promise<void> | undefined {
+    let wait: Promise<void> | undefined;
     try {
-      await this.writer.write(message);
+      wait = typeof message === 'string' ? this.writer.writeLine(message) : this.writer.write(message);
     } catch {
       this.closed = true;
-    } finally {
-      this.sending = false;
+      return undefined;
     }
+    if (!wait) return undefined;
+    this.sending = true;
+    return wait.then(
+      () => {
+        this.sending = false;
+      },
+      () => {
+        this.sending = false;
+        this.closed = true;
+      },
+    );
   }
 }

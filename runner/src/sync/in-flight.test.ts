@@ -7,7 +7,7 @@ const record = (id: number, op: 'upsert' | 'delete' = 'upsert'): SentRecord => (
   streamId: 1,
   key: id,
   op,
-  hash: Buffer.alloc(8, id),
+  hash: Buffer.alloc(8, id).toString('hex'),
   matchKey: JSON.stringify([`u${id}@x.io`]),
   data: { email: `u${id}@x.io` },
 });
@@ -26,7 +26,7 @@ describe('InFlightRecords', () => {
     expect(settled.refused.map((r) => r.record.key)).toEqual([3]);
     expect(settled.unmatched.map((r) => r.key)).toEqual([{ email: 'nobody@x.io' }]);
     expect(settled.outcomes).toEqual([
-      { stream: 1, key: 1, matchKey: '["u1@x.io"]', op: 'upsert', flags: 1, hash: Buffer.alloc(8, 1) },
+      { stream: 1, key: 1, matchKey: '["u1@x.io"]', op: 'upsert', flags: 1, hash: Buffer.alloc(8, 1).toString('hex') },
       { stream: 1, key: 3, matchKey: '["u3@x.io"]', op: 'reject', flags: 0, hash: DELETE_HASH, reason: 'locked' },
     ]);
     expect(inFlight.size).toBe(1);

@@ -1,4 +1,4 @@
-import type { RecordOperation, RejectedRecord } from '@backflow/protocol';
+import type { AirbyteMessage, RecordOperation, RejectedRecord } from '@backflow/protocol';
 import { streamKey } from '@backflow/protocol/connector';
 import { DELETE_HASH, type FingerprintKey, type RowHash } from '../diff/fingerprint.js';
 import { DELIVERED, type Outcome } from '../diff/fingerprint-session.js';
@@ -11,7 +11,19 @@ export interface SentRecord {
   readonly op: RecordOperation;
   readonly hash: RowHash;
   readonly matchKey: string;
-  readonly data: Record<string, unknown>;
+  /** The record's data; left out when `line` carries it. */
+  readonly data?: Record<string, unknown>;
+  /**
+   * The source's line, sent as printed. Unconfirmed records wait in memory for their echo, and
+   * one string is much lighter to keep (for the garbage collector) than the object tree it
+   * parses into, which is rebuilt only if the record has to be sent again or kept.
+   */
+  readonly line?: string;
+}
+
+/** The data of a record sent. */
+export function dataOf(record: SentRecord): Record<string, unknown> {
+  return record.data ?? ((JSON.parse(record.line!) as AirbyteMessage).record!.data as Record<string, unknown>);
 }
 
 /** What one echo settled. */
@@ -115,19 +127,31 @@ export class InFlightRecords {
       }
     }
     const result: Settled = { outcomes: [], accepted: new Map(), refused: [], retryable: [], unmatched };
-    settled.forEach((record, index) => {
-      const rejection = rejectedAt.get(index);
+    // Once per record of every commit: plain loops and literals, no spreads or closures.
+    let lastStream: string | undefined;
+    let accepted = 0;
+    for (let index = 0; index < settled.length; index++) {
+      const record = settled[index]!;
+      const rejection = rejectedAt.size > 0 ? rejectedAt.get(index) : undefined;
       if (rejection?.retryable) {
         result.retryable.push({ record, rejection });
-        return;
+        continue;
       }
       if (rejection) result.refused.push({ record, rejection });
-      else result.accepted.set(record.stream, (result.accepted.get(record.stream) ?? 0) + 1);
-      if (record.streamId === undefined || record.key === undefined) return;
-      const base = { stream: record.streamId, key: record.key, matchKey: record.matchKey };
+      else {
+        if (record.stream !== lastStream) {
+          if (lastStream !== undefined) addTo(result.accepted, lastStream, accepted);
+          lastStream = record.stream;
+          accepted = 0;
+        }
+        accepted++;
+      }
+      if (record.streamId === undefined || record.key === undefined) continue;
       if (rejection) {
         result.outcomes.push({
-          ...base,
+          stream: record.streamId,
+          key: record.key,
+          matchKey: record.matchKey,
           op: 'reject',
           flags: 0,
           hash: record.op === 'delete' ? DELETE_HASH : record.hash,
@@ -135,10 +159,22 @@ export class InFlightRecords {
           ...(rejection.field !== undefined ? { field: rejection.field } : {}),
         });
       } else {
-        result.outcomes.push({ ...base, op: record.op, flags: DELIVERED, hash: record.hash });
+        result.outcomes.push({
+          stream: record.streamId,
+          key: record.key,
+          matchKey: record.matchKey,
+          op: record.op,
+          flags: DELIVERED,
+          hash: record.hash,
+        });
       }
-    });
+    }
+    if (lastStream !== undefined) addTo(result.accepted, lastStream, accepted);
     if (this.entries.length === 0) this.release();
     return result;
   }
+}
+
+function addTo(counts: Map<string, number>, stream: string, count: number): void {
+  counts.set(stream, (counts.get(stream) ?? 0) + count);
 }

@@ -9,7 +9,7 @@ import { ConnectorFailure } from '../errors.js';
 import { emptyCounts } from '../report/events.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { PlanSession } from '../store/types.js';
-import { readAndDiff, type SourceMessages } from './read-and-diff.js';
+import { PrintedRecords, readAndDiff, type SourceMessages } from './read-and-diff.js';
 import { RecordValidator } from './record-validator.js';
 
 const catalog: ConfiguredAirbyteCatalog = {
@@ -30,8 +30,8 @@ const catalog: ConfiguredAirbyteCatalog = {
 function fakeSource(messages: AirbyteMessage[]): SourceMessages & { finished: boolean } {
   return {
     finished: false,
-    async *messages(): AsyncGenerator<LineMessage> {
-      for (const [i, message] of messages.entries()) yield { line: i + 1, message, text: JSON.stringify(message) };
+    async *batches(): AsyncGenerator<LineMessage[]> {
+      yield messages.map((message, i) => ({ line: i + 1, message, text: JSON.stringify(message) }));
     },
     async finish() {
       this.finished = true;
@@ -103,6 +103,35 @@ describe('readAndDiff', () => {
       /src \(stdout line 2\): RECORD does not match its stream schema/,
     );
     await expect(read([record({ id: 1 }, 'other')])).rejects.toThrow(ConnectorFailure);
+  });
+
+  it("hands a row's line over only when the line holds nothing but the row", async () => {
+    const withMeta: AirbyteMessage = {
+      type: 'RECORD',
+      record: { stream: 'items', data: { id: 2 }, emitted_at: 0, meta: { changes: [] } },
+    };
+    const source = fakeSource([record({ id: 1 }), withMeta]);
+    const lines: (string | undefined)[] = [];
+    await readAndDiff(source, new RecordValidator('src', catalog), await differs(), {
+      decisions: (_stream, decisions) => void lines.push(...decisions.map((d) => (d.kind === 'send' ? d.line : ''))),
+      stopped: () => false,
+    });
+    expect(lines).toEqual([JSON.stringify(record({ id: 1 })), undefined]);
+  });
+
+  it("finds a row's text in a line printed as Backflow's SDK prints it, and in no other line", () => {
+    const printed = new PrintedRecords();
+    const sdk = (stream: string, middle: string, tail = ',"emitted_at":17}}') =>
+      `{"type":"RECORD","record":{"stream":"${stream}"${middle},"data":{"id":1,"n":"a,\\"emitted_at\\":2"}${tail}`;
+    const record = { stream: 'items', data: {}, emitted_at: 17 };
+    expect(printed.dataText('items', record, sdk('items', ''))).toBe('{"id":1,"n":"a,\\"emitted_at\\":2"}');
+    expect(printed.dataText('ns.items', { ...record, namespace: 'ns' }, sdk('items', ',"namespace":"ns"'))).toBe(
+      '{"id":1,"n":"a,\\"emitted_at\\":2"}',
+    );
+    // A second `data` after the time would be the one parsed: the text before it is not the row.
+    expect(printed.dataText('items', record, sdk('items', '', ',"emitted_at":17,"data":{"id":2}}}'))).toBeUndefined();
+    expect(printed.dataText('items', record, sdk('items', '').replace('"type":', '"type": '))).toBeUndefined();
+    expect(printed.dataText('items', record, sdk('other', ''))).toBeUndefined();
   });
 
   it('stops when told, without finishing the read', async () => {

@@ -1,11 +1,12 @@
-import type { AirbyteStateMessage } from '@backflow/protocol';
+import type { AirbyteMessage, AirbyteRecordMessage, AirbyteStateMessage } from '@backflow/protocol';
 import type { LineMessage } from '../connectors/connector-session.js';
-import { DIFF_BATCH, type Decision, type StreamDiffer } from '../diff/stream-differ.js';
+import type { Decision, StreamDiffer } from '../diff/stream-differ.js';
 import type { RecordValidator } from './record-validator.js';
 
 /** What the reader needs of a running source: its messages, and its end. */
 export interface SourceMessages {
-  messages(): AsyncIterable<LineMessage>;
+  /** Messages in order, a few at a time (each array as they arrived together). */
+  batches(): AsyncIterable<readonly LineMessage[]>;
   /** Waits for the source to exit; fails if it failed. */
   finish(): Promise<void>;
 }
@@ -35,25 +36,37 @@ export async function readAndDiff(
   differs: ReadonlyMap<string, StreamDiffer>,
   target: ReadTarget,
 ): Promise<boolean> {
+  const printed = new PrintedRecords();
   const drainAll = async () => {
     for (const [stream, differ] of differs) {
       if (differ.queued > 0) await target.decisions(stream, await differ.flush());
     }
   };
-  for await (const { line, message } of source.messages()) {
-    if (target.stopped()) return false;
-    if (message.type === 'RECORD' && message.record) {
-      const stream = validator.check(message.record, line);
-      const differ = differs.get(stream)!;
-      differ.counts.read++;
-      const decided = differ.add(message.record.data as Record<string, unknown>);
-      if (decided.length > 0) await target.decisions(stream, decided);
-      if (differ.queued >= DIFF_BATCH) await target.decisions(stream, await differ.flush());
-      target.read?.(stream);
-    } else if (message.type === 'STATE' && message.state && target.state) {
-      // Records read before a source state are sent before it, so its echo covers them.
-      await drainAll();
-      await target.state(message.state);
+  for await (const batch of source.batches()) {
+    for (const { line, message, text } of batch) {
+      if (target.stopped()) return false;
+      if (message.type === 'RECORD' && message.record) {
+        const stream = validator.check(message.record, line);
+        const differ = differs.get(stream)!;
+        differ.counts.read++;
+        const row = onlyRow(message);
+        const decided = differ.add(
+          message.record.data as Record<string, unknown>,
+          row ? text : undefined,
+          row ? printed.dataText(stream, message.record, text) : undefined,
+        );
+        if (decided.length > 0) {
+          // Most rows are decided at once and sent without waiting: no await (a turn each) for them.
+          const sending = target.decisions(stream, decided);
+          if (sending) await sending;
+        }
+        if (differ.due) await target.decisions(stream, await differ.flush());
+        target.read?.(stream);
+      } else if (message.type === 'STATE' && message.state && target.state) {
+        // Records read before a source state are sent before it, so its echo covers them.
+        await drainAll();
+        await target.state(message.state);
+      }
     }
   }
   if (target.stopped()) return false;
@@ -64,6 +77,48 @@ export async function readAndDiff(
       await target.decisions(stream, decisions);
       if (target.stopped()) return false;
     }
+  }
+  return true;
+}
+
+const ROW_FIELDS = new Set(['stream', 'data', 'emitted_at']);
+/** How Backflow's SDK ends a record line, after the data: nothing else can follow it. */
+const EMITTED_AT_TAIL = /^,"emitted_at":\d+\}\}$/;
+
+/**
+ * Finds a record's data in its line as Backflow's SDK prints it
+ * (`{"type":"RECORD","record":{"stream":…,"data":<data>,"emitted_at":<ms>}}`, no spaces), so
+ * the diff can hash the row's text as printed. Any other layout gives nothing.
+ */
+export class PrintedRecords {
+  /** Each stream's line start, up to its data. */
+  private readonly prefixes = new Map<string, string>();
+
+  dataText(stream: string, record: AirbyteRecordMessage, line: string): string | undefined {
+    let prefix = this.prefixes.get(stream);
+    if (prefix === undefined) {
+      const descriptor = record.namespace
+        ? { stream: record.stream, namespace: record.namespace }
+        : { stream: record.stream };
+      prefix = `{"type":"RECORD","record":${JSON.stringify(descriptor).slice(0, -1)},"data":`;
+      this.prefixes.set(stream, prefix);
+    }
+    if (!line.startsWith(prefix)) return undefined;
+    const end = line.lastIndexOf(',"emitted_at":');
+    if (end <= prefix.length || !EMITTED_AT_TAIL.test(line.slice(end))) return undefined;
+    return line.slice(prefix.length, end);
+  }
+}
+
+/**
+ * A RECORD whose line holds nothing but the row, its stream and its time, so the line can
+ * stand for the record at the destination (fields such as `meta` or `operation` are not
+ * passed on by the runner).
+ */
+function onlyRow(message: AirbyteMessage): boolean {
+  for (const field in message) if (field !== 'type' && field !== 'record') return false;
+  for (const field in message.record) {
+    if (field === 'namespace' ? !message.record.namespace : !ROW_FIELDS.has(field)) return false;
   }
   return true;
 }

@@ -147,16 +147,25 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
   );
   watchdog.unref();
 
-  /** Sends what the diff decided; invalid and still-refused rows go to the history. */
-  const route = async (stream: string, decisions: readonly Decision[]) => {
+  /**
+   * Sends what the diff decided; invalid and still-refused rows go to the history. Returns a
+   * promise only when the destination makes it wait: the rest of the decisions follow then.
+   */
+  const route = (stream: string, decisions: readonly Decision[], from = 0): Promise<void> | undefined => {
     const streamId = plan.differs.get(stream)!.settings.streamId;
-    for (const decision of decisions) {
-      if (stopped()) return;
+    for (let i = from; i < decisions.length; i++) {
+      const decision = decisions[i]!;
+      if (stopped()) return undefined;
       if (decision.kind === 'send') {
-        const { key, op, hash, matchKey, data } = decision;
-        await channel.sendRecord({ stream, streamId, key, op, hash, matchKey, data });
+        const { key, op, hash, matchKey, data, line } = decision;
+        const wait = channel.sendRecord(
+          line !== undefined && channel.sendsLinesOf(stream)
+            ? { stream, streamId, key, op, hash, matchKey, line }
+            : { stream, streamId, key, op, hash, matchKey, data },
+        );
         counts.get(stream)!.sent++;
         progress(stream);
+        if (wait) return wait.then(() => route(stream, decisions, i + 1));
       } else if (decision.kind === 'invalid') {
         settler.invalidRow({ stream, kind: 'invalid', retryable: false, ...reasonOf(decision) });
       } else {
@@ -169,6 +178,7 @@ export async function transfer(plan: TransferPlan, reporter: Reporter): Promise<
         });
       }
     }
+    return undefined;
   };
 
   /** Sends records refused for now again, with backoff, as long as rounds are left. */

@@ -14,6 +14,8 @@ import {
 } from '../../diff/fingerprint-session.js';
 
 const OFFSET = 2n ** 63n;
+/** A stored hash (8 bytes) as `RowHash` handles it: 16 hex digits. */
+const HASH = `encode(r, 'hex') as r`;
 
 /** Integer keys as 8 order-preserving bytes; hashed keys as their 16 bytes. */
 function encode(key: FingerprintKey): Buffer {
@@ -56,8 +58,8 @@ export class PostgresFingerprints implements FingerprintSession {
   }
 
   async lookup(stream: number, keys: readonly FingerprintKey[]): Promise<Map<string, Prior>> {
-    const { rows } = await this.client.query<{ k: Buffer; r: Buffer; f: number; v: string }>(
-      `select k, r, f, v from ${SCHEMA}.fingerprints where stream = $1 and k = any($2::bytea[])`,
+    const { rows } = await this.client.query<{ k: Buffer; r: string; f: number; v: string }>(
+      `select k, ${HASH}, f, v from ${SCHEMA}.fingerprints where stream = $1 and k = any($2::bytea[])`,
       [stream, keys.map(encode)],
     );
     return new Map(rows.map((row) => [keyId(decode(row.k)), { hash: row.r, flags: row.f, matchKey: row.v }]));
@@ -111,8 +113,8 @@ export class PostgresFingerprints implements FingerprintSession {
 
   async removedPage(stream: number, after: FingerprintKey | undefined, limit: number): Promise<RemovedRow[]> {
     const { seen } = await this.scratch(stream);
-    const { rows } = await this.client.query<{ k: Buffer; r: Buffer; f: number; v: string }>(
-      `select k, r, f, v from ${SCHEMA}.fingerprints fp
+    const { rows } = await this.client.query<{ k: Buffer; r: string; f: number; v: string }>(
+      `select k, ${HASH}, f, v from ${SCHEMA}.fingerprints fp
         where stream = $1 and f & ${DELIVERED} <> 0 and ($2::bytea is null or k > $2::bytea)
           and not exists (select 1 from ${seen} s where s.k = fp.k)
         order by k limit $3`,
@@ -166,7 +168,7 @@ export class PostgresFingerprints implements FingerprintSession {
       if (writes.length > 0) {
         await this.client.query(
           `insert into ${SCHEMA}.fingerprints (stream, k, r, f, v)
-             select * from unnest($1::int[], $2::bytea[], $3::bytea[], $4::int2[], $5::text[])
+             select s, k, decode(r, 'hex'), f, v from unnest($1::int[], $2::bytea[], $3::text[], $4::int2[], $5::text[]) as u(s, k, r, f, v)
            on conflict (stream, k) do update set
              r = excluded.r,
              f = case when excluded.f & ${REJECTED} <> 0 then (${SCHEMA}.fingerprints.f & ${DELIVERED}) | ${REJECTED} else excluded.f end,
@@ -222,7 +224,7 @@ export class PostgresFingerprints implements FingerprintSession {
     if (rows.length === 0) return;
     await this.client.query(
       `insert into ${SCHEMA}.kept (stream, k, r, v, data)
-         select $1, * from unnest($2::bytea[], $3::bytea[], $4::text[], $5::text[])
+         select $1, k, decode(r, 'hex'), v, data from unnest($2::bytea[], $3::text[], $4::text[], $5::text[]) as u(k, r, v, data)
        on conflict (stream, k) do update set r = excluded.r, v = excluded.v, data = excluded.data`,
       [
         stream,
@@ -235,8 +237,8 @@ export class PostgresFingerprints implements FingerprintSession {
   }
 
   async kept(stream: number, after: FingerprintKey | undefined, limit: number): Promise<KeptRecord[]> {
-    const { rows } = await this.client.query<{ k: Buffer; r: Buffer; v: string; data: string }>(
-      `select k, r, v, data from ${SCHEMA}.kept where stream = $1 and ($2::bytea is null or k > $2::bytea) order by k limit $3`,
+    const { rows } = await this.client.query<{ k: Buffer; r: string; v: string; data: string }>(
+      `select k, ${HASH}, v, data from ${SCHEMA}.kept where stream = $1 and ($2::bytea is null or k > $2::bytea) order by k limit $3`,
       [stream, after === undefined ? null : encode(after), limit],
     );
     return rows.map((row) => ({ key: decode(row.k), hash: row.r, matchKey: row.v, data: row.data }));

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { BulkInsert } from './bulk-insert.js';
 import { keyId, type FingerprintKey } from '../../diff/fingerprint.js';
 import {
   DELIVERED,
@@ -15,8 +16,16 @@ import {
 /** Keys per lookup statement. */
 const LOOKUP_BATCH = 500;
 const OPS = { upsert: 0, reject: 1, delete: 2 } as const;
+/** A stored hash as `RowHash` reads it. */
+const HASH = 'lower(hex(r))';
 /** Rows read ahead per range lookup of integer keys. */
 const WINDOW = 512;
+/**
+ * A row's hash is kept as 8 bytes and handled as 16 hex digits (`RowHash`). The matching key
+ * is read only for a row marked gone: the one case where the diff writes back what was
+ * delivered, and reading it for every row cost a string per row.
+ */
+const PRIOR = `${HASH}, f, case when f & ${GONE} then v end`;
 
 /**
  * The fingerprints of the embedded store, in the connection's SQLite file. Rows are `(stream,
@@ -29,10 +38,10 @@ const WINDOW = 512;
  */
 export class SqliteFingerprints implements FingerprintSession {
   private readonly lookups = new Map<number, Database.Statement>();
-  private readonly seenTables = new Set<number>();
+  private readonly scratchTables = new Map<number, { seen: BulkInsert; deferred: BulkInsert; names: Scratch }>();
   private readonly lookupOne: Database.Statement;
   private readonly lookupRange: Database.Statement;
-  private readonly insertLog: Database.Statement;
+  private readonly insertLog: BulkInsert;
   private readonly upsertReason: Database.Statement;
   private readonly forgetKept: Database.Statement;
   /** Whether any record is kept for resending: most runs have none, and skip the deletes. */
@@ -42,11 +51,15 @@ export class SqliteFingerprints implements FingerprintSession {
     private readonly db: Database.Database,
     private readonly mode: 'sync' | 'plan',
   ) {
-    this.lookupOne = db.prepare('select r, f, v from fingerprints where stream = ? and k = ?').raw();
+    this.lookupOne = db.prepare(`select ${PRIOR} from fingerprints where stream = ? and k = ?`).raw();
     this.lookupRange = db
-      .prepare(`select k, r, f, v from fingerprints where stream = ? and k >= ? order by k limit ${WINDOW}`)
+      .prepare(`select k, ${PRIOR} from fingerprints where stream = ? and k >= ? order by k limit ${WINDOW}`)
       .raw();
-    this.insertLog = db.prepare('insert into outcome_log (stream, k, op, r, f, v) values (?, ?, ?, ?, ?, ?)');
+    this.insertLog = new BulkInsert(
+      db,
+      'insert into outcome_log (stream, k, op, r, f, v)',
+      '(?, ?, ?, unhex(?), ?, ?)',
+    );
     this.upsertReason = db.prepare('insert or replace into rejections (stream, k, reason, field) values (?, ?, ?, ?)');
     this.forgetKept = db.prepare('delete from kept where stream = ? and k = ?');
     this.anyKept = db.prepare('select 1 from kept limit 1').get() !== undefined;
@@ -65,8 +78,8 @@ export class SqliteFingerprints implements FingerprintSession {
       else window.hits++;
       return this.window.rows.get(key);
     }
-    const row = this.lookupOne.get(stream, key) as [Buffer, number, string] | undefined;
-    return row && { hash: row[0], flags: row[1], matchKey: row[2] };
+    const row = this.lookupOne.get(stream, key) as PriorRow | undefined;
+    return row && prior(row[0], row[1], row[2]);
   };
 
   /**
@@ -77,7 +90,7 @@ export class SqliteFingerprints implements FingerprintSession {
   private window = { stream: -1, low: 1, high: 0, rows: new Map<number, Prior>(), hits: 0, fills: 0, useful: true };
 
   private fillWindow(stream: number, key: number): void {
-    const rows = this.lookupRange.all(stream, key) as [FingerprintKey, Buffer, number, string][];
+    const rows = this.lookupRange.all(stream, key) as [FingerprintKey, ...PriorRow][];
     const window = this.window;
     window.stream = stream;
     window.low = key;
@@ -88,7 +101,7 @@ export class SqliteFingerprints implements FingerprintSession {
         high = Infinity;
         break;
       }
-      window.rows.set(k, { hash: r, flags: f, matchKey: v });
+      window.rows.set(k, prior(r, f, v));
       if (rows.length === WINDOW) high = k;
     }
     window.high = high;
@@ -104,13 +117,8 @@ export class SqliteFingerprints implements FingerprintSession {
     const found = new Map<string, Prior>();
     for (let i = 0; i < keys.length; i += LOOKUP_BATCH) {
       const batch = keys.slice(i, i + LOOKUP_BATCH);
-      const rows = this.lookupStatement(batch.length).all(stream, ...batch) as {
-        k: FingerprintKey;
-        r: Buffer;
-        f: number;
-        v: string;
-      }[];
-      for (const row of rows) found.set(keyId(row.k), { hash: row.r, flags: row.f, matchKey: row.v });
+      const rows = this.lookupStatement(batch.length).all(stream, ...batch) as [FingerprintKey, ...PriorRow][];
+      for (const [k, r, f, v] of rows) found.set(keyId(k), prior(r, f, v));
     }
     return found;
   }
@@ -126,11 +134,8 @@ export class SqliteFingerprints implements FingerprintSession {
   }
 
   async markSeen(stream: number, keys: readonly FingerprintKey[]): Promise<void> {
-    const table = this.seenTable(stream);
-    const insert = this.db.prepare(`insert into temp.${table} (k) values (?)`);
-    this.db.transaction(() => {
-      for (const key of keys) insert.run(key);
-    })();
+    const { seen } = this.scratch(stream);
+    this.db.transaction(() => seen.run(keys))();
   }
 
   async endRead(stream: number): Promise<void> {
@@ -144,15 +149,13 @@ export class SqliteFingerprints implements FingerprintSession {
   }
 
   async defer(stream: number, rows: readonly string[]): Promise<void> {
-    const insert = this.db.prepare(`insert into temp.${this.scratch(stream).deferred} (row) values (?)`);
-    this.db.transaction(() => {
-      for (const row of rows) insert.run(row);
-    })();
+    const { deferred } = this.scratch(stream);
+    this.db.transaction(() => deferred.run(rows))();
   }
 
   async deferred(stream: number, after: number, limit: number): Promise<{ seq: number; row: string }[]> {
     return this.db
-      .prepare(`select seq, row from temp.${this.scratch(stream).deferred} where seq > ? order by seq limit ?`)
+      .prepare(`select seq, row from temp.${this.scratch(stream).names.deferred} where seq > ? order by seq limit ?`)
       .all(after, limit) as { seq: number; row: string }[];
   }
 
@@ -162,12 +165,14 @@ export class SqliteFingerprints implements FingerprintSession {
     const rows = (
       after === undefined
         ? this.db
-            .prepare(`select k, r, f, v from fingerprints where stream = ? and ${unseen} order by k limit ?`)
+            .prepare(`select k, ${HASH} r, f, v from fingerprints where stream = ? and ${unseen} order by k limit ?`)
             .all(stream, limit)
         : this.db
-            .prepare(`select k, r, f, v from fingerprints where stream = ? and k > ? and ${unseen} order by k limit ?`)
+            .prepare(
+              `select k, ${HASH} r, f, v from fingerprints where stream = ? and k > ? and ${unseen} order by k limit ?`,
+            )
             .all(stream, after, limit)
-    ) as { k: FingerprintKey; r: Buffer; f: number; v: string }[];
+    ) as { k: FingerprintKey; r: string; f: number; v: string }[];
     return rows.map((row) => ({ key: row.k, hash: row.r, flags: row.f, matchKey: row.v }));
   }
 
@@ -193,18 +198,20 @@ export class SqliteFingerprints implements FingerprintSession {
   /** Logs outcomes; a delivered row is no longer kept for resending. Call inside a transaction. */
   writeOutcomes(outcomes: readonly Outcome[]): void {
     this.writable();
+    const values: unknown[] = [];
     for (const o of outcomes) {
       const flags = o.op === 'reject' ? REJECTED : o.flags;
-      this.insertLog.run(o.stream, o.key, OPS[o.op], o.hash, flags, o.matchKey);
+      values.push(o.stream, o.key, OPS[o.op], o.hash, flags, o.matchKey);
       if (o.op === 'reject') this.upsertReason.run(o.stream, o.key, o.reason ?? '', o.field ?? null);
       else if (this.anyKept) this.forgetKept.run(o.stream, o.key);
     }
+    this.insertLog.run(values);
   }
 
   /** Keeps records refused for now (replacing a kept version of the same key). Call inside a transaction. */
   writeKept(stream: number, records: readonly KeptRecord[]): void {
     this.writable();
-    const insert = this.db.prepare('insert or replace into kept (stream, k, r, v, data) values (?, ?, ?, ?, ?)');
+    const insert = this.db.prepare('insert or replace into kept (stream, k, r, v, data) values (?, ?, unhex(?), ?, ?)');
     for (const r of records) insert.run(stream, r.key, r.hash, r.matchKey, r.data);
     this.anyKept ||= records.length > 0;
   }
@@ -212,11 +219,13 @@ export class SqliteFingerprints implements FingerprintSession {
   async kept(stream: number, after: FingerprintKey | undefined, limit: number): Promise<KeptRecord[]> {
     const rows = (
       after === undefined
-        ? this.db.prepare('select k, r, v, data from kept where stream = ? order by k limit ?').all(stream, limit)
+        ? this.db
+            .prepare(`select k, ${HASH} r, v, data from kept where stream = ? order by k limit ?`)
+            .all(stream, limit)
         : this.db
-            .prepare('select k, r, v, data from kept where stream = ? and k > ? order by k limit ?')
+            .prepare(`select k, ${HASH} r, v, data from kept where stream = ? and k > ? order by k limit ?`)
             .all(stream, after, limit)
-    ) as { k: FingerprintKey; r: Buffer; v: string; data: string }[];
+    ) as { k: FingerprintKey; r: string; v: string; data: string }[];
     return rows.map((row) => ({ key: row.k, hash: row.r, matchKey: row.v, data: row.data }));
   }
 
@@ -245,28 +254,36 @@ export class SqliteFingerprints implements FingerprintSession {
   private lookupStatement(size: number): Database.Statement {
     let statement = this.lookups.get(size);
     if (!statement) {
-      statement = this.db.prepare(
-        `select k, r, f, v from fingerprints where stream = ? and k in (${Array.from({ length: size }, () => '?').join(', ')})`,
-      );
+      statement = this.db
+        .prepare(
+          `select k, ${PRIOR} from fingerprints where stream = ? and k in (${Array.from({ length: size }, () => '?').join(', ')})`,
+        )
+        .raw();
       this.lookups.set(size, statement);
     }
     return statement;
   }
 
   private seenTable(stream: number): string {
-    return this.scratch(stream).seen;
+    return this.scratch(stream).names.seen;
   }
 
   /** The run's scratch tables of a stream, in SQLite's temporary file (gone on close). */
-  private scratch(stream: number): { seen: string; deferred: string } {
-    const tables = { seen: `seen_${stream}`, deferred: `deferred_${stream}` };
-    if (!this.seenTables.has(stream)) {
+  private scratch(stream: number): { seen: BulkInsert; deferred: BulkInsert; names: Scratch } {
+    let tables = this.scratchTables.get(stream);
+    if (!tables) {
+      const names = { seen: `seen_${stream}`, deferred: `deferred_${stream}` };
       this.db.exec(`
-        drop table if exists temp.${tables.seen};
-        drop table if exists temp.${tables.deferred};
-        create temp table ${tables.seen} (k blob not null);
-        create temp table ${tables.deferred} (seq integer primary key, row text not null);`);
-      this.seenTables.add(stream);
+        drop table if exists temp.${names.seen};
+        drop table if exists temp.${names.deferred};
+        create temp table ${names.seen} (k blob not null);
+        create temp table ${names.deferred} (seq integer primary key, row text not null);`);
+      tables = {
+        seen: new BulkInsert(this.db, `insert into temp.${names.seen} (k)`, '(?)'),
+        deferred: new BulkInsert(this.db, `insert into temp.${names.deferred} (row)`, '(?)'),
+        names,
+      };
+      this.scratchTables.set(stream, tables);
     }
     return tables;
   }
@@ -274,4 +291,16 @@ export class SqliteFingerprints implements FingerprintSession {
   private writable(): void {
     if (this.mode !== 'sync') throw new Error('a plan must not change fingerprints');
   }
+}
+
+interface Scratch {
+  readonly seen: string;
+  readonly deferred: string;
+}
+
+/** A stored row's hash, flags and (when gone) matching key, as `PRIOR` selects them. */
+type PriorRow = [string, number, string | null];
+
+function prior(hash: string, flags: number, matchKey: string | null): Prior {
+  return matchKey === null ? { hash, flags } : { hash, flags, matchKey };
 }
