@@ -5,14 +5,8 @@ export {
   type SyncOptions,
   type SyncSummary,
 } from './sync/run-sync.js';
-export {
-  plan,
-  DEFAULT_PLAN_SAMPLES,
-  type PlanOptions,
-  type PlannedRow,
-  type PlanSummary,
-  type StreamPlan,
-} from './sync/plan-sync.js';
+export { DEFAULT_PLAN_SAMPLES } from './sync/plan-defaults.js';
+export { plan, type PlanOptions, type PlannedRow, type PlanSummary, type StreamPlan } from './sync/plan-sync.js';
 export { loadConnection, parseConnection, type LoadedConnection } from './connection/load-connection.js';
 export type { Connection, Endpoint, StreamSettings } from './generated/connection.js';
 export {
@@ -57,7 +51,8 @@ export {
   type ConnectorProcess,
   type Launcher,
 } from './launchers/index.js';
-export { startServe, DEFAULT_SERVE_PORT, type ServeOptions, type Serving } from './serve/serve.js';
+export { startServe, type ServeOptions, type Serving } from './serve/serve.js';
+export { DEFAULT_SERVE_PORT } from './serve/serve-defaults.js';
 export type { Clock } from './serve/clock.js';
 export type { Alert } from './serve/alerts.js';
 export {
