@@ -1,2 +1,7 @@
-import { runConnector } from '@backflow/protocol/connector';
-await runConnector((await import('../dist/index.js')).destination, process.argv.slice(2));
+import { importBundle } from '@backflow/protocol/bundled';
+// The package's one-file build (scripts/bundle.mjs) while it is fresh: it starts faster.
+const { runConnector, destination } = (await importBundle(import.meta.url)) ?? {
+  ...(await import('@backflow/protocol/connector')),
+  ...(await import('../dist/index.js')),
+};
+await runConnector(destination, process.argv.slice(2));
