@@ -4,7 +4,7 @@
 // own (Node 20 has no compile cache), so the few hundred a connector or the runner loads cost
 // more than their code: a bundle starts a connector in about two thirds of the CPU and the
 // runner's modules in a third. Each bin/ entry imports its bundle through `importBundle`
-// (@backflow/protocol/bundled), which falls back to the compiled modules when the bundle is
+// (@backflow/protocol/entry), which falls back to the compiled modules when the bundle is
 // missing or older than a build it was made from, so a `tsc -b` alone never runs stale code.
 //
 //   node scripts/bundle.mjs                     the runner and every connectors/* with bin/main.js
@@ -55,12 +55,18 @@ function targets(names) {
   return all.filter((t) => names.includes(t.name));
 }
 
+/** The package name of a bare specifier or path below node_modules: `@scope/name` or `name`. */
+function packageName(path, separator = '/') {
+  const parts = path.split(separator);
+  return parts.slice(0, parts[0].startsWith('@') ? 2 : 1).join(separator);
+}
+
 /** The folder of the installed package a resolved file belongs to, or undefined outside node_modules. */
 function packageDir(file) {
-  const at = file.lastIndexOf(`${sep}node_modules${sep}`);
+  const marker = `${sep}node_modules${sep}`;
+  const at = file.lastIndexOf(marker);
   if (at < 0) return undefined;
-  const parts = file.slice(at + 14).split(sep);
-  return file.slice(0, at + 14) + (parts[0].startsWith('@') ? join(parts[0], parts[1]) : parts[0]);
+  return file.slice(0, at + marker.length) + packageName(file.slice(at + marker.length), sep);
 }
 
 // Left outside and loaded as installed: packages with native addons (found below), and these,
@@ -90,16 +96,7 @@ function bundlePlugin(target) {
     async resolveId(source, importer) {
       if (source === ENTRY) return ENTRY;
       if (/^[./]/.test(source) || source.startsWith('node:') || source.startsWith('\0')) return null;
-      if (
-        EXTERNAL.has(
-          source
-            .split('/')
-            .slice(0, source.startsWith('@') ? 2 : 1)
-            .join('/'),
-        )
-      ) {
-        return { id: source, external: true };
-      }
+      if (EXTERNAL.has(packageName(source))) return { id: source, external: true };
       const resolved = await this.resolve(source, importer === ENTRY ? join(target.dir, 'x.js') : importer, {
         skipSelf: true,
       });

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { importBundle } from './bundled.js';
+import { importBundle } from './entry.js';
 
 let dir: string;
 let entry: string;
 beforeEach(async () => {
   // A package as scripts/bundle.mjs leaves it: bin/, dist/bundle.js and its manifest, its build state.
-  dir = await mkdtemp(join(tmpdir(), 'backflow-bundled-'));
+  dir = await mkdtemp(join(tmpdir(), 'backflow-entry-'));
   await mkdir(join(dir, 'bin'));
   await mkdir(join(dir, 'dist'));
   await writeFile(join(dir, 'dist', 'bundle.js'), 'export const answer = 42;\n');
