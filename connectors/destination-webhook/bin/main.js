@@ -1,2 +1,2 @@
-import { runConnector } from '@backflow/protocol/connector';
-await runConnector((await import('../dist/index.js')).destination, process.argv.slice(2));
+import { runConnectorEntry } from '@backflow/protocol/entry';
+await runConnectorEntry(import.meta.url, 'destination');

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { EXIT_CODES, RunnerError } from '../errors.js';
-import { DEFAULT_SERVE_PORT, startServe } from '../serve/serve.js';
+import { DEFAULT_SERVE_PORT } from '../serve/serve-defaults.js';
+import type { Serving } from '../serve/serve.js';
 
 const SERVE_HELP = `
 Each connection file may carry a schedule (cron with a time zone, or an interval) and alerts:
@@ -61,8 +62,10 @@ export function serveCommand(setExit: (code: number) => void) {
           process.stderr.write(`error: --stop-deadline must be a number of seconds, got "${options.stopDeadline}"\n`);
           return setExit(EXIT_CODES.invalid);
         }
-        let serving: Awaited<ReturnType<typeof startServe>>;
+        let serving: Serving;
         try {
+          // serve's modules (HTTP routes, scheduler, stores) load only when it runs.
+          const { startServe } = await import('../serve/serve.js');
           serving = await startServe({
             paths: paths.length > 0 ? paths : ['.'],
             host: options.host,

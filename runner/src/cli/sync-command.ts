@@ -1,13 +1,8 @@
+import { Command, Option } from 'commander';
+import { collectStreamNames } from '../connection/select-streams.js';
 import { connectorsDirOption } from './connectors-dir-option.js';
 import { refreshConnectorsOption } from './refresh-connectors-option.js';
-import { collectStreamNames } from '../connection/select-streams.js';
-import { Command, Option } from 'commander';
-import type { Executor } from '../generated/connection.js';
-import { createReporter, type EventSink } from '../report/reporter.js';
-import { formatSummary } from './format-summary.js';
-import { jsonLogSink } from '../report/json-log-sink.js';
-import { terminalSink } from '../report/terminal-sink.js';
-import { sync } from '../sync/run-sync.js';
+import type { SyncCommandOptions } from './sync-action.js';
 
 /** `runner sync <connection.yaml>`: runs a sync with a live display, logs and a final summary. */
 export function syncCommand(setExit: (code: number) => void) {
@@ -29,44 +24,9 @@ export function syncCommand(setExit: (code: number) => void) {
     .option('--stream <names>', 'only these streams, by name (comma-separated or repeated)', collectStreamNames)
     .option('--json', 'print one machine-readable summary object on stdout')
     .option('--verbose', 'show debug logs from connectors')
-    .action(
-      async (
-        file: string,
-        options: {
-          executor?: Executor;
-          connectorsDir?: string;
-          refreshConnectors?: boolean;
-          fullResync?: boolean;
-          stream?: string[];
-          json?: boolean;
-          verbose?: boolean;
-        },
-      ) => {
-        const sinks: EventSink[] = [
-          process.stderr.isTTY ? terminalSink({ verbose: options.verbose ?? false }) : jsonLogSink(process.stderr),
-        ];
-        const reporter = createReporter(sinks);
-        const abort = new AbortController();
-        const stop = () => abort.abort();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        try {
-          const summary = await sync(file, {
-            reporter,
-            signal: abort.signal,
-            ...(options.fullResync ? { fullResync: true } : {}),
-            ...(options.stream ? { streams: options.stream } : {}),
-            ...(options.executor ? { executor: options.executor } : {}),
-            ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}),
-            ...(options.refreshConnectors ? { refreshConnectors: true } : {}),
-          });
-          if (options.json) process.stdout.write(JSON.stringify(summary) + '\n');
-          else process.stdout.write(formatSummary(summary));
-          setExit(summary.exitCode);
-        } finally {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-        }
-      },
-    );
+    .action(async (file: string, options: SyncCommandOptions) => {
+      // The sync's modules load only when it runs, not for `--help` or another command.
+      const { runSyncCommand } = await import('./sync-action.js');
+      setExit(await runSyncCommand(file, options));
+    });
 }

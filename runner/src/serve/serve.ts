@@ -11,6 +11,7 @@ import { addPageRoutes } from './page-routes.js';
 import { RunManager } from './run-manager.js';
 import { connectionPath, runPath } from './run-view.js';
 import { Scheduler } from './scheduler.js';
+import { DEFAULT_SERVE_PORT } from './serve-defaults.js';
 import { openStoreAccess } from './store-access.js';
 
 export interface ServeOptions {
@@ -38,8 +39,6 @@ export interface Serving {
   /** Stops scheduling, aborts running syncs (each keeps its state at its last commit), stops serving. */
   close(): Promise<void>;
 }
-
-export const DEFAULT_SERVE_PORT = 8470;
 
 /**
  * Serves connections: runs each on its schedule, answers the trigger API and serves the run

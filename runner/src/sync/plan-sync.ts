@@ -16,8 +16,7 @@ import { RecordValidator } from './record-validator.js';
 import { createDiffers } from './run-sync.js';
 import { targetChanges, type TargetChange } from './target-changes.js';
 import { persistKey, streamStateKey } from '../store/state-keys.js';
-
-export const DEFAULT_PLAN_SAMPLES = 5;
+import { DEFAULT_PLAN_SAMPLES } from './plan-defaults.js';
 
 export interface PlanOptions {
   /** Only these streams of the connection file (by name); the others are left untouched. */

@@ -1,0 +1,187 @@
+#!/usr/bin/env node
+// Builds the runner's CLI and each connector into one file next to its compiled modules, after
+// `tsc -b` (`npm run build` runs both). Node resolves, reads and compiles every module on its
+// own (Node 20 has no compile cache), so the few hundred a connector or the runner loads cost
+// more than their code: a bundle starts a connector in about two thirds of the CPU and the
+// runner's modules in a third. Each bin/ entry imports its bundle through `importBundle`
+// (@backflow/protocol/entry), which falls back to the compiled modules when the bundle is
+// missing or older than a build it was made from, so a `tsc -b` alone never runs stale code.
+//
+//   node scripts/bundle.mjs                     the runner and every connectors/* with bin/main.js
+//   node scripts/bundle.mjs source-postgres     some of them, by folder name (runner: "runner")
+//
+// Writes <package>/dist/bundle.json ({ file, builtFrom }) last: its time is the bundle's.
+import { existsSync, readdirSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const NODE_MODULES = join(REPO_ROOT, 'node_modules');
+
+/** The packages to bundle: name, folder, the entry module's source and where the bundle goes. */
+function targets(names) {
+  const connectors = readdirSync(join(REPO_ROOT, 'connectors')).filter(
+    (name) =>
+      existsSync(join(REPO_ROOT, 'connectors', name, 'bin', 'main.js')) &&
+      existsSync(join(REPO_ROOT, 'connectors', name, 'dist', 'index.js')),
+  );
+  const all = [
+    {
+      name: 'runner',
+      dir: join(REPO_ROOT, 'runner'),
+      // Its modules find files by paths relative to dist/<folder>/, so the bundle sits one folder down.
+      entry: `export { main } from ${JSON.stringify(join(REPO_ROOT, 'runner', 'dist', 'cli', 'main.js'))};`,
+      out: { dir: 'dist/bundle', file: 'main.js', codeSplitting: true },
+    },
+    ...connectors.map((name) => {
+      const dir = join(REPO_ROOT, 'connectors', name);
+      return {
+        name,
+        dir,
+        // What bin/main.js takes from the compiled modules: the SDK's runner and the definition.
+        entry: [
+          `export { runConnector } from '@backflow/protocol/connector';`,
+          `export * from ${JSON.stringify(join(dir, 'dist', 'index.js'))};`,
+        ].join('\n'),
+        // Next to dist/index.js, for spec.json and other paths relative to it.
+        out: { dir: 'dist', file: 'bundle.js', codeSplitting: false },
+      };
+    }),
+  ];
+  if (names.length === 0) return all;
+  const unknown = names.filter((name) => !all.some((t) => t.name === name));
+  if (unknown.length > 0) throw new Error(`nothing to bundle named ${unknown.join(', ')}`);
+  return all.filter((t) => names.includes(t.name));
+}
+
+/** The package name of a bare specifier or path below node_modules: `@scope/name` or `name`. */
+function packageName(path, separator = '/') {
+  const parts = path.split(separator);
+  return parts.slice(0, parts[0].startsWith('@') ? 2 : 1).join(separator);
+}
+
+/** The folder of the installed package a resolved file belongs to, or undefined outside node_modules. */
+function packageDir(file) {
+  const marker = `${sep}node_modules${sep}`;
+  const at = file.lastIndexOf(marker);
+  if (at < 0) return undefined;
+  return file.slice(0, at + marker.length) + packageName(file.slice(at + marker.length), sep);
+}
+
+// Left outside and loaded as installed: packages with native addons (found below), and these,
+// which load their parts on first use from hundreds of files (bundled: 10 MB parsed at start).
+const EXTERNAL = new Set(['@hubspot/api-client']);
+
+const nativeCache = new Map();
+/** True for a package with a native addon (binding.gyp or a .node file): it stays outside, loaded as installed. */
+function isNative(dir) {
+  if (!nativeCache.has(dir)) {
+    const search = (folder) =>
+      readdirSync(folder, { withFileTypes: true }).some((entry) =>
+        entry.isDirectory()
+          ? entry.name !== 'node_modules' && search(join(folder, entry.name))
+          : entry.name === 'binding.gyp' || entry.name.endsWith('.node'),
+      );
+    nativeCache.set(dir, search(dir));
+  }
+  return nativeCache.get(dir);
+}
+
+/** Rolldown plugin: the entry module, native packages left external, lazy requires made visible. */
+function bundlePlugin(target) {
+  const ENTRY = '\0backflow-bundle-entry';
+  return {
+    name: 'backflow-bundle',
+    async resolveId(source, importer) {
+      if (source === ENTRY) return ENTRY;
+      if (/^[./]/.test(source) || source.startsWith('node:') || source.startsWith('\0')) return null;
+      if (EXTERNAL.has(packageName(source))) return { id: source, external: true };
+      const resolved = await this.resolve(source, importer === ENTRY ? join(target.dir, 'x.js') : importer, {
+        skipSelf: true,
+      });
+      const dir = resolved && !resolved.external ? packageDir(resolved.id) : undefined;
+      return dir && isNative(dir) ? { id: source, external: true } : null;
+    },
+    load(id) {
+      return id === ENTRY ? target.entry : null;
+    },
+    transform(code) {
+      // Packages loaded on first use (`const require = createRequire(import.meta.url)`, e.g.
+      // ajv, pg) are required inside functions: once visible as plain `require`, they are
+      // bundled and still run only when first required.
+      const hidden = 'const require = createRequire(import.meta.url);';
+      return code.includes(hidden) ? code.replace(hidden, '') : null;
+    },
+  };
+}
+
+/** Every file whose change makes the bundle stale: the builds of the workspace packages in it, and installs. */
+function builtFrom(target, moduleIds) {
+  const inputs = new Set([join(NODE_MODULES, '.package-lock.json')]);
+  for (const id of moduleIds) {
+    if (id.startsWith('\0') || id.includes(`${sep}node_modules${sep}`)) continue;
+    for (let dir = dirname(id); dir.startsWith(REPO_ROOT) && dir !== REPO_ROOT; dir = dirname(dir)) {
+      if (existsSync(join(dir, 'tsconfig.tsbuildinfo'))) {
+        inputs.add(join(dir, 'tsconfig.tsbuildinfo'));
+        break;
+      }
+    }
+  }
+  const manifestDir = join(target.dir, 'dist');
+  return [...inputs].sort().map((file) => relative(manifestDir, file).split(sep).join('/'));
+}
+
+async function bundle(target, rolldown) {
+  const outDir = join(target.dir, target.out.dir);
+  // A bundle of another layout (or older chunks) must not be left behind.
+  await rm(join(target.dir, 'dist', 'bundle.json'), { force: true });
+  if (target.out.codeSplitting) await rm(outDir, { recursive: true, force: true });
+  const build = await rolldown({
+    input: { [target.out.file.replace(/\.js$/, '')]: '\0backflow-bundle-entry' },
+    platform: 'node',
+    plugins: [bundlePlugin(target)],
+    // Bundled CommonJS packages may reach for optional peers they do not have (pg-native).
+    onLog(level, log, handler) {
+      if (log.code === 'UNRESOLVED_IMPORT' || log.code === 'EVAL' || log.code === 'CIRCULAR_DEPENDENCY') return;
+      handler(level, log);
+    },
+  });
+  try {
+    const { output } = await build.write({
+      dir: outDir,
+      format: 'esm',
+      entryFileNames: '[name].js',
+      chunkFileNames: 'chunk-[hash].js',
+      codeSplitting: target.out.codeSplitting,
+    });
+    const moduleIds = output.flatMap((chunk) => chunk.moduleIds ?? []);
+    const file = relative(join(target.dir, 'dist'), join(outDir, target.out.file)).split(sep).join('/');
+    await writeFile(
+      join(target.dir, 'dist', 'bundle.json'),
+      JSON.stringify({ file, builtFrom: builtFrom(target, moduleIds) }, null, 2) + '\n',
+    );
+    const bytes = output.reduce((sum, chunk) => sum + (chunk.code?.length ?? 0), 0);
+    return { files: output.length, bytes };
+  } finally {
+    await build.close();
+  }
+}
+
+async function main(names) {
+  let rolldown;
+  try {
+    ({ rolldown } = await import('rolldown'));
+  } catch {
+    // The entry points run their compiled modules without a bundle, only slower to start.
+    process.stderr.write('bundle: rolldown is not installed; entry points will load their compiled modules\n');
+    return;
+  }
+  for (const target of targets(names)) {
+    if (!existsSync(join(target.dir, 'dist'))) throw new Error(`${target.name} has no dist/: run \`tsc -b\` first`);
+    const { files, bytes } = await bundle(target, rolldown);
+    process.stdout.write(`bundled ${target.name}: ${files} file(s), ${(bytes / 1024).toFixed(0)} kB\n`);
+  }
+}
+
+await main(process.argv.slice(2));
