@@ -61,7 +61,8 @@ const MIB = 1024 * 1024;
 /**
  * Runs connectors as Docker containers: as the caller's uid (nobody for root), read-only root filesystem, no capabilities,
  * no network unless the image asks for the host's, memory- and CPU-limited, and labelled so
- * {@link removeStaleContainers} can clean up after a crash.
+ * {@link removeStaleContainers} can clean up after a crash. A container that exits by itself
+ * is removed in the background; {@link containersRemoved} resolves once all such are gone.
  */
 export class DockerLauncher implements Launcher {
   readonly kind = 'docker';
