@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DockerLauncher,
   LABELS,
+  containersRemoved,
   LauncherError,
   ProcessLauncher,
   removeStaleContainers,
@@ -371,6 +372,17 @@ describe.runIf(dockerUp || requireDocker)('DockerLauncher', () => {
     connector.stdin.end();
     await Promise.all([text(connector.stdout), text(connector.stderr), connector.exit]);
     await expect.poll(() => managedContainers(launcher.runId)).toEqual([]);
+  });
+
+  it('does not hold dispose for the removal of a connector that ended by itself; containersRemoved() waits for it', async () => {
+    const launcher = new DockerLauncher({ image: ECHO_IMAGE, docker });
+    {
+      await using connector = await launcher.start({ name: 'echo', command: 'spec' });
+      connector.stdin.end();
+      await Promise.all([text(connector.stdout), text(connector.stderr), connector.exit]);
+    }
+    await containersRemoved();
+    expect(await managedContainers(launcher.runId)).toEqual([]);
   });
 
   it('removeStaleContainers removes containers of dead runners, or of a run, never live ones', async () => {

@@ -3,10 +3,12 @@ import { once } from 'node:events';
 import { constants } from 'node:os';
 import { posix, resolve } from 'node:path';
 import type { Duplex, Readable, Writable } from 'node:stream';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { configPaths } from './config-paths.js';
+import { containerComing, containerGone } from './container-owners.js';
 import { containerMounts, containerUser, type ContainerMount, type ContainerUser } from './container-mounts.js';
 import { LABELS, ownerLabel } from './docker-labels.js';
+import { dockerClient } from './docker-client.js';
 import { dockerError, dockerStatus, imageNotFound } from './docker-errors.js';
 import { attachStdin, demuxAttachStream } from './docker-streams.js';
 import { LauncherError } from './errors.js';
@@ -59,18 +61,19 @@ const MIB = 1024 * 1024;
 /**
  * Runs connectors as Docker containers: as the caller's uid (nobody for root), read-only root filesystem, no capabilities,
  * no network unless the image asks for the host's, memory- and CPU-limited, and labelled so
- * {@link removeStaleContainers} can clean up after a crash.
+ * {@link removeStaleContainers} can clean up after a crash. A container that exits by itself
+ * is removed in the background; {@link containersRemoved} resolves once all such are gone.
  */
 export class DockerLauncher implements Launcher {
   readonly kind = 'docker';
   readonly image: string;
   readonly runId: string;
-  private readonly docker: Docker;
+  private docker: Promise<Docker> | undefined;
+  private network: Promise<'none' | 'host'> | undefined;
   private configSpec: unknown;
 
   constructor(private readonly options: DockerLauncherOptions) {
     this.image = options.image;
-    this.docker = options.docker ?? new Docker();
     this.runId = options.runId ?? randomUUID();
   }
 
@@ -84,45 +87,78 @@ export class DockerLauncher implements Launcher {
 
   async start(invocation: ConnectorInvocation): Promise<ConnectorProcess> {
     const files = invocationFiles(invocation);
-    const network = await this.networkOf(invocation.name);
-    const mounts = await this.mountsFor(invocation);
+    await containerComing();
     let container: Docker.Container;
     try {
-      container = await this.docker.createContainer(this.containerSpec(invocation, network, files, mounts));
+      const [docker, network, mounts] = await Promise.all([
+        this.client(),
+        this.networkOf(invocation.name),
+        this.mountsFor(invocation),
+      ]);
+      container = await docker
+        .createContainer(this.containerSpec(invocation, network, files, mounts))
+        .catch((error: unknown) => {
+          if (dockerStatus(error) === 404) throw imageNotFound(this.image, error);
+          throw dockerError(error, `${invocation.name}: could not create a container from ${this.image}`);
+        });
     } catch (error) {
-      throw dockerError(error, `${invocation.name}: could not create a container from ${this.options.image}`);
+      containerGone();
+      throw error;
     }
+    // Attaching and copying the files in are independent: both go out at once, then start.
+    const attached = container.attach({
+      stream: true,
+      hijack: true,
+      stdin: true,
+      stdout: true,
+      stderr: true,
+    }) as Promise<unknown> as Promise<Duplex>;
     try {
-      if (files.length > 0) {
-        const archive = tarFiles(files.map((f) => ({ name: f.fileName, content: f.content, mode: 0o444 })));
-        await container.putArchive(archive, { path: CONTAINER_FILES_DIR });
-      }
-      const socket = (await container.attach({
-        stream: true,
-        hijack: true,
-        stdin: true,
-        stdout: true,
-        stderr: true,
-      })) as unknown as Duplex;
+      const [socket] = await Promise.all([
+        attached,
+        files.length > 0
+          ? container.putArchive(tarFiles(files.map((f) => ({ name: f.fileName, content: f.content, mode: 0o444 }))), {
+              path: CONTAINER_FILES_DIR,
+            })
+          : undefined,
+      ]);
       await container.start();
       const gracePeriodMs = this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
       return new ContainerConnectorProcess(container, socket, gracePeriodMs);
     } catch (error) {
-      await removeContainer(container).catch(() => undefined);
-      throw dockerError(error, `${invocation.name}: could not start ${this.options.image}`);
+      attached.then(
+        (socket) => socket.destroy(),
+        () => undefined,
+      );
+      await removeOwnContainer(container).catch(() => undefined);
+      throw dockerError(error, `${invocation.name}: could not start ${this.image}`);
     }
   }
 
-  private async networkOf(name: string): Promise<'none' | 'host'> {
+  private client(): Promise<Docker> {
+    this.docker ??= this.options.docker ? Promise.resolve(this.options.docker) : dockerClient();
+    return this.docker;
+  }
+
+  /** The network the image asks for, read once per launcher (no request at all when the connection sets it). */
+  private networkOf(name: string): Promise<'none' | 'host'> {
+    if (this.options.network) return Promise.resolve(this.options.network);
+    this.network ??= this.imageNetwork(name).catch((error: unknown) => {
+      this.network = undefined;
+      throw error;
+    });
+    return this.network;
+  }
+
+  private async imageNetwork(name: string): Promise<'none' | 'host'> {
     const { image } = this.options;
     let labels: Record<string, string> | undefined;
     try {
-      labels = (await this.docker.getImage(image).inspect()).Config?.Labels ?? undefined;
+      labels = (await (await this.client()).getImage(image).inspect()).Config?.Labels ?? undefined;
     } catch (error) {
       if (dockerStatus(error) === 404) throw imageNotFound(image, error);
       throw dockerError(error, `${name}: could not inspect ${image}`);
     }
-    if (this.options.network) return this.options.network;
     const label = labels?.[LABELS.network] ?? 'none';
     if (label !== 'none' && label !== 'host') {
       throw new LauncherError(
@@ -246,12 +282,16 @@ class ContainerConnectorProcess implements ConnectorProcess {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
+    const exitedByItself = this.exited && this.stopReason === undefined;
     try {
       await this.stop('disposed');
     } finally {
       this.stdin.destroy();
       this.socket.destroy();
-      await this.remove();
+      const removed = this.remove();
+      // A connector that ended by itself is removed while the run goes on (containersRemoved()
+      // waits for it); one stopped here is gone when dispose returns.
+      if (!exitedByItself) await removed;
     }
   }
 
@@ -273,9 +313,32 @@ class ContainerConnectorProcess implements ConnectorProcess {
   }
 
   private remove(): Promise<void> {
-    this.removed ??= removeContainer(this.container);
+    this.removed ??= removeOwnContainer(this.container);
     return this.removed;
   }
+}
+
+/** Removals of this process's containers still under way, and those that failed. */
+const removing = new Set<Promise<void>>();
+const failedRemovals: unknown[] = [];
+
+/** Removes a container this process created, counted until it is gone. */
+function removeOwnContainer(container: Docker.Container): Promise<void> {
+  const removal = removeContainer(container).then(containerGone);
+  removing.add(removal);
+  removal.catch((error: unknown) => failedRemovals.push(error)).finally(() => removing.delete(removal));
+  return removal;
+}
+
+/**
+ * Resolves once every container this process started and that has ended is removed (the
+ * launcher removes one as soon as it has exited and its output was read, without making the
+ * run wait); rejects with the first removal that failed since the last call.
+ */
+export async function containersRemoved(): Promise<void> {
+  while (removing.size > 0) await Promise.allSettled([...removing]);
+  const failed = failedRemovals.splice(0);
+  if (failed.length > 0) throw failed[0];
 }
 
 /** Force-removes a container and its anonymous volumes; a container already gone is fine. */

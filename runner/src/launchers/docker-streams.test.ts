@@ -48,6 +48,20 @@ describe('demuxAttachStream', () => {
     stderr.resume();
   });
 
+  it('waits for a full reader once per chunk, however many frames the chunk holds', async () => {
+    const attach = new PassThrough();
+    const { stdout, stderr } = demuxAttachStream(attach);
+    const lines = Array.from({ length: 50 }, (_, i) => `line ${i}\n`);
+    const drainListeners = stdout.listenerCount('drain');
+    attach.write(Buffer.concat(lines.map((line) => frame(1, line.repeat(1000)))));
+    await new Promise((resolve) => setImmediate(resolve));
+    // One waiter, not one per frame (50 tripped MaxListenersExceededWarning).
+    expect(stdout.listenerCount('drain') - drainListeners).toBe(1);
+    attach.end();
+    expect(await text(stdout)).toBe(lines.map((line) => line.repeat(1000)).join(''));
+    stderr.resume();
+  });
+
   it('keeps delivering stderr when the stdout reader has gone', async () => {
     const attach = new PassThrough();
     const { stdout, stderr } = demuxAttachStream(attach);

@@ -19,16 +19,19 @@ export function demuxAttachStream(attach: Readable): { stdout: PassThrough; stde
   const demux = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      const writes: Promise<void>[] = [];
+      let full: PassThrough[] | undefined;
       while (pending.length >= HEADER_BYTES) {
         const size = pending.readUInt32BE(4);
         if (pending.length < HEADER_BYTES + size) break;
         const target = pending[0] === STDERR ? stderr : pending[0] === STDOUT ? stdout : undefined;
         const payload = pending.subarray(HEADER_BYTES, HEADER_BYTES + size);
         pending = pending.subarray(HEADER_BYTES + size);
-        if (target) writes.push(writeWithBackpressure(target, payload));
+        // Output for a reader that has gone away is dropped.
+        if (!target || target.destroyed || target.writableEnded || target.write(payload)) continue;
+        if (!full?.includes(target)) (full ??= []).push(target);
       }
-      Promise.all(writes).then(() => callback(), callback);
+      if (!full) callback();
+      else Promise.all(full.map(drained)).then(() => callback(), callback);
     },
     final(callback) {
       stdout.end();
@@ -45,10 +48,8 @@ export function demuxAttachStream(attach: Readable): { stdout: PassThrough; stde
   return { stdout, stderr };
 }
 
-/** Resolves once `target` can take more; output for a reader that has gone away is dropped. */
-function writeWithBackpressure(target: PassThrough, payload: Buffer): Promise<void> {
-  if (target.destroyed || target.writableEnded) return Promise.resolve();
-  if (target.write(payload)) return Promise.resolve();
+/** Resolves once `target` can take more, or has gone away. */
+function drained(target: PassThrough): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       target.off('drain', done);

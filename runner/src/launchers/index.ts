@@ -1,7 +1,12 @@
 export type { ConnectorExit, ConnectorInvocation, ConnectorProcess, Launcher } from './types.js';
 export { LauncherError, type LauncherErrorCode } from './errors.js';
 export { DEFAULT_INHERITED_ENV, ProcessLauncher, type ProcessLauncherOptions } from './process-launcher.js';
-export { CONTAINER_FILES_DIR, DockerLauncher, type DockerLauncherOptions } from './docker-launcher.js';
+export {
+  CONTAINER_FILES_DIR,
+  DockerLauncher,
+  containersRemoved,
+  type DockerLauncherOptions,
+} from './docker-launcher.js';
 export { NOBODY, containerUser, type ContainerMount, type ContainerUser } from './container-mounts.js';
 export { configPaths, type ConfigPath, type PathAccess } from './config-paths.js';
 export { LABELS } from './docker-labels.js';

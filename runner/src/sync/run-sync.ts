@@ -10,7 +10,7 @@ import { selectStreams } from '../connection/select-streams.js';
 import type { FingerprintSession } from '../diff/fingerprint-session.js';
 import { StreamDiffer } from '../diff/stream-differ.js';
 import { ConnectorFailure, EXIT_CODES, InterruptedError, RunnerError, type ExitCode } from '../errors.js';
-import { removeLeftovers, type Executor } from '../launchers/index.js';
+import { containersRemoved, removeLeftovers, type Executor } from '../launchers/index.js';
 import type { EventSink, Reporter } from '../report/reporter.js';
 import { createReporter } from '../report/reporter.js';
 import { emptyCounts, type EndStatus, type FailureReason, type StreamCounts } from '../report/events.js';
@@ -197,6 +197,8 @@ export async function sync(
     }
   }
   await session?.settle().catch((caught: unknown) => (error ??= caught));
+  // The connectors' containers are removed in the background as they end; none outlives the run.
+  await containersRemoved().catch((caught: unknown) => (error ??= caught));
   const finishedAt = new Date();
   const totals = totalOf(counts);
   const exitCode: ExitCode =
