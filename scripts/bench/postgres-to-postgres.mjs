@@ -151,7 +151,7 @@ async function* withCheckpoints(file) {
   if (records % CHECKPOINT_EVERY !== 0) yield state(records);
 }
 
-/** Runs `command` under bash; resolves its stdout, wall seconds and CPU seconds (its own and its descendants'). */
+/** Runs `command` under bash; resolves its stdout, stderr's tail, wall seconds and CPU seconds (its own and its descendants'). */
 function timed(command, args) {
   return new Promise((resolvePromise, reject) => {
     const started = process.hrtime.bigint();
@@ -173,21 +173,31 @@ function timed(command, args) {
         const [, m, s] = /^(\d+)m([\d.]+)s$/.exec(t) ?? [];
         return Number(m) * 60 + Number(s);
       });
-      resolvePromise({ out, seconds, cpuSeconds: cpuSeconds[0] + cpuSeconds[1] });
+      resolvePromise({ out, err, seconds, cpuSeconds: cpuSeconds[0] + cpuSeconds[1] });
     });
   });
 }
 
-/** Runs a sync in a child process (the built runner): its summary, the runner's peak RSS, wall and CPU seconds. */
+/**
+ * Runs `runner sync --json` as users do (the CLI through its bin entry, so what it loads
+ * counts): its summary, the runner's peak RSS (printed at exit by a preload given to the
+ * runner's node only, not to the connectors it starts), wall and CPU seconds.
+ */
 async function syncInChild(connectionFile, executor) {
-  const script = `
-    const { sync } = await import(${JSON.stringify(join(root, 'runner', 'dist', 'index.js'))});
-    const summary = await sync(${JSON.stringify(connectionFile)}, { executor: ${JSON.stringify(executor)} });
-    process.stdout.write(JSON.stringify({ summary, maxRssKb: process.resourceUsage().maxRSS }));`;
-  const { out, seconds, cpuSeconds } = await timed(process.execPath, ['--input-type=module', '-e', script]);
-  const result = JSON.parse(out);
-  if (result.summary.status !== 'succeeded') throw new Error(JSON.stringify(result.summary.error));
-  return { ...result, seconds, cpuSeconds };
+  const { out, err, seconds, cpuSeconds } = await timed(process.execPath, [
+    '--import',
+    new URL('./support/report-peak-rss.mjs', import.meta.url).href,
+    join(root, 'runner', 'bin', 'runner.js'),
+    'sync',
+    connectionFile,
+    '--executor',
+    executor,
+    '--json',
+  ]);
+  const summary = JSON.parse(out);
+  if (summary.status !== 'succeeded') throw new Error(JSON.stringify(summary.error));
+  const maxRssKb = Number(/backflow-bench-peak-rss-kb=(\d+)/.exec(err)?.[1]);
+  return { summary, maxRssKb, seconds, cpuSeconds };
 }
 
 async function connection(dir, name, source, target, schema, table = 'customers') {
