@@ -1,12 +1,16 @@
-import { writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_CONNECTORS, REPO_ROOT, RUNNER_BIN, fixtureCommand, tempWorkspace } from '../support/workspace.js';
 
 // dockerode costs about 0.25 s of CPU to load and execa 0.15 s: each loads only when its
-// launcher is used. The runner is run with a preload that lists, at exit, which of the two
-// packages it loaded (execa through cross-spawn, its CommonJS dependency).
+// launcher is used. The runner runs with a preload that logs every file it loads: ES modules
+// through a loader hook, CommonJS ones from require.cache at exit. A file carries a package when
+// its path is inside the package, or — a chunk of the runner's bundle (scripts/bundle.mjs) —
+// when its text holds the bundler's region markers of the package's files.
 const docker = new Docker();
 const dockerUp = await docker.ping().then(
   () => true,
@@ -14,16 +18,28 @@ const dockerUp = await docker.ping().then(
 );
 const requireDocker = process.env.BACKFLOW_REQUIRE_DOCKER === '1';
 const IMAGES = ['backflow/fixture-source-counter:0.0.0', 'backflow/fixture-destination-null:0.0.0'];
-const REPORT = `process.on('exit', () => {
-  const names = Object.keys(require.cache).map((path) => /node_modules\\/(dockerode|cross-spawn)\\//.exec(path)?.[1]);
-  process.stderr.write('LOADED ' + JSON.stringify([...new Set(names.filter(Boolean))].sort()) + '\\n');
+const HOOKS = `import { appendFileSync } from 'node:fs';
+export async function load(url, context, next) {
+  if (url.startsWith('file:')) appendFileSync(process.env.LOADED_LOG, url + '\\n');
+  return next(url, context);
+}`;
+const PRELOAD = `import { appendFileSync } from 'node:fs';
+import { createRequire, register } from 'node:module';
+import { pathToFileURL } from 'node:url';
+register(${JSON.stringify('./hooks.mjs')}, import.meta.url);
+const require = createRequire(import.meta.url);
+process.on('exit', () => {
+  const files = Object.keys(require.cache).map((path) => pathToFileURL(path).href + '\\n');
+  appendFileSync(process.env.LOADED_LOG, files.join(''));
 });`;
+const PACKAGES = ['dockerode', 'execa'] as const;
 
 let ws: Awaited<ReturnType<typeof tempWorkspace>>;
 
 beforeAll(async () => {
   ws = await tempWorkspace();
-  await writeFile(ws.path('report.cjs'), REPORT);
+  await writeFile(ws.path('hooks.mjs'), HOOKS);
+  await writeFile(ws.path('preload.mjs'), PRELOAD);
   if (!dockerUp) return;
   const present = (await docker.listImages()).flatMap((image) => image.RepoTags ?? []);
   if (!IMAGES.every((image) => present.includes(image))) {
@@ -38,13 +54,27 @@ afterAll(async () => {
 
 /** Runs the runner with `args`; returns the heavy packages it loaded. */
 async function loadedBy(args: string[]): Promise<string[]> {
-  const run = await execa(process.execPath, ['--require', ws.path('report.cjs'), RUNNER_BIN, ...args], {
+  const log = ws.path(`loaded-${randomUUID()}.txt`);
+  await writeFile(log, '');
+  const run = await execa(process.execPath, ['--import', ws.path('preload.mjs'), RUNNER_BIN, ...args], {
     cwd: ws.dir,
-    env: { TMPDIR: ws.dir },
+    env: { TMPDIR: ws.dir, LOADED_LOG: log },
     reject: false,
   });
   expect(run.exitCode).toBe(0);
-  return JSON.parse(/^LOADED (.*)$/m.exec(run.stderr)![1]!) as string[];
+  const files = new Set((await readFile(log, 'utf8')).split('\n').filter(Boolean));
+  const loaded = new Set<string>();
+  for (const url of files) {
+    const path = fileURLToPath(url);
+    const text = path.includes('/node_modules/') ? '' : await readFile(path, 'utf8');
+    for (const name of PACKAGES) {
+      // cross-spawn is execa's CommonJS dependency, loaded with it.
+      const markers =
+        name === 'execa' ? ['/node_modules/execa/', '/node_modules/cross-spawn/'] : [`/node_modules/${name}/`];
+      if (markers.some((marker) => path.includes(marker) || text.includes(marker.slice(1)))) loaded.add(name);
+    }
+  }
+  return [...loaded].sort();
 }
 
 describe('the launchers load their libraries only when used', () => {
@@ -60,7 +90,7 @@ describe('the launchers load their libraries only when used', () => {
       streams: [{ name: 'items' }],
       state: ws.path('state-processes'),
     });
-    expect(await loadedBy(['sync', file, '--json'])).toEqual(['cross-spawn']);
+    expect(await loadedBy(['sync', file, '--json'])).toEqual(['execa']);
   });
 
   it.runIf(dockerUp || requireDocker)('a sync of containers loads dockerode, never execa', async () => {
