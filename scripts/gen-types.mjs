@@ -129,7 +129,7 @@ async function protocolOutputs() {
   outputs.set(schemasOut, await format(embedded, schemasOut));
 
   const validatorsOut = join(generatedDir, 'validators.ts');
-  outputs.set(validatorsOut, await format(await validatorsModule(schemas), validatorsOut));
+  outputs.set(validatorsOut, await format(await validatorsModule(schemas, await connectorSpecs()), validatorsOut));
 
   const reexports = exportsByModule
     .map(({ module, names }) => `export type { ${names.join(', ')} } from './generated/${module}.js';`)
@@ -141,10 +141,12 @@ async function protocolOutputs() {
 /**
  * The protocol schemas compiled by ajv's standalone code generation
  * (https://ajv.js.org/standalone.html), with the options the run time uses for other schemas.
- * Exports `protocolValidators()`, keyed by each schema's title, file name and `$id`, and
- * `metaSchemaValidator()`, the draft-07 meta-schema that run-time schemas are checked against.
+ * Exports `protocolValidators()`, keyed by each schema's title, file name and `$id`,
+ * `metaSchemaValidator()`, the draft-07 meta-schema that run-time schemas are checked against,
+ * and `connectorConfigValidators`: each connector's config schema in this repository, so that
+ * a connector loads no ajv at all.
  */
-async function validatorsModule(schemas) {
+async function validatorsModule(schemas, specs) {
   const sharedAjv = join(protocolDir, 'dist', 'validation', 'shared-ajv.js');
   const { createAjv } = await import(pathToFileURL(sharedAjv).href).catch((error) => {
     throw new Error(`cannot load ${display(sharedAjv)} (run \`npx tsc -b\` first): ${error.message}`);
@@ -173,20 +175,27 @@ async function validatorsModule(schemas) {
   // A schema's errors only need their path and message (see validate.ts): without `verbose`
   // the meta-schema's code is a third of the size.
   const metaAjv = codeOptions({ verbose: false });
-  const modules = new Map();
-  const protocolBody = esmRequires(standaloneCode(protocolAjv, exportsByName), modules);
-  const metaBody = esmRequires(
-    standaloneCode(metaAjv, { metaSchema: 'http://json-schema.org/draft-07/schema' }),
-    modules,
-  );
-  const imports = [...modules].map(([specifier, name]) => `import ${name} from '${specifier}.js';`).join('\n');
+  const protocolBody = functionBody(standaloneCode(protocolAjv, exportsByName));
+  const metaBody = functionBody(standaloneCode(metaAjv, { metaSchema: 'http://json-schema.org/draft-07/schema' }));
+  const configs = [];
+  for (const [, file] of specs) {
+    const schema = (await readJson(file)).connectionSpecification;
+    const configAjv = codeOptions({ useDefaults: true });
+    configAjv.addSchema(schema, 'config');
+    const body = functionBody(standaloneCode(configAjv, { config: 'config' }));
+    configs.push(
+      `// ${display(file)}\n[${JSON.stringify(JSON.stringify(schema))}, () => {\n${body}\nreturn config;\n}]`,
+    );
+  }
   const entries = keys.map(([key, name]) => `${JSON.stringify(key)}: ${name}`).join(',\n');
   return (
-    banner("protocol/schemas/*.json and ajv's draft-07 meta-schema") +
+    banner("protocol/schemas/*.json, each connector's spec.json and ajv's draft-07 meta-schema") +
     '// @ts-nocheck\n' +
-    "import type { ValidateFunction } from 'ajv';\n" +
-    imports +
-    '\n\n' +
+    "import { createRequire } from 'node:module';\n" +
+    "import type { ValidateFunction } from 'ajv';\n\n" +
+    // ajv's standalone ES modules still load its run-time helpers and formats with `require()`
+    // (ajv-validator/ajv#1976), resolved from here; scripts/bundle.mjs bundles them.
+    'const require = createRequire(import.meta.url);\n\n' +
     // Created on first use: a connector's `spec` validates nothing, and only the runner checks
     // schemas against the meta-schema.
     lazy(
@@ -195,7 +204,13 @@ async function validatorsModule(schemas) {
       'Readonly<Record<string, ValidateFunction>>',
       `${protocolBody}\nreturn {\n${entries}\n};`,
     ) +
-    lazy('metaSchema', "The draft-07 meta-schema's validator.", 'ValidateFunction', `${metaBody}\nreturn metaSchema;`)
+    lazy('metaSchema', "The draft-07 meta-schema's validator.", 'ValidateFunction', `${metaBody}\nreturn metaSchema;`) +
+    "/**\n * The config validators (`useDefaults`: they fill in the spec's defaults) of the connectors in\n" +
+    ' * this repository, by the JSON text of their `connectionSpecification`. Each call creates\n' +
+    ' * the validator: call once and keep it.\n */\n' +
+    'export const connectorConfigValidators: ReadonlyMap<string, () => ValidateFunction> = new Map([\n' +
+    configs.join(',\n') +
+    '\n]);\n'
   );
 }
 
@@ -208,19 +223,9 @@ function lazy(name, doc, type, body) {
   );
 }
 
-/**
- * ajv's standalone ES module still loads its run-time helpers and formats with `require()`
- * (ajv-validator/ajv#1976): each becomes a module imported once (named in `modules`), which
- * the connectors' bundler follows. Exports become local to the getter's function.
- */
-function esmRequires(code, modules) {
-  return code
-    .replace(/^"use strict";/, '')
-    .replace(/\bexport const /g, 'const ')
-    .replace(/require\("([^"]+)"\)/g, (_, specifier) => {
-      if (!modules.has(specifier)) modules.set(specifier, `module${modules.size}`);
-      return modules.get(specifier);
-    });
+/** Standalone module code as the body of a function: without its exports and directive. */
+function functionBody(code) {
+  return code.replace(/^"use strict";/, '').replace(/\bexport const /g, 'const ');
 }
 
 function jsonPointer(doc, pointer) {
@@ -252,14 +257,22 @@ async function singleOutput(schemaFile, outFile, pointer = args.pointer, title =
   return new Map([[out, await format(banner(from) + '\n' + body, out)]]);
 }
 
+/** `[folder, spec.json path]` of each connector in the repository that has a spec. */
+async function connectorSpecs() {
+  const connectorsDir = join(repoRoot, 'connectors');
+  const specs = [];
+  for (const name of (await readdir(connectorsDir).catch(() => [])).sort()) {
+    const spec = join(connectorsDir, name, 'spec.json');
+    if (await readFile(spec).catch(() => undefined)) specs.push([name, spec]);
+  }
+  return specs;
+}
+
 /** Every other schema-owned type in the repository: each connector's config and the connection file. */
 async function workspaceOutputs() {
   const outputs = new Map();
-  const connectorsDir = join(repoRoot, 'connectors');
-  for (const name of (await readdir(connectorsDir).catch(() => [])).sort()) {
-    const spec = join(connectorsDir, name, 'spec.json');
-    if (!(await readFile(spec).catch(() => undefined))) continue;
-    const out = join(connectorsDir, name, 'src', 'generated', 'config.ts');
+  for (const [name, spec] of await connectorSpecs()) {
+    const out = join(repoRoot, 'connectors', name, 'src', 'generated', 'config.ts');
     // A spec title that is an identifier names the type; `Config` otherwise.
     const specTitle = (await readJson(spec)).connectionSpecification?.title;
     const title = /^[A-Za-z_]\w*$/.test(specTitle ?? '') ? undefined : 'Config';

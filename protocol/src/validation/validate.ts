@@ -1,5 +1,5 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { metaSchemaValidator, protocolValidators } from '../generated/validators.js';
+import { connectorConfigValidators, metaSchemaValidator, protocolValidators } from '../generated/validators.js';
 import type { AirbyteMessage } from '../types.js';
 import { describeErrors } from './describe-errors.js';
 import { checkPayloads } from './message-rules.js';
@@ -69,7 +69,9 @@ export function compileConfigSchema<T = unknown>(schema: object): CompiledSchema
   const text = JSON.stringify(schema);
   let compiled = configsByText.get(text);
   if (!compiled) {
-    const inner = wrap<unknown>(compileNew(schema, text, configAjv()), secretPropertyNames(schema));
+    // The connectors of this repository have theirs generated: they never load ajv.
+    const validator = connectorConfigValidators.get(text)?.() ?? compileNew(schema, text, configAjv());
+    const inner = wrap<unknown>(validator, secretPropertyNames(schema));
     const check = (value: unknown, where?: Where) => inner.check(structuredClone(value), where);
     const validate = (value: unknown, where?: Where) => inner(structuredClone(value), where);
     compiled = Object.assign(validate, { check });
