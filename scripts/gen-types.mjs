@@ -143,8 +143,8 @@ async function protocolOutputs() {
  * (https://ajv.js.org/standalone.html), with the options the run time uses for other schemas.
  * Exports `protocolValidators()`, keyed by each schema's title, file name and `$id`,
  * `metaSchemaValidator()`, the draft-07 meta-schema that run-time schemas are checked against,
- * and `connectorConfigValidators`: each connector's config schema in this repository, so that
- * a connector loads no ajv at all.
+ * `connectorConfigValidators`: each connector's config schema in this repository, so that
+ * a connector loads no ajv at all, and `schemaValidators`: runner/schemas/connection.json.
  */
 async function validatorsModule(schemas, specs) {
   const sharedAjv = join(protocolDir, 'dist', 'validation', 'shared-ajv.js');
@@ -177,19 +177,23 @@ async function validatorsModule(schemas, specs) {
   const metaAjv = codeOptions({ verbose: false });
   const protocolBody = functionBody(standaloneCode(protocolAjv, exportsByName));
   const metaBody = functionBody(standaloneCode(metaAjv, { metaSchema: 'http://json-schema.org/draft-07/schema' }));
+  /** `[JSON text, () => validator]` entries compiling `schema` with `options`, as a Map's source. */
+  const byText = (schema, file, options) => {
+    const ajv = codeOptions(options);
+    ajv.addSchema(schema, 'validate');
+    const body = functionBody(standaloneCode(ajv, { validate: 'validate' }));
+    return `// ${display(file)}\n[${JSON.stringify(JSON.stringify(schema))}, () => {\n${body}\nreturn validate;\n}]`;
+  };
   const configs = [];
-  for (const [, file] of specs) {
-    const schema = (await readJson(file)).connectionSpecification;
-    const configAjv = codeOptions({ useDefaults: true });
-    configAjv.addSchema(schema, 'config');
-    const body = functionBody(standaloneCode(configAjv, { config: 'config' }));
-    configs.push(
-      `// ${display(file)}\n[${JSON.stringify(JSON.stringify(schema))}, () => {\n${body}\nreturn config;\n}]`,
-    );
-  }
+  for (const [, file] of specs)
+    configs.push(byText((await readJson(file)).connectionSpecification, file, { useDefaults: true }));
+  const connectionFile = join(repoRoot, 'runner', 'schemas', 'connection.json');
+  const others = [byText(await readJson(connectionFile), connectionFile, {})];
   const entries = keys.map(([key, name]) => `${JSON.stringify(key)}: ${name}`).join(',\n');
   return (
-    banner("protocol/schemas/*.json, each connector's spec.json and ajv's draft-07 meta-schema") +
+    banner(
+      "protocol/schemas/*.json, each connector's spec.json, runner/schemas/connection.json and ajv's draft-07 meta-schema",
+    ) +
     '// @ts-nocheck\n' +
     "import { createRequire } from 'node:module';\n" +
     "import type { ValidateFunction } from 'ajv';\n\n" +
@@ -205,12 +209,24 @@ async function validatorsModule(schemas, specs) {
       `${protocolBody}\nreturn {\n${entries}\n};`,
     ) +
     lazy('metaSchema', "The draft-07 meta-schema's validator.", 'ValidateFunction', `${metaBody}\nreturn metaSchema;`) +
-    "/**\n * The config validators (`useDefaults`: they fill in the spec's defaults) of the connectors in\n" +
-    ' * this repository, by the JSON text of their `connectionSpecification`. Each call creates\n' +
-    ' * the validator: call once and keep it.\n */\n' +
-    'export const connectorConfigValidators: ReadonlyMap<string, () => ValidateFunction> = new Map([\n' +
-    configs.join(',\n') +
-    '\n]);\n'
+    byTextMap(
+      'connectorConfigValidators',
+      "The config validators (`useDefaults`: they fill in the spec's defaults) of the connectors in\n * this repository, by the JSON text of their `connectionSpecification`.",
+      configs,
+    ) +
+    byTextMap(
+      'schemaValidators',
+      "Validators of the repository's other fixed schemas (the runner's connection file), by JSON text.",
+      others,
+    )
+  );
+}
+
+/** An exported Map of validator factories; each call creates the validator: call once and keep it. */
+function byTextMap(name, doc, entries) {
+  return (
+    `/**\n * ${doc} Each call creates\n * the validator: call once and keep it.\n */\n` +
+    `export const ${name}: ReadonlyMap<string, () => ValidateFunction> = new Map([\n${entries.join(',\n')}\n]);\n\n`
   );
 }
 

@@ -1,5 +1,10 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { connectorConfigValidators, metaSchemaValidator, protocolValidators } from '../generated/validators.js';
+import {
+  connectorConfigValidators,
+  metaSchemaValidator,
+  protocolValidators,
+  schemaValidators,
+} from '../generated/validators.js';
 import type { AirbyteMessage } from '../types.js';
 import { describeErrors } from './describe-errors.js';
 import { checkPayloads } from './message-rules.js';
@@ -51,7 +56,9 @@ export function compileSchema<T = unknown>(schema: object): CompiledSchema<T> {
   const text = JSON.stringify(schema);
   let compiled = byText.get(text);
   if (!compiled) {
-    compiled = wrap(compileNew(schema, text), secretPropertyNames(schema));
+    // Schemas of this repository (the runner's connection file) have their code generated.
+    const validator = schemaValidators.get(text)?.() ?? compileNew(schema, text);
+    compiled = wrap(validator, secretPropertyNames(schema));
     byText.set(text, compiled);
   }
   byObject.set(schema, compiled);

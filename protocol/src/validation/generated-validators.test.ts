@@ -2,9 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { connectorConfigValidators } from '../generated/validators.js';
+import { connectorConfigValidators, schemaValidators } from '../generated/validators.js';
 import { ProtocolError } from './protocol-error.js';
-import { compileConfigSchema } from './validate.js';
+import { compileConfigSchema, compileSchema } from './validate.js';
 
 const connectorsDir = fileURLToPath(new URL('../../../connectors/', import.meta.url));
 const specs = readdirSync(connectorsDir)
@@ -37,6 +37,33 @@ describe('generated connector config validators', () => {
       // A value of the wrong type for every field, and a string for every field (secrets included).
       configs.push({ [field]: property.type === 'string' ? 42 : 'text' }, { [field]: 'secret-value' });
     }
+    for (const config of configs) expect(outcome(generated, config)).toEqual(outcome(compiled, config));
+  });
+});
+
+describe('generated validator of the connection file schema', () => {
+  const schema = JSON.parse(
+    readFileSync(fileURLToPath(new URL('../../../runner/schemas/connection.json', import.meta.url)), 'utf8'),
+  ) as Record<string, unknown>;
+
+  it('is generated, and behaves as ajv compiling the schema', () => {
+    expect(schemaValidators.has(JSON.stringify(schema))).toBe(true);
+    const compiled = compileSchema(Object.fromEntries(Object.entries(schema).reverse()));
+    const generated = compileSchema(schema);
+    const valid = {
+      source: { connector: 'source-postgres', config: { password: 'x' } },
+      destination: { connector: 'destination-postgres', config: {} },
+      streams: [{ name: 'customers', behaviour: 'upsert' }],
+    };
+    const configs: unknown[] = [
+      {},
+      valid,
+      { ...valid, streams: [] },
+      { ...valid, streams: [{ name: 1 }] },
+      { ...valid, source: { connector: 7 } },
+      { ...valid, extra: true },
+      { ...valid, checkpoint_every: -1 },
+    ];
     for (const config of configs) expect(outcome(generated, config)).toEqual(outcome(compiled, config));
   });
 });
