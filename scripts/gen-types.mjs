@@ -4,7 +4,10 @@
 //   node scripts/gen-types.mjs [--check]
 //       protocol/schemas/*.json -> protocol/src/generated/<schema>.ts (one file per schema,
 //       cross-file references become type imports), protocol/src/generated/schemas.ts
-//       (the schemas embedded for the validator) and protocol/src/types.ts (re-exports).
+//       (the schemas embedded), protocol/src/generated/validators.ts (each schema and the
+//       draft-07 meta-schema compiled to code by ajv, so no process compiles them at start-up)
+//       and protocol/src/types.ts (re-exports). The validators come from the ajv options of
+//       protocol/dist/validation/shared-ajv.js: build the protocol (`npx tsc -b`) first.
 //   node scripts/gen-types.mjs --schema <file.json> --out <file.ts> [--pointer /connectionSpecification] [--name Config] [--check]
 //       one schema (e.g. a connector's spec.json) -> one self-contained file.
 //   Without --schema it also generates connectors/*/src/generated/config.ts (named by the
@@ -13,8 +16,9 @@
 // --check writes nothing; it exits 1 and names each file whose committed content differs.
 import { readFile, readdir, writeFile, mkdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { createRequire } from 'node:module';
 import { compile } from 'json-schema-to-typescript';
 import * as prettier from 'prettier';
 
@@ -124,11 +128,120 @@ async function protocolOutputs() {
     `export const protocolSchemas: ReadonlyArray<Readonly<Record<string, unknown>>> = ${JSON.stringify([...schemas.values()])};\n`;
   outputs.set(schemasOut, await format(embedded, schemasOut));
 
+  const validatorsOut = join(generatedDir, 'validators.ts');
+  outputs.set(validatorsOut, await format(await validatorsModule(schemas, await connectorSpecs()), validatorsOut));
+
   const reexports = exportsByModule
     .map(({ module, names }) => `export type { ${names.join(', ')} } from './generated/${module}.js';`)
     .join('\n');
   outputs.set(typesFile, await format(banner('protocol/schemas/*.json') + reexports + '\n', typesFile));
   return outputs;
+}
+
+/**
+ * The protocol schemas compiled by ajv's standalone code generation
+ * (https://ajv.js.org/standalone.html), with the options the run time uses for other schemas.
+ * Exports `protocolValidators()`, keyed by each schema's title, file name and `$id`,
+ * `metaSchemaValidator()`, the draft-07 meta-schema that run-time schemas are checked against,
+ * `connectorConfigValidators`: each connector's config schema in this repository, so that
+ * a connector loads no ajv at all, and `schemaValidators`: runner/schemas/connection.json.
+ */
+async function validatorsModule(schemas, specs) {
+  const sharedAjv = join(protocolDir, 'dist', 'validation', 'shared-ajv.js');
+  const { createAjv } = await import(pathToFileURL(sharedAjv).href).catch((error) => {
+    throw new Error(`cannot load ${display(sharedAjv)} (run \`npx tsc -b\` first): ${error.message}`);
+  });
+  const protocolRequire = createRequire(join(protocolDir, 'package.json'));
+  const standaloneCode = protocolRequire('ajv/dist/standalone').default;
+  const { _ } = protocolRequire('ajv');
+  const codeOptions = (options) =>
+    createAjv({
+      // One function per schema, called where it is referenced: inlining each $ref repeats it
+      // in every schema that uses it, and would make this module several times larger.
+      inlineRefs: false,
+      // ajv-formats sets this too, with a code template of its own copy of ajv that this one
+      // does not recognise.
+      code: { source: true, esm: true, formats: _`require("ajv-formats/dist/formats").fullFormats` },
+      ...options,
+    });
+  const protocolAjv = codeOptions({});
+  const exportsByName = {};
+  const keys = [];
+  for (const [file, schema] of schemas) {
+    protocolAjv.addSchema(schema);
+    exportsByName[schema.title] = schema.$id;
+    for (const key of [schema.title, file, schema.$id]) keys.push([key, schema.title]);
+  }
+  // A schema's errors only need their path and message (see validate.ts): without `verbose`
+  // the meta-schema's code is a third of the size.
+  const metaAjv = codeOptions({ verbose: false });
+  const protocolBody = functionBody(standaloneCode(protocolAjv, exportsByName));
+  const metaBody = functionBody(standaloneCode(metaAjv, { metaSchema: 'http://json-schema.org/draft-07/schema' }));
+  /** `[JSON text, () => validator]` entries compiling `schema` with `options`, as a Map's source. */
+  const byText = (schema, file, options) => {
+    const ajv = codeOptions(options);
+    ajv.addSchema(schema, 'validate');
+    const body = functionBody(standaloneCode(ajv, { validate: 'validate' }));
+    return `// ${display(file)}\n[${JSON.stringify(JSON.stringify(schema))}, () => {\n${body}\nreturn validate;\n}]`;
+  };
+  const configs = [];
+  for (const [, file] of specs)
+    configs.push(byText((await readJson(file)).connectionSpecification, file, { useDefaults: true }));
+  const connectionFile = join(repoRoot, 'runner', 'schemas', 'connection.json');
+  const others = [byText(await readJson(connectionFile), connectionFile, {})];
+  const entries = keys.map(([key, name]) => `${JSON.stringify(key)}: ${name}`).join(',\n');
+  return (
+    banner(
+      "protocol/schemas/*.json, each connector's spec.json, runner/schemas/connection.json and ajv's draft-07 meta-schema",
+    ) +
+    '// @ts-nocheck\n' +
+    "import { createRequire } from 'node:module';\n" +
+    "import type { ValidateFunction } from 'ajv';\n\n" +
+    // ajv's standalone ES modules still load its run-time helpers and formats with `require()`
+    // (ajv-validator/ajv#1976), resolved from here; scripts/bundle.mjs bundles them.
+    'const require = createRequire(import.meta.url);\n\n' +
+    // Created on first use: a connector's `spec` validates nothing, and only the runner checks
+    // schemas against the meta-schema.
+    lazy(
+      'protocol',
+      "Each protocol schema's validator by title, file name and `$id`.",
+      'Readonly<Record<string, ValidateFunction>>',
+      `${protocolBody}\nreturn {\n${entries}\n};`,
+    ) +
+    lazy('metaSchema', "The draft-07 meta-schema's validator.", 'ValidateFunction', `${metaBody}\nreturn metaSchema;`) +
+    byTextMap(
+      'connectorConfigValidators',
+      "The config validators (`useDefaults`: they fill in the spec's defaults) of the connectors in\n * this repository, by the JSON text of their `connectionSpecification`.",
+      configs,
+    ) +
+    byTextMap(
+      'schemaValidators',
+      "Validators of the repository's other fixed schemas (the runner's connection file), by JSON text.",
+      others,
+    )
+  );
+}
+
+/** An exported Map of validator factories; each call creates the validator: call once and keep it. */
+function byTextMap(name, doc, entries) {
+  return (
+    `/**\n * ${doc} Each call creates\n * the validator: call once and keep it.\n */\n` +
+    `export const ${name}: ReadonlyMap<string, () => ValidateFunction> = new Map([\n${entries.join(',\n')}\n]);\n\n`
+  );
+}
+
+/** A getter, `<name>Validators()`, that runs `body` on its first call and keeps the result. */
+function lazy(name, doc, type, body) {
+  const getter = `${name}Validator${name === 'protocol' ? 's' : ''}`;
+  return (
+    `let ${name}: ${type} | undefined;\n\n/** ${doc} */\n` +
+    `export function ${getter}(): ${type} {\n  ${name} ??= (() => {\n${body}\n})();\n  return ${name};\n}\n\n`
+  );
+}
+
+/** Standalone module code as the body of a function: without its exports and directive. */
+function functionBody(code) {
+  return code.replace(/^"use strict";/, '').replace(/\bexport const /g, 'const ');
 }
 
 function jsonPointer(doc, pointer) {
@@ -160,14 +273,22 @@ async function singleOutput(schemaFile, outFile, pointer = args.pointer, title =
   return new Map([[out, await format(banner(from) + '\n' + body, out)]]);
 }
 
+/** `[folder, spec.json path]` of each connector in the repository that has a spec. */
+async function connectorSpecs() {
+  const connectorsDir = join(repoRoot, 'connectors');
+  const specs = [];
+  for (const name of (await readdir(connectorsDir).catch(() => [])).sort()) {
+    const spec = join(connectorsDir, name, 'spec.json');
+    if (await readFile(spec).catch(() => undefined)) specs.push([name, spec]);
+  }
+  return specs;
+}
+
 /** Every other schema-owned type in the repository: each connector's config and the connection file. */
 async function workspaceOutputs() {
   const outputs = new Map();
-  const connectorsDir = join(repoRoot, 'connectors');
-  for (const name of (await readdir(connectorsDir).catch(() => [])).sort()) {
-    const spec = join(connectorsDir, name, 'spec.json');
-    if (!(await readFile(spec).catch(() => undefined))) continue;
-    const out = join(connectorsDir, name, 'src', 'generated', 'config.ts');
+  for (const [name, spec] of await connectorSpecs()) {
+    const out = join(repoRoot, 'connectors', name, 'src', 'generated', 'config.ts');
     // A spec title that is an identifier names the type; `Config` otherwise.
     const specTitle = (await readJson(spec)).connectionSpecification?.title;
     const title = /^[A-Za-z_]\w*$/.test(specTitle ?? '') ? undefined : 'Config';

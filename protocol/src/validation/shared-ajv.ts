@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { Ajv } from 'ajv';
+import type { Ajv, Options } from 'ajv';
 import { protocolSchemas } from '../generated/schemas.js';
 
 // ajv and its formats are loaded on the first validation, not at import: `spec` validates
@@ -32,11 +32,14 @@ export const ANNOTATION_KEYWORDS = [
 
 let instance: Ajv | undefined;
 let configInstance: Ajv | undefined;
-let idsByName: Map<string, string> | undefined;
 
-/** The one ajv instance of the process, holding every protocol schema. */
+/**
+ * The one ajv instance of the process, for schemas only known at run time (stream schemas,
+ * connector specs checked by the runner). Protocol values are validated by the code generated
+ * from their schemas (`../generated/validators.ts`), not by this instance.
+ */
 export function sharedAjv(): Ajv {
-  instance ??= createAjv(false);
+  instance ??= runtimeAjv(false);
   return instance;
 }
 
@@ -46,15 +49,28 @@ export function sharedAjv(): Ajv {
  * defaults changes the value, which message validation must never do.
  */
 export function configAjv(): Ajv {
-  configInstance ??= createAjv(true);
+  configInstance ??= runtimeAjv(true);
   return configInstance;
 }
 
-function createAjv(useDefaults: boolean): Ajv {
+// `validateSchema: false`: compiling ajv's draft-07 meta-schema costs each instance about
+// 40 ms. The check is not dropped: validate.ts runs every run-time schema through the
+// meta-schema validator generated with the protocol's (`JsonSchemaDraft07`) before compiling it.
+function runtimeAjv(useDefaults: boolean): Ajv {
+  const ajv = createAjv({ useDefaults, validateSchema: false });
+  // Registered (not compiled) so run-time schemas can $ref them.
+  for (const schema of protocolSchemas) ajv.addSchema(schema as Record<string, unknown>);
+  return ajv;
+}
+
+/**
+ * A new ajv instance with Backflow's options, keywords and formats. Also used by
+ * scripts/gen-types.mjs (with `code.source`) so generated validators behave as compiled ones.
+ */
+export function createAjv(options: Options = {}): Ajv {
   const { Ajv } = require('ajv') as typeof import('ajv');
   const formats = require('ajv-formats') as typeof import('ajv-formats');
   const ajv = new Ajv({
-    useDefaults,
     // Stop at the first failure (oneOf/anyOf still report each branch): fast on the hot
     // path, and we report a single error anyway.
     allErrors: false,
@@ -70,6 +86,7 @@ function createAjv(useDefaults: boolean): Ajv {
     strictRequired: false,
     allowUnionTypes: true,
     keywords: ANNOTATION_KEYWORDS,
+    ...options,
   });
   // ajv-formats ships its own copy of ajv's types; the plugin works on any ajv 8 instance.
   (formats.default as unknown as (ajv: Ajv) => Ajv)(ajv);
@@ -77,20 +94,5 @@ function createAjv(useDefaults: boolean): Ajv {
   // `airbyte_type: timestamp_without_timezone`), so the offset is optional here; its
   // well-known types also allow a trailing era.
   ajv.addFormat('date-time', /^\d{4,}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?( BC)?$/);
-  for (const schema of protocolSchemas) ajv.addSchema(schema as Record<string, unknown>);
   return ajv;
-}
-
-/** The `$id` of a protocol schema given its title, file name or `$id`. */
-export function protocolSchemaId(name: string): string | undefined {
-  if (!idsByName) {
-    idsByName = new Map();
-    for (const schema of protocolSchemas) {
-      const id = String(schema.$id);
-      idsByName.set(id, id);
-      idsByName.set(String(schema.title), id);
-      idsByName.set(id.slice(id.lastIndexOf('/') + 1), id);
-    }
-  }
-  return idsByName.get(name);
 }

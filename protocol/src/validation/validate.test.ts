@@ -194,6 +194,12 @@ describe('compileSchema', () => {
     expect(thrown(() => compileSchema({ $id: id, type: 'string' })).rule).toBe('schema');
   });
 
+  it('refuses a schema that is not valid draft-07, as ajv words it', () => {
+    const error = thrown(() => compileSchema({ properties: { a: { minLength: -1 } } }));
+    expect(error.rule).toBe('schema');
+    expect(error.actual).toBe('schema is invalid: data/properties/a/minLength must be >= 0');
+  });
+
   it('resolves $refs to the protocol schemas', () => {
     const validate = compileSchema({ $ref: 'https://backflow.dev/protocol/stream-descriptor.json' });
     expect(thrown(() => validate({ namespace: 'public' })).path).toBe('/name');

@@ -1,10 +1,16 @@
-import type { ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import {
+  connectorConfigValidators,
+  metaSchemaValidator,
+  protocolValidators,
+  schemaValidators,
+} from '../generated/validators.js';
 import type { AirbyteMessage } from '../types.js';
 import { describeErrors } from './describe-errors.js';
 import { checkPayloads } from './message-rules.js';
 import { ProtocolError, type ProtocolLocation } from './protocol-error.js';
 import { secretPropertyNames } from './secrets.js';
-import { configAjv, protocolSchemaId, sharedAjv } from './shared-ajv.js';
+import { configAjv, sharedAjv } from './shared-ajv.js';
 
 /** Where a value came from: a source name, or a line and source. */
 export type Where = string | ProtocolLocation;
@@ -21,7 +27,7 @@ export interface CompiledSchema<T> {
 
 const byObject = new WeakMap<object, CompiledSchema<unknown>>();
 const byText = new Map<string, CompiledSchema<unknown>>();
-const byProtocolId = new Map<string, CompiledSchema<unknown>>();
+const byProtocolValidator = new Map<ValidateFunction, CompiledSchema<unknown>>();
 
 function wrap<T>(validator: ValidateFunction, secretNames: ReadonlySet<string>): CompiledSchema<T> {
   const check = (value: unknown, where?: Where): ProtocolError | undefined => {
@@ -50,7 +56,9 @@ export function compileSchema<T = unknown>(schema: object): CompiledSchema<T> {
   const text = JSON.stringify(schema);
   let compiled = byText.get(text);
   if (!compiled) {
-    compiled = wrap(compileNew(schema, text), secretPropertyNames(schema));
+    // Schemas of this repository (the runner's connection file) have their code generated.
+    const validator = schemaValidators.get(text)?.() ?? compileNew(schema, text);
+    compiled = wrap(validator, secretPropertyNames(schema));
     byText.set(text, compiled);
   }
   byObject.set(schema, compiled);
@@ -68,7 +76,9 @@ export function compileConfigSchema<T = unknown>(schema: object): CompiledSchema
   const text = JSON.stringify(schema);
   let compiled = configsByText.get(text);
   if (!compiled) {
-    const inner = wrap<unknown>(compileNew(schema, text, configAjv()), secretPropertyNames(schema));
+    // The connectors of this repository have theirs generated: they never load ajv.
+    const validator = connectorConfigValidators.get(text)?.() ?? compileNew(schema, text, configAjv());
+    const inner = wrap<unknown>(validator, secretPropertyNames(schema));
     const check = (value: unknown, where?: Where) => inner.check(structuredClone(value), where);
     const validate = (value: unknown, where?: Where) => inner(structuredClone(value), where);
     compiled = Object.assign(validate, { check });
@@ -89,6 +99,9 @@ function compileNew(schema: object, text: string, ajv = sharedAjv()): ValidateFu
     if (JSON.stringify(registered.schema) === text) return registered;
     throw schemaError(`a different schema is already registered with $id ${String(id)}`);
   }
+  // The check ajv would make itself (its instances skip it, see shared-ajv.ts), with its wording.
+  const metaSchema = metaSchemaValidator();
+  if (!metaSchema(schema)) throw schemaError(`schema is invalid: ${errorsText(metaSchema.errors)}`);
   try {
     return ajv.compile(schema);
   } catch (error) {
@@ -96,19 +109,22 @@ function compileNew(schema: object, text: string, ajv = sharedAjv()): ValidateFu
   }
 }
 
+function errorsText(errors: ErrorObject[] | null | undefined): string {
+  return (errors ?? []).map((error) => `data${error.instancePath} ${error.message ?? ''}`).join(', ');
+}
+
 function schemaError(detail: string): ProtocolError {
   return new ProtocolError({ rule: 'schema', path: '', expected: 'a valid JSON Schema (draft-07)', actual: detail });
 }
 
 function protocolValidator<T>(schemaTitleOrId: string): CompiledSchema<T> {
-  const id = protocolSchemaId(schemaTitleOrId);
-  if (id === undefined) throw new Error(`unknown protocol schema "${schemaTitleOrId}"`);
-  let compiled = byProtocolId.get(id);
+  const protocol = protocolValidators();
+  const validator = Object.hasOwn(protocol, schemaTitleOrId) ? protocol[schemaTitleOrId] : undefined;
+  if (!validator) throw new Error(`unknown protocol schema "${schemaTitleOrId}"`);
+  let compiled = byProtocolValidator.get(validator);
   if (!compiled) {
-    const validator = sharedAjv().getSchema(id);
-    if (!validator) throw new Error(`protocol schema ${id} is not registered`);
     compiled = wrap(validator, new Set());
-    byProtocolId.set(id, compiled);
+    byProtocolValidator.set(validator, compiled);
   }
   return compiled as CompiledSchema<T>;
 }
