@@ -7,7 +7,7 @@
 //       (the schemas embedded), protocol/src/generated/validators.ts (each schema and the
 //       draft-07 meta-schema compiled to code by ajv, so no process compiles them at start-up)
 //       and protocol/src/types.ts (re-exports). The validators come from the ajv options of
-//       protocol/dist/validation/shared-ajv.js: build the protocol (`npx tsc -b`) first.
+//       protocol/dist/validation/shared-ajv.js, which `npm run gen` builds first.
 //   node scripts/gen-types.mjs --schema <file.json> --out <file.ts> [--pointer /connectionSpecification] [--name Config] [--check]
 //       one schema (e.g. a connector's spec.json) -> one self-contained file.
 //   Without --schema it also generates connectors/*/src/generated/config.ts (named by the
