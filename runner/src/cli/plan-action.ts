@@ -1,45 +1,19 @@
-import type { Executor } from '../generated/connection.js';
-import { createReporter } from '../report/reporter.js';
 import { plan, type PlanSummary } from '../sync/plan-sync.js';
 import { describeChange } from '../sync/target-changes.js';
-import { displaySinks } from './display-sinks.js';
+import { interruptibleRun, type RunCommandOptions } from './interruptible-run.js';
 
-export interface PlanCommandOptions {
-  executor?: Executor;
-  connectorsDir?: string;
-  refreshConnectors?: boolean;
-  fullResync?: boolean;
-  stream?: string[];
+export interface PlanCommandOptions extends RunCommandOptions {
   samples: number;
-  json?: boolean;
-  verbose?: boolean;
 }
 
 /** Runs `runner plan <file>` and prints the plan; returns the exit code. */
 export async function runPlanCommand(file: string, options: PlanCommandOptions): Promise<number> {
-  const reporter = createReporter(await displaySinks(options.verbose));
-  const abort = new AbortController();
-  const stop = () => abort.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  try {
-    const summary = await plan(file, {
-      reporter,
-      signal: abort.signal,
-      samples: options.samples,
-      ...(options.fullResync ? { fullResync: true } : {}),
-      ...(options.stream ? { streams: options.stream } : {}),
-      ...(options.executor ? { executor: options.executor } : {}),
-      ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}),
-      ...(options.refreshConnectors ? { refreshConnectors: true } : {}),
-    });
-    reporter.emit({ type: 'finished', status: summary.status, durationMs: 0 });
+  return interruptibleRun(options, async (shared) => {
+    const summary = await plan(file, { ...shared, samples: options.samples });
+    shared.reporter.emit({ type: 'finished', status: summary.status, durationMs: 0 });
     process.stdout.write(options.json ? JSON.stringify(summary) + '\n' : formatPlan(summary));
     return summary.exitCode;
-  } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
+  });
 }
 
 function formatPlan(summary: PlanSummary): string {
