@@ -88,6 +88,20 @@ function isNative(dir) {
   return nativeCache.get(dir);
 }
 
+const PG_STREAM = join('node_modules', 'pg', 'lib', 'stream.js');
+const CLOUDFLARE_PROBE = 'if (isCloudflareRuntime()) {';
+
+/**
+ * pg asks whether it runs in a Cloudflare Worker by constructing a `Response`, which on Node 20
+ * (no `navigator`) loads undici: about 30 ms of CPU in every process that connects. Bundles run
+ * on Node only, so the probe goes. A pg whose code no longer matches fails the build, not the gain.
+ */
+function withoutCloudflareProbe(code, id) {
+  if (!code.includes(CLOUDFLARE_PROBE))
+    throw new Error(`${id}: no \`${CLOUDFLARE_PROBE}\` to remove; update scripts/bundle.mjs`);
+  return code.replace(CLOUDFLARE_PROBE, 'if (false) {');
+}
+
 /** Rolldown plugin: the entry module, native packages left external, lazy requires made visible. */
 function bundlePlugin(target) {
   const ENTRY = '\0backflow-bundle-entry';
@@ -106,7 +120,8 @@ function bundlePlugin(target) {
     load(id) {
       return id === ENTRY ? target.entry : null;
     },
-    transform(code) {
+    transform(code, id) {
+      if (id.endsWith(PG_STREAM)) return withoutCloudflareProbe(code, id);
       // Packages loaded on first use (`const require = createRequire(import.meta.url)`, e.g.
       // ajv, pg) are required inside functions: once visible as plain `require`, they are
       // bundled and still run only when first required.
