@@ -46,6 +46,7 @@ const plainSchemas: Record<string, object> = {
   },
   emptyObject: {},
   arrayOfObjects: { type: 'array', items: { type: 'object', required: ['a'] } },
+  nested: { items: { additionalProperties: { type: 'array', items: { type: 'integer' } } } },
 };
 
 const values: unknown[] = [
@@ -86,6 +87,9 @@ const values: unknown[] = [
   [{ a: 1 }, { b: 2 }],
   [{ a: 1 }],
   JSON.parse('{"__proto__": "x", "id": 1}'),
+  [{ a: [1, 2] }, { b: [] }],
+  [{ a: [1.5] }],
+  [{ a: 'x' }],
 ];
 
 describe('quickCheck', () => {
