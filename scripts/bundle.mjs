@@ -39,6 +39,7 @@ function targets(names) {
       return {
         name,
         dir,
+        connector: true,
         // What bin/main.js takes from the compiled modules: the SDK's runner and the definition.
         entry: [
           `export { runConnector } from '@backflow/protocol/connector';`,
@@ -102,6 +103,34 @@ function withoutCloudflareProbe(code, id) {
   return code.replace(CLOUDFLARE_PROBE, 'if (false) {');
 }
 
+const GENERATED_VALIDATORS = join('protocol', 'dist', 'generated', 'validators.js');
+/** The comment scripts/gen-types.mjs puts before each validator of a fixed schema, naming its file. */
+const VALIDATOR_MARKER = /^ *\/\/ (connectors\/[^/\n]+\/spec\.json|runner\/schemas\/[^/\n]+\.json)\n/gm;
+
+/**
+ * The generated validators, keeping of the fixed schemas' only the connector's own config
+ * validator: the other connectors' and the runner's were half of each connector's bundle,
+ * parsed at every start. The runner's bundle keeps them all. A module whose layout no longer
+ * matches fails the build.
+ */
+function withOwnConfigValidator(code, id, connector) {
+  const markers = [...code.matchAll(VALIDATOR_MARKER)];
+  const own = `connectors/${connector}/spec.json`;
+  if (markers.length < 2 || markers.filter((m) => m[1] === own).length > 1)
+    throw new Error(`${id}: not the layout scripts/bundle.mjs expects (one \`// <schema file>\` line per validator)`);
+  let kept = '';
+  let from = 0;
+  for (const [i, marker] of markers.entries()) {
+    // An entry runs to the next one's marker, or to the end of its Map.
+    const mapEnd = code.indexOf('\n]);', marker.index);
+    const end = Math.min(markers[i + 1]?.index ?? mapEnd, mapEnd + 1);
+    if (marker[1] === own) continue;
+    kept += code.slice(from, marker.index);
+    from = end;
+  }
+  return kept + code.slice(from);
+}
+
 /** Rolldown plugin: the entry module, native packages left external, lazy requires made visible. */
 function bundlePlugin(target) {
   const ENTRY = '\0backflow-bundle-entry';
@@ -122,11 +151,14 @@ function bundlePlugin(target) {
     },
     transform(code, id) {
       if (id.endsWith(PG_STREAM)) return withoutCloudflareProbe(code, id);
+      const own =
+        target.connector && id.endsWith(GENERATED_VALIDATORS) ? withOwnConfigValidator(code, id, target.name) : code;
       // Packages loaded on first use (`const require = createRequire(import.meta.url)`, e.g.
       // ajv, pg) are required inside functions: once visible as plain `require`, they are
       // bundled and still run only when first required.
       const hidden = 'const require = createRequire(import.meta.url);';
-      return code.includes(hidden) ? code.replace(hidden, '') : null;
+      const visible = own.replace(hidden, '');
+      return visible === code ? null : visible;
     },
   };
 }
