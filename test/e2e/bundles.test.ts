@@ -39,6 +39,33 @@ describe('connector bundles', () => {
   );
 });
 
+/** Each `name@version` the bundle's region comments (`// node_modules/…/file.js`) show, with the folders it came from. */
+function bundledPackages(text: string): Map<string, Set<string>> {
+  const packages = new Map<string, Set<string>>();
+  for (const [, folder] of text.matchAll(/^\/\/ (\S*node_modules\/(?:@[^/\s]+\/)?[^/\s]+)\//gm)) {
+    const { name, version } = JSON.parse(readFileSync(join(REPO_ROOT, folder!, 'package.json'), 'utf8')) as {
+      name: string;
+      version: string;
+    };
+    const key = `${name}@${version}`;
+    packages.set(key, (packages.get(key) ?? new Set()).add(folder!));
+  }
+  return packages;
+}
+
+describe('bundles', () => {
+  it.each([...bundled, 'runner'])('%s holds one copy of each package version', (name) => {
+    const text =
+      name === 'runner'
+        ? readdirSync(runnerBundle)
+            .map((file) => readFileSync(join(runnerBundle, file), 'utf8'))
+            .join('\n')
+        : bundleText(name);
+    const copies = [...bundledPackages(text)].filter(([, folders]) => folders.size > 1);
+    expect(copies.map(([key, folders]) => `${key}: ${[...folders].join(', ')}`)).toEqual([]);
+  });
+});
+
 describe.runIf(existsSync(runnerBundle))("the runner's bundle", () => {
   it('holds the config validators of every connector', () => {
     const text = readdirSync(runnerBundle)
