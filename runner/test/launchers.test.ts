@@ -357,6 +357,7 @@ describe.runIf(dockerUp || requireDocker)('DockerLauncher', () => {
         Memory: 256 * 1024 * 1024,
         NanoCpus: 500_000_000,
         CapDrop: ['ALL'],
+        LogConfig: { Type: 'none' },
       });
       volume = inspected.Mounts.find((m) => m.Destination === '/run/backflow')?.Name;
       expect(volume).toBeTruthy();

@@ -228,6 +228,9 @@ export class DockerLauncher implements Launcher {
       ...(files.length > 0 ? { Volumes: { [CONTAINER_FILES_DIR]: {} } } : {}),
       HostConfig: {
         NetworkMode: network,
+        // No log driver: the engine would otherwise copy every byte of stdout and stderr into
+        // a JSON log file (most of its CPU on a large sync, and the connector's output on disk).
+        LogConfig: { Type: 'none', Config: {} },
         ReadonlyRootfs: true,
         Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${this.options.tmpfsMb ?? DEFAULT_TMPFS_MB}m` },
         Memory: (this.options.memoryMb ?? DEFAULT_MEMORY_MB) * MIB,
