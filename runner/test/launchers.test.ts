@@ -331,9 +331,9 @@ describe.runIf(dockerUp || requireDocker)('DockerLauncher', () => {
     expect(report.interfaces.length).toBeGreaterThan(1);
   });
 
-  it('labels and limits its containers, and removes them and their volume on dispose', async () => {
+  it('labels and limits its containers, and removes them and their files on dispose', async () => {
     const launcher = new DockerLauncher({ image: ECHO_IMAGE, docker, memoryMb: 256, cpus: 0.5 });
-    let volume: string | undefined;
+    let files: Docker.ContainerInspectInfo['Mounts'][number] | undefined;
     {
       await using connector = await launcher.start({
         name: 'echo',
@@ -359,11 +359,37 @@ describe.runIf(dockerUp || requireDocker)('DockerLauncher', () => {
         CapDrop: ['ALL'],
         LogConfig: { Type: 'none' },
       });
-      volume = inspected.Mounts.find((m) => m.Destination === '/run/backflow')?.Name;
-      expect(volume).toBeTruthy();
+      // The files are mounted read-only from a folder only the runner's user can reach.
+      files = inspected.Mounts.find((m) => m.Destination === '/run/backflow');
+      expect(files).toMatchObject({ Type: 'bind', RW: false });
+      expect((await stat(dirname(files!.Source))).mode & 0o777).toBe(0o700);
       // The output is deliberately left unread: dispose must not depend on it.
     }
     expect(await managedContainers(launcher.runId)).toEqual([]);
+    await expect(stat(dirname(files!.Source))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('copies the files in when the engine refuses to mount them, and removes their volume on dispose', async () => {
+    // An engine that does not see the host's temp folder (a snap's private /tmp) refuses the mount.
+    const refusing = Object.create(docker) as Docker;
+    refusing.createContainer = (spec) =>
+      spec.HostConfig?.Mounts
+        ? Promise.reject(Object.assign(new Error('bind source path does not exist'), { statusCode: 400 }))
+        : docker.createContainer(spec);
+    const launcher = new DockerLauncher({ image: ECHO_IMAGE, docker: refusing });
+    let volume: string | undefined;
+    for (const content of [{ a: 1 }, { a: 2 }]) {
+      await using connector = await launcher.start({ name: 'echo', command: 'check', files: { config: content } });
+      const [info] = await managedContainers(launcher.runId);
+      volume = (await docker.getContainer(info!.Id).inspect()).Mounts.find(
+        (m) => m.Destination === '/run/backflow',
+      )?.Name;
+      connector.stdin.end();
+      const report = JSON.parse(await text(connector.stdout)) as Record<string, unknown>;
+      expect(report).toMatchObject({ files: { config: { content, writable: false } } });
+    }
+    expect(volume).toBeTruthy();
+    await containersRemoved();
     await expect(docker.getVolume(volume!).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 
