@@ -443,6 +443,21 @@ describe.runIf(dockerUp || requireDocker)('DockerLauncher', () => {
     }
   });
 
+  it('reads the image before the first start, as soon as it is made', async () => {
+    const inspected: string[] = [];
+    const watched = Object.create(docker) as Docker;
+    watched.getImage = (name) => {
+      inspected.push(name);
+      return docker.getImage(name);
+    };
+    const launcher = new DockerLauncher({ image: ECHO_IMAGE, docker: watched });
+    await expect.poll(() => inspected).toEqual([ECHO_IMAGE]);
+    await using connector = await launcher.start({ name: 'echo', command: 'spec' });
+    connector.stdin.end();
+    await connector.exit;
+    expect(inspected).toEqual([ECHO_IMAGE]);
+  });
+
   it('names a missing image and how to build it', async () => {
     const launcher = new DockerLauncher({ image: 'backflow/no-such-connector:9.9.9', docker });
     const error = await launcher.start({ name: 'x', command: 'spec' }).catch((e: unknown) => e);

@@ -78,9 +78,9 @@ export class DockerLauncher implements Launcher {
     this.image = options.image;
     this.runId = options.runId ?? randomUUID();
     // A launcher is made to be started: loading the client and reading the image's labels
-    // begin now, while the run opens its store and reads its caches, not when the first
-    // container is wanted. Their failures are reported by start().
-    if (!options.network) this.labels().catch(() => undefined);
+    // (when they are needed) begin now, while the run opens its store and reads its caches,
+    // not when the first container is wanted. Their failures are reported by start().
+    (options.network ? this.client() : this.labels()).catch(() => undefined);
   }
 
   /**
