@@ -51,7 +51,10 @@ export interface DockerLauncherOptions {
   user?: ContainerUser;
 }
 
-/** Where the invocation's files appear inside the container (mounted from the host, or a volume they are copied into). */
+/**
+ * Where the invocation's files appear inside the container: mounted from a folder of the host,
+ * or copied into an anonymous volume.
+ */
 export const CONTAINER_FILES_DIR = '/run/backflow';
 
 const DEFAULT_MEMORY_MB = 2048;
