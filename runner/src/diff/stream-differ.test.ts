@@ -289,6 +289,46 @@ describe('StreamDiffer', () => {
     await session.close();
   });
 
+  it('looks for removed rows only when fewer stored keys were read than the store holds', async () => {
+    await runOnce(rows(3));
+    const read = async (input: Row[]) => {
+      const session = await new SqliteStore(dir).openSync('c');
+      const asked: string[] = [];
+      const spied = new Proxy(session.fingerprints, {
+        get: (target, name: string) => {
+          const value = Reflect.get(target, name) as unknown;
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => (
+            asked.push(name),
+            (value as (...a: unknown[]) => unknown).apply(target, args)
+          );
+        },
+      });
+      const streamId = await session.fingerprints.streamId('s');
+      const differ = planDiffer(streamId, { fingerprints: spied }, { dryRun: false, behaviour: 'upsert' });
+      for (const row of input) differ.add(row);
+      for await (const _ of differ.finishRead(true));
+      await session.close();
+      return { counts: differ.counts, asked };
+    };
+    const all = await read(rows(3));
+    expect(all.counts).toMatchObject({ unchanged: 3, removed: 0 });
+    expect(all.asked).toContain('count');
+    expect(all.asked).not.toContain('retireUnseen');
+    const some = await read(rows(2));
+    expect(some.counts).toMatchObject({ unchanged: 2, removed: 1 });
+    expect(some.asked).toContain('retireUnseen');
+  });
+
+  it('catches a repeated key whether keys came in order before it or not', async () => {
+    const input = [1, 2, 3, 5, 2, 4, 4, 6, 1].map((id, i) => ({ id, name: `r${i}` }));
+    const { decisions, counts } = await runOnce(input);
+    expect(counts).toMatchObject({ added: 6, invalid: 3 });
+    expect(sent(decisions)).toEqual(
+      [1, 2, 3, 5, 4, 6].map((id) => `upsert:${JSON.stringify(input.find((r) => r.id === id))}`),
+    );
+  });
+
   it('a stream whose rows always go through `add` has no printed key field', async () => {
     const session = await new SqliteStore(dir).openPlan('c');
     const streamId = await session.fingerprints.streamId('s');

@@ -96,6 +96,11 @@ export class StreamDiffer {
   private stillRejectedKeys: { key: FingerprintKey; match: Record<string, unknown> }[] = [];
   private touched: Outcome[] = [];
   private readonly bloom = new BloomFilter();
+  /** Integer keys read so far came in increasing order, the last being `lastKey`: a greater one is certainly new. */
+  private inOrder = true;
+  private lastKey = -Infinity;
+  /** Keys read this run that the store held: each is read once (repeats are set aside), so all were read when this is the store's count. */
+  private storedSeen = 0;
 
   constructor(
     readonly settings: StreamDiffSettings,
@@ -138,9 +143,10 @@ export class StreamDiffer {
   unchangedPrinted(key: number, text: Buffer): boolean {
     const prior = this.session!.lookupNow!(this.settings.streamId!, key);
     if (prior === undefined || prior.flags !== DELIVERED || bytesHash(text) !== prior.hash) return false;
-    // Maybe read before: `add` sets the row aside for the duplicate check (the key is in the filter now).
-    if (this.bloom.add(key)) return false;
+    // Maybe read before: `add` sets the row aside for the duplicate check (the key is noted now).
+    if (this.maybeRepeated(key)) return false;
     this.seenKeys.push(key);
+    this.storedSeen++;
     this.counts.unchanged++;
     return true;
   }
@@ -168,7 +174,7 @@ export class StreamDiffer {
       ];
     }
     const key = fingerprintKey(values);
-    if (this.bloom.add(key)) {
+    if (this.maybeRepeated(key)) {
       this.deferredRows.push(JSON.stringify(row));
       return NOTHING;
     }
@@ -309,6 +315,8 @@ export class StreamDiffer {
   }
 
   private async *removed(id: number): AsyncGenerator<Decision[]> {
+    // Every stored key was read (most reruns): nothing to look for.
+    if (this.storedSeen === (await this.session!.count(id))) return;
     const mirror = this.settings.behaviour === 'mirror';
     if (!mirror && !this.settings.dryRun) {
       this.counts.removed += await this.session!.retireUnseen(id, true);
@@ -351,6 +359,21 @@ export class StreamDiffer {
     if (!this.settings.dryRun) await this.session!.retireUnseen(id, false);
   }
 
+  /**
+   * Notes a key read; true if it may have been read before. Keys in increasing order (most
+   * tables) are told new exactly; past the first one out of order, the Bloom filter answers,
+   * and its false positives are checked against the store once the read ends.
+   */
+  private maybeRepeated(key: FingerprintKey): boolean {
+    if (this.inOrder && typeof key === 'number' && key > this.lastKey) {
+      this.lastKey = key;
+      this.bloom.insert(key);
+      return false;
+    }
+    this.inOrder = false;
+    return this.bloom.add(key);
+  }
+
   /** One row against what the store knows of its key. */
   private classifyRow(
     row: Record<string, unknown>,
@@ -359,6 +382,7 @@ export class StreamDiffer {
     line: string | undefined,
     dataText: string | undefined,
   ): RowOutcome {
+    if (prior) this.storedSeen++;
     const mapped = this.settings.mapper ? this.settings.mapper.map(row) : { ok: true as const, data: row };
     if (!mapped.ok) {
       this.counts.invalid++;

@@ -153,13 +153,17 @@ export class SqliteFingerprints implements FingerprintSession {
     this.db.transaction(() => seen.run(keys))();
   }
 
-  async endRead(stream: number): Promise<void> {
-    const table = this.seenTable(stream);
-    this.db.exec(`create index if not exists temp.${table}_k on ${table} (k)`);
+  async count(stream: number): Promise<number> {
+    return this.db.prepare('select count(*) from fingerprints where stream = ?').pluck().get(stream) as number;
+  }
+
+  /** Nothing yet: the first query that needs the keys seen indexes them (`seenIndexed`), and a plain rerun has none. */
+  async endRead(): Promise<void> {
+    return undefined;
   }
 
   async seen(stream: number, keys: readonly FingerprintKey[]): Promise<Set<string>> {
-    const get = this.db.prepare(`select 1 from temp.${this.seenTable(stream)} where k = ?`);
+    const get = this.db.prepare(`select 1 from temp.${this.seenIndexed(stream)} where k = ?`);
     return new Set(keys.filter((key) => get.get(key) !== undefined).map(keyId));
   }
 
@@ -175,7 +179,7 @@ export class SqliteFingerprints implements FingerprintSession {
   }
 
   async removedPage(stream: number, after: FingerprintKey | undefined, limit: number): Promise<RemovedRow[]> {
-    const table = this.seenTable(stream);
+    const table = this.seenIndexed(stream);
     const unseen = `f & ${DELIVERED} and not exists (select 1 from temp.${table} s where s.k = fingerprints.k)`;
     const rows = (
       after === undefined
@@ -194,7 +198,7 @@ export class SqliteFingerprints implements FingerprintSession {
   async retireUnseen(stream: number, markGone: boolean): Promise<number> {
     this.writable();
     this.window.stream = -1;
-    const table = this.seenTable(stream);
+    const table = this.seenIndexed(stream);
     const unseen = `not exists (select 1 from temp.${table} s where s.k = fingerprints.k)`;
     this.db.prepare(`delete from fingerprints where stream = ? and f & ${DELIVERED} = 0 and ${unseen}`).run(stream);
     if (!markGone) return 0;
@@ -279,8 +283,11 @@ export class SqliteFingerprints implements FingerprintSession {
     return statement;
   }
 
-  private seenTable(stream: number): string {
-    return this.scratch(stream).names.seen;
+  /** The stream's table of keys seen, indexed once the read is complete (appends are cheaper unindexed). */
+  private seenIndexed(stream: number): string {
+    const table = this.scratch(stream).names.seen;
+    this.db.exec(`create index if not exists temp.${table}_k on ${table} (k)`);
+    return table;
   }
 
   /** The run's scratch tables of a stream, in SQLite's temporary file (gone on close). */
