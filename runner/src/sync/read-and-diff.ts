@@ -139,7 +139,7 @@ export class PrintedRecords {
     let found = -1;
     for (let i = 0; i < known.length && found < 0; i++) {
       const { prefix } = known[i]!;
-      if (end - start > prefix.length && prefix.compare(buffer, start, start + prefix.length) === 0) found = i;
+      if (end - start > prefix.length && holdsAt(buffer, start, prefix)) found = i;
     }
     if (found < 0) return undefined;
     const layout = known[found]!;
@@ -197,6 +197,12 @@ const COMMA = 0x2c;
 /** Digits of the longest integer key read from text: 15 are always a safe integer (as `fingerprintKey` has it). */
 const MAX_KEY_DIGITS = 15;
 
+/** Whether `buffer` holds `bytes` at `at` (a loop: for a few dozen bytes, cheaper than a call to `Buffer.compare`). */
+function holdsAt(buffer: Buffer, at: number, bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) if (buffer[at + i] !== bytes[i]) return false;
+  return true;
+}
+
 /** Where `,"emitted_at":<digits>}}` ends the line `[from, end)`, or -1. */
 function emittedAtStart(buffer: Buffer, from: number, end: number): number {
   if (buffer[end - 1] !== CLOSE || buffer[end - 2] !== CLOSE) return -1;
@@ -204,7 +210,7 @@ function emittedAtStart(buffer: Buffer, from: number, end: number): number {
   while (i > from && buffer[i - 1]! >= DIGIT_0 && buffer[i - 1]! <= DIGIT_9) i--;
   if (i === end - 2) return -1;
   const at = i - EMITTED_AT.length;
-  if (at <= from || EMITTED_AT.compare(buffer, at, i) !== 0) return -1;
+  if (at <= from || !holdsAt(buffer, at, EMITTED_AT)) return -1;
   return at;
 }
 
@@ -220,7 +226,7 @@ function leadingIntegerKey(
   keyField: Buffer,
   dataStart: number,
 ): number | undefined {
-  if (at >= end || keyField.compare(buffer, dataStart, at) !== 0) return undefined;
+  if (at >= end || !holdsAt(buffer, dataStart, keyField)) return undefined;
   const quoted = buffer[at] === QUOTE;
   if (quoted) at++;
   const negative = buffer[at] === MINUS;
