@@ -8,7 +8,8 @@ import * as crypto from 'node:crypto';
 export type FingerprintKey = number | Buffer;
 
 /**
- * The hash of a row as delivered (after mapping): the first 8 bytes of the MD5 of its JSON,
+ * The hash of a row as delivered (after mapping): the first 8 bytes of the MD5 of its JSON
+ * (as the source printed it when the row went unmapped, else as `JSON.stringify` writes it),
  * as 16 lowercase hex digits. Stores keep the 8 bytes; in memory a short string is several
  * times cheaper than a Buffer to make and to compare. Fingerprints, not security.
  */
