@@ -14,6 +14,12 @@ describe('BloomFilter', () => {
     expect(forgotten).toBe(0);
   });
 
+  it('finds keys inserted as new', () => {
+    const bloom = new BloomFilter();
+    for (let i = 0; i < 200_000; i++) bloom.insert(i * 3);
+    for (let i = 0; i < 200_000; i++) expect(bloom.add(i * 3)).toBe(true);
+  });
+
   it('works on hashed keys', () => {
     const bloom = new BloomFilter();
     const key = (i: number) => createHash('md5').update(String(i)).digest();

@@ -24,10 +24,22 @@ export class BloomFilter {
   /** Adds a key; returns whether it may have been added before. */
   add(key: FingerprintKey): boolean {
     seeds(key);
+    let seen = false;
+    for (let i = 0; i < this.layers.length && !seen; i++) seen = has(this.layers[i]!, SEEDS[0]!, SEEDS[1]!);
+    this.set();
+    return seen;
+  }
+
+  /** Adds a key known to be new (cheaper than `add`: nothing is looked up). */
+  insert(key: FingerprintKey): void {
+    seeds(key);
+    this.set();
+  }
+
+  /** Sets the bits of the key whose hashes are in `SEEDS`, in the last layer (adding one when it is full). */
+  private set(): void {
     const h1 = SEEDS[0]!;
     const h2 = SEEDS[1]!;
-    let seen = false;
-    for (let i = 0; i < this.layers.length && !seen; i++) seen = has(this.layers[i]!, h1, h2);
     let last = this.layers.at(-1)!;
     if (last.count >= last.capacity && this.totalBits + last.bits.length * 64 <= MAX_TOTAL_BITS) {
       this.addLayer(last.bits.length * 64);
@@ -38,7 +50,6 @@ export class BloomFilter {
       last.bits[bit >>> 5]! |= 1 << (bit & 31);
     }
     last.count++;
-    return seen;
   }
 
   private addLayer(bits: number): void {
