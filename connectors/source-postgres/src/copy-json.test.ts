@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { recordLinePrefix } from '@backflow/protocol/connector';
 import { RecordLineEncoder, type CopyColumn } from './copy-json.js';
+import type { CopyDataRun } from './copy-out.js';
 import { unescapeCopyText } from './copy-text.js';
 import { codecFor } from './type-mapping.js';
 import type { PgType } from './type-registry.js';
@@ -58,10 +59,24 @@ const EMITTED_AT = 1_700_000_000_000;
 const columnsOf = (types: readonly PgType[]): CopyColumn[] =>
   types.map((type, i) => ({ name: `c${i}`, emitted: true, ...codecFor(type) }));
 
+/** COPY text rows (newlines included) as the server sends them: one CopyData message each, in one run. */
+function copyData(rows: readonly string[]): CopyDataRun {
+  const bytes = Buffer.concat(
+    rows.map((row) => {
+      const text = Buffer.from(row);
+      const header = Buffer.alloc(5);
+      header[0] = 0x64;
+      header.writeUInt32BE(4 + text.length, 1);
+      return Buffer.concat([header, text]);
+    }),
+  );
+  return { bytes, start: 0, end: bytes.length };
+}
+
 /** The RECORD lines the encoder writes for COPY `rows` of `types`, as text. */
 function encode(types: readonly PgType[], rows: readonly string[]): string[] {
   const encoder = new RecordLineEncoder(PREFIX, columnsOf(types), types.length);
-  const { bytes, count } = encoder.encode([Buffer.from(rows.map((row) => `${row}\n`).join(''))], EMITTED_AT);
+  const { bytes, count } = encoder.encode([copyData(rows.map((row) => `${row}\n`))], EMITTED_AT);
   const lines = Buffer.from(bytes).toString('utf8').split('\n').slice(0, -1);
   expect(lines).toHaveLength(count);
   return lines;
@@ -154,14 +169,28 @@ describe('RECORD lines from COPY text', () => {
       [700, ['1.5', '-0', '3.4028235e+38']],
       [16, ['t', 'f']],
       [23, ['0', '-2147483648']],
-      [1082, ['2024-01-31', '0001-01-01 BC', '10000-01-01', 'infinity', '-infinity']],
+      [1082, ['2024-01-31', '0001-01-01 BC', '10000-01-01', 'infinity', '-infinity', '']],
       [1114, ['2024-01-31 12:34:56', '0044-03-15 12:00:00 BC', '10000-01-01 00:00:00', 'infinity']],
-      [1184, ['2024-01-31 12:34:56.5+00', '0044-03-15 12:00:00+00 BC', '10000-01-01 00:00:00+00', '-infinity']],
+      [
+        1184,
+        [
+          '2024-01-31 12:34:56+00',
+          '2024-01-31 12:34:56.5+00',
+          '0044-03-15 12:00:00+00 BC',
+          '10000-01-01 00:00:00+00',
+          '-infinity',
+        ],
+      ],
       [3802, ['{"a": [1, 2.50, "x"]}', '{"s": "a\\\\"b", "t": "\\\\u00e9"}', '"text"', '12345678901234567', 'null']],
       [114, ['{"a":1,\\n "b":  2}', '[1, {"x": "\\\\n"}]']],
     ];
     for (const [oid, values] of cases) {
-      for (const value of values) same(data(encode([scalar(oid)], [value]))[0], decoded([scalar(oid)], value));
+      for (const value of values) {
+        same(data(encode([scalar(oid)], [value]))[0], decoded([scalar(oid)], value));
+        // Ending at a tab rather than at the row's end.
+        const row = `${value}\t1`;
+        same(data(encode([scalar(oid), scalar(23)], [row]))[0], decoded([scalar(oid), scalar(23)], row));
+      }
     }
   });
 
@@ -186,9 +215,15 @@ describe('RECORD lines from COPY text', () => {
       key: [text(0)],
       startsCursorValue: text(3) === 't',
     }));
-    // Two buffers, as a row joined across socket reads comes before the rest of a chunk.
-    const rows = ['1\ta\t2024-01-31 00:00:00+00\tt\n', '2\tb\\tc\t\\N\tf\n'].map((row) => Buffer.from(row));
-    const { bytes, count, ends, positions } = encoder.encode(rows, EMITTED_AT);
+    // Two runs, as a row joined across socket reads comes before the rest of a read; the
+    // second starts inside its buffer.
+    const before = copyData(['0\tnot this one\t\\N\tf\n']);
+    const second = copyData(['2\tb\\tc\t\\N\tf\n']);
+    const runs = [
+      copyData(['1\ta\t2024-01-31 00:00:00+00\tt\n']),
+      { bytes: Buffer.concat([before.bytes, second.bytes]), start: before.end, end: before.end + second.end },
+    ];
+    const { bytes, count, ends, positions } = encoder.encode(runs, EMITTED_AT);
     expect(count).toBe(2);
     expect(positions).toEqual([
       { cursor: '2024-01-31 00:00:00+00', key: ['1'], startsCursorValue: true },
@@ -204,7 +239,8 @@ describe('RECORD lines from COPY text', () => {
 
   it('refuses a row with another number of fields than selected', () => {
     const encoder = new RecordLineEncoder(PREFIX, columnsOf([scalar(23), scalar(23)]), 2);
-    expect(() => encoder.encode([Buffer.from('1\n')], EMITTED_AT)).toThrow(/fewer than the 2 fields/);
-    expect(() => encoder.encode([Buffer.from('1\t2\t3\n')], EMITTED_AT)).toThrow(/more than the 2 fields/);
+    expect(() => encoder.encode([copyData(['1\n'])], EMITTED_AT)).toThrow(/fewer than the 2 fields/);
+    expect(() => encoder.encode([copyData(['1\t2\t3\n'])], EMITTED_AT)).toThrow(/more than the 2 fields/);
+    expect(() => encoder.encode([copyData(['1\t2'])], EMITTED_AT)).toThrow(/does not end with a newline/);
   });
 });
