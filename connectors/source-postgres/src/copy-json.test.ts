@@ -237,6 +237,21 @@ describe('RECORD lines from COPY text', () => {
     expect(ends[1]).toBe(bytes.length);
   });
 
+  it('reuses the buffer of a batch once it is written, and only then', () => {
+    const encoder = new RecordLineEncoder(PREFIX, columnsOf([scalar(23)]), 1);
+    const first = encoder.encode([copyData(['1\n'])], EMITTED_AT);
+    const text = Buffer.from(first.bytes).toString();
+    const second = encoder.encode([copyData(['2\n'])], EMITTED_AT);
+    expect(second.bytes.buffer).not.toBe(first.bytes.buffer);
+    expect(Buffer.from(first.bytes).toString()).toBe(text);
+    first.written!();
+    first.written!();
+    const third = encoder.encode([copyData(['3\n'])], EMITTED_AT);
+    const fourth = encoder.encode([copyData(['4\n'])], EMITTED_AT);
+    expect(third.bytes.buffer).toBe(first.bytes.buffer);
+    expect(fourth.bytes.buffer).not.toBe(first.bytes.buffer);
+  });
+
   it('refuses a row with another number of fields than selected', () => {
     const encoder = new RecordLineEncoder(PREFIX, columnsOf([scalar(23), scalar(23)]), 2);
     expect(() => encoder.encode([copyData(['1\n'])], EMITTED_AT)).toThrow(/fewer than the 2 fields/);

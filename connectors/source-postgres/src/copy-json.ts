@@ -11,6 +11,7 @@ import type { EncodedRows, Position } from '@backflow/protocol/connector';
 import { recordLineSuffix } from '@backflow/protocol/connector';
 import type { CopyDataRun } from './copy-out.js';
 import { unescapeCopyText } from './copy-text.js';
+import { Constant, JsonOutput, OutputPool } from './json-output.js';
 import type { Codec } from './type-mapping.js';
 
 const TAB = 0x09;
@@ -25,60 +26,6 @@ const NINE = 0x39;
 const BACKSLASH = 0x5c;
 const LOWER_E = 0x65;
 const HEX = Buffer.from('0123456789abcdef');
-
-/**
- * Bytes written often (keys, the RECORD envelope, literals), held as the 32-bit words that
- * `JsonOutput#put` stores: a few word stores beat a call to TypedArray#set.
- */
-export class Constant {
-  readonly length: number;
-  readonly words: Uint32Array;
-
-  constructor(text: string) {
-    const bytes = Buffer.from(text);
-    this.length = bytes.length;
-    const padded = new DataView(new ArrayBuffer(4 * Math.ceil(bytes.length / 4)));
-    bytes.forEach((byte, i) => padded.setUint8(i, byte));
-    this.words = Uint32Array.from({ length: padded.byteLength / 4 }, (_, i) => padded.getUint32(4 * i, true));
-  }
-}
-
-/** Room left after the last byte reserved: `put` may write up to 3 bytes past a constant. */
-const SLACK = 4;
-
-/** The bytes of RECORD lines being written; grows when a row needs more room. */
-export class JsonOutput {
-  bytes: Buffer;
-  private view: DataView;
-  length = 0;
-
-  constructor(capacity: number) {
-    this.bytes = Buffer.allocUnsafe(capacity + SLACK);
-    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length);
-  }
-
-  reserve(bytes: number): void {
-    if (this.length + bytes + SLACK <= this.bytes.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(2 * this.bytes.length, this.length + bytes + SLACK));
-    this.bytes.copy(grown, 0, 0, this.length);
-    this.bytes = grown;
-    this.view = new DataView(grown.buffer, grown.byteOffset, grown.length);
-  }
-
-  /** Writes `constant` (its last word whole: the bytes past its end are written over next). */
-  put(constant: Constant): void {
-    const words = constant.words;
-    const view = this.view;
-    const at = this.length;
-    for (let i = 0; i < words.length; i++) view.setUint32(at + 4 * i, words[i]!, true);
-    this.length = at + constant.length;
-  }
-
-  putString(text: string): void {
-    this.reserve(3 * text.length);
-    this.length += this.bytes.write(text, this.length, 'utf8');
-  }
-}
 
 const NULL = new Constant('null');
 const TRUE = new Constant('true');
@@ -298,6 +245,8 @@ export class RecordLineEncoder {
   /** Each field's entry in DIRECT, DECODED or SKIPPED. */
   private readonly kinds: Int8Array;
   private readonly fixedBytes: number;
+  /** A few output buffers of at least 1 MiB: a batch is at most ~1 MiB of COPY text (see copy-out.ts). */
+  private readonly pool = new OutputPool(4, 1 << 20);
   /** Where each field of the current row starts, and one past its end. */
   private readonly starts: Int32Array;
 
@@ -331,7 +280,7 @@ export class RecordLineEncoder {
   /** RECORD lines of the rows in `runs`, emitted at `emittedAt`. */
   encode(runs: readonly CopyDataRun[], emittedAt: number): EncodedRows {
     const suffix = new Constant(`}${recordLineSuffix(emittedAt)}`);
-    const out = new JsonOutput(3 * runs.reduce((sum, run) => sum + run.end - run.start, 0) + 1024);
+    const out = new JsonOutput(this.pool, 3 * runs.reduce((sum, run) => sum + run.end - run.start, 0) + 1024);
     const ends: number[] = [];
     const positions: Position[] = [];
     let input = runs[0]?.bytes ?? Buffer.alloc(0);
@@ -361,7 +310,13 @@ export class RecordLineEncoder {
         message = next;
       }
     }
-    return { bytes: out.bytes.subarray(0, out.length), count, ends, positions };
+    let given = false;
+    const written = () => {
+      // Once only: a buffer given back twice could be filled by two batches at once.
+      if (!given) this.pool.give(out.bytes);
+      given = true;
+    };
+    return { bytes: out.bytes.subarray(0, out.length), count, ends, positions, written };
   }
 
   /** Writes the row's emitted fields; returns one past the row's end. */
