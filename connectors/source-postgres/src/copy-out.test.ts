@@ -1,5 +1,7 @@
+import { EventEmitter } from 'node:events';
+import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { CopyDataFramer, type CopyDataRun } from './copy-out.js';
+import { CopyDataFramer, CopyOut, type CopyDataRun } from './copy-out.js';
 
 /** A protocol message: its type, its length (4 bytes, itself included), its body. */
 function message(type: string, body: string): Buffer {
@@ -72,5 +74,27 @@ describe('CopyData framing', () => {
       rows: [],
       rest: Buffer.concat([error, message('Z', 'I')]),
     });
+  });
+});
+
+describe('CopyOut', () => {
+  it('gives the socket reads of one event-loop turn as one batch', async () => {
+    const socket = Object.assign(new EventEmitter(), { pause() {}, resume() {} });
+    const handedBack: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => handedBack.push(chunk));
+    const copy = new CopyOut('COPY t TO STDOUT');
+    copy.submit({ stream: socket, query: () => undefined } as unknown as pg.Connection);
+    const batches: string[][] = [];
+    const reading = (async () => {
+      for await (const runs of copy.batches()) batches.push(rowsOf(runs));
+    })();
+    // Two reads in one turn, a microtask checkpoint between them as between two socket callbacks.
+    socket.emit('data', message('d', ROWS[0]!));
+    await new Promise((resolve) => process.nextTick(resolve));
+    socket.emit('data', Buffer.concat([message('d', ROWS[1]!), AFTER]));
+    expect(handedBack).toEqual([AFTER]);
+    copy.handleReadyForQuery();
+    await reading;
+    expect(batches).toEqual([ROWS.slice(0, 2)]);
   });
 });

@@ -98,6 +98,7 @@ export class CopyOut {
   private done = false;
   private error: unknown;
   private wake: (() => void) | undefined;
+  private wakeScheduled = false;
 
   constructor(private readonly text: string) {}
 
@@ -163,8 +164,21 @@ export class CopyOut {
       // Thrown in a socket event, it would end the process: the read fails with it instead.
       this.error ??= error;
     }
-    this.wake?.();
+    this.wakeAfterReads();
   };
+
+  /**
+   * Wakes the reader once the event loop is done with the socket reads it has ready: the
+   * reads of one turn go out as one batch (one encoding, one write) rather than one each.
+   */
+  private wakeAfterReads(): void {
+    if (this.wakeScheduled || !this.wake) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.wake?.();
+    });
+  }
 
   /** Hands the socket back to pg's parser, with the bytes that follow the copy. */
   private giveBack(rest: Buffer | undefined): void {
