@@ -26,7 +26,8 @@ const SLACK = 4;
 /** The bytes of RECORD lines being written, in a buffer of `pool`; grows when a row needs more room. */
 export class JsonOutput {
   bytes: Buffer;
-  private view: DataView;
+  /** `bytes` for 32-bit stores. */
+  view: DataView;
   length = 0;
 
   constructor(
