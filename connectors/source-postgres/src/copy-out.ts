@@ -81,7 +81,7 @@ export class CopyDataFramer {
 }
 
 /** Reading stops while this much of the copy waits to be taken. */
-export const QUEUED_BYTES_LIMIT = 1 << 20;
+export const QUEUED_BYTES_LIMIT = 256 << 10;
 
 /**
  * A copy out as a pg query: `client.query(copy)` sends it, `batches()` gives its rows. The
