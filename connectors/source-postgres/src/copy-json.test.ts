@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { recordLinePrefix } from '@backflow/protocol/connector';
 import { RecordLineEncoder, type CopyColumn } from './copy-json.js';
+import type { CopyDataRun } from './copy-out.js';
 import { unescapeCopyText } from './copy-text.js';
 import { codecFor } from './type-mapping.js';
 import type { PgType } from './type-registry.js';
@@ -58,10 +59,24 @@ const EMITTED_AT = 1_700_000_000_000;
 const columnsOf = (types: readonly PgType[]): CopyColumn[] =>
   types.map((type, i) => ({ name: `c${i}`, emitted: true, ...codecFor(type) }));
 
+/** COPY text rows (newlines included) as the server sends them: one CopyData message each, in one run. */
+function copyData(rows: readonly string[]): CopyDataRun {
+  const bytes = Buffer.concat(
+    rows.map((row) => {
+      const text = Buffer.from(row);
+      const header = Buffer.alloc(5);
+      header[0] = 0x64;
+      header.writeUInt32BE(4 + text.length, 1);
+      return Buffer.concat([header, text]);
+    }),
+  );
+  return { bytes, start: 0, end: bytes.length };
+}
+
 /** The RECORD lines the encoder writes for COPY `rows` of `types`, as text. */
 function encode(types: readonly PgType[], rows: readonly string[]): string[] {
   const encoder = new RecordLineEncoder(PREFIX, columnsOf(types), types.length);
-  const { bytes, count } = encoder.encode([Buffer.from(rows.map((row) => `${row}\n`).join(''))], EMITTED_AT);
+  const { bytes, count } = encoder.encode([copyData(rows.map((row) => `${row}\n`))], EMITTED_AT);
   const lines = Buffer.from(bytes).toString('utf8').split('\n').slice(0, -1);
   expect(lines).toHaveLength(count);
   return lines;
@@ -148,20 +163,54 @@ describe('RECORD lines from COPY text', () => {
     expect(lines[0]).toBe(`${PREFIX}${JSON.stringify(expected)},"emitted_at":${EMITTED_AT}}}`);
   });
 
+  it('writes text and jsonb as the decoders do whatever falls in the bytes read four at a time', () => {
+    // A seeded generator: the same rows every run.
+    let seed = 42;
+    const random = (below: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % below;
+    };
+    const pieces = ['a', 'bc', ' ', '"', '\\\\', '\\n', '\\t', '\u0001', '\u001f', '\u007f', 'é', '✓', '🎉', '{', '}'];
+    const text = () => Array.from({ length: random(24) }, () => pieces[random(pieces.length)]!).join('');
+    const types = [scalar(25), scalar(3802), scalar(25)];
+    for (let i = 0; i < 2000; i++) {
+      const fields = [text(), JSON.stringify(text()).replaceAll('\\', '\\\\'), text()];
+      // Text as JSON.stringify writes it; jsonb as Postgres printed it unless COPY escaped something in it.
+      const [first, json, last] = fields.map(unescapeCopyText);
+      const jsonb = fields[1]!.includes('\\') ? JSON.stringify(JSON.parse(json!)) : json;
+      const expected = `{"c0":${JSON.stringify(first)},"c1":${jsonb},"c2":${JSON.stringify(last)}}`;
+      expect(encode(types, [fields.join('\t')])[0]).toBe(`${PREFIX}${expected},"emitted_at":${EMITTED_AT}}}`);
+    }
+  });
+
   it('leaves values outside the direct encoders to the decoders, with the same result', () => {
     const cases: [number, string[]][] = [
       [701, ['0.1', '-2.5', '1e+100', '1.5e-07', '-0', 'NaN', 'Infinity', '-Infinity', '0']],
       [700, ['1.5', '-0', '3.4028235e+38']],
       [16, ['t', 'f']],
       [23, ['0', '-2147483648']],
-      [1082, ['2024-01-31', '0001-01-01 BC', '10000-01-01', 'infinity', '-infinity']],
+      [1082, ['2024-01-31', '0001-01-01 BC', '10000-01-01', 'infinity', '-infinity', '']],
       [1114, ['2024-01-31 12:34:56', '0044-03-15 12:00:00 BC', '10000-01-01 00:00:00', 'infinity']],
-      [1184, ['2024-01-31 12:34:56.5+00', '0044-03-15 12:00:00+00 BC', '10000-01-01 00:00:00+00', '-infinity']],
+      [
+        1184,
+        [
+          '2024-01-31 12:34:56+00',
+          '2024-01-31 12:34:56.5+00',
+          '0044-03-15 12:00:00+00 BC',
+          '10000-01-01 00:00:00+00',
+          '-infinity',
+        ],
+      ],
       [3802, ['{"a": [1, 2.50, "x"]}', '{"s": "a\\\\"b", "t": "\\\\u00e9"}', '"text"', '12345678901234567', 'null']],
       [114, ['{"a":1,\\n "b":  2}', '[1, {"x": "\\\\n"}]']],
     ];
     for (const [oid, values] of cases) {
-      for (const value of values) same(data(encode([scalar(oid)], [value]))[0], decoded([scalar(oid)], value));
+      for (const value of values) {
+        same(data(encode([scalar(oid)], [value]))[0], decoded([scalar(oid)], value));
+        // Ending at a tab rather than at the row's end.
+        const row = `${value}\t1`;
+        same(data(encode([scalar(oid), scalar(23)], [row]))[0], decoded([scalar(oid), scalar(23)], row));
+      }
     }
   });
 
@@ -186,9 +235,15 @@ describe('RECORD lines from COPY text', () => {
       key: [text(0)],
       startsCursorValue: text(3) === 't',
     }));
-    // Two buffers, as a row joined across socket reads comes before the rest of a chunk.
-    const rows = ['1\ta\t2024-01-31 00:00:00+00\tt\n', '2\tb\\tc\t\\N\tf\n'].map((row) => Buffer.from(row));
-    const { bytes, count, ends, positions } = encoder.encode(rows, EMITTED_AT);
+    // Two runs, as a row joined across socket reads comes before the rest of a read; the
+    // second starts inside its buffer.
+    const before = copyData(['0\tnot this one\t\\N\tf\n']);
+    const second = copyData(['2\tb\\tc\t\\N\tf\n']);
+    const runs = [
+      copyData(['1\ta\t2024-01-31 00:00:00+00\tt\n']),
+      { bytes: Buffer.concat([before.bytes, second.bytes]), start: before.end, end: before.end + second.end },
+    ];
+    const { bytes, count, ends, positions } = encoder.encode(runs, EMITTED_AT);
     expect(count).toBe(2);
     expect(positions).toEqual([
       { cursor: '2024-01-31 00:00:00+00', key: ['1'], startsCursorValue: true },
@@ -202,9 +257,25 @@ describe('RECORD lines from COPY text', () => {
     expect(ends[1]).toBe(bytes.length);
   });
 
+  it('reuses the buffer of a batch once it is written, and only then', () => {
+    const encoder = new RecordLineEncoder(PREFIX, columnsOf([scalar(23)]), 1);
+    const first = encoder.encode([copyData(['1\n'])], EMITTED_AT);
+    const text = Buffer.from(first.bytes).toString();
+    const second = encoder.encode([copyData(['2\n'])], EMITTED_AT);
+    expect(second.bytes.buffer).not.toBe(first.bytes.buffer);
+    expect(Buffer.from(first.bytes).toString()).toBe(text);
+    first.written!();
+    first.written!();
+    const third = encoder.encode([copyData(['3\n'])], EMITTED_AT);
+    const fourth = encoder.encode([copyData(['4\n'])], EMITTED_AT);
+    expect(third.bytes.buffer).toBe(first.bytes.buffer);
+    expect(fourth.bytes.buffer).not.toBe(first.bytes.buffer);
+  });
+
   it('refuses a row with another number of fields than selected', () => {
     const encoder = new RecordLineEncoder(PREFIX, columnsOf([scalar(23), scalar(23)]), 2);
-    expect(() => encoder.encode([Buffer.from('1\n')], EMITTED_AT)).toThrow(/fewer than the 2 fields/);
-    expect(() => encoder.encode([Buffer.from('1\t2\t3\n')], EMITTED_AT)).toThrow(/more than the 2 fields/);
+    expect(() => encoder.encode([copyData(['1\n'])], EMITTED_AT)).toThrow(/fewer than the 2 fields/);
+    expect(() => encoder.encode([copyData(['1\t2\t3\n'])], EMITTED_AT)).toThrow(/more than the 2 fields/);
+    expect(() => encoder.encode([copyData(['1\t2'])], EMITTED_AT)).toThrow(/does not end with a newline/);
   });
 });

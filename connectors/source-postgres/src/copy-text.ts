@@ -3,7 +3,6 @@
 // text-values.ts apply unchanged. COPY adds two things on top: NULL is `\N`, and a backslash,
 // tab, newline or carriage return inside a value is escaped.
 
-const LF = 0x0a;
 const ESCAPES: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 
 /** A column's text with COPY's backslash escapes undone (`\\`, `\t`, `\n`, octal `\123`, hex `\x41`...). */
@@ -31,31 +30,4 @@ export function unescapeCopyText(field: string): string {
     at = field.indexOf('\\', from);
   }
   return out + field.slice(from);
-}
-
-/**
- * The chunks of a COPY text stream cut at row ends: each item holds whole rows, each ending
- * with a newline, in one or two buffers (the row a chunk ended in, joined with its end, comes
- * first; the chunk itself is not copied). Rows end at the byte 0x0A, which never occurs inside
- * a multi-byte UTF-8 character nor (escaped as `\n`) inside a value.
- */
-export async function* copyTextRows(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer[]> {
-  let pending: Buffer | undefined;
-  for await (const chunk of chunks) {
-    const last = chunk.lastIndexOf(LF);
-    if (last < 0) {
-      pending = pending ? Buffer.concat([pending, chunk]) : chunk;
-      continue;
-    }
-    const rows: Buffer[] = [];
-    let from = 0;
-    if (pending) {
-      from = chunk.indexOf(LF) + 1;
-      rows.push(Buffer.concat([pending, chunk.subarray(0, from)]));
-    }
-    if (from <= last) rows.push(chunk.subarray(from, last + 1));
-    pending = last + 1 < chunk.length ? chunk.subarray(last + 1) : undefined;
-    yield rows;
-  }
-  if (pending) yield [pending];
 }

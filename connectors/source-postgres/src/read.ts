@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import {
   checkpointedLines,
   planSqlRead,
@@ -14,7 +13,7 @@ import {
 } from '@backflow/protocol/connector';
 import { connect } from './connection.js';
 import { RecordLineEncoder } from './copy-json.js';
-import { copyTextRows } from './copy-text.js';
+import { CopyOut } from './copy-out.js';
 import { describeSelect } from './describe.js';
 import { toConnectorError } from './errors.js';
 import { postgresDialect, postgresTypes, type PgColumn } from './incremental.js';
@@ -90,16 +89,15 @@ function recordEncoder(plan: SqlReadPlan<PgColumn>, prefix: string): RecordLineE
   }));
 }
 
-/** RECORD lines of `COPY (sql) TO STDOUT`, a chunk at a time; the copy is abandoned when the consumer stops early. */
+/**
+ * RECORD lines of `COPY (sql) TO STDOUT`, a batch of socket reads at a time; a consumer that
+ * stops early leaves the copy to `client.end()`, which drops the connection.
+ */
 async function* copyRecordLines(
   client: pg.Client,
   sql: string,
   encoder: RecordLineEncoder,
 ): AsyncGenerator<EncodedRows> {
-  const stream = client.query(copyTo(`COPY (${sql}) TO STDOUT`));
-  try {
-    for await (const rows of copyTextRows(stream)) yield encoder.encode(rows, Date.now());
-  } finally {
-    stream.destroy();
-  }
+  const copy = client.query(new CopyOut(`COPY (${sql}) TO STDOUT`));
+  for await (const runs of copy.batches()) yield encoder.encode(runs, Date.now());
 }

@@ -42,6 +42,11 @@ export class RecordLines {
   constructor(
     readonly bytes: Uint8Array,
     readonly count: number,
+    /**
+     * Called once `bytes` are written out (or dropped unwritten), so that the source may reuse
+     * their memory: filling the same buffers again costs less than fresh memory per batch.
+     */
+    readonly written?: () => void,
   ) {}
 }
 

@@ -38,14 +38,21 @@ export class MessageOutput {
 
   /**
    * Writes RECORD lines already encoded as bytes (a source's `RecordLines`), after the
-   * messages queued before them; resolves once the stream can take more.
+   * messages queued before them; resolves once the stream can take more. `written` is called
+   * once the stream is done with `bytes` (written, or failed).
    */
-  async writeBytes(bytes: Uint8Array): Promise<void> {
-    await this.lines.flush();
+  async writeBytes(bytes: Uint8Array, written?: () => void): Promise<void> {
+    try {
+      await this.lines.flush();
+    } catch (error) {
+      written?.();
+      throw error;
+    }
     if (this.stream.destroyed || this.stream.writableEnded) {
+      written?.();
       throw new Error('cannot write messages: the stream is already closed');
     }
-    if (!this.stream.write(bytes)) await waitForDrain(this.stream);
+    if (!this.stream.write(bytes, written && (() => written()))) await waitForDrain(this.stream);
   }
 
   /** Writes out every queued message; call before the stream ends. */

@@ -40,12 +40,15 @@ export async function runRead<Config>(
           continue;
         }
         if (item instanceof RecordLines) {
-          if (item.count === 0) continue;
+          if (item.count === 0) {
+            item.written?.();
+            continue;
+          }
           if (!running) {
             await output.write(streamStatus(descriptor, 'RUNNING'));
             running = true;
           }
-          await output.writeBytes(item.bytes);
+          await output.writeBytes(item.bytes, item.written);
           sinceCheckpoint += item.count;
           continue;
         }

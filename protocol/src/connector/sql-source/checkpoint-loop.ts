@@ -1,5 +1,5 @@
 import { checkpoint, RecordLines, type Checkpoint } from '../definitions.js';
-import type { Position } from './checkpoint-planner.js';
+import type { CheckpointPlanner, Position } from './checkpoint-planner.js';
 import type { JsonValue } from './cursor-state.js';
 import type { SqlColumn, SqlReadPlan } from './read-plan.js';
 
@@ -69,6 +69,8 @@ export interface EncodedRows {
   readonly count: number;
   readonly ends: readonly number[];
   readonly positions: readonly Position[];
+  /** Called once all of `bytes` are written out (see `RecordLines.written`). */
+  readonly written?: () => void;
 }
 
 /**
@@ -80,33 +82,51 @@ export async function* checkpointedLines(
   plan: SqlReadPlan<SqlColumn>,
 ): AsyncGenerator<RecordLines | Checkpoint> {
   const planner = plan.incremental?.planner;
-  for await (const { bytes, count, ends, positions } of batches) {
-    if (!planner) {
-      yield new RecordLines(bytes, count);
-      continue;
-    }
-    // The first row not written yet, and where its line starts.
-    let first = 0;
-    let from = 0;
-    for (let i = 0; i < count; i++) {
-      const before = planner.before(positions[i]!);
-      if (before) {
-        const start = i === 0 ? 0 : ends[i - 1]!;
-        if (i > first) yield new RecordLines(bytes.subarray(from, start), i - first);
-        first = i;
-        from = start;
-        yield checkpoint(before);
-      }
-      const after = planner.after(positions[i]!);
-      if (after) {
-        yield new RecordLines(bytes.subarray(from, ends[i]), i + 1 - first);
-        first = i + 1;
-        from = ends[i]!;
-        yield checkpoint(after);
-      }
-    }
-    if (first < count) yield new RecordLines(bytes.subarray(from), count - first);
+  for await (const batch of batches) {
+    if (!planner) yield new RecordLines(batch.bytes, batch.count, batch.written);
+    else yield* cutAtCheckpoints(batch, planner);
   }
   const final = planner?.final();
   if (final) yield checkpoint(final);
+}
+
+/**
+ * A batch's lines cut where `planner` puts checkpoints, with the checkpoints between them;
+ * the batch's `written` goes with its last lines, written after the others.
+ */
+function cutAtCheckpoints(
+  { bytes, count, ends, positions, written }: EncodedRows,
+  planner: CheckpointPlanner,
+): (RecordLines | Checkpoint)[] {
+  const items: (RecordLines | Checkpoint)[] = [];
+  // The first row not written yet, and where its line starts.
+  let first = 0;
+  let from = 0;
+  for (let i = 0; i < count; i++) {
+    const before = planner.before(positions[i]!);
+    if (before) {
+      const start = i === 0 ? 0 : ends[i - 1]!;
+      if (i > first) items.push(new RecordLines(bytes.subarray(from, start), i - first));
+      first = i;
+      from = start;
+      items.push(checkpoint(before));
+    }
+    const after = planner.after(positions[i]!);
+    if (after) {
+      items.push(new RecordLines(bytes.subarray(from, ends[i]), i + 1 - first));
+      first = i + 1;
+      from = ends[i]!;
+      items.push(checkpoint(after));
+    }
+  }
+  if (first < count) items.push(new RecordLines(bytes.subarray(from), count - first));
+  if (written) {
+    const last = items.findLastIndex((item) => item instanceof RecordLines);
+    if (last < 0) written();
+    else {
+      const lines = items[last] as RecordLines;
+      items[last] = new RecordLines(lines.bytes, lines.count, written);
+    }
+  }
+  return items;
 }

@@ -338,4 +338,55 @@ describe('checkpointedLines', () => {
       ['y/4\n', 1],
     ]);
   });
+
+  it("hands each batch's `written` on with its last lines, wherever checkpoints cut it", async () => {
+    const keyed = planSqlRead(
+      { subject: 'table "t"', columns },
+      { stream: configured({ primary_key: [['id']] }), state: undefined },
+      types,
+      options,
+    );
+    const full = planSqlRead(
+      { subject: 'table "t"', columns },
+      { stream: configured({ sync_mode: 'full_refresh' }), state: undefined },
+      types,
+      options,
+    );
+    /** The batches, each with a `written` naming it. */
+    async function* named(...rows: [u: string, id: number][][]) {
+      let index = 0;
+      for await (const batch of batches(...rows)) {
+        const name = `batch ${index++}`;
+        yield { ...batch, written: () => name };
+      }
+    }
+    const items = async (lines: AsyncIterable<RecordLines | { state: unknown }>) => {
+      const out: unknown[] = [];
+      for await (const item of lines) {
+        if (item instanceof RecordLines) out.push([Buffer.from(item.bytes).toString(), item.written?.()]);
+      }
+      return out;
+    };
+    // The first batch ends with a checkpoint after its last row, the second has one before its last.
+    const rows: [string, number][][] = [
+      [
+        ['x', 1],
+        ['x', 2],
+      ],
+      [
+        ['y', 3],
+        ['y', 4],
+        ['z', 5],
+      ],
+    ];
+    expect(await items(checkpointedLines(named(...rows), keyed))).toEqual([
+      ['x/1\nx/2\n', 'batch 0'],
+      ['y/3\ny/4\n', undefined],
+      ['z/5\n', 'batch 1'],
+    ]);
+    expect(await items(checkpointedLines(named(...rows), full))).toEqual([
+      ['x/1\nx/2\n', 'batch 0'],
+      ['y/3\ny/4\nz/5\n', 'batch 1'],
+    ]);
+  });
 });
