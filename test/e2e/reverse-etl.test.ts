@@ -1,16 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
-import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT_CODES, sync } from '@backflow/runner';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { RUNNER_BIN, fixtureCommand, tempWorkspace } from '../support/workspace.js';
 
 // Reverse ETL end to end: a Postgres model read by source-postgres (built dist), diffed by
 // the runner, written to the recorder fixture, which logs exactly what it committed.
 
-const SERVER = { host: '127.0.0.1', port: 5432, user: 'postgres' } as const;
 const ROWS = 1000;
 
 interface Logged {
@@ -21,15 +19,11 @@ interface Logged {
 }
 
 let ws: Awaited<ReturnType<typeof tempWorkspace>>;
-let db: {
-  name: string;
-  sql: (text: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
-  drop: () => Promise<void>;
-};
+let db: TestDatabase;
 
 beforeEach(async () => {
   ws = await tempWorkspace('backflow-retl-');
-  db = await createDatabase();
+  db = await createTestDatabase('backflow_retl');
   await db.sql(`create table customers (
     id integer primary key, email text not null, first_name text, last_name text, score text, active text, signed_up text)`);
   await db.sql(
@@ -45,41 +39,13 @@ afterEach(async () => {
   await ws.cleanup();
 });
 
-async function createDatabase() {
-  const name = `backflow_retl_${randomBytes(4).toString('hex')}`;
-  await admin(`create database "${name}"`);
-  const pool = new pg.Pool({ ...SERVER, database: name, max: 1 });
-  return {
-    name,
-    sql: async (text: string, params?: unknown[]) => (await pool.query(text, params)).rows as Record<string, unknown>[],
-    drop: async () => {
-      await pool.end();
-      await admin(`drop database if exists "${name}" with (force)`);
-    },
-  };
-}
-
-async function admin(text: string): Promise<void> {
-  const client = new pg.Client({ ...SERVER, database: 'postgres' });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
 function connection(stream: object = {}, destination: object = {}, extra: object = {}) {
   return {
     name: 'customers-to-recorder',
     source: {
       connector: 'source-postgres',
       config: {
-        host: SERVER.host,
-        port: SERVER.port,
-        database: db.name,
-        username: SERVER.user,
-        ssl_mode: 'disable',
+        ...db.config,
         tables: [],
         models: [{ name: 'customers', sql: 'select * from customers', primary_key: ['id'] }],
       },
@@ -424,12 +390,11 @@ describe('reverse ETL: crashes, plan and run history', () => {
   });
 
   it('keeps fingerprints and run history in Postgres when the state is a postgres:// URL', async () => {
-    const url = `postgres://${SERVER.user}@${SERVER.host}:${SERVER.port}/${db.name}`;
     const mirror = { behaviour: 'mirror' };
-    expect((await run(mirror, {}, { state: url })).streams['customers']).toMatchObject({ sent: ROWS });
+    expect((await run(mirror, {}, { state: db.url })).streams['customers']).toMatchObject({ sent: ROWS });
     await db.sql(`update customers set last_name = 'New' where id <= 10`);
     await db.sql('delete from customers where id > 995');
-    const second = await run(mirror, {}, { state: url });
+    const second = await run(mirror, {}, { state: db.url });
     expect(second.streams['customers']).toMatchObject({ changed: 10, removed: 5, sent: 15 });
     expect(replay(await received())).toEqual(await model());
     const [fingerprints] = await db.sql('select count(*)::int as n from backflow.fingerprints');
