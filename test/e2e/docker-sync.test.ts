@@ -1,4 +1,5 @@
 import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { execa } from 'execa';
@@ -110,7 +111,9 @@ describe.runIf(dockerUp || requireDocker)('runner sync under the Docker launcher
   });
 
   it('leaves no container behind', async () => {
-    const left = await docker.listContainers({ all: true, filters: { label: ['io.backflow.managed=true'] } });
+    // Only this process's: other test files start containers of their own at the same time.
+    const owner = `io.backflow.owner=${hostname()}/${process.pid}`;
+    const left = await docker.listContainers({ all: true, filters: { label: ['io.backflow.managed=true', owner] } });
     const ours = left.filter((c) => IMAGES.includes(c.Image));
     expect(ours).toEqual([]);
   });
