@@ -261,6 +261,8 @@ export async function buildConnectorImage(connectorDir, { docker = new Docker(),
         'io.backflow.connector': name,
         'io.backflow.version': manifest.version,
         'io.backflow.network': network,
+        // The SDK takes its stdin and stdout as named pipes when the runner offers them.
+        ...(manifest.dependencies?.['@backflow/protocol'] ? { 'io.backflow.stdio': 'fifo' } : {}),
       }),
     });
     const log = [];

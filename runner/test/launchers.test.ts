@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tarFiles } from '../src/launchers/tar.js';
 import {
   DockerLauncher,
   LABELS,
@@ -25,6 +26,8 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ECHO_DIR = join(REPO_ROOT, 'test/fixtures/connectors/echo');
 const ECHO_MAIN = join(ECHO_DIR, 'bin/main.js');
 const ECHO_IMAGE = 'backflow/fixture-echo:0.0.0';
+// The echo fixture labelled as taking its stdin and stdout as named pipes, as SDK images are.
+const ECHO_FIFO_IMAGE = 'backflow/fixture-echo-fifo:0.0.0';
 
 const docker = new Docker();
 const dockerUp = await docker.ping().then(
@@ -35,20 +38,28 @@ const dockerUp = await docker.ping().then(
 const requireDocker = process.env.BACKFLOW_REQUIRE_DOCKER === '1';
 
 interface Target {
+  name: string;
   kind: 'process' | 'docker';
   launcher(options?: { stopGraceMs?: number }): Launcher;
 }
 
 const targets: Target[] = [
   {
+    name: 'process',
     kind: 'process',
     launcher: (options) => new ProcessLauncher({ command: [process.execPath, ECHO_MAIN], ...options }),
   },
 ];
 if (dockerUp || requireDocker) {
   targets.push({
+    name: 'docker',
     kind: 'docker',
     launcher: (options) => new DockerLauncher({ image: ECHO_IMAGE, docker, ...options }),
+  });
+  targets.push({
+    name: 'docker with named pipes',
+    kind: 'docker',
+    launcher: (options) => new DockerLauncher({ image: ECHO_FIFO_IMAGE, docker, ...options }),
   });
 }
 
@@ -56,6 +67,13 @@ beforeAll(async () => {
   if (!dockerUp) return;
   // Always rebuilt (about 2 s) so the image matches the fixture's current source.
   await execa(process.execPath, ['scripts/build-images.mjs', ECHO_DIR], { cwd: REPO_ROOT });
+  const build = await docker.buildImage(
+    Readable.from(tarFiles([{ name: 'Dockerfile', content: `FROM ${ECHO_IMAGE}\n`, mode: 0o444 }])),
+    { t: ECHO_FIFO_IMAGE, labels: JSON.stringify({ [LABELS.stdio]: 'fifo' }) },
+  );
+  await new Promise((resolve, reject) =>
+    docker.modem.followProgress(build, (error: Error | null) => (error ? reject(error) : resolve(undefined))),
+  );
 });
 
 async function firstLine(connector: ConnectorProcess): Promise<Record<string, unknown>> {
@@ -67,7 +85,7 @@ async function firstLine(connector: ConnectorProcess): Promise<Record<string, un
   throw new Error('connector printed nothing');
 }
 
-describe.each(targets)('$kind launcher', (target) => {
+describe.each(targets)('$name launcher', (target) => {
   it('reaches its engine', async () => {
     if (target.kind === 'docker') await docker.ping();
     expect(target.launcher().kind).toBe(target.kind);
@@ -464,6 +482,45 @@ describe.runIf(dockerUp || requireDocker)('DockerLauncher', () => {
     expect(error).toMatchObject({ code: 'IMAGE_NOT_FOUND' });
     expect((error as Error).message).toContain('backflow/no-such-connector:9.9.9');
     expect((error as Error).message).toContain('node scripts/build-images.mjs no-such-connector');
+  });
+
+  it('gives an image labelled for it named pipes for stdin and stdout, attaching only stderr', async () => {
+    await using connector = await new DockerLauncher({ image: ECHO_FIFO_IMAGE, docker }).start({
+      name: 'echo',
+      command: 'check',
+      files: { config: { a: 1 } },
+    });
+    const report = JSON.parse(await text(connector.stdout)) as { env: Record<string, string> };
+    expect(report.env).toMatchObject({
+      BACKFLOW_STDIN: '/run/backflow/stdin',
+      BACKFLOW_STDOUT: '/run/backflow/stdout',
+    });
+    expect(await connector.exit).toEqual({ code: 0, signal: null });
+  });
+
+  it('still attaches stdin and stdout for an image without the label', async () => {
+    await using connector = await new DockerLauncher({ image: ECHO_IMAGE, docker }).start({
+      name: 'echo',
+      command: 'check',
+      files: { config: { a: 1 } },
+    });
+    connector.stdin.end();
+    const report = JSON.parse(await text(connector.stdout)) as { env: Record<string, string> };
+    expect(report.env.BACKFLOW_STDIN).toBeUndefined();
+    expect(report.env.BACKFLOW_STDOUT).toBeUndefined();
+  });
+
+  it('ends stdout and fails stdin when a container with named pipes dies before opening them', async () => {
+    await using connector = await new DockerLauncher({ image: ECHO_FIFO_IMAGE, docker }).start({
+      name: 'echo',
+      command: 'no-such-command',
+    });
+    const [stdout, stderr, exit] = await Promise.all([text(connector.stdout), text(connector.stderr), connector.exit]);
+    expect(stdout).toBe('');
+    expect(stderr).toBe('echo: unknown command no-such-command\n');
+    expect(exit).toEqual({ code: 2, signal: null });
+    const written = await new Promise((resolve) => connector.stdin.write('{}\n', resolve));
+    expect(written).toMatchObject({ code: 'EPIPE' });
   });
 
   it('says clearly when the engine cannot be reached', async () => {

@@ -60,6 +60,7 @@ export {
 export type { Logger } from './logger.js';
 export { recordLinePrefix, recordLineSuffix } from './read-command.js';
 export { EXIT, runConnector, type ConnectorIO } from './run-connector.js';
+export { STDIO_ENV } from './process-stdio.js';
 export { REDACTED, collectSecrets, redact, redactConfig } from './secrets.js';
 export { sendPaced, type PacedRequestOptions, type RetryPolicy } from './paced-request.js';
 export { RollingWindow, type Slot } from './rolling-window.js';

@@ -8,6 +8,7 @@ import { ConfigError, InternalError, asConnectorError, type ConnectorError } fro
 import { readJsonFile } from './input-files.js';
 import { captureConsole, createLogger } from './logger.js';
 import { MessageOutput } from './output.js';
+import { processStdio } from './process-stdio.js';
 import { runRead } from './read-command.js';
 import { checkSpec } from './spec-file.js';
 import { collectSecrets } from './secrets.js';
@@ -39,7 +40,7 @@ export async function runConnector<Config>(
   argv: readonly string[],
   io?: ConnectorIO,
 ): Promise<number> {
-  const streams = io ?? { stdin: process.stdin, stdout: process.stdout };
+  const streams = io ?? processStdio();
   const output = new MessageOutput(streams.stdout);
   const abort = new AbortController();
   let outputError: unknown;
@@ -88,7 +89,7 @@ export async function runConnector<Config>(
   // A real process keeps the listener: its last flush below may still meet a closed pipe.
   if (io) streams.stdout.off('error', onOutputError);
   if (!io) {
-    await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+    await new Promise<void>((resolve) => streams.stdout.write('', () => resolve()));
     // Node's exit waits for its worker threads, and one may be stuck in the call we gave up
     // on: die of the signal instead (its listeners are gone, so its default action applies),
     // as Unix programs do after cleaning up.

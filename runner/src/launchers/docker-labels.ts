@@ -14,6 +14,11 @@ export const LABELS = {
   version: 'io.backflow.version',
   /** On images: "host" when the connector needs the network, else "none". */
   network: 'io.backflow.network',
+  /**
+   * On images: "fifo" when the connector takes its stdin and stdout as named pipes given in
+   * BACKFLOW_STDIN/BACKFLOW_STDOUT (the SDK does); else they are attached.
+   */
+  stdio: 'io.backflow.stdio',
 } as const;
 
 /** The value of the owner label for containers started by this process. */

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { constants } from 'node:os';
 import { posix, resolve } from 'node:path';
 import type { Duplex, Readable, Writable } from 'node:stream';
+import { STDIO_ENV } from '@backflow/protocol/connector';
 import type Docker from 'dockerode';
 import { configPaths } from './config-paths.js';
 import { containerComing, containerGone } from './container-owners.js';
@@ -12,6 +13,7 @@ import { dockerClient } from './docker-client.js';
 import { dockerError, dockerStatus, imageNotFound } from './docker-errors.js';
 import { attachStdin, demuxAttachStream } from './docker-streams.js';
 import { LauncherError } from './errors.js';
+import { FIFO_NAMES, openFifoStdio, type FifoStdio } from './fifo-stdio.js';
 import { engineSharesHostFiles, writeHostFiles, type HostFiles } from './host-files.js';
 import { invocationArgs, invocationFiles, type InvocationFile } from './invocation-files.js';
 import { tarFiles } from './tar.js';
@@ -83,7 +85,7 @@ export class DockerLauncher implements Launcher {
     // A launcher is made to be started: loading the client and reading the image's labels
     // (when they are needed) begin now, while the run opens its store and reads its caches,
     // not when the first container is wanted. Their failures are reported by start().
-    (options.network ? this.client() : this.labels()).catch(() => undefined);
+    this.labels().catch(() => undefined);
   }
 
   /**
@@ -99,24 +101,25 @@ export class DockerLauncher implements Launcher {
     await containerComing();
     let created: CreatedContainer;
     try {
-      const [docker, network, mounts] = await Promise.all([
+      const [docker, network, fifo, mounts] = await Promise.all([
         this.client(),
         this.networkOf(invocation.name),
+        this.takesFifoStdio(invocation.name),
         this.mountsFor(invocation),
       ]);
-      created = await this.create(docker, invocation, network, files, mounts);
+      created = await this.create(docker, invocation, network, files, mounts, fifo);
     } catch (error) {
       containerGone();
       throw error;
     }
-    const { container, hostFiles } = created;
+    const { container, hostFiles, fifos } = created;
     // Attaching and copying the files in (when they are not mounted) are independent: both go
-    // out at once, then start.
+    // out at once, then start. Stderr is always attached: it carries only log lines.
     const attached = container.attach({
       stream: true,
       hijack: true,
-      stdin: true,
-      stdout: true,
+      stdin: !fifos,
+      stdout: !fifos,
       stderr: true,
     }) as Promise<unknown> as Promise<Duplex>;
     try {
@@ -145,7 +148,8 @@ export class DockerLauncher implements Launcher {
    * Creates the container with the invocation's files mounted from a private folder of the host
    * when the engine shares the host's files: copying them in (`putArchive`) costs the engine a
    * process of its own and 0.1–0.3 s before the container can start. An engine that refuses the
-   * mount gets them copied in, from then on.
+   * mount gets them copied in, from then on. When the image `takesFifo`, its stdin and stdout
+   * are named pipes in that folder (see {@link openFifoStdio}); without the folder, attached.
    */
   private async create(
     docker: Docker,
@@ -153,19 +157,23 @@ export class DockerLauncher implements Launcher {
     network: 'none' | 'host',
     files: InvocationFile[],
     mounts: readonly ContainerMount[],
+    takesFifo: boolean,
   ): Promise<CreatedContainer> {
-    const mountFiles = files.length > 0 && !this.hostFilesRefused && engineSharesHostFiles(docker);
+    const mountFiles = (files.length > 0 || takesFifo) && !this.hostFilesRefused && engineSharesHostFiles(docker);
     const hostFiles = mountFiles ? await writeHostFiles(files) : undefined;
+    let fifos: FifoStdio | undefined;
     try {
-      const spec = this.containerSpec(invocation, network, files, mounts, hostFiles);
-      return { container: await docker.createContainer(spec), hostFiles };
+      if (hostFiles && takesFifo) fifos = await openFifoStdio(hostFiles.dir);
+      const spec = this.containerSpec(invocation, network, files, mounts, hostFiles, !!fifos);
+      return { container: await docker.createContainer(spec), hostFiles, fifos };
     } catch (error) {
+      fifos?.destroy();
       await hostFiles?.remove();
       const status = dockerStatus(error);
       if (status === 404) throw imageNotFound(this.image, error);
       if (hostFiles && status !== undefined) {
         this.hostFilesRefused = true;
-        return this.create(docker, invocation, network, files, mounts);
+        return this.create(docker, invocation, network, files, mounts, takesFifo);
       }
       throw dockerError(error, `${invocation.name}: could not create a container from ${this.image}`);
     }
@@ -176,18 +184,11 @@ export class DockerLauncher implements Launcher {
     return this.docker;
   }
 
-  /** The network the image asks for (no request at all when the connection sets it). */
+  /** The network the image asks for, unless the connection sets it. */
   private async networkOf(name: string): Promise<'none' | 'host'> {
     if (this.options.network) return this.options.network;
     const { image } = this.options;
-    let labels: Record<string, string>;
-    try {
-      labels = await this.labels();
-    } catch (error) {
-      if (dockerStatus(error) === 404) throw imageNotFound(image, error);
-      throw dockerError(error, `${name}: could not inspect ${image}`);
-    }
-    const label = labels[LABELS.network] ?? 'none';
+    const label = (await this.labelsFor(name))[LABELS.network] ?? 'none';
     if (label !== 'none' && label !== 'host') {
       throw new LauncherError(
         'INVALID_INVOCATION',
@@ -195,6 +196,21 @@ export class DockerLauncher implements Launcher {
       );
     }
     return label;
+  }
+
+  /** Whether the image's connector takes its stdin and stdout as named pipes (see {@link openFifoStdio}). */
+  private async takesFifoStdio(name: string): Promise<boolean> {
+    return (await this.labelsFor(name))[LABELS.stdio] === 'fifo';
+  }
+
+  private async labelsFor(name: string): Promise<Record<string, string>> {
+    const { image } = this.options;
+    try {
+      return await this.labels();
+    } catch (error) {
+      if (dockerStatus(error) === 404) throw imageNotFound(image, error);
+      throw dockerError(error, `${name}: could not inspect ${image}`);
+    }
   }
 
   /** The image's labels, read once per launcher (a failed read is tried again by the next start). */
@@ -239,6 +255,7 @@ export class DockerLauncher implements Launcher {
     files: InvocationFile[],
     mounts: readonly ContainerMount[],
     hostFiles: HostFiles | undefined,
+    fifos: boolean,
   ): Docker.ContainerCreateOptions {
     const workingDir = this.workingDir();
     const binds = mounts.map((m) => `${m.path}:${m.path}:${m.readOnly ? 'ro' : 'rw'}`);
@@ -248,7 +265,15 @@ export class DockerLauncher implements Launcher {
       name: `backflow-${slug}-${randomBytes(4).toString('hex')}`,
       Image: this.options.image,
       Cmd: invocationArgs(invocation, files, (name) => posix.join(CONTAINER_FILES_DIR, name)),
-      Env: Object.entries(invocation.env ?? {}).map(([key, value]) => `${key}=${value}`),
+      Env: [
+        ...Object.entries(invocation.env ?? {}).map(([key, value]) => `${key}=${value}`),
+        ...(fifos
+          ? [
+              `${STDIO_ENV.stdin}=${posix.join(CONTAINER_FILES_DIR, FIFO_NAMES.stdin)}`,
+              `${STDIO_ENV.stdout}=${posix.join(CONTAINER_FILES_DIR, FIFO_NAMES.stdout)}`,
+            ]
+          : []),
+      ],
       User: `${user.uid}:${user.gid}`,
       Labels: {
         [LABELS.managed]: 'true',
@@ -256,11 +281,11 @@ export class DockerLauncher implements Launcher {
         [LABELS.owner]: ownerLabel(),
         [LABELS.connector]: invocation.name,
       },
-      AttachStdin: true,
-      AttachStdout: true,
+      AttachStdin: !fifos,
+      AttachStdout: !fifos,
       AttachStderr: true,
-      OpenStdin: true,
-      StdinOnce: true,
+      OpenStdin: !fifos,
+      StdinOnce: !fifos,
       Tty: false,
       ...(binds.length > 0 || this.options.workingDir !== undefined ? { WorkingDir: workingDir } : {}),
       // Files not mounted from the host go into an anonymous volume: `putArchive` fills it
@@ -305,13 +330,14 @@ class ContainerConnectorProcess implements ConnectorProcess {
     private readonly gracePeriodMs: number,
   ) {
     this.container = created.container;
-    this.stdin = attachStdin(socket);
+    const { fifos } = created;
     const { stdout, stderr } = demuxAttachStream(socket);
-    this.stdout = stdout;
+    this.stdin = fifos?.stdin ?? attachStdin(socket);
+    this.stdout = fifos?.stdout ?? stdout;
     this.stderr = stderr;
     this.exit = this.waitForExit();
     // Remove the container once it has exited and all its output has been read.
-    Promise.all([this.exit, once(socket, 'close')])
+    Promise.all([this.exit, once(socket, 'close'), fifos && once(fifos.stdout, 'close')])
       .then(() => this.remove())
       .catch(() => undefined);
   }
@@ -354,6 +380,7 @@ class ContainerConnectorProcess implements ConnectorProcess {
       statusCode = 128 + constants.signals.SIGKILL;
     } finally {
       this.exited = true;
+      this.created.fifos?.containerExited();
     }
     return {
       ...exitFromStatus(statusCode),
@@ -371,14 +398,16 @@ class ContainerConnectorProcess implements ConnectorProcess {
 const removing = new Set<Promise<void>>();
 const failedRemovals: unknown[] = [];
 
-/** A container this process created, and the host folder its files are mounted from. */
+/** A container this process created, the host folder its files are mounted from, and its pipes. */
 interface CreatedContainer {
   container: Docker.Container;
   hostFiles: HostFiles | undefined;
+  fifos: FifoStdio | undefined;
 }
 
 /** Removes a container this process created, then its files' folder; counted until both are gone. */
-function removeOwnContainer({ container, hostFiles }: CreatedContainer): Promise<void> {
+function removeOwnContainer({ container, hostFiles, fifos }: CreatedContainer): Promise<void> {
+  fifos?.destroy();
   const removal = removeContainer(container)
     .then(() => hostFiles?.remove())
     .then(containerGone);
