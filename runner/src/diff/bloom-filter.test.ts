@@ -14,6 +14,41 @@ describe('BloomFilter', () => {
     expect(forgotten).toBe(0);
   });
 
+  it('keeps integer keys read in increasing order exactly: no false positive, whatever their number', () => {
+    const bloom = new BloomFilter();
+    const count = 1_000_000;
+    // Ids with a gap every 1000: a thousand runs.
+    const present = (i: number) => i % 1000 !== 0;
+    let wrong = 0;
+    for (let i = 0; i < count; i++) if (present(i) && bloom.add(i)) wrong++;
+    for (let i = count - 1; i >= 0; i--) if (bloom.add(i) !== present(i)) wrong++;
+    expect(wrong).toBe(0);
+  });
+
+  it('tells a repeated key from the runs, out of order keys and hashed keys alike', () => {
+    const bloom = new BloomFilter();
+    for (const key of [1, 2, 3, 7, 8]) expect(bloom.add(key)).toBe(false);
+    expect(bloom.add(8)).toBe(true);
+    expect(bloom.add(5)).toBe(false);
+    expect(bloom.add(5)).toBe(true);
+    expect(bloom.add(9)).toBe(false);
+    expect(bloom.add(9)).toBe(true);
+    expect(bloom.add(2)).toBe(true);
+    const hashed = createHash('md5').update('a').digest();
+    expect(bloom.add(hashed)).toBe(false);
+    expect(bloom.add(hashed)).toBe(true);
+  });
+
+  it('moves keys in order but with many gaps into the filter, and never forgets one', () => {
+    const bloom = new BloomFilter();
+    let claimed = 0;
+    for (let i = 0; i < 200_000; i++) if (bloom.add(i * 3)) claimed++;
+    expect(claimed / 200_000).toBeLessThan(0.01);
+    let forgotten = 0;
+    for (let i = 0; i < 200_000; i++) if (!bloom.add(i * 3)) forgotten++;
+    expect(forgotten).toBe(0);
+  });
+
   it('works on hashed keys', () => {
     const bloom = new BloomFilter();
     const key = (i: number) => createHash('md5').update(String(i)).digest();
