@@ -11,7 +11,7 @@
 //   node scripts/bundle.mjs source-postgres     some of them, by folder name (runner: "runner")
 //
 // Writes <package>/dist/bundle.json ({ file, builtFrom }) last: its time is the bundle's.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,7 @@ function targets(names) {
       return {
         name,
         dir,
+        connector: true,
         // What bin/main.js takes from the compiled modules: the SDK's runner and the definition.
         entry: [
           `export { runConnector } from '@backflow/protocol/connector';`,
@@ -61,12 +62,13 @@ function packageName(path, separator = '/') {
   return parts.slice(0, parts[0].startsWith('@') ? 2 : 1).join(separator);
 }
 
+const NODE_MODULES_PART = `${sep}node_modules${sep}`;
+
 /** The folder of the installed package a resolved file belongs to, or undefined outside node_modules. */
 function packageDir(file) {
-  const marker = `${sep}node_modules${sep}`;
-  const at = file.lastIndexOf(marker);
+  const at = file.lastIndexOf(NODE_MODULES_PART);
   if (at < 0) return undefined;
-  return file.slice(0, at + marker.length) + packageName(file.slice(at + marker.length), sep);
+  return file.slice(0, at + NODE_MODULES_PART.length) + packageName(file.slice(at + NODE_MODULES_PART.length), sep);
 }
 
 // Left outside and loaded as installed: packages with native addons (found below), and these,
@@ -88,6 +90,96 @@ function isNative(dir) {
   return nativeCache.get(dir);
 }
 
+const PG_STREAM = join('node_modules', 'pg', 'lib', 'stream.js');
+const CLOUDFLARE_PROBE = 'if (isCloudflareRuntime()) {';
+
+/**
+ * pg asks whether it runs in a Cloudflare Worker by constructing a `Response`, which on Node 20
+ * (no `navigator`) loads undici: about 30 ms of CPU in every process that connects. Bundles run
+ * on Node only, so the probe goes. A pg whose code no longer matches fails the build, not the gain.
+ */
+function withoutCloudflareProbe(code, id) {
+  if (!code.includes(CLOUDFLARE_PROBE))
+    throw new Error(`${id}: no \`${CLOUDFLARE_PROBE}\` to remove; update scripts/bundle.mjs`);
+  return code.replace(CLOUDFLARE_PROBE, 'if (false) {');
+}
+
+const GENERATED_VALIDATORS = join('protocol', 'dist', 'generated', 'validators.js');
+/** The comment scripts/gen-types.mjs puts before each validator of a fixed schema, naming its file. */
+const VALIDATOR_MARKER = /^ *\/\/ (connectors\/[^/\n]+\/spec\.json|runner\/schemas\/[^/\n]+\.json)\n/gm;
+
+/**
+ * The generated validators, keeping of the fixed schemas' only the connector's own config
+ * validator: the other connectors' and the runner's were half of each connector's bundle,
+ * parsed at every start. The runner's bundle keeps them all. A module whose layout no longer
+ * matches fails the build.
+ */
+function withOwnConfigValidator(code, id, connector) {
+  const markers = [...code.matchAll(VALIDATOR_MARKER)];
+  const own = `connectors/${connector}/spec.json`;
+  if (markers.length < 2 || markers.filter((m) => m[1] === own).length > 1)
+    throw new Error(`${id}: not the layout scripts/bundle.mjs expects (one \`// <schema file>\` line per validator)`);
+  let kept = '';
+  let from = 0;
+  for (const [i, marker] of markers.entries()) {
+    // An entry runs to the next one's marker, or to the end of its Map.
+    const mapEnd = code.indexOf('\n]);', marker.index);
+    const end = Math.min(markers[i + 1]?.index ?? mapEnd, mapEnd + 1);
+    if (marker[1] === own) continue;
+    kept += code.slice(from, marker.index);
+    from = end;
+  }
+  return kept + code.slice(from);
+}
+
+/** The workspace folders package.json lists (`connectors/*` expanded). */
+const WORKSPACES = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).workspaces.flatMap((pattern) =>
+  pattern.endsWith('/*')
+    ? readdirSync(join(REPO_ROOT, pattern.slice(0, -2))).map((name) => join(pattern.slice(0, -2), name))
+    : [pattern],
+);
+
+const versions = new Map();
+function version(folder) {
+  if (!versions.has(folder))
+    versions.set(folder, JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')).version);
+  return versions.get(folder);
+}
+
+let holders;
+/** Where npm puts a package: the root's node_modules, a workspace's, or nested in another package's. */
+function packageHolders() {
+  if (!holders) {
+    const rootModules = join(REPO_ROOT, 'node_modules');
+    holders = [REPO_ROOT, ...WORKSPACES.map((folder) => join(REPO_ROOT, folder))];
+    for (const entry of readdirSync(rootModules)) {
+      const names = entry.startsWith('@') ? readdirSync(join(rootModules, entry)).map((n) => join(entry, n)) : [entry];
+      // Workspace packages are linked there: their own folders are listed already.
+      const folders = names.map((name) => join(rootModules, name));
+      holders.push(...folders.filter((folder) => !lstatSync(folder).isSymbolicLink()));
+    }
+  }
+  return holders;
+}
+
+const copies = new Map();
+/**
+ * The installed copy of the package in `dir` that every copy of the same name and version is
+ * bundled as: npm leaves duplicates where it cannot hoist (ajv-formats has its own ajv 8 next
+ * to the protocol's), and each would be parsed at every start. The first path in order, so
+ * every build picks the same one.
+ */
+function canonicalCopy(dir) {
+  const name = packageName(dir.slice(dir.lastIndexOf(NODE_MODULES_PART) + NODE_MODULES_PART.length), sep);
+  if (!copies.has(name)) {
+    const folders = packageHolders()
+      .map((holder) => join(holder, 'node_modules', name))
+      .filter((folder) => existsSync(join(folder, 'package.json')));
+    copies.set(name, folders.sort());
+  }
+  return copies.get(name).find((folder) => version(folder) === version(dir)) ?? dir;
+}
+
 /** Rolldown plugin: the entry module, native packages left external, lazy requires made visible. */
 function bundlePlugin(target) {
   const ENTRY = '\0backflow-bundle-entry';
@@ -101,17 +193,24 @@ function bundlePlugin(target) {
         skipSelf: true,
       });
       const dir = resolved && !resolved.external ? packageDir(resolved.id) : undefined;
-      return dir && isNative(dir) ? { id: source, external: true } : null;
+      if (!dir) return null;
+      if (isNative(dir)) return { id: source, external: true };
+      const canonical = canonicalCopy(dir);
+      return canonical === dir ? null : join(canonical, relative(dir, resolved.id));
     },
     load(id) {
       return id === ENTRY ? target.entry : null;
     },
-    transform(code) {
+    transform(code, id) {
+      if (id.endsWith(PG_STREAM)) return withoutCloudflareProbe(code, id);
+      const own =
+        target.connector && id.endsWith(GENERATED_VALIDATORS) ? withOwnConfigValidator(code, id, target.name) : code;
       // Packages loaded on first use (`const require = createRequire(import.meta.url)`, e.g.
       // ajv, pg) are required inside functions: once visible as plain `require`, they are
       // bundled and still run only when first required.
       const hidden = 'const require = createRequire(import.meta.url);';
-      return code.includes(hidden) ? code.replace(hidden, '') : null;
+      const visible = own.replace(hidden, '');
+      return visible === code ? null : visible;
     },
   };
 }

@@ -60,10 +60,11 @@ export {
   DEFAULT_MAX_LINE_BYTES,
   createDecoder,
   createEncoder,
+  decodeLine,
   encodeMessage,
   LineWriter,
   readMessageBatches,
   readMessages,
   writeMessage,
 } from './ndjson/index.js';
-export type { DecodedMessage, DecoderOptions } from './ndjson/index.js';
+export type { DecodedMessage, DecoderOptions, LineTaker } from './ndjson/index.js';

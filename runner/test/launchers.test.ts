@@ -331,9 +331,9 @@ describe.runIf(dockerUp || requireDocker)('DockerLauncher', () => {
     expect(report.interfaces.length).toBeGreaterThan(1);
   });
 
-  it('labels and limits its containers, and removes them and their volume on dispose', async () => {
+  it('labels and limits its containers, and removes them and their files on dispose', async () => {
     const launcher = new DockerLauncher({ image: ECHO_IMAGE, docker, memoryMb: 256, cpus: 0.5 });
-    let volume: string | undefined;
+    let files: Docker.ContainerInspectInfo['Mounts'][number] | undefined;
     {
       await using connector = await launcher.start({
         name: 'echo',
@@ -357,12 +357,39 @@ describe.runIf(dockerUp || requireDocker)('DockerLauncher', () => {
         Memory: 256 * 1024 * 1024,
         NanoCpus: 500_000_000,
         CapDrop: ['ALL'],
+        LogConfig: { Type: 'none' },
       });
-      volume = inspected.Mounts.find((m) => m.Destination === '/run/backflow')?.Name;
-      expect(volume).toBeTruthy();
+      // The files are mounted read-only from a folder only the runner's user can reach.
+      files = inspected.Mounts.find((m) => m.Destination === '/run/backflow');
+      expect(files).toMatchObject({ Type: 'bind', RW: false });
+      expect((await stat(dirname(files!.Source))).mode & 0o777).toBe(0o700);
       // The output is deliberately left unread: dispose must not depend on it.
     }
     expect(await managedContainers(launcher.runId)).toEqual([]);
+    await expect(stat(dirname(files!.Source))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('copies the files in when the engine refuses to mount them, and removes their volume on dispose', async () => {
+    // An engine that does not see the host's temp folder (a snap's private /tmp) refuses the mount.
+    const refusing = Object.create(docker) as Docker;
+    refusing.createContainer = (spec) =>
+      spec.HostConfig?.Mounts
+        ? Promise.reject(Object.assign(new Error('bind source path does not exist'), { statusCode: 400 }))
+        : docker.createContainer(spec);
+    const launcher = new DockerLauncher({ image: ECHO_IMAGE, docker: refusing });
+    let volume: string | undefined;
+    for (const content of [{ a: 1 }, { a: 2 }]) {
+      await using connector = await launcher.start({ name: 'echo', command: 'check', files: { config: content } });
+      const [info] = await managedContainers(launcher.runId);
+      volume = (await docker.getContainer(info!.Id).inspect()).Mounts.find(
+        (m) => m.Destination === '/run/backflow',
+      )?.Name;
+      connector.stdin.end();
+      const report = JSON.parse(await text(connector.stdout)) as Record<string, unknown>;
+      expect(report).toMatchObject({ files: { config: { content, writable: false } } });
+    }
+    expect(volume).toBeTruthy();
+    await containersRemoved();
     await expect(docker.getVolume(volume!).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 
@@ -414,6 +441,21 @@ describe.runIf(dockerUp || requireDocker)('DockerLauncher', () => {
     } finally {
       await orphan.remove({ force: true }).catch(() => undefined);
     }
+  });
+
+  it('reads the image before the first start, as soon as it is made', async () => {
+    const inspected: string[] = [];
+    const watched = Object.create(docker) as Docker;
+    watched.getImage = (name) => {
+      inspected.push(name);
+      return docker.getImage(name);
+    };
+    const launcher = new DockerLauncher({ image: ECHO_IMAGE, docker: watched });
+    await expect.poll(() => inspected).toEqual([ECHO_IMAGE]);
+    await using connector = await launcher.start({ name: 'echo', command: 'spec' });
+    connector.stdin.end();
+    await connector.exit;
+    expect(inspected).toEqual([ECHO_IMAGE]);
   });
 
   it('names a missing image and how to build it', async () => {

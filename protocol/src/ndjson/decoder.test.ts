@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { createDecoder, readMessageBatches, readMessages } from './decoder.js';
 import { ProtocolError } from '../validation/index.js';
-import type { DecodedMessage, DecoderOptions } from './ndjson-parser.js';
+import { decodeLine, type DecodedMessage, type DecoderOptions } from './ndjson-parser.js';
 
 /** What the decoder yields, minus the raw text (asserted on its own below). */
 type Parsed = Omit<DecodedMessage, 'text'>;
@@ -221,6 +221,36 @@ describe('readMessageBatches', () => {
       batches.push(batch.map((message) => message.value['a'] as number));
     }
     expect(batches).toEqual([[1, 2], [3], [4]]);
+  });
+
+  it('hands the lines that `take` accepts over unparsed, in their place, with their numbers', async () => {
+    const chunks = ['{"a":1}\r\n\nskip me {\n{"a', '":2}\nskip', ' me too\n', '{"a":3}'].map((text) =>
+      Buffer.from(text),
+    );
+    const take = (buffer: Buffer, start: number, end: number, line: number) => {
+      const text = buffer.toString('utf8', start, end);
+      return text.startsWith('skip') ? { line, text } : undefined;
+    };
+    const items: unknown[] = [];
+    for await (const batch of readMessageBatches(Readable.from(chunks), {}, take)) items.push(...batch);
+    expect(items).toEqual([
+      { line: 1, value: { a: 1 }, text: '{"a":1}' },
+      { line: 3, text: 'skip me {' },
+      { line: 4, value: { a: 2 }, text: '{"a":2}' },
+      { line: 5, text: 'skip me too' },
+      { line: 6, value: { a: 3 }, text: '{"a":3}' },
+    ]);
+  });
+});
+
+describe('decodeLine', () => {
+  it('parses one line as an object, undefined when blank, failing like the decoder', () => {
+    expect(decodeLine('{"a":1}', 3)).toEqual({ line: 3, value: { a: 1 }, text: '{"a":1}' });
+    expect(decodeLine('  ', 3)).toBeUndefined();
+    expect(() => decodeLine('{"a":', 3, 'src')).toThrow(
+      expect.objectContaining({ rule: 'json', line: 3, source: 'src' }),
+    );
+    expect(() => decodeLine('[1]', 4)).toThrow(expect.objectContaining({ rule: 'object', line: 4 }));
   });
 });
 

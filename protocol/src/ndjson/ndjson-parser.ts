@@ -33,6 +33,15 @@ export interface DecoderOptions {
   source?: string;
 }
 
+/**
+ * Offered each non-blank line, as bytes (`buffer[start, end)`, terminator excluded, valid
+ * until the chunk is released) before it is parsed: a reader that can use some lines as they
+ * are (e.g. to compare them with what it saw before) returns what stands for the line, which
+ * then takes the line's place, unparsed; `undefined` parses the line as usual. The line can
+ * be parsed later with `decodeLine`.
+ */
+export type LineTaker<T> = (buffer: Buffer, start: number, end: number, line: number) => T | undefined;
+
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 
 const LF = 0x0a;
@@ -67,18 +76,18 @@ export class NdjsonParser {
    * Feeds one chunk, calling `emit` for every message it completes. Throws a `ProtocolError`
    * with rule `json`, `object` or `line-too-long`.
    */
-  write(chunk: Buffer, emit: (message: DecodedMessage) => void): void {
+  write<T = never>(chunk: Buffer, emit: (message: DecodedMessage | T) => void, take?: LineTaker<T>): void {
     let start = 0;
     let newline = chunk.indexOf(LF);
     while (newline !== -1) {
       this.#line += 1;
       if (this.#pendingBytes === 0) {
-        this.#parseLine(chunk, start, newline, emit);
+        this.#parseLine(chunk, start, newline, emit, take);
       } else {
         const bytes = this.#pendingBytes + newline - start;
         if (bytes > this.#maxLineBytes + 1) throw this.#tooLong(this.#line, bytes, true);
         const whole = this.#takePending(chunk.subarray(start, newline));
-        this.#parseLine(whole, 0, whole.length, emit);
+        this.#parseLine(whole, 0, whole.length, emit, take);
       }
       start = newline + 1;
       newline = chunk.indexOf(LF, start);
@@ -93,11 +102,11 @@ export class NdjsonParser {
   }
 
   /** Flushes a last line that had no terminator. Throws like `write`. */
-  end(emit: (message: DecodedMessage) => void): void {
+  end<T = never>(emit: (message: DecodedMessage | T) => void, take?: LineTaker<T>): void {
     if (this.#pendingBytes === 0) return;
     this.#line += 1;
     const whole = this.#takePending(undefined);
-    this.#parseLine(whole, 0, whole.length, emit);
+    this.#parseLine(whole, 0, whole.length, emit, take);
   }
 
   #takePending(tail: Buffer | undefined): Buffer {
@@ -111,26 +120,23 @@ export class NdjsonParser {
     return whole;
   }
 
-  #parseLine(buffer: Buffer, start: number, end: number, emit: (message: DecodedMessage) => void): void {
+  #parseLine<T>(
+    buffer: Buffer,
+    start: number,
+    end: number,
+    emit: (message: DecodedMessage | T) => void,
+    take: LineTaker<T> | undefined,
+  ): void {
     if (end > start && buffer[end - 1] === CR) end -= 1;
     if (end === start) return;
     if (end - start > this.#maxLineBytes) throw this.#tooLong(this.#line, end - start, true);
-    const text = buffer.toString('utf8', start, end);
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      // Whitespace-only lines count as blank; testing only after a failure keeps the
-      // common path free of an extra scan.
-      if (text.trim() === '') return;
-      // The raw line is left out: V8's reason already quotes its start, and a record line
-      // can hold customer data that should not be copied into logs.
-      throw ProtocolError.notJson(this.#line, (error as Error).message, undefined, this.#source);
+    const taken = take?.(buffer, start, end, this.#line);
+    if (taken !== undefined) {
+      emit(taken);
+      return;
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw ProtocolError.notObject(value, this.#line, this.#source);
-    }
-    emit({ line: this.#line, value: value as Record<string, unknown>, text });
+    const message = decodeLine(buffer.toString('utf8', start, end), this.#line, this.#source);
+    if (message) emit(message);
   }
 
   /** `complete` tells whether `bytes` is the whole line or where reading stopped. */
@@ -146,4 +152,26 @@ export class NdjsonParser {
       source: this.#source,
     });
   }
+}
+
+/**
+ * Parses one line as a JSON object; undefined for a blank (whitespace-only) line. Throws a
+ * `ProtocolError` with rule `json` or `object`, naming `line` and `source`.
+ */
+export function decodeLine(text: string, line: number, source?: string): DecodedMessage | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    // Whitespace-only lines count as blank; testing only after a failure keeps the
+    // common path free of an extra scan.
+    if (text.trim() === '') return undefined;
+    // The raw line is left out: V8's reason already quotes its start, and a record line
+    // can hold customer data that should not be copied into logs.
+    throw ProtocolError.notJson(line, (error as Error).message, undefined, source);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw ProtocolError.notObject(value, line, source);
+  }
+  return { line, value: value as Record<string, unknown>, text };
 }

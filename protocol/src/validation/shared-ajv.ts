@@ -30,6 +30,13 @@ export const ANNOTATION_KEYWORDS = [
   'tsType',
 ];
 
+/**
+ * `format: date-time` as Backflow checks it. Airbyte marks timestamps without a time zone
+ * `format: date-time` too (with `airbyte_type: timestamp_without_timezone`), so the offset is
+ * optional here; its well-known types also allow a trailing era.
+ */
+export const DATE_TIME = /^\d{4,}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?( BC)?$/;
+
 let instance: Ajv | undefined;
 let configInstance: Ajv | undefined;
 
@@ -90,9 +97,6 @@ export function createAjv(options: Options = {}): Ajv {
   });
   // ajv-formats ships its own copy of ajv's types; the plugin works on any ajv 8 instance.
   (formats.default as unknown as (ajv: Ajv) => Ajv)(ajv);
-  // Airbyte marks timestamps without a time zone `format: date-time` too (with
-  // `airbyte_type: timestamp_without_timezone`), so the offset is optional here; its
-  // well-known types also allow a trailing era.
-  ajv.addFormat('date-time', /^\d{4,}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?( BC)?$/);
+  ajv.addFormat('date-time', DATE_TIME);
   return ajv;
 }

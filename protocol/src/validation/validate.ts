@@ -7,6 +7,7 @@ import {
 } from '../generated/validators.js';
 import type { AirbyteMessage } from '../types.js';
 import { describeErrors } from './describe-errors.js';
+import { quickCheck } from './plain-schema.js';
 import { checkPayloads } from './message-rules.js';
 import { ProtocolError, type ProtocolLocation } from './protocol-error.js';
 import { secretPropertyNames } from './secrets.js';
@@ -29,7 +30,10 @@ const byObject = new WeakMap<object, CompiledSchema<unknown>>();
 const byText = new Map<string, CompiledSchema<unknown>>();
 const byProtocolValidator = new Map<ValidateFunction, CompiledSchema<unknown>>();
 
-function wrap<T>(validator: ValidateFunction, secretNames: ReadonlySet<string>): CompiledSchema<T> {
+/** What {@link wrap} needs of a validator: ajv's, or {@link quickThenAjv}. */
+type Validator = Pick<ValidateFunction, 'errors'> & ((value: unknown) => boolean);
+
+function wrap<T>(validator: Validator, secretNames: ReadonlySet<string>): CompiledSchema<T> {
   const check = (value: unknown, where?: Where): ProtocolError | undefined => {
     if (validator(value)) return undefined;
     return new ProtocolError({
@@ -57,7 +61,7 @@ export function compileSchema<T = unknown>(schema: object): CompiledSchema<T> {
   let compiled = byText.get(text);
   if (!compiled) {
     // Schemas of this repository (the runner's connection file) have their code generated.
-    const validator = schemaValidators.get(text)?.() ?? compileNew(schema, text);
+    const validator = schemaValidators.get(text)?.() ?? quickThenAjv(schema, text) ?? compileNew(schema, text);
     compiled = wrap(validator, secretPropertyNames(schema));
     byText.set(text, compiled);
   }
@@ -92,6 +96,27 @@ export function applySpecDefaults<T>(schema: object, config: unknown): T {
   return compileConfigSchema<T>(schema)(config, 'config');
 }
 
+/**
+ * For a schema of the plain kind sources discover: a validator that accepts what its quick
+ * check accepts, and asks ajv — compiled on the first such value — about anything else, so
+ * ajv still decides every refusal and describes it. The schema is checked at once, as ajv would.
+ */
+function quickThenAjv(schema: object, text: string): Validator | undefined {
+  const quick = quickCheck(schema);
+  if (!quick) return undefined;
+  checkAgainstMetaSchema(schema);
+  let ajvValidator: ValidateFunction | undefined;
+  const validator = (value: unknown): boolean => {
+    if (quick(value)) return true;
+    ajvValidator ??= compileNew(schema, text);
+    const valid = ajvValidator(value);
+    validator.errors = ajvValidator.errors;
+    return valid;
+  };
+  validator.errors = null as ValidateFunction['errors'];
+  return validator;
+}
+
 function compileNew(schema: object, text: string, ajv = sharedAjv()): ValidateFunction {
   const id = (schema as { $id?: unknown }).$id;
   const registered = typeof id === 'string' ? ajv.getSchema(id) : undefined;
@@ -99,14 +124,18 @@ function compileNew(schema: object, text: string, ajv = sharedAjv()): ValidateFu
     if (JSON.stringify(registered.schema) === text) return registered;
     throw schemaError(`a different schema is already registered with $id ${String(id)}`);
   }
-  // The check ajv would make itself (its instances skip it, see shared-ajv.ts), with its wording.
-  const metaSchema = metaSchemaValidator();
-  if (!metaSchema(schema)) throw schemaError(`schema is invalid: ${errorsText(metaSchema.errors)}`);
+  checkAgainstMetaSchema(schema);
   try {
     return ajv.compile(schema);
   } catch (error) {
     throw schemaError(error instanceof Error ? error.message : String(error));
   }
+}
+
+/** The check ajv would make itself (its instances skip it, see shared-ajv.ts), with its wording. */
+function checkAgainstMetaSchema(schema: object): void {
+  const metaSchema = metaSchemaValidator();
+  if (!metaSchema(schema)) throw schemaError(`schema is invalid: ${errorsText(metaSchema.errors)}`);
 }
 
 function errorsText(errors: ErrorObject[] | null | undefined): string {

@@ -31,4 +31,23 @@ describe('ConnectorSession.batches', () => {
     expect(batches).toEqual([[1, 2], [3]]);
     expect(failure).toMatchObject({ message: expect.stringMatching(/src \(stdout line 4\): invalid message/) });
   });
+
+  it('hands the lines a taker accepts over unparsed, and decodes one later as it would have, failing the same way', async () => {
+    const launcher = printing([`${record(1)}\nnot json\n${record(3)}\n`]);
+    const session = await ConnectorSession.start(launcher, { name: 'src', command: 'read' }, createReporter([]));
+    const take = (buffer: Buffer, start: number, end: number, line: number) =>
+      buffer.toString('utf8', start, end) === record(1) || buffer.toString('utf8', start, end) === 'not json'
+        ? { line, text: buffer.toString('utf8', start, end) }
+        : undefined;
+    const items: unknown[] = [];
+    for await (const batch of session.batches(take)) items.push(...batch);
+    expect(items).toEqual([
+      { line: 1, text: record(1) },
+      { line: 2, text: 'not json' },
+      expect.objectContaining({ line: 3, message: expect.objectContaining({ type: 'RECORD' }) }),
+    ]);
+    expect(session.decode(record(1), 1).message.record!.data).toEqual({ id: 1 });
+    expect(() => session.decode('not json', 2)).toThrow(/src \(stdout line 2\): invalid message/);
+    expect(() => session.decode('{"type":"RECORD"}', 7)).toThrow(/src \(stdout line 7\): invalid message/);
+  });
 });

@@ -1,11 +1,14 @@
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import {
+  decodeLine,
   ProtocolError,
   readMessageBatches,
   validateMessage,
   type AirbyteErrorTraceMessage,
   type AirbyteMessage,
+  type DecodedMessage,
+  type LineTaker,
 } from '@backflow/protocol';
 import { ConnectorFailure } from '../errors.js';
 import type { ConnectorInvocation, ConnectorProcess, Launcher } from '../launchers/index.js';
@@ -20,6 +23,16 @@ export interface LineMessage {
   readonly message: AirbyteMessage;
   /** The line as the connector printed it, for forwarding without re-encoding. */
   readonly text: string;
+}
+
+/** What a `LineTaker` of `batches` returns for a line it takes: anything without a parsed `value`. */
+export interface Taken {
+  readonly line: number;
+  readonly value?: never;
+}
+
+function isTaken<T extends Taken>(item: DecodedMessage | T): item is T {
+  return item.value === undefined;
 }
 
 /**
@@ -62,36 +75,62 @@ export class ConnectorSession implements AsyncDisposable {
   /**
    * The connector's messages in order, as they arrive: one array per chunk read (never
    * empty), for readers of many records. A broken line fails after the messages before it.
+   * Lines that `take` accepts come unparsed, as what it returned (see `LineTaker`); `decode`
+   * turns one into a message if the reader needs it after all.
    */
-  async *batches(): AsyncGenerator<LineMessage[]> {
+  async *batches<T extends Taken = never>(take?: LineTaker<T>): AsyncGenerator<(LineMessage | T)[]> {
+    const source = `${this.name} stdout`;
     try {
-      for await (const decoded of readMessageBatches(this.process.stdout, {
-        source: `${this.name} stdout`,
-        maxLineBytes: MAX_MESSAGE_BYTES,
-      })) {
+      for await (const decoded of readMessageBatches(
+        this.process.stdout,
+        { source, maxLineBytes: MAX_MESSAGE_BYTES },
+        take,
+      )) {
         this.lastActivity = Date.now();
-        const batch: LineMessage[] = [];
-        for (const { line, value, text } of decoded) {
-          let message: AirbyteMessage;
+        const batch: (LineMessage | T)[] = [];
+        for (const item of decoded) {
+          if (isTaken(item)) {
+            batch.push(item);
+            continue;
+          }
+          let message: LineMessage;
           try {
-            message = validateMessage(value, { line });
+            message = this.validated(item);
           } catch (error) {
             if (batch.length > 0) yield batch;
             throw error;
           }
-          this.observe(message);
-          batch.push({ line, message, text });
+          batch.push(message);
         }
         yield batch;
       }
     } catch (error) {
-      if (error instanceof ProtocolError) {
-        // The failure names the connector and the line; the rule is said once, after them.
-        const what = `${error.path || 'the line'} must be ${error.expected} (got ${error.actual})`;
-        throw new ConnectorFailure(this.name, `invalid message: ${what}`, { line: error.line, cause: error });
-      }
-      throw error;
+      throw this.failure(error);
     }
+  }
+
+  /** A line that `batches` handed over unparsed, parsed and validated as any other (and failing the same way). */
+  decode(text: string, line: number): LineMessage {
+    try {
+      const decoded = decodeLine(text, line, `${this.name} stdout`);
+      if (!decoded) throw new ConnectorFailure(this.name, 'invalid message: a blank line was taken for one', { line });
+      return this.validated(decoded);
+    } catch (error) {
+      throw this.failure(error);
+    }
+  }
+
+  private validated({ line, value, text }: DecodedMessage): LineMessage {
+    const message = validateMessage(value, { line });
+    this.observe(message);
+    return { line, message, text };
+  }
+
+  private failure(error: unknown): unknown {
+    if (!(error instanceof ProtocolError)) return error;
+    // The failure names the connector and the line; the rule is said once, after them.
+    const what = `${error.path || 'the line'} must be ${error.expected} (got ${error.actual})`;
+    return new ConnectorFailure(this.name, `invalid message: ${what}`, { line: error.line, cause: error });
   }
 
   /** Drains what is left, waits for the exit and fails if the connector failed. */

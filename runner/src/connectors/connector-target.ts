@@ -1,4 +1,4 @@
-import { ProtocolError, compileSchema, type ConnectorSpecification } from '@backflow/protocol';
+import { ProtocolError, compileConfigSchema, type ConnectorSpecification } from '@backflow/protocol';
 import { collectSecrets } from '@backflow/protocol/connector';
 import { ConfigurationError } from '../errors.js';
 import type { Endpoint, Executor } from '../generated/connection.js';
@@ -41,7 +41,10 @@ export async function resolveTarget(
   if (launcher instanceof DockerLauncher) launcher.mountConfigPaths(spec.connectionSpecification);
   reporter.addSecrets(collectSecrets(spec.connectionSpecification, config));
   try {
-    compileSchema(spec.connectionSpecification as object)(config, `${where.file} /${where.side}/config`);
+    // As the connector will check it, its spec's defaults filled in (on a copy): the same
+    // configs pass, and the connectors of this repository have that validator generated, so
+    // the runner loads no ajv for it.
+    compileConfigSchema(spec.connectionSpecification as object)(config, `${where.file} /${where.side}/config`);
   } catch (error) {
     if (error instanceof ProtocolError)
       throw new ConfigurationError(`invalid ${where.side} config for ${name}: ${error.message}`);

@@ -75,6 +75,11 @@ export interface FingerprintSession {
   rejections(stream: number, keys: readonly FingerprintKey[]): Promise<Map<string, StoredRejection>>;
   /** Notes keys read this run (for removed-row detection and duplicate checks). */
   markSeen(stream: number, keys: readonly FingerprintKey[]): Promise<void>;
+  /**
+   * How many rows the store holds for the stream: never fewer than when the read started (rows
+   * are deleted only once it is complete), so a read that saw that many stored keys removed none.
+   */
+  count(stream: number): Promise<number>;
   /** The stream's read is complete: make `seen` and `removedPage` efficient. */
   endRead(stream: number): Promise<void>;
   /** Which of these keys were marked seen (after `endRead`). */

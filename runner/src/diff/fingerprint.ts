@@ -8,7 +8,8 @@ import * as crypto from 'node:crypto';
 export type FingerprintKey = number | Buffer;
 
 /**
- * The hash of a row as delivered (after mapping): the first 8 bytes of the MD5 of its JSON,
+ * The hash of a row as delivered (after mapping): the first 8 bytes of the MD5 of its JSON
+ * (as the source printed it when the row went unmapped, else as `JSON.stringify` writes it),
  * as 16 lowercase hex digits. Stores keep the 8 bytes; in memory a short string is several
  * times cheaper than a Buffer to make and to compare. Fingerprints, not security.
  */
@@ -21,7 +22,7 @@ function md5(text: string): Buffer {
 }
 
 /** One-shot hashing (Node ≥ 20.12) skips a Hash object per row; older Node 20 releases lack it. */
-const md5Hex: (text: string) => string =
+const md5Hex: (data: string | Buffer) => string =
   typeof crypto.hash === 'function'
     ? (text) => crypto.hash('md5', text, 'hex')
     : (text) => crypto.createHash('md5').update(text).digest('hex');
@@ -43,6 +44,11 @@ export function rowHash(data: unknown): RowHash {
 /** The hash of a row given as its JSON text: `rowHash(data)` when the text is `JSON.stringify(data)`. */
 export function textHash(json: string): RowHash {
   return md5Hex(json).slice(0, 16);
+}
+
+/** `textHash` of the text these UTF-8 bytes encode, without decoding them. */
+export function bytesHash(utf8: Buffer): RowHash {
+  return md5Hex(utf8).slice(0, 16);
 }
 
 /** Marks, in the store, a non-retryable rejection of a delete (the row left the model). */

@@ -31,6 +31,7 @@ async function runOnce(
   input: readonly Row[],
   settings: Partial<StreamDiffSettings> = {},
   refuse: (d: Decision) => boolean = () => false,
+  printed?: (row: Row) => string,
 ) {
   const store = new SqliteStore(dir);
   const session = settings.dryRun ? await store.openPlan('c') : await store.openSync('c');
@@ -52,7 +53,7 @@ async function runOnce(
     emptyCounts(),
   );
   const decisions: Decision[] = [];
-  for (const row of input) decisions.push(...differ.add(row));
+  for (const row of input) decisions.push(...differ.add(row, undefined, printed?.(row)));
   for await (const batch of differ.finishRead(true)) decisions.push(...batch);
   if (!settings.dryRun) await confirm(session as SyncSession, streamId, decisions, refuse);
   await session.close();
@@ -74,6 +75,29 @@ async function confirm(
   }
   await session.commit({ outcomes });
 }
+
+/** A differ of stream `s` in a plan (nothing written but the run's scratch data). */
+const planDiffer = (
+  streamId: number,
+  session: { fingerprints: SyncSession['fingerprints'] },
+  settings: Partial<StreamDiffSettings> = {},
+) =>
+  new StreamDiffer(
+    {
+      stream: 's',
+      streamId,
+      behaviour: 'mirror',
+      primaryKey: [['id']],
+      matchingKeys: [['id']],
+      mapper: undefined,
+      detectRemoved: true,
+      fullResync: false,
+      dryRun: true,
+      ...settings,
+    },
+    session.fingerprints,
+    emptyCounts(),
+  );
 
 const sent = (decisions: readonly Decision[]) =>
   decisions.filter((d) => d.kind === 'send').map((d) => (d.kind === 'send' ? `${d.op}:${JSON.stringify(d.data)}` : ''));
@@ -217,39 +241,105 @@ describe('StreamDiffer', () => {
     expect(sent(decisions)).toEqual(['upsert:{"id":3,"name":"changed"}']);
   });
 
-  it('diffs a row by its text as printed when given, until a source is seen to print JSON otherwise', async () => {
-    await runOnce(rows(1100));
+  it('diffs a row by its text as printed when given; printed otherwise, it is unchanged if its JSON is, and its text is stored', async () => {
+    const spaced = (row: Row) => JSON.stringify(row, null, 1);
+    // Stored under the hash of each row's JSON, as a store from before text hashes has them.
+    await runOnce(rows(3));
+    const rerun = await runOnce(rows(3), {}, undefined, spaced);
+    expect(rerun.counts).toMatchObject({ unchanged: 3 });
+    expect(rerun.decisions).toEqual([]);
+    // The printed text is now what is stored: it alone proves the row unchanged.
+    const session = await new SqliteStore(dir).openPlan('c');
+    const differ = planDiffer(await session.fingerprints.streamId('s'), session);
+    expect(differ.add({ id: 1, name: 'n1-not-looked-at' }, undefined, spaced({ id: 1, name: 'n1' }))).toEqual([]);
+    const changed = { id: 2, name: 'n2-now' };
+    expect(sent([...differ.add(changed, undefined, spaced(changed))])).toEqual(['upsert:{"id":2,"name":"n2-now"}']);
+    expect(differ.counts).toMatchObject({ unchanged: 1, changed: 1 });
+    await session.close();
+  });
+
+  it('proves a row unchanged from its printed text alone, and only a plain unchanged one', async () => {
+    const printed = (row: Row) => JSON.stringify(row);
+    await runOnce(rows(4), {}, (d) => d.kind === 'send' && d.data['id'] === 4, printed);
     const session = await new SqliteStore(dir).openPlan('c');
     const streamId = await session.fingerprints.streamId('s');
-    const differ = () =>
-      new StreamDiffer(
-        {
-          stream: 's',
-          streamId,
-          behaviour: 'mirror',
-          primaryKey: [['id']],
-          matchingKeys: [['id']],
-          mapper: undefined,
-          detectRemoved: true,
-          fullResync: false,
-          dryRun: true,
+    const differ = planDiffer(streamId, session);
+    expect(differ.printedKeyField).toBe('{"id":');
+    const text = (row: Row) => Buffer.from(printed(row));
+    expect(differ.unchangedPrinted(1, text({ id: 1, name: 'n1' }))).toBe(true);
+    expect(differ.unchangedPrinted(2, text({ id: 2, name: 'changed' }))).toBe(false);
+    expect(differ.unchangedPrinted(3, text({ id: 2, name: 'n2' }))).toBe(false);
+    expect(differ.unchangedPrinted(4, text({ id: 4, name: 'n4' }))).toBe(false); // refused: reported by `add`
+    expect(differ.unchangedPrinted(9, text({ id: 9, name: 'n9' }))).toBe(false);
+    expect(differ.counts).toMatchObject({ unchanged: 1 });
+    // A key read twice is left to `add`, which reports the duplicate.
+    expect(differ.unchangedPrinted(1, text({ id: 1, name: 'n1' }))).toBe(false);
+    expect(differ.add({ id: 1, name: 'n1' }, undefined, printed({ id: 1, name: 'n1' }))).toEqual([]);
+    const rest: Decision[] = [];
+    for await (const batch of differ.finishRead(true)) rest.push(...batch);
+    expect(rest.filter((d) => d.kind === 'invalid').map((d) => d.kind === 'invalid' && d.reason)).toEqual([
+      expect.stringContaining('duplicate primary key'),
+    ]);
+    // Rows 2 and 3 were not read, as far as the differ knows: removed (4 was never delivered).
+    expect(rest.filter((d) => d.kind === 'send').map((d) => d.kind === 'send' && `${d.op}:${d.key}`)).toEqual([
+      'delete:2',
+      'delete:3',
+    ]);
+    expect(differ.counts).toMatchObject({ unchanged: 1, removed: 2 });
+    await session.close();
+  });
+
+  it('looks for removed rows only when fewer stored keys were read than the store holds', async () => {
+    await runOnce(rows(3));
+    const read = async (input: Row[]) => {
+      const session = await new SqliteStore(dir).openSync('c');
+      const asked: string[] = [];
+      const spied = new Proxy(session.fingerprints, {
+        get: (target, name: string) => {
+          const value = Reflect.get(target, name) as unknown;
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => (
+            asked.push(name),
+            (value as (...a: unknown[]) => unknown).apply(target, args)
+          );
         },
-        session.fingerprints,
-        emptyCounts(),
-      );
-    const printedAsBefore = JSON.stringify({ id: 1, name: 'n1' });
-    // The printed text is the row: when it matches what was delivered, the row is unchanged.
-    const trusting = differ();
-    expect(trusting.add({ id: 1, name: 'n1-now' }, undefined, printedAsBefore)).toEqual([]);
-    expect(trusting.counts).toMatchObject({ unchanged: 1 });
-    // A source printing JSON with spaces never matches: rows are diffed by their data, and past
-    // enough of them the text is no longer tried.
-    const spaced = differ();
-    const decisions: Decision[] = [];
-    for (const row of rows(1100).slice(2)) decisions.push(...spaced.add(row, undefined, JSON.stringify(row, null, 1)));
-    decisions.push(...spaced.add({ id: 1, name: 'n1-now' }, undefined, printedAsBefore));
-    expect(spaced.counts).toMatchObject({ unchanged: 1098, changed: 1 });
-    expect(sent(decisions)).toEqual(['upsert:{"id":1,"name":"n1-now"}']);
+      });
+      const streamId = await session.fingerprints.streamId('s');
+      const differ = planDiffer(streamId, { fingerprints: spied }, { dryRun: false, behaviour: 'upsert' });
+      for (const row of input) differ.add(row);
+      for await (const _ of differ.finishRead(true));
+      await session.close();
+      return { counts: differ.counts, asked };
+    };
+    const all = await read(rows(3));
+    expect(all.counts).toMatchObject({ unchanged: 3, removed: 0 });
+    expect(all.asked).toContain('count');
+    expect(all.asked).not.toContain('retireUnseen');
+    const some = await read(rows(2));
+    expect(some.counts).toMatchObject({ unchanged: 2, removed: 1 });
+    expect(some.asked).toContain('retireUnseen');
+  });
+
+  it('catches a repeated key whether keys came in order before it or not', async () => {
+    const input = [1, 2, 3, 5, 2, 4, 4, 6, 1].map((id, i) => ({ id, name: `r${i}` }));
+    const { decisions, counts } = await runOnce(input);
+    expect(counts).toMatchObject({ added: 6, invalid: 3 });
+    expect(sent(decisions)).toEqual(
+      [1, 2, 3, 5, 4, 6].map((id) => `upsert:${JSON.stringify(input.find((r) => r.id === id))}`),
+    );
+  });
+
+  it('a stream whose rows always go through `add` has no printed key field', async () => {
+    const session = await new SqliteStore(dir).openPlan('c');
+    const streamId = await session.fingerprints.streamId('s');
+    const field = (settings: Partial<StreamDiffSettings>) => planDiffer(streamId, session, settings).printedKeyField;
+    expect(field({ primaryKey: [['a'], ['b']] })).toBeUndefined();
+    expect(field({ primaryKey: [['a', 'b']] })).toBeUndefined();
+    expect(field({ behaviour: 'append' })).toBeUndefined();
+    expect(field({ fullResync: true })).toBeUndefined();
+    expect(field({ mapper: compileMapping({ id: 'id' }) })).toBeUndefined();
+    expect(field({ streamId: undefined })).toBeUndefined();
+    expect(field({ primaryKey: [['a"b']] })).toBe('{"a\\"b":');
     await session.close();
   });
 

@@ -11,6 +11,7 @@ import {
   rowHash,
   sameHash,
   textHash,
+  bytesHash,
   type FingerprintKey,
   type RowHash,
 } from './fingerprint.js';
@@ -23,8 +24,6 @@ const SEEN_BATCH = 10_000;
 /** What `add` returns for a row decided later or needing nothing: one shared empty list. */
 const NOTHING: readonly Decision[] = [];
 const SKIP = { kind: 'skip' } as const;
-/** Unchanged rows whose printed text did not match before `hashOf` stops trying it. */
-const TEXT_MISSES_TOLERATED = 1000;
 const PAGE = 1000;
 
 export type Change = 'added' | 'changed' | 'unchanged' | 'removed';
@@ -97,10 +96,8 @@ export class StreamDiffer {
   private stillRejectedKeys: { key: FingerprintKey; match: Record<string, unknown> }[] = [];
   private touched: Outcome[] = [];
   private readonly bloom = new BloomFilter();
-  /** Whether rows' printed text can match stored hashes (see `hashOf`), and how often it did or did not. */
-  private textMayMatch = true;
-  private textMatches = 0;
-  private textMisses = 0;
+  /** Keys read this run that the store held: each is read once (repeats are set aside), so all were read when this is the store's count. */
+  private storedSeen = 0;
 
   constructor(
     readonly settings: StreamDiffSettings,
@@ -117,6 +114,38 @@ export class StreamDiffer {
   /** Enough is waiting that the reader should `flush` now. */
   get due(): boolean {
     return this.queued >= DIFF_BATCH || this.seenKeys.length >= SEEN_BATCH;
+  }
+
+  /**
+   * The start of the stream's row text (`{"<key>":`) when an unchanged row can be recognised
+   * from its text alone (`unchangedPrinted`): a primary key of one top-level field, a store
+   * that answers lookups at once, no mapping, and a behaviour that sends nothing for an
+   * unchanged row. Undefined otherwise: every row is parsed and goes through `add`.
+   */
+  get printedKeyField(): string | undefined {
+    const { streamId, primaryKey, mapper, fullResync, behaviour } = this.settings;
+    if (streamId === undefined || mapper || fullResync || behaviour === 'append') return undefined;
+    if (primaryKey.length !== 1 || primaryKey[0]!.length !== 1 || !this.session?.lookupNow) return undefined;
+    return `{${JSON.stringify(primaryKey[0]![0])}:`;
+  }
+
+  /**
+   * A row known only by its integer key and its text as printed (a stream with a
+   * `printedKeyField`): true, and the row is counted unchanged and noted as seen, when the
+   * text hashes to what the store holds for the key — the very text delivered before, so the
+   * same row, which passed the stream's checks then — and nothing else must happen to it (the
+   * key is not flagged gone or refused, nor already read this run). False leaves the row to
+   * `add`, untouched: the caller parses it.
+   */
+  unchangedPrinted(key: number, text: Buffer): boolean {
+    const prior = this.session!.lookupNow!(this.settings.streamId!, key);
+    if (prior === undefined || prior.flags !== DELIVERED || bytesHash(text) !== prior.hash) return false;
+    // Maybe read before: `add` sets the row aside for the duplicate check (the key is noted now).
+    if (this.bloom.add(key)) return false;
+    this.seenKeys.push(key);
+    this.storedSeen++;
+    this.counts.unchanged++;
+    return true;
   }
 
   /**
@@ -283,6 +312,8 @@ export class StreamDiffer {
   }
 
   private async *removed(id: number): AsyncGenerator<Decision[]> {
+    // Every stored key was read (most reruns): nothing to look for.
+    if (this.storedSeen === (await this.session!.count(id))) return;
     const mirror = this.settings.behaviour === 'mirror';
     if (!mirror && !this.settings.dryRun) {
       this.counts.removed += await this.session!.retireUnseen(id, true);
@@ -333,12 +364,14 @@ export class StreamDiffer {
     line: string | undefined,
     dataText: string | undefined,
   ): RowOutcome {
+    if (prior) this.storedSeen++;
     const mapped = this.settings.mapper ? this.settings.mapper.map(row) : { ok: true as const, data: row };
     if (!mapped.ok) {
       this.counts.invalid++;
       return { kind: 'invalid', key: this.keyObjectOf(row), reason: mapped.reason, field: mapped.field };
     }
-    const hash = this.hashOf(mapped.data, prior, dataText);
+    const printed = dataText !== undefined && !this.settings.mapper ? textHash(dataText) : undefined;
+    const hash = this.hashOf(mapped.data, prior, printed);
     const change = changeOf(prior, hash);
     this.counts[change]++;
     if (
@@ -354,14 +387,17 @@ export class StreamDiffer {
       const matchKey = this.matchKeyOf(mapped.data);
       return { kind: 'send', op: 'upsert', change, data: mapped.data, key, hash, matchKey, line: this.lineOf(line) };
     }
-    if (prior && prior.flags & GONE) {
+    // An unchanged row stored under the hash of its JSON (a store from before text hashes, a
+    // source that changed its spacing) gets its printed text's hash: its next read is cheap.
+    const restamp = change === 'unchanged' && printed !== undefined && printed !== hash;
+    if (prior && (prior.flags & GONE || restamp)) {
       const id = this.settings.streamId!;
       this.touched.push({
         stream: id,
         key,
         op: 'upsert',
         flags: prior.flags & ~GONE,
-        hash: prior.hash,
+        hash: restamp ? printed : prior.hash,
         matchKey: prior.matchKey ?? this.matchKeyOf(mapped.data),
       });
     }
@@ -412,24 +448,16 @@ export class StreamDiffer {
   }
 
   /**
-   * The row's hash. A row read again is first hashed as the source printed it: when that
-   * matches the stored hash, the text is the very JSON the stored hash was made of, so the
-   * row is unchanged without being encoded again (most rows of a rerun). Sources that print
-   * JSON some other way (spacing, escapes) never match; the check stops once that is plain.
+   * The row's hash: of its text as the source printed it when known (no re-encoding; a rerun
+   * then proves most rows unchanged from their text alone, see `unchangedPrinted`), else of
+   * its JSON. A row whose text differs from what was stored may still be the same data
+   * printed another way (a store from before text hashes, a source that changed its
+   * spacing): it is unchanged if its JSON hashes to what was stored.
    */
-  private hashOf(data: Record<string, unknown>, prior: Prior | undefined, dataText: string | undefined): RowHash {
-    if (prior === undefined || dataText === undefined || this.settings.mapper || !this.textMayMatch) {
-      return rowHash(data);
-    }
-    if (textHash(dataText) === prior.hash) {
-      this.textMatches++;
-      return prior.hash;
-    }
-    const hash = rowHash(data);
-    if (hash === prior.hash && ++this.textMisses >= TEXT_MISSES_TOLERATED && this.textMatches === 0) {
-      this.textMayMatch = false;
-    }
-    return hash;
+  private hashOf(data: Record<string, unknown>, prior: Prior | undefined, printed: RowHash | undefined): RowHash {
+    if (printed === undefined) return rowHash(data);
+    if (prior === undefined || printed === prior.hash) return printed;
+    return rowHash(data) === prior.hash ? prior.hash : printed;
   }
 
   /** A mapped row is not what the source printed: its line cannot stand for it. */

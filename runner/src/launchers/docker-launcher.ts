@@ -12,6 +12,7 @@ import { dockerClient } from './docker-client.js';
 import { dockerError, dockerStatus, imageNotFound } from './docker-errors.js';
 import { attachStdin, demuxAttachStream } from './docker-streams.js';
 import { LauncherError } from './errors.js';
+import { engineSharesHostFiles, writeHostFiles, type HostFiles } from './host-files.js';
 import { invocationArgs, invocationFiles, type InvocationFile } from './invocation-files.js';
 import { tarFiles } from './tar.js';
 import type { ConnectorExit, ConnectorInvocation, ConnectorProcess, Launcher } from './types.js';
@@ -50,7 +51,10 @@ export interface DockerLauncherOptions {
   user?: ContainerUser;
 }
 
-/** Where the invocation's files appear inside the container (an anonymous volume). */
+/**
+ * Where the invocation's files appear inside the container: mounted from a folder of the host,
+ * or copied into an anonymous volume.
+ */
 export const CONTAINER_FILES_DIR = '/run/backflow';
 
 const DEFAULT_MEMORY_MB = 2048;
@@ -69,12 +73,17 @@ export class DockerLauncher implements Launcher {
   readonly image: string;
   readonly runId: string;
   private docker: Promise<Docker> | undefined;
-  private network: Promise<'none' | 'host'> | undefined;
+  private imageLabels: Promise<Record<string, string>> | undefined;
+  private hostFilesRefused = false;
   private configSpec: unknown;
 
   constructor(private readonly options: DockerLauncherOptions) {
     this.image = options.image;
     this.runId = options.runId ?? randomUUID();
+    // A launcher is made to be started: loading the client and reading the image's labels
+    // (when they are needed) begin now, while the run opens its store and reads its caches,
+    // not when the first container is wanted. Their failures are reported by start().
+    (options.network ? this.client() : this.labels()).catch(() => undefined);
   }
 
   /**
@@ -88,24 +97,21 @@ export class DockerLauncher implements Launcher {
   async start(invocation: ConnectorInvocation): Promise<ConnectorProcess> {
     const files = invocationFiles(invocation);
     await containerComing();
-    let container: Docker.Container;
+    let created: CreatedContainer;
     try {
       const [docker, network, mounts] = await Promise.all([
         this.client(),
         this.networkOf(invocation.name),
         this.mountsFor(invocation),
       ]);
-      container = await docker
-        .createContainer(this.containerSpec(invocation, network, files, mounts))
-        .catch((error: unknown) => {
-          if (dockerStatus(error) === 404) throw imageNotFound(this.image, error);
-          throw dockerError(error, `${invocation.name}: could not create a container from ${this.image}`);
-        });
+      created = await this.create(docker, invocation, network, files, mounts);
     } catch (error) {
       containerGone();
       throw error;
     }
-    // Attaching and copying the files in are independent: both go out at once, then start.
+    const { container, hostFiles } = created;
+    // Attaching and copying the files in (when they are not mounted) are independent: both go
+    // out at once, then start.
     const attached = container.attach({
       stream: true,
       hijack: true,
@@ -116,7 +122,7 @@ export class DockerLauncher implements Launcher {
     try {
       const [socket] = await Promise.all([
         attached,
-        files.length > 0
+        files.length > 0 && !hostFiles
           ? container.putArchive(tarFiles(files.map((f) => ({ name: f.fileName, content: f.content, mode: 0o444 }))), {
               path: CONTAINER_FILES_DIR,
             })
@@ -124,14 +130,44 @@ export class DockerLauncher implements Launcher {
       ]);
       await container.start();
       const gracePeriodMs = this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
-      return new ContainerConnectorProcess(container, socket, gracePeriodMs);
+      return new ContainerConnectorProcess(created, socket, gracePeriodMs);
     } catch (error) {
       attached.then(
         (socket) => socket.destroy(),
         () => undefined,
       );
-      await removeOwnContainer(container).catch(() => undefined);
+      await removeOwnContainer(created).catch(() => undefined);
       throw dockerError(error, `${invocation.name}: could not start ${this.image}`);
+    }
+  }
+
+  /**
+   * Creates the container with the invocation's files mounted from a private folder of the host
+   * when the engine shares the host's files: copying them in (`putArchive`) costs the engine a
+   * process of its own and 0.1–0.3 s before the container can start. An engine that refuses the
+   * mount gets them copied in, from then on.
+   */
+  private async create(
+    docker: Docker,
+    invocation: ConnectorInvocation,
+    network: 'none' | 'host',
+    files: InvocationFile[],
+    mounts: readonly ContainerMount[],
+  ): Promise<CreatedContainer> {
+    const mountFiles = files.length > 0 && !this.hostFilesRefused && engineSharesHostFiles(docker);
+    const hostFiles = mountFiles ? await writeHostFiles(files) : undefined;
+    try {
+      const spec = this.containerSpec(invocation, network, files, mounts, hostFiles);
+      return { container: await docker.createContainer(spec), hostFiles };
+    } catch (error) {
+      await hostFiles?.remove();
+      const status = dockerStatus(error);
+      if (status === 404) throw imageNotFound(this.image, error);
+      if (hostFiles && status !== undefined) {
+        this.hostFilesRefused = true;
+        return this.create(docker, invocation, network, files, mounts);
+      }
+      throw dockerError(error, `${invocation.name}: could not create a container from ${this.image}`);
     }
   }
 
@@ -140,26 +176,18 @@ export class DockerLauncher implements Launcher {
     return this.docker;
   }
 
-  /** The network the image asks for, read once per launcher (no request at all when the connection sets it). */
-  private networkOf(name: string): Promise<'none' | 'host'> {
-    if (this.options.network) return Promise.resolve(this.options.network);
-    this.network ??= this.imageNetwork(name).catch((error: unknown) => {
-      this.network = undefined;
-      throw error;
-    });
-    return this.network;
-  }
-
-  private async imageNetwork(name: string): Promise<'none' | 'host'> {
+  /** The network the image asks for (no request at all when the connection sets it). */
+  private async networkOf(name: string): Promise<'none' | 'host'> {
+    if (this.options.network) return this.options.network;
     const { image } = this.options;
-    let labels: Record<string, string> | undefined;
+    let labels: Record<string, string>;
     try {
-      labels = (await (await this.client()).getImage(image).inspect()).Config?.Labels ?? undefined;
+      labels = await this.labels();
     } catch (error) {
       if (dockerStatus(error) === 404) throw imageNotFound(image, error);
       throw dockerError(error, `${name}: could not inspect ${image}`);
     }
-    const label = labels?.[LABELS.network] ?? 'none';
+    const label = labels[LABELS.network] ?? 'none';
     if (label !== 'none' && label !== 'host') {
       throw new LauncherError(
         'INVALID_INVOCATION',
@@ -167,6 +195,17 @@ export class DockerLauncher implements Launcher {
       );
     }
     return label;
+  }
+
+  /** The image's labels, read once per launcher (a failed read is tried again by the next start). */
+  private labels(): Promise<Record<string, string>> {
+    this.imageLabels ??= this.client()
+      .then(async (docker) => (await docker.getImage(this.options.image).inspect()).Config?.Labels ?? {})
+      .catch((error: unknown) => {
+        this.imageLabels = undefined;
+        throw error;
+      });
+    return this.imageLabels;
   }
 
   private async mountsFor(invocation: ConnectorInvocation): Promise<ContainerMount[]> {
@@ -199,6 +238,7 @@ export class DockerLauncher implements Launcher {
     network: 'none' | 'host',
     files: InvocationFile[],
     mounts: readonly ContainerMount[],
+    hostFiles: HostFiles | undefined,
   ): Docker.ContainerCreateOptions {
     const workingDir = this.workingDir();
     const binds = mounts.map((m) => `${m.path}:${m.path}:${m.readOnly ? 'ro' : 'rw'}`);
@@ -223,16 +263,22 @@ export class DockerLauncher implements Launcher {
       StdinOnce: true,
       Tty: false,
       ...(binds.length > 0 || this.options.workingDir !== undefined ? { WorkingDir: workingDir } : {}),
-      // An anonymous volume, not a bind mount: `putArchive` fills it before start whatever
-      // the host user or engine location, and `remove({ v: true })` deletes it with the container.
-      ...(files.length > 0 ? { Volumes: { [CONTAINER_FILES_DIR]: {} } } : {}),
+      // Files not mounted from the host go into an anonymous volume: `putArchive` fills it
+      // before start, and `remove({ v: true })` deletes it with the container.
+      ...(files.length > 0 && !hostFiles ? { Volumes: { [CONTAINER_FILES_DIR]: {} } } : {}),
       HostConfig: {
         NetworkMode: network,
+        // No log driver: the engine would otherwise copy every byte of stdout and stderr into
+        // a JSON log file (most of its CPU on a large sync, and the connector's output on disk).
+        LogConfig: { Type: 'none', Config: {} },
         ReadonlyRootfs: true,
         Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${this.options.tmpfsMb ?? DEFAULT_TMPFS_MB}m` },
         Memory: (this.options.memoryMb ?? DEFAULT_MEMORY_MB) * MIB,
         ...(this.options.cpus ? { NanoCpus: Math.round(this.options.cpus * 1e9) } : {}),
         ...(binds.length > 0 ? { Binds: binds } : {}),
+        ...(hostFiles
+          ? { Mounts: [{ Type: 'bind' as const, Source: hostFiles.dir, Target: CONTAINER_FILES_DIR, ReadOnly: true }] }
+          : {}),
         CapDrop: ['ALL'],
         SecurityOpt: ['no-new-privileges'],
         // A tiny init as PID 1 forwards SIGTERM to node (PID 1 itself would ignore it).
@@ -251,11 +297,14 @@ class ContainerConnectorProcess implements ConnectorProcess {
   private stopReason: string | undefined;
   private removed: Promise<void> | undefined;
 
+  private readonly container: Docker.Container;
+
   constructor(
-    private readonly container: Docker.Container,
+    private readonly created: CreatedContainer,
     private readonly socket: Duplex,
     private readonly gracePeriodMs: number,
   ) {
+    this.container = created.container;
     this.stdin = attachStdin(socket);
     const { stdout, stderr } = demuxAttachStream(socket);
     this.stdout = stdout;
@@ -313,7 +362,7 @@ class ContainerConnectorProcess implements ConnectorProcess {
   }
 
   private remove(): Promise<void> {
-    this.removed ??= removeOwnContainer(this.container);
+    this.removed ??= removeOwnContainer(this.created);
     return this.removed;
   }
 }
@@ -322,9 +371,17 @@ class ContainerConnectorProcess implements ConnectorProcess {
 const removing = new Set<Promise<void>>();
 const failedRemovals: unknown[] = [];
 
-/** Removes a container this process created, counted until it is gone. */
-function removeOwnContainer(container: Docker.Container): Promise<void> {
-  const removal = removeContainer(container).then(containerGone);
+/** A container this process created, and the host folder its files are mounted from. */
+interface CreatedContainer {
+  container: Docker.Container;
+  hostFiles: HostFiles | undefined;
+}
+
+/** Removes a container this process created, then its files' folder; counted until both are gone. */
+function removeOwnContainer({ container, hostFiles }: CreatedContainer): Promise<void> {
+  const removal = removeContainer(container)
+    .then(() => hostFiles?.remove())
+    .then(containerGone);
   removing.add(removal);
   removal.catch((error: unknown) => failedRemovals.push(error)).finally(() => removing.delete(removal));
   return removal;

@@ -1,15 +1,23 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AirbyteMessage, ConfiguredAirbyteCatalog } from '@backflow/protocol';
+import {
+  decodeLine,
+  readMessageBatches,
+  validateMessage,
+  type AirbyteMessage,
+  type ConfiguredAirbyteCatalog,
+  type LineTaker,
+} from '@backflow/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LineMessage } from '../connectors/connector-session.js';
+import { DELIVERED } from '../diff/fingerprint-session.js';
 import { StreamDiffer, type Decision } from '../diff/stream-differ.js';
 import { ConnectorFailure } from '../errors.js';
 import { emptyCounts } from '../report/events.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { PlanSession } from '../store/types.js';
-import { PrintedRecords, readAndDiff, type SourceMessages } from './read-and-diff.js';
+import { PrintedRecords, PrintedRow, readAndDiff, type SourceMessages } from './read-and-diff.js';
 import { RecordValidator } from './record-validator.js';
 
 const catalog: ConfiguredAirbyteCatalog = {
@@ -37,6 +45,32 @@ function fakeSource(messages: AirbyteMessage[]): SourceMessages & { finished: bo
       this.finished = true;
     },
   };
+}
+/**
+ * A source printing these lines, one chunk each, as a connector's session reads them: lines
+ * that the reader takes come unparsed.
+ */
+function printingSource(lines: string[]): SourceMessages & { finished: boolean; parsed: number } {
+  const decode = (text: string, line: number): LineMessage => {
+    source.parsed++;
+    const decoded = decodeLine(text, line)!;
+    return { line, message: validateMessage(decoded.value, { line }), text };
+  };
+  const source = {
+    finished: false,
+    parsed: 0,
+    async *batches(take?: LineTaker<PrintedRow>) {
+      const chunks = lines.map((line) => Buffer.from(`${line}\n`));
+      for await (const batch of readMessageBatches(chunks, {}, take)) {
+        yield batch.map((item) => (item instanceof PrintedRow ? item : decode(item.text, item.line)));
+      }
+    },
+    decode,
+    async finish() {
+      this.finished = true;
+    },
+  };
+  return source;
 }
 const record = (data: Record<string, unknown>, stream = 'items'): AirbyteMessage => ({
   type: 'RECORD',
@@ -132,6 +166,106 @@ describe('readAndDiff', () => {
     expect(printed.dataText('items', record, sdk('items', '', ',"emitted_at":17,"data":{"id":2}}}'))).toBeUndefined();
     expect(printed.dataText('items', record, sdk('items', '').replace('"type":', '"type": '))).toBeUndefined();
     expect(printed.dataText('items', record, sdk('other', ''))).toBeUndefined();
+  });
+
+  it('takes the lines of a stream once one was read, with an integer key first in the data, and no others', () => {
+    const printed = new PrintedRecords();
+    const line = (data: string, stream = 'items', tail = ',"emitted_at":17}}') =>
+      Buffer.from(`{"type":"RECORD","record":{"stream":"${stream}","data":${data}${tail}`);
+    const take = (bytes: Buffer) => printed.take(bytes, 0, bytes.length, 7);
+    expect(take(line('{"id":1}'))).toBeUndefined();
+    const differ = { printedKeyField: '{"id":' } as StreamDiffer;
+    const first = line('{"id":1}').toString();
+    printed.dataText('items', { stream: 'items', data: { id: 1 }, emitted_at: 17 }, first, differ);
+    const taken = take(line('{"id":12,"n":"x"}'));
+    expect(taken).toBeInstanceOf(PrintedRow);
+    expect(taken).toMatchObject({ stream: 'items', differ, key: 12, line: 7 });
+    expect(taken!.data().toString()).toBe('{"id":12,"n":"x"}');
+    expect(taken!.text()).toBe(line('{"id":12,"n":"x"}').toString());
+    expect(take(line('{"id":"123456789012345"}'))!.key).toBe(123456789012345);
+    expect(take(line('{"id":-4}'))!.key).toBe(-4);
+    expect(take(line('{"id":0}'))!.key).toBe(0);
+    for (const data of [
+      '{"id":"1234567890123456"}', // more digits than are always safe
+      '{"id":01}',
+      '{"id":1.5}',
+      '{"id":"1}',
+      '{"id":1e3}',
+      '{"id": 1}',
+      '{"n":1,"id":1}',
+      '{"id":true}',
+    ]) {
+      expect(take(line(data)), data).toBeUndefined();
+    }
+    expect(take(line('{"id":1}', 'other'))).toBeUndefined();
+    expect(take(line('{"id":1}', 'items', ',"emitted_at":17,"data":{"id":2}}}'))).toBeUndefined();
+    expect(take(line('{"id":1}', 'items', ',"emitted_at":}}'))).toBeUndefined();
+    expect(take(line('{"id":1}', 'items', '}}'))).toBeUndefined();
+  });
+
+  it('counts rows whose printed text proves them unchanged without parsing them, and parses the others', async () => {
+    const sdk = (data: Record<string, unknown>) =>
+      `{"type":"RECORD","record":{"stream":"items","data":${JSON.stringify(data)},"emitted_at":1}}`;
+    const run = async (lines: string[]) => {
+      const sync = await new SqliteStore(dir).openSync('d');
+      const stream = await sync.fingerprints.streamId('items');
+      const settings = {
+        stream: 'items',
+        streamId: stream,
+        behaviour: 'mirror' as const,
+        primaryKey: [['id']],
+        matchingKeys: [['id']],
+        mapper: undefined,
+        detectRemoved: true,
+        fullResync: false,
+        dryRun: false,
+      };
+      const differ = new StreamDiffer(settings, sync.fingerprints, emptyCounts());
+      const seen: string[] = [];
+      const source = printingSource(lines);
+      await readAndDiff(source, new RecordValidator('src', catalog), new Map([['items', differ]]), {
+        decisions: async (_s, decisions) => {
+          const outcomes = decisions.flatMap((d) =>
+            d.kind === 'send'
+              ? [{ stream, key: d.key!, op: d.op, flags: DELIVERED, hash: d.hash, matchKey: d.matchKey }]
+              : [],
+          );
+          await sync.commit({ outcomes });
+          seen.push(...decisions.map((d) => (d.kind === 'send' ? `${d.op} ${d.key}` : d.kind)));
+        },
+        state: async () => void seen.push('state'),
+        stopped: () => false,
+      });
+      await sync.close();
+      return { seen, counts: differ.counts, parsed: source.parsed };
+    };
+    const rows = [1, 2, 3, 4].map((id) => sdk({ id, n: `n${id}` }));
+    expect((await run(rows)).counts).toMatchObject({ read: 4, added: 4 });
+    const rerun = await run([
+      rows[0]!,
+      rows[1]!,
+      JSON.stringify(state(2)),
+      sdk({ id: 3, n: 'changed' }),
+      rows[1]!,
+      sdk({ id: 5, n: 'new' }),
+    ]);
+    expect(rerun.seen).toEqual(['state', 'upsert 3', 'upsert 5', 'invalid', 'delete 4']);
+    expect(rerun.counts).toMatchObject({ read: 5, unchanged: 2, changed: 1, added: 1, invalid: 1, removed: 1 });
+    // Every line but the first row 2 (proven unchanged by its text; the first line taught the layout) was parsed.
+    expect(rerun.parsed).toBe(5);
+  });
+
+  it('a taken line that is not an unchanged row fails as any line would, naming its line', async () => {
+    const sdk = (data: string) => `{"type":"RECORD","record":{"stream":"items","data":${data},"emitted_at":1}}`;
+    const read = (lines: string[]) =>
+      differs().then((d) =>
+        readAndDiff(printingSource(lines), new RecordValidator('src', catalog), d, {
+          decisions: () => undefined,
+          stopped: () => false,
+        }),
+      );
+    await expect(read([sdk('{"id":1}'), sdk('{"id":2,"n":}')])).rejects.toThrow(/line 2/);
+    await expect(read([sdk('{"id":1}'), '', sdk('{"id":3,"n":1}'), sdk('{"id":4,"n":"x"')])).rejects.toThrow(/line 4/);
   });
 
   it('stops when told, without finishing the read', async () => {

@@ -83,6 +83,14 @@ export class PostgresFingerprints implements FingerprintSession {
     await this.client.query(`insert into ${seen} (k) select unnest($1::bytea[])`, [keys.map(encode)]);
   }
 
+  async count(stream: number): Promise<number> {
+    const { rows } = await this.client.query<{ n: string }>(
+      `select count(*) n from ${SCHEMA}.fingerprints where stream = $1`,
+      [stream],
+    );
+    return Number(rows[0]!.n);
+  }
+
   async endRead(stream: number): Promise<void> {
     const { seen } = await this.scratch(stream);
     await this.client.query(`create index if not exists backflow_seen_${stream}_k on ${seen} (k); analyze ${seen}`);

@@ -66,8 +66,15 @@ export class SqliteFingerprints implements FingerprintSession {
     private readonly mode: 'sync' | 'plan',
   ) {
     this.lookupOne = db.prepare(`select ${PRIOR} from fingerprints where stream = ? and k = ?`).raw();
+    // One row per window, its columns concatenated in the subquery's key order: a row of the
+    // result costs more than the bytes in it, and an ordered aggregate would sort again.
+    // Flags are below 10 (one digit each), hashes 16 hex digits each.
     this.lookupRange = db
-      .prepare(`select k, ${PRIOR} from fingerprints where stream = ? and k >= ? order by k limit ${WINDOW}`)
+      .prepare(
+        `select group_concat(k), lower(group_concat(hex(r), '')), group_concat(f, ''), count(*)
+         from (select k, r, f from fingerprints
+               where stream = ? and k >= ? and k <= ${Number.MAX_SAFE_INTEGER} order by k limit ${WINDOW})`,
+      )
       .raw();
     this.insertLog = new BulkInsert(
       db,
@@ -87,11 +94,17 @@ export class SqliteFingerprints implements FingerprintSession {
   }
 
   readonly lookupNow = (stream: number, key: FingerprintKey): Prior | undefined => {
-    if (typeof key === 'number' && this.window.useful) {
-      const window = this.window;
+    const window = this.window;
+    if (typeof key === 'number' && window.useful) {
       if (window.stream !== stream || key < window.low || key > window.high) this.fillWindow(stream, key);
       else window.hits++;
-      return this.window.rows.get(key);
+    }
+    if (typeof key === 'number' && window.useful) {
+      const at = window.indexOf(key);
+      if (at < 0) return undefined;
+      const flags = window.flags.charCodeAt(at) - ZERO;
+      // Only a row marked gone needs its matching key: read it alone.
+      if ((flags & GONE) === 0) return { hash: window.hashes.slice(at * 16, at * 16 + 16), flags };
     }
     const row = this.lookupOne.get(stream, key) as PriorRow | undefined;
     return row && prior(row[0], row[1], row[2]);
@@ -102,26 +115,28 @@ export class SqliteFingerprints implements FingerprintSession {
    * read answers the next few hundred lookups — including "not there" for keys in the range.
    * The window is dropped for point lookups when keys turn out to come in no useful order.
    */
-  private window = { stream: -1, low: 1, high: 0, rows: new Map<number, Prior>(), hits: 0, fills: 0, useful: true };
+  private window = new Window();
 
   private fillWindow(stream: number, key: number): void {
-    const rows = this.lookupRange.all(stream, key) as [FingerprintKey, ...PriorRow][];
+    const [keys, hashes, flags, count] = this.lookupRange.get(stream, key) as [
+      string | null,
+      string | null,
+      string | null,
+      number,
+    ];
     const window = this.window;
     window.stream = stream;
     window.low = key;
-    window.rows = new Map();
-    let high = rows.length < WINDOW ? Infinity : key;
-    for (const [k, r, f, v] of rows) {
-      if (typeof k !== 'number') {
-        high = Infinity;
-        break;
-      }
-      window.rows.set(k, prior(r, f, v));
-      if (rows.length === WINDOW) high = k;
-    }
-    window.high = high;
+    window.keys = keys === null ? [] : keys.split(',').map(Number);
+    window.hashes = hashes ?? '';
+    window.flags = flags ?? '';
+    window.at = 0;
+    window.high = count < WINDOW ? Infinity : window.keys[count - 1]!;
+    // The concatenation follows the subquery's order in practice, which SQLite does not promise:
+    // were it ever otherwise, point lookups answer instead.
+    if (!window.keys.every((k, i, all) => i === 0 || all[i - 1]! < k)) window.useful = false;
     window.fills++;
-    if (window.fills % 256 === 0) {
+    if (window.fills % 256 === 0 && window.useful) {
       window.useful = window.hits >= window.fills * 8;
       window.hits = 0;
       window.fills = 0;
@@ -153,13 +168,17 @@ export class SqliteFingerprints implements FingerprintSession {
     this.db.transaction(() => seen.run(keys))();
   }
 
-  async endRead(stream: number): Promise<void> {
-    const table = this.seenTable(stream);
-    this.db.exec(`create index if not exists temp.${table}_k on ${table} (k)`);
+  async count(stream: number): Promise<number> {
+    return this.db.prepare('select count(*) from fingerprints where stream = ?').pluck().get(stream) as number;
+  }
+
+  /** Nothing yet: the first query that needs the keys seen indexes them (`seenIndexed`), and a plain rerun has none. */
+  async endRead(): Promise<void> {
+    return undefined;
   }
 
   async seen(stream: number, keys: readonly FingerprintKey[]): Promise<Set<string>> {
-    const get = this.db.prepare(`select 1 from temp.${this.seenTable(stream)} where k = ?`);
+    const get = this.db.prepare(`select 1 from temp.${this.seenIndexed(stream)} where k = ?`);
     return new Set(keys.filter((key) => get.get(key) !== undefined).map(keyId));
   }
 
@@ -175,7 +194,7 @@ export class SqliteFingerprints implements FingerprintSession {
   }
 
   async removedPage(stream: number, after: FingerprintKey | undefined, limit: number): Promise<RemovedRow[]> {
-    const table = this.seenTable(stream);
+    const table = this.seenIndexed(stream);
     const unseen = `f & ${DELIVERED} and not exists (select 1 from temp.${table} s where s.k = fingerprints.k)`;
     const rows = (
       after === undefined
@@ -194,7 +213,7 @@ export class SqliteFingerprints implements FingerprintSession {
   async retireUnseen(stream: number, markGone: boolean): Promise<number> {
     this.writable();
     this.window.stream = -1;
-    const table = this.seenTable(stream);
+    const table = this.seenIndexed(stream);
     const unseen = `not exists (select 1 from temp.${table} s where s.k = fingerprints.k)`;
     this.db.prepare(`delete from fingerprints where stream = ? and f & ${DELIVERED} = 0 and ${unseen}`).run(stream);
     if (!markGone) return 0;
@@ -307,8 +326,11 @@ export class SqliteFingerprints implements FingerprintSession {
     return statement;
   }
 
-  private seenTable(stream: number): string {
-    return this.scratch(stream).names.seen;
+  /** The stream's table of keys seen, indexed once the read is complete (appends are cheaper unindexed). */
+  private seenIndexed(stream: number): string {
+    const table = this.scratch(stream).names.seen;
+    this.db.exec(`create index if not exists temp.${table}_k on ${table} (k)`);
+    return table;
   }
 
   /** The run's scratch tables of a stream, in SQLite's temporary file (gone on close). */
@@ -333,6 +355,45 @@ export class SqliteFingerprints implements FingerprintSession {
 
   private writable(): void {
     if (this.mode !== 'sync') throw new Error('a plan must not change fingerprints');
+  }
+}
+
+const ZERO = 0x30;
+
+/** Integer keys of a stream from `low` to `high` as the store holds them, with their hashes and flags. */
+class Window {
+  stream = -1;
+  low = 1;
+  high = 0;
+  /** In key order. */
+  keys: number[] = [];
+  /** 16 hex digits per key. */
+  hashes = '';
+  /** One digit per key. */
+  flags = '';
+  /** Where the last key was found: the next one is usually just after it. */
+  at = 0;
+  hits = 0;
+  fills = 0;
+  useful = true;
+
+  /** The key's position in `keys`, or -1. */
+  indexOf(key: number): number {
+    const keys = this.keys;
+    let at = this.at;
+    while (at < keys.length && keys[at]! < key) at++;
+    if (at === keys.length || keys[at]! > key) {
+      let low = 0;
+      let high = Math.min(at, keys.length) - 1;
+      while (low <= high) {
+        const middle = (low + high) >>> 1;
+        if (keys[middle]! < key) low = middle + 1;
+        else if (keys[middle]! > key) high = middle - 1;
+        else return (this.at = middle);
+      }
+      return -1;
+    }
+    return (this.at = at);
   }
 }
 

@@ -1,0 +1,76 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../support/workspace.js';
+
+// What scripts/bundle.mjs leaves out of the one-file builds (`npm run build`), each parsed or
+// run at every start of a connector or of the runner.
+const connectorsDir = join(REPO_ROOT, 'connectors');
+const withSpec = readdirSync(connectorsDir).filter((name) => existsSync(join(connectorsDir, name, 'spec.json')));
+const bundled = withSpec.filter((name) => existsSync(join(connectorsDir, name, 'dist', 'bundle.json')));
+const runnerBundle = join(REPO_ROOT, 'runner', 'dist', 'bundle');
+
+/** The start of a connector's config schema as the generated validators hold it, and the bundler prints it. */
+function configSchemaText(name: string): string {
+  const spec = JSON.parse(readFileSync(join(connectorsDir, name, 'spec.json'), 'utf8')) as {
+    connectionSpecification: unknown;
+  };
+  return JSON.stringify(JSON.stringify(spec.connectionSpecification)).slice(0, 300);
+}
+
+function bundleText(name: string): string {
+  const manifest = JSON.parse(readFileSync(join(connectorsDir, name, 'dist', 'bundle.json'), 'utf8')) as {
+    file: string;
+  };
+  return readFileSync(join(connectorsDir, name, 'dist', manifest.file), 'utf8');
+}
+
+describe('connector bundles', () => {
+  it.each(bundled)('%s holds the generated config validator of its own spec only', (name) => {
+    const text = bundleText(name);
+    expect(withSpec.filter((other) => text.includes(configSchemaText(other)))).toEqual([name]);
+  });
+
+  it.each(bundled.filter((name) => name.endsWith('-postgres')))(
+    '%s has no pg probe for Cloudflare Workers (it loads undici on Node 20)',
+    (name) => {
+      expect(bundleText(name)).not.toMatch(/new Response\(null, \{\s*cf:/);
+    },
+  );
+});
+
+/** Each `name@version` the bundle's region comments (`// node_modules/…/file.js`) show, with the folders it came from. */
+function bundledPackages(text: string): Map<string, Set<string>> {
+  const packages = new Map<string, Set<string>>();
+  for (const [, folder] of text.matchAll(/^\/\/ (\S*node_modules\/(?:@[^/\s]+\/)?[^/\s]+)\//gm)) {
+    const { name, version } = JSON.parse(readFileSync(join(REPO_ROOT, folder!, 'package.json'), 'utf8')) as {
+      name: string;
+      version: string;
+    };
+    const key = `${name}@${version}`;
+    packages.set(key, (packages.get(key) ?? new Set()).add(folder!));
+  }
+  return packages;
+}
+
+describe('bundles', () => {
+  it.each([...bundled, 'runner'])('%s holds one copy of each package version', (name) => {
+    const text =
+      name === 'runner'
+        ? readdirSync(runnerBundle)
+            .map((file) => readFileSync(join(runnerBundle, file), 'utf8'))
+            .join('\n')
+        : bundleText(name);
+    const copies = [...bundledPackages(text)].filter(([, folders]) => folders.size > 1);
+    expect(copies.map(([key, folders]) => `${key}: ${[...folders].join(', ')}`)).toEqual([]);
+  });
+});
+
+describe.runIf(existsSync(runnerBundle))("the runner's bundle", () => {
+  it('holds the config validators of every connector', () => {
+    const text = readdirSync(runnerBundle)
+      .map((file) => readFileSync(join(runnerBundle, file), 'utf8'))
+      .join('\n');
+    expect(withSpec.filter((name) => !text.includes(configSchemaText(name)))).toEqual([]);
+  });
+});
