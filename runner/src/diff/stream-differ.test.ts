@@ -9,6 +9,7 @@ import { compileMapping } from '../mapping/compile-mapping.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { SyncSession } from '../store/types.js';
 import { DELIVERED, type Outcome } from './fingerprint-session.js';
+import { BloomFilter } from './bloom-filter.js';
 import { StreamDiffer, type Decision, type StreamDiffSettings } from './stream-differ.js';
 
 let dir: string;
@@ -151,6 +152,20 @@ describe('StreamDiffer', () => {
       { id: 2 },
       { id: 2 },
     ]);
+  });
+
+  it('reports a key repeated among the rows set aside as possible repeats, pages apart', async () => {
+    // Keys with many gaps go through the Bloom filter: its false positives are set aside unread
+    // before; a second copy of each, read last, is set aside too, over a page of rows later.
+    const keys = Array.from({ length: 300_000 }, (_, i) => 3 * i);
+    const shadow = new BloomFilter();
+    const claimed = keys.filter((key) => shadow.add(key));
+    expect(claimed.length).toBeGreaterThan(1000);
+    const input = [...keys, ...claimed].map((id) => ({ id }));
+    const { decisions, counts } = await runOnce(input, { dryRun: true });
+    expect(counts).toMatchObject({ added: keys.length, invalid: claimed.length });
+    const invalid = decisions.filter((d) => d.kind === 'invalid').map((d) => d.kind === 'invalid' && d.key['id']);
+    expect(invalid).toEqual(claimed);
   });
 
   it('reports a row with a missing key as invalid', async () => {

@@ -276,12 +276,13 @@ export class StreamDiffer {
   }
 
   private async *resolveDeferred(id: number): AsyncGenerator<Decision[]> {
-    const accepted = new Set<string>();
     let after = 0;
     for (;;) {
       const page = await this.session!.deferred(id, after, PAGE);
       if (page.length === 0) return;
       after = page.at(-1)!.seq;
+      // Keys accepted from this page; those of earlier pages are marked seen by their flush.
+      const accepted = new Set<string>();
       const rows = page.map(({ row }) => JSON.parse(row) as Record<string, unknown>);
       const keys = rows.map((row) => fingerprintKey(this.settings.primaryKey.map((path) => valueAt(row, path))));
       const seen = await this.session!.seen(id, keys);
