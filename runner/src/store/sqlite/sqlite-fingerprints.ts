@@ -28,10 +28,12 @@ const WINDOW = 512;
  */
 const PRIOR = `${HASH}, f, case when f & ${GONE} then v end`;
 /**
- * Log rows merged per transaction when the log is in key order: each is a short stall of the
+ * Log rows merged per transaction when the log is mostly in key order: each is a short stall of the
  * event loop (progress, signals, the lock's heartbeat go on between them) however long the log.
  */
 const MERGE_CHUNK = 50_000;
+/** Drops in the order of a log's keys past which merging it in chunks would rewrite pages many times. */
+const MAX_LOG_DROPS = 16;
 
 /**
  * The fingerprints of the embedded store, in the connection's SQLite file. Rows are `(stream,
@@ -53,13 +55,16 @@ export class SqliteFingerprints implements FingerprintSession {
   /** Whether any record is kept for resending: most runs have none, and skip the deletes. */
   private anyKept: boolean;
   /**
-   * The log holds no deletes and, per stream, integer keys in increasing order of `seq` (a
-   * table read in key order): merged by ranges of `seq`, it is still written in key order.
-   * Unknown for a log left by an earlier process: false until merged.
+   * The log holds no deletes and, per stream, integer keys in increasing order of `seq` but for
+   * a few drops (a table read in key order, or from its middle round to its start, as Postgres
+   * does when another scan of the table is under way): merged by ranges of `seq`, each chunk
+   * writes a few stretches of the table. Unknown for a log left by an earlier process: false
+   * until merged.
    */
-  private logInKeyOrder: boolean;
-  /** The last key logged per stream, while `logInKeyOrder`. */
+  private logChunkable: boolean;
+  /** The last key logged per stream, and how often a key was not above it, since the last merge. */
   private readonly lastLogged = new Map<number, number>();
+  private logDrops = 0;
 
   constructor(
     private readonly db: Database.Database,
@@ -84,7 +89,7 @@ export class SqliteFingerprints implements FingerprintSession {
     this.upsertReason = db.prepare('insert or replace into rejections (stream, k, reason, field) values (?, ?, ?, ?)');
     this.forgetKept = db.prepare('delete from kept where stream = ? and k = ?');
     this.anyKept = db.prepare('select 1 from kept limit 1').get() !== undefined;
-    this.logInKeyOrder = db.prepare('select 1 from outcome_log limit 1').get() === undefined;
+    this.logChunkable = db.prepare('select 1 from outcome_log limit 1').get() === undefined;
   }
 
   async streamId(stream: string): Promise<number> {
@@ -234,7 +239,7 @@ export class SqliteFingerprints implements FingerprintSession {
     this.writable();
     const values: unknown[] = [];
     for (const o of outcomes) {
-      if (this.logInKeyOrder) this.noteLogged(o);
+      if (this.logChunkable) this.noteLogged(o);
       const flags = o.op === 'reject' ? REJECTED : o.flags;
       values.push(o.stream, o.key, OPS[o.op], o.hash, flags, o.matchKey);
       if (o.op === 'reject') this.upsertReason.run(o.stream, o.key, o.reason ?? '', o.field ?? null);
@@ -266,24 +271,26 @@ export class SqliteFingerprints implements FingerprintSession {
 
   private noteLogged(outcome: Outcome): void {
     const { stream, key } = outcome;
+    if (outcome.op === 'delete' || typeof key !== 'number') {
+      this.logChunkable = false;
+      return;
+    }
     const last = this.lastLogged.get(stream);
-    if (outcome.op === 'delete' || typeof key !== 'number' || (last !== undefined && key <= last)) {
-      this.logInKeyOrder = false;
-      this.lastLogged.clear();
-    } else this.lastLogged.set(stream, key);
+    if (last !== undefined && key <= last && ++this.logDrops > MAX_LOG_DROPS) this.logChunkable = false;
+    this.lastLogged.set(stream, key);
   }
 
   /**
    * Applies the outcome log in key order (each page of the table written once), later
    * outcomes of a key after earlier ones. A refusal keeps what was delivered before it. A log
-   * in key order is applied a chunk at a time, in order of `seq`; any other, in one statement
-   * (a delete applies after every upsert of its key).
+   * mostly in key order (`logChunkable`) is applied a chunk at a time, in order of `seq`; any
+   * other, in one statement (a delete applies after every upsert of its key).
    */
   async mergeLog(): Promise<void> {
     this.window.stream = -1;
     const first = this.db.prepare('select min(seq) from outcome_log').pluck();
     let low = first.get() as number | null;
-    while (low !== null && this.logInKeyOrder) {
+    while (low !== null && this.logChunkable) {
       const below = low + MERGE_CHUNK;
       this.db.transaction(() => this.mergeLogRows(`seq < ${below}`))();
       await nextTurn();
@@ -295,8 +302,9 @@ export class SqliteFingerprints implements FingerprintSession {
         delete from rejections where not exists
           (select 1 from fingerprints f where f.stream = rejections.stream and f.k = rejections.k and f.f & ${REJECTED});`);
     })();
-    this.logInKeyOrder = true;
+    this.logChunkable = true;
     this.lastLogged.clear();
+    this.logDrops = 0;
     this.db.pragma('incremental_vacuum');
   }
 

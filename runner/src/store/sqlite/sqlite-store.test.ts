@@ -188,11 +188,27 @@ describe('SqliteStore: merging the outcome log', () => {
     await session.close();
   });
 
+  it('merges a log in key order from its middle round to its start in chunks too', async () => {
+    const store = new SqliteStore(dir);
+    const stream = await delivered(store);
+    const session = await store.openSync('c');
+    const middle = keys.length / 2;
+    const roundabout = [...keys.slice(middle), ...keys.slice(0, middle)];
+    await session.commit({ outcomes: roundabout.map((key) => ({ ...outcome(stream, key), hash: changed(key) })) });
+    const settling = session.settle();
+    expect(logged()).toBe(keys.length - 50_000);
+    await settling;
+    expect(logged()).toBe(0);
+    const found = await session.fingerprints.lookup(stream, [1, keys.length]);
+    expect(found.get('1')).toEqual({ hash: changed(1), flags: DELIVERED });
+    await session.close();
+  });
+
   it('merges a log out of key order, or holding deletes, in one statement', async () => {
     const store = new SqliteStore(dir);
     const stream = await delivered(store);
     for (const outcomes of [
-      [...keys].reverse().map((key) => ({ ...outcome(stream, key), hash: changed(key) })),
+      keys.map((key, i) => ({ ...outcome(stream, i % 2 ? key : keys.length - key), hash: changed(key) })),
       [{ ...outcome(stream, 1), op: 'delete' as const }, ...keys.slice(1).map((key) => outcome(stream, key))],
     ]) {
       const session = await store.openSync('c');
