@@ -21,35 +21,42 @@ interface Layer {
 /**
  * The keys seen in a run, to spot duplicate primary keys without a disk lookup per row.
  *
- * Integer keys read in increasing order (most tables, read in key or insertion order) are
- * kept exactly, as runs of consecutive keys: a table with few gaps in its ids takes a few
- * bytes however many rows it has, and a later key is told apart from them without error.
- * Other keys go to a scalable Bloom filter: it starts small and adds layers twice as large as
- * they fill, up to 16 MiB; past that it keeps filling the last layer and only its
- * false-positive rate grows. Runs that would take more memory than the filter bits of their
- * keys (ids with many gaps), or more than the filter at its largest, are moved into it.
+ * Integer keys are kept exactly, as the sorted runs of consecutive keys they form: a table
+ * whose ids have few gaps takes a few bytes however many rows it has, in whatever order its
+ * rows come (key order, or from the middle round to the start as a Postgres scan joining
+ * another does), and a key is told seen or not without error. Other keys go to a scalable
+ * Bloom filter: it starts small and adds layers twice as large as they fill, up to 16 MiB;
+ * past that it keeps filling the last layer and only its false-positive rate grows. Runs that
+ * would take more memory than the filter bits of their keys (ids with many gaps, or in no
+ * order yet), or more than the filter at its largest, are moved into it for good.
  *
  * A true answer means "maybe seen": the caller confirms it against the store.
  */
 export class BloomFilter {
   private readonly layers: Layer[] = [];
   private totalBits = 0;
-  /** Runs `[starts[i], ends[i]]` of the integer keys read in increasing order, until the first one out of order. */
+  /** Runs `[starts[i], ends[i]]` of the integer keys seen, sorted, neither overlapping nor touching. */
   private starts: Float64Array = new Float64Array(16);
   private ends: Float64Array = new Float64Array(16);
   private runs = 0;
   /** Keys the runs hold. */
   private runKeys = 0;
-  /** Integer keys still come in increasing order: the next greater one extends the runs. */
-  private ordered = true;
+  /** The run last added to: the next key in key order extends it. */
+  private current = 0;
+  /** Integer keys are kept in the runs (until moved to the filter). */
+  private exact = true;
 
   /** Adds a key; returns whether it may have been added before. */
   add(key: FingerprintKey): boolean {
-    if (typeof key === 'number') {
-      const last = this.runs === 0 ? -Infinity : this.ends[this.runs - 1]!;
-      if (this.ordered && key > last && this.keptInRuns(key, last)) return false;
-      this.ordered = false;
-      if (key <= last && this.inRuns(key)) return true;
+    if (typeof key === 'number' && this.exact) {
+      const c = this.current;
+      if (c < this.runs && key === this.ends[c]! + 1 && (c + 1 === this.runs || key + 1 < this.starts[c + 1]!)) {
+        this.ends[c] = key;
+        this.runKeys++;
+        return false;
+      }
+      const seen = this.addToRuns(key);
+      if (seen !== undefined) return seen;
     }
     seeds(key);
     const h1 = SEEDS[0]!;
@@ -60,43 +67,63 @@ export class BloomFilter {
     return seen;
   }
 
-  /** Adds a key greater than every key before it to the runs; false once they are moved to the filter instead. */
-  private keptInRuns(key: number, last: number): boolean {
-    if (key === last + 1) {
-      this.ends[this.runs - 1] = key;
-      this.runKeys++;
-      return true;
+  /** Adds an integer key to the runs: whether it was there, or undefined once the runs are moved to the filter instead. */
+  private addToRuns(key: number): boolean | undefined {
+    const before = this.runBefore(key);
+    if (before >= 0 && key <= this.ends[before]!) return true;
+    const after = before + 1;
+    const joinsBefore = before >= 0 && this.ends[before] === key - 1;
+    const joinsAfter = after < this.runs && this.starts[after] === key + 1;
+    if (joinsBefore && joinsAfter) {
+      this.ends[before] = this.ends[after]!;
+      this.starts.copyWithin(after, after + 1, this.runs);
+      this.ends.copyWithin(after, after + 1, this.runs);
+      this.runs--;
+      this.current = before;
+    } else if (joinsBefore) {
+      this.ends[before] = key;
+      this.current = before;
+    } else if (joinsAfter) {
+      this.starts[after] = key;
+      this.current = after;
+    } else {
+      if (this.runs === this.starts.length && !this.roomForRun()) return undefined;
+      this.starts.copyWithin(after + 1, after, this.runs);
+      this.ends.copyWithin(after + 1, after, this.runs);
+      this.starts[after] = key;
+      this.ends[after] = key;
+      this.runs++;
+      this.current = after;
     }
-    if (this.runs === this.starts.length) {
-      const bytes = this.runs * RUN_BYTES;
-      if (
-        this.runs >= MIN_RUNS_WEIGHED &&
-        (bytes > (this.runKeys * BITS_PER_KEY) / 8 || 2 * bytes > MAX_TOTAL_BITS / 8)
-      ) {
-        this.moveRunsToFilter();
-        return false;
-      }
-      this.starts = grown(this.starts);
-      this.ends = grown(this.ends);
-    }
-    this.starts[this.runs] = key;
-    this.ends[this.runs] = key;
-    this.runs++;
     this.runKeys++;
-    return true;
+    return false;
   }
 
-  /** Whether a run holds the key (binary search: the runs are in order). */
-  private inRuns(key: number): boolean {
+  /** The last run starting at or below the key, or -1 (binary search: the runs are sorted). */
+  private runBefore(key: number): number {
     let low = 0;
     let high = this.runs - 1;
     while (low <= high) {
       const middle = (low + high) >>> 1;
-      if (key < this.starts[middle]!) high = middle - 1;
-      else if (key > this.ends[middle]!) low = middle + 1;
-      else return true;
+      if (this.starts[middle]! <= key) low = middle + 1;
+      else high = middle - 1;
     }
-    return false;
+    return high;
+  }
+
+  /** Makes room for one more run, unless the runs outweigh the filter: they are then moved into it (false). */
+  private roomForRun(): boolean {
+    const bytes = this.runs * RUN_BYTES;
+    if (
+      this.runs >= MIN_RUNS_WEIGHED &&
+      (bytes > (this.runKeys * BITS_PER_KEY) / 8 || 2 * bytes > MAX_TOTAL_BITS / 8)
+    ) {
+      this.moveRunsToFilter();
+      return false;
+    }
+    this.starts = grown(this.starts);
+    this.ends = grown(this.ends);
+    return true;
   }
 
   private moveRunsToFilter(): void {
@@ -110,6 +137,7 @@ export class BloomFilter {
     this.ends = new Float64Array(0);
     this.runs = 0;
     this.runKeys = 0;
+    this.exact = false;
   }
 
   /** Sets a key's bits in the last layer, adding a layer (the first, or a larger one) when it is full. */
