@@ -172,7 +172,8 @@ export class StreamDiffer {
     }
     const key = fingerprintKey(values);
     if (this.bloom.add(key)) {
-      this.deferredRows.push(JSON.stringify(row));
+      // As printed when known: its hash is what the store holds for a row delivered unmapped.
+      this.deferredRows.push(dataText ?? JSON.stringify(row));
       return NOTHING;
     }
     const lookupNow = this.session!.lookupNow;
@@ -283,7 +284,8 @@ export class StreamDiffer {
       after = page.at(-1)!.seq;
       // Keys accepted from this page; those of earlier pages are marked seen by their flush.
       const accepted = new Set<string>();
-      const rows = page.map(({ row }) => JSON.parse(row) as Record<string, unknown>);
+      const texts = page.map(({ row }) => row);
+      const rows = texts.map((text) => JSON.parse(text) as Record<string, unknown>);
       const keys = rows.map((row) => fingerprintKey(this.settings.primaryKey.map((path) => valueAt(row, path))));
       const seen = await this.session!.seen(id, keys);
       const decisions: Decision[] = [];
@@ -301,7 +303,7 @@ export class StreamDiffer {
           });
         } else {
           accepted.add(identity);
-          fresh.push({ row, key, line: undefined, dataText: undefined });
+          fresh.push({ row, key, line: undefined, dataText: texts[i] });
         }
       });
       if (fresh.length > 0) {
