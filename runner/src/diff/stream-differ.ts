@@ -96,9 +96,6 @@ export class StreamDiffer {
   private stillRejectedKeys: { key: FingerprintKey; match: Record<string, unknown> }[] = [];
   private touched: Outcome[] = [];
   private readonly bloom = new BloomFilter();
-  /** Integer keys read so far came in increasing order, the last being `lastKey`: a greater one is certainly new. */
-  private inOrder = true;
-  private lastKey = -Infinity;
   /** Keys read this run that the store held: each is read once (repeats are set aside), so all were read when this is the store's count. */
   private storedSeen = 0;
 
@@ -144,7 +141,7 @@ export class StreamDiffer {
     const prior = this.session!.lookupNow!(this.settings.streamId!, key);
     if (prior === undefined || prior.flags !== DELIVERED || bytesHash(text) !== prior.hash) return false;
     // Maybe read before: `add` sets the row aside for the duplicate check (the key is noted now).
-    if (this.maybeRepeated(key)) return false;
+    if (this.bloom.add(key)) return false;
     this.seenKeys.push(key);
     this.storedSeen++;
     this.counts.unchanged++;
@@ -174,8 +171,9 @@ export class StreamDiffer {
       ];
     }
     const key = fingerprintKey(values);
-    if (this.maybeRepeated(key)) {
-      this.deferredRows.push(JSON.stringify(row));
+    if (this.bloom.add(key)) {
+      // As printed when known: its hash is what the store holds for a row delivered unmapped.
+      this.deferredRows.push(dataText ?? JSON.stringify(row));
       return NOTHING;
     }
     const lookupNow = this.session!.lookupNow;
@@ -279,13 +277,15 @@ export class StreamDiffer {
   }
 
   private async *resolveDeferred(id: number): AsyncGenerator<Decision[]> {
-    const accepted = new Set<string>();
     let after = 0;
     for (;;) {
       const page = await this.session!.deferred(id, after, PAGE);
       if (page.length === 0) return;
       after = page.at(-1)!.seq;
-      const rows = page.map(({ row }) => JSON.parse(row) as Record<string, unknown>);
+      // Keys accepted from this page; those of earlier pages are marked seen by their flush.
+      const accepted = new Set<string>();
+      const texts = page.map(({ row }) => row);
+      const rows = texts.map((text) => JSON.parse(text) as Record<string, unknown>);
       const keys = rows.map((row) => fingerprintKey(this.settings.primaryKey.map((path) => valueAt(row, path))));
       const seen = await this.session!.seen(id, keys);
       const decisions: Decision[] = [];
@@ -303,7 +303,7 @@ export class StreamDiffer {
           });
         } else {
           accepted.add(identity);
-          fresh.push({ row, key, line: undefined, dataText: undefined });
+          fresh.push({ row, key, line: undefined, dataText: texts[i] });
         }
       });
       if (fresh.length > 0) {
@@ -357,21 +357,6 @@ export class StreamDiffer {
       yield await this.stillRejected(id, stillRejected, (key) => stillRejectedMatch.get(keyId(key))!);
     }
     if (!this.settings.dryRun) await this.session!.retireUnseen(id, false);
-  }
-
-  /**
-   * Notes a key read; true if it may have been read before. Keys in increasing order (most
-   * tables) are told new exactly; past the first one out of order, the Bloom filter answers,
-   * and its false positives are checked against the store once the read ends.
-   */
-  private maybeRepeated(key: FingerprintKey): boolean {
-    if (this.inOrder && typeof key === 'number' && key > this.lastKey) {
-      this.lastKey = key;
-      this.bloom.insert(key);
-      return false;
-    }
-    this.inOrder = false;
-    return this.bloom.add(key);
   }
 
   /** One row against what the store knows of its key. */

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import { BulkInsert } from './bulk-insert.js';
 import { keyId, type FingerprintKey } from '../../diff/fingerprint.js';
@@ -26,6 +27,13 @@ const WINDOW = 512;
  * delivered, and reading it for every row cost a string per row.
  */
 const PRIOR = `${HASH}, f, case when f & ${GONE} then v end`;
+/**
+ * Log rows merged per transaction when the log is mostly in key order: each is a short stall of the
+ * event loop (progress, signals, the lock's heartbeat go on between them) however long the log.
+ */
+const MERGE_CHUNK = 50_000;
+/** Drops in the order of a log's keys past which merging it in chunks would rewrite pages many times. */
+const MAX_LOG_DROPS = 16;
 
 /**
  * The fingerprints of the embedded store, in the connection's SQLite file. Rows are `(stream,
@@ -46,6 +54,17 @@ export class SqliteFingerprints implements FingerprintSession {
   private readonly forgetKept: Database.Statement;
   /** Whether any record is kept for resending: most runs have none, and skip the deletes. */
   private anyKept: boolean;
+  /**
+   * The log holds no deletes and, per stream, integer keys in increasing order of `seq` but for
+   * a few drops (a table read in key order, or from its middle round to its start, as Postgres
+   * does when another scan of the table is under way): merged by ranges of `seq`, each chunk
+   * writes a few stretches of the table. Unknown for a log left by an earlier process: false
+   * until merged.
+   */
+  private logChunkable: boolean;
+  /** The last key logged per stream, and how often a key was not above it, since the last merge. */
+  private readonly lastLogged = new Map<number, number>();
+  private logDrops = 0;
 
   constructor(
     private readonly db: Database.Database,
@@ -70,6 +89,7 @@ export class SqliteFingerprints implements FingerprintSession {
     this.upsertReason = db.prepare('insert or replace into rejections (stream, k, reason, field) values (?, ?, ?, ?)');
     this.forgetKept = db.prepare('delete from kept where stream = ? and k = ?');
     this.anyKept = db.prepare('select 1 from kept limit 1').get() !== undefined;
+    this.logChunkable = db.prepare('select 1 from outcome_log limit 1').get() === undefined;
   }
 
   async streamId(stream: string): Promise<number> {
@@ -219,6 +239,7 @@ export class SqliteFingerprints implements FingerprintSession {
     this.writable();
     const values: unknown[] = [];
     for (const o of outcomes) {
+      if (this.logChunkable) this.noteLogged(o);
       const flags = o.op === 'reject' ? REJECTED : o.flags;
       values.push(o.stream, o.key, OPS[o.op], o.hash, flags, o.matchKey);
       if (o.op === 'reject') this.upsertReason.run(o.stream, o.key, o.reason ?? '', o.field ?? null);
@@ -248,26 +269,56 @@ export class SqliteFingerprints implements FingerprintSession {
     return rows.map((row) => ({ key: row.k, hash: row.r, matchKey: row.v, data: row.data }));
   }
 
+  private noteLogged(outcome: Outcome): void {
+    const { stream, key } = outcome;
+    if (outcome.op === 'delete' || typeof key !== 'number') {
+      this.logChunkable = false;
+      return;
+    }
+    const last = this.lastLogged.get(stream);
+    if (last !== undefined && key <= last && ++this.logDrops > MAX_LOG_DROPS) this.logChunkable = false;
+    this.lastLogged.set(stream, key);
+  }
+
   /**
    * Applies the outcome log in key order (each page of the table written once), later
-   * outcomes of a key after earlier ones. A refusal keeps what was delivered before it.
+   * outcomes of a key after earlier ones. A refusal keeps what was delivered before it. A log
+   * mostly in key order (`logChunkable`) is applied a chunk at a time, in order of `seq`; any
+   * other, in one statement (a delete applies after every upsert of its key).
    */
-  mergeLog(): void {
+  async mergeLog(): Promise<void> {
     this.window.stream = -1;
+    const first = this.db.prepare('select min(seq) from outcome_log').pluck();
+    let low = first.get() as number | null;
+    while (low !== null && this.logChunkable) {
+      const below = low + MERGE_CHUNK;
+      this.db.transaction(() => this.mergeLogRows(`seq < ${below}`))();
+      await nextTurn();
+      low = first.get() as number | null;
+    }
     this.db.transaction(() => {
+      this.mergeLogRows('true');
       this.db.exec(`
-        insert into fingerprints (stream, k, r, f, v)
-          select stream, k, r, f, v from outcome_log where op != ${OPS.delete} order by stream, k, seq
-          on conflict (stream, k) do update set
-            r = excluded.r,
-            f = case when excluded.f & ${REJECTED} then (fingerprints.f & ${DELIVERED}) | ${REJECTED} else excluded.f end,
-            v = case when excluded.f & ${REJECTED} and fingerprints.f & ${DELIVERED} then fingerprints.v else excluded.v end;
-        delete from fingerprints where (stream, k) in (select stream, k from outcome_log where op = ${OPS.delete});
-        delete from outcome_log;
         delete from rejections where not exists
           (select 1 from fingerprints f where f.stream = rejections.stream and f.k = rejections.k and f.f & ${REJECTED});`);
     })();
+    this.logChunkable = true;
+    this.lastLogged.clear();
+    this.logDrops = 0;
     this.db.pragma('incremental_vacuum');
+  }
+
+  /** Merges the log rows `where` selects, then forgets them. Call inside a transaction. */
+  private mergeLogRows(where: string): void {
+    this.db.exec(`
+      insert into fingerprints (stream, k, r, f, v)
+        select stream, k, r, f, v from outcome_log where op != ${OPS.delete} and ${where} order by stream, k, seq
+        on conflict (stream, k) do update set
+          r = excluded.r,
+          f = case when excluded.f & ${REJECTED} then (fingerprints.f & ${DELIVERED}) | ${REJECTED} else excluded.f end,
+          v = case when excluded.f & ${REJECTED} and fingerprints.f & ${DELIVERED} then fingerprints.v else excluded.v end;
+      delete from fingerprints where (stream, k) in (select stream, k from outcome_log where op = ${OPS.delete} and ${where});
+      delete from outcome_log where ${where};`);
   }
 
   private lookupStatement(size: number): Database.Statement {

@@ -4,10 +4,11 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DELIVERED } from '../../diff/fingerprint-session.js';
+import { DELIVERED, REJECTED } from '../../diff/fingerprint-session.js';
 import { AlreadyRunningError, EXIT_CODES } from '../../errors.js';
 import { emptyCounts } from '../../report/events.js';
 import type { LockIdentity } from '../run-lock.js';
+import { connectionFile } from './connection-file.js';
 import { SqliteStore } from './sqlite-store.js';
 
 let dir: string;
@@ -142,6 +143,86 @@ describe('SqliteStore: one transaction per commit', () => {
     expect([...(await plan.fingerprints.lookup(stream, [1, 2])).keys()]).toEqual(['1']);
     await plan.close();
     expect(await store.countRunRows({ connection: 'c', id: run })).toBe(0);
+  });
+});
+
+describe('SqliteStore: merging the outcome log', () => {
+  const keys = Array.from({ length: 60_000 }, (_, i) => i + 1);
+  const changed = (key: number) => Buffer.alloc(8, key + 1).toString('hex');
+  const logged = () => {
+    const file = new Database(connectionFile(dir, 'c'), { readonly: true });
+    const count = file.prepare('select count(*) from outcome_log').pluck().get();
+    file.close();
+    return count;
+  };
+  /** The items stream, with a first run's outcomes for `keys` merged. */
+  const delivered = async (store: SqliteStore) => {
+    const first = await store.openSync('c');
+    const stream = await first.fingerprints.streamId('items');
+    await first.commit({ outcomes: keys.map((key) => outcome(stream, key)) });
+    await first.close();
+    return stream;
+  };
+
+  it('merges a log in key order a chunk at a time, letting the event loop turn between chunks', async () => {
+    const store = new SqliteStore(dir);
+    const stream = await delivered(store);
+    const session = await store.openSync('c');
+    // Every row changed but one, refused: it keeps what was delivered before.
+    await session.commit({
+      outcomes: keys.map((key) =>
+        key === 7
+          ? { ...outcome(stream, key), op: 'reject' as const, flags: 0, hash: changed(key), reason: 'no' }
+          : { ...outcome(stream, key), hash: changed(key) },
+      ),
+    });
+    expect(logged()).toBe(keys.length);
+    const settling = session.settle();
+    expect(logged()).toBe(keys.length - 50_000);
+    await settling;
+    expect(logged()).toBe(0);
+    const found = await session.fingerprints.lookup(stream, [1, 7, 60_000]);
+    expect(found.get('1')).toEqual({ hash: changed(1), flags: DELIVERED });
+    expect(found.get('7')).toEqual({ hash: changed(7), flags: DELIVERED | REJECTED });
+    expect(found.get('60000')).toEqual({ hash: changed(60_000), flags: DELIVERED });
+    await session.close();
+  });
+
+  it('merges a log in key order from its middle round to its start in chunks too', async () => {
+    const store = new SqliteStore(dir);
+    const stream = await delivered(store);
+    const session = await store.openSync('c');
+    const middle = keys.length / 2;
+    const roundabout = [...keys.slice(middle), ...keys.slice(0, middle)];
+    await session.commit({ outcomes: roundabout.map((key) => ({ ...outcome(stream, key), hash: changed(key) })) });
+    const settling = session.settle();
+    expect(logged()).toBe(keys.length - 50_000);
+    await settling;
+    expect(logged()).toBe(0);
+    const found = await session.fingerprints.lookup(stream, [1, keys.length]);
+    expect(found.get('1')).toEqual({ hash: changed(1), flags: DELIVERED });
+    await session.close();
+  });
+
+  it('merges a log out of key order, or holding deletes, in one statement', async () => {
+    const store = new SqliteStore(dir);
+    const stream = await delivered(store);
+    for (const outcomes of [
+      keys.map((key, i) => ({ ...outcome(stream, i % 2 ? key : keys.length - key), hash: changed(key) })),
+      [{ ...outcome(stream, 1), op: 'delete' as const }, ...keys.slice(1).map((key) => outcome(stream, key))],
+    ]) {
+      const session = await store.openSync('c');
+      await session.commit({ outcomes });
+      const settling = session.settle();
+      expect(logged()).toBe(0);
+      await settling;
+      await session.close();
+    }
+    const plan = await store.openPlan('c');
+    const found = await plan.fingerprints.lookup(stream, [1, 2]);
+    expect([...found.keys()]).toEqual(['2']);
+    expect(found.get('2')).toEqual({ hash: outcome(stream, 2).hash, flags: DELIVERED });
+    await plan.close();
   });
 });
 

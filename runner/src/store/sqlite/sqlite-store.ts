@@ -43,7 +43,7 @@ export class SqliteStore implements Store {
       if (takenOver?.run !== undefined) runs.abandon(takenOver.run, new Date().toISOString(), deadRunError(takenOver));
       const fingerprints = new SqliteFingerprints(db, 'sync');
       // A run that crashed left confirmed outcomes in the log: they are facts, apply them first.
-      fingerprints.mergeLog();
+      await fingerprints.mergeLog();
       return new SqliteSyncSession(db, connection, fingerprints, runs, lock);
     } catch (error) {
       db.close();
@@ -212,7 +212,7 @@ class SqliteSyncSession extends SqlitePlanSession implements SyncSession {
   }
 
   async settle(): Promise<void> {
-    this.fingerprints.mergeLog();
+    await this.fingerprints.mergeLog();
   }
 
   async finishRun(end: RunEnd): Promise<void> {
@@ -221,7 +221,7 @@ class SqliteSyncSession extends SqlitePlanSession implements SyncSession {
 
   override async close(): Promise<void> {
     try {
-      this.fingerprints.mergeLog();
+      await this.fingerprints.mergeLog();
     } finally {
       try {
         this.runLock.release();
