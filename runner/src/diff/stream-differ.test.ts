@@ -38,22 +38,7 @@ async function runOnce(
   const store = new SqliteStore(dir);
   const session = settings.dryRun ? await store.openPlan('c') : await store.openSync('c');
   const streamId = await session.fingerprints.streamId('s');
-  const differ = new StreamDiffer(
-    {
-      stream: 's',
-      streamId,
-      behaviour: 'mirror',
-      primaryKey: [['id']],
-      matchingKeys: [['id']],
-      mapper: undefined,
-      detectRemoved: true,
-      fullResync: false,
-      dryRun: false,
-      ...settings,
-    },
-    session.fingerprints,
-    emptyCounts(),
-  );
+  const differ = mirrorDiffer(streamId, session, { dryRun: false, ...settings });
   const decisions: Decision[] = [];
   for (const row of input) decisions.push(...differ.add(row, undefined, printed?.(row)));
   for await (const batch of differ.finishRead(true)) decisions.push(...batch);
@@ -78,8 +63,8 @@ async function confirm(
   await session.commit({ outcomes });
 }
 
-/** A differ of stream `s` in a plan (nothing written but the run's scratch data). */
-const planDiffer = (
+/** A differ of stream `s` under `mirror` by `id`, in a plan unless `settings` says otherwise. */
+const mirrorDiffer = (
   streamId: number,
   session: { fingerprints: SyncSession['fingerprints'] },
   settings: Partial<StreamDiffSettings> = {},
@@ -283,7 +268,7 @@ describe('StreamDiffer', () => {
     expect(rerun.decisions).toEqual([]);
     // The printed text is now what is stored: it alone proves the row unchanged.
     const session = await new SqliteStore(dir).openPlan('c');
-    const differ = planDiffer(await session.fingerprints.streamId('s'), session);
+    const differ = mirrorDiffer(await session.fingerprints.streamId('s'), session);
     expect(differ.add({ id: 1, name: 'n1-not-looked-at' }, undefined, spaced({ id: 1, name: 'n1' }))).toEqual([]);
     const changed = { id: 2, name: 'n2-now' };
     expect(sent([...differ.add(changed, undefined, spaced(changed))])).toEqual(['upsert:{"id":2,"name":"n2-now"}']);
@@ -296,7 +281,7 @@ describe('StreamDiffer', () => {
     await runOnce(rows(4), {}, (d) => d.kind === 'send' && d.data['id'] === 4, printed);
     const session = await new SqliteStore(dir).openPlan('c');
     const streamId = await session.fingerprints.streamId('s');
-    const differ = planDiffer(streamId, session);
+    const differ = mirrorDiffer(streamId, session);
     expect(differ.printedKeyField).toBe('{"id":');
     const text = (row: Row) => Buffer.from(printed(row));
     expect(differ.unchangedPrinted(1, text({ id: 1, name: 'n1' }))).toBe(true);
@@ -338,7 +323,7 @@ describe('StreamDiffer', () => {
         },
       });
       const streamId = await session.fingerprints.streamId('s');
-      const differ = planDiffer(streamId, { fingerprints: spied }, { dryRun: false, behaviour: 'upsert' });
+      const differ = mirrorDiffer(streamId, { fingerprints: spied }, { dryRun: false, behaviour: 'upsert' });
       for (const row of input) differ.add(row);
       for await (const _ of differ.finishRead(true));
       await session.close();
@@ -365,7 +350,7 @@ describe('StreamDiffer', () => {
   it('a stream whose rows always go through `add` has no printed key field', async () => {
     const session = await new SqliteStore(dir).openPlan('c');
     const streamId = await session.fingerprints.streamId('s');
-    const field = (settings: Partial<StreamDiffSettings>) => planDiffer(streamId, session, settings).printedKeyField;
+    const field = (settings: Partial<StreamDiffSettings>) => mirrorDiffer(streamId, session, settings).printedKeyField;
     expect(field({ primaryKey: [['a'], ['b']] })).toBeUndefined();
     expect(field({ primaryKey: [['a', 'b']] })).toBeUndefined();
     expect(field({ behaviour: 'append' })).toBeUndefined();

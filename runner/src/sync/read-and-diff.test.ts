@@ -11,7 +11,7 @@ import {
 } from '@backflow/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LineMessage } from '../connectors/connector-session.js';
-import { DELIVERED } from '../diff/fingerprint-session.js';
+import { DELIVERED, type FingerprintSession } from '../diff/fingerprint-session.js';
 import { StreamDiffer, type Decision } from '../diff/stream-differ.js';
 import { ConnectorFailure } from '../errors.js';
 import { emptyCounts } from '../report/events.js';
@@ -93,18 +93,23 @@ afterEach(async () => {
 });
 
 async function differs(): Promise<Map<string, StreamDiffer>> {
+  return new Map([['items', await mirrorDiffer(session, true)]]);
+}
+
+/** A differ of stream `items` under `mirror` by `id`, in `store`'s session. */
+async function mirrorDiffer(store: { fingerprints: FingerprintSession }, dryRun: boolean): Promise<StreamDiffer> {
   const settings = {
     stream: 'items',
-    streamId: await session.fingerprints.streamId('items'),
+    streamId: await store.fingerprints.streamId('items'),
     behaviour: 'mirror' as const,
     primaryKey: [['id']],
     matchingKeys: [['id']],
     mapper: undefined,
     detectRemoved: true,
     fullResync: false,
-    dryRun: true,
+    dryRun,
   };
-  return new Map([['items', new StreamDiffer(settings, session.fingerprints, emptyCounts())]]);
+  return new StreamDiffer(settings, store.fingerprints, emptyCounts());
 }
 
 describe('readAndDiff', () => {
@@ -208,19 +213,8 @@ describe('readAndDiff', () => {
       `{"type":"RECORD","record":{"stream":"items","data":${JSON.stringify(data)},"emitted_at":1}}`;
     const run = async (lines: string[]) => {
       const sync = await new SqliteStore(dir).openSync('d');
-      const stream = await sync.fingerprints.streamId('items');
-      const settings = {
-        stream: 'items',
-        streamId: stream,
-        behaviour: 'mirror' as const,
-        primaryKey: [['id']],
-        matchingKeys: [['id']],
-        mapper: undefined,
-        detectRemoved: true,
-        fullResync: false,
-        dryRun: false,
-      };
-      const differ = new StreamDiffer(settings, sync.fingerprints, emptyCounts());
+      const differ = await mirrorDiffer(sync, false);
+      const stream = differ.settings.streamId!;
       const seen: string[] = [];
       const source = printingSource(lines);
       await readAndDiff(source, new RecordValidator('src', catalog), new Map([['items', differ]]), {
