@@ -17,7 +17,8 @@ import { ConnectorFailure } from '../errors.js';
 import { emptyCounts } from '../report/events.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { PlanSession } from '../store/types.js';
-import { PrintedRecords, PrintedRow, readAndDiff, type SourceMessages } from './read-and-diff.js';
+import { PrintedRecords, PrintedRow } from './printed-records.js';
+import { readAndDiff, type SourceMessages } from './read-and-diff.js';
 import { RecordValidator } from './record-validator.js';
 
 const catalog: ConfiguredAirbyteCatalog = {
