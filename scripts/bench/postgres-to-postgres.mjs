@@ -67,6 +67,25 @@ function time(fn) {
   return Promise.resolve(fn()).then((value) => ({ value, seconds: Number(process.hrtime.bigint() - start) / 1e9 }));
 }
 
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/**
+ * Runs `measure` (resolving { seconds, cpuSeconds? }) `rounds` times, one after another, and
+ * resolves the median of each figure: one run on a shared machine can be off by half.
+ */
+async function medianOf(rounds, measure) {
+  const results = [];
+  for (let round = 0; round < rounds; round++) results.push(await measure(round));
+  const seconds = median(results.map((r) => r.seconds));
+  return results[0].cpuSeconds === undefined
+    ? { seconds }
+    : { seconds, cpuSeconds: median(results.map((r) => r.cpuSeconds)) };
+}
+
 async function createModel(database, rows, table = 'customers') {
   await sql(database, `CREATE TABLE ${table} (${TABLE_DEFINITION})`);
   await sql(
@@ -240,7 +259,8 @@ function psqlCopyOut(source) {
 
 /**
  * rows: the throughput scale; smallRows (10k in the issue) with `changedRows` changed for the
- * start-up figures; memoryRows (0 to skip) the big model of the memory figures, set beside `rows`.
+ * start-up figures; memoryRows (0 to skip) the big model of the memory figures, set beside `rows`;
+ * rounds: how many runs the repeated figures take the median of.
  */
 export async function run({
   rows = 1_000_000,
@@ -248,6 +268,7 @@ export async function run({
   changedRows = 100,
   memoryRows = rows * 10,
   docker = true,
+  rounds = 3,
 } = {}) {
   const suffix = randomBytes(4).toString('hex');
   const source = `bench_p2p_src_${suffix}`;
@@ -266,12 +287,17 @@ export async function run({
       if (hash !== want) throw new Error(`${table} differs from the model: ${hash} vs ${want}`);
     };
 
-    const nodeBare = await timed(process.execPath, ['-e', '0']);
+    // Figures cheap to repeat are medians of `rounds` runs (node -e 0 of more: it is the
+    // smallest and the noisiest); the 1M-row first runs and the memory runs are single.
+    const nodeBare = await medianOf(rounds + 2, () => timed(process.execPath, ['-e', '0']));
 
     await sql(target, `CREATE TABLE raw_copy (${TABLE_DEFINITION})`);
-    const raw = await time(() => psqlPipe(source, target, 'raw_copy'));
+    const raw = await medianOf(rounds, async (round) => {
+      if (round > 0) await sql(target, 'TRUNCATE raw_copy');
+      return time(() => psqlPipe(source, target, 'raw_copy'));
+    });
     await check('raw_copy');
-    const rawOut = await psqlCopyOut(source);
+    const rawOut = await medianOf(rounds, () => psqlCopyOut(source));
 
     const { config, catalog } = await configuredCatalog(dir, source);
     const rowsFile = join(dir, 'rows.ndjson');
@@ -290,19 +316,34 @@ export async function run({
     await check('alone.customers');
 
     const runs = {};
-    const measureSync = async (key, executor, schema, file, model = 'customers') => {
-      const value = await syncInChild(file, executor);
-      const counts = value.summary.streams.customers;
+    /** Records the rounds of one sync under `key`: median times, the highest peak RSS; every round must count the same. */
+    const record = (key, executor, results) => {
+      const counts = results[0].summary.streams.customers;
+      for (const round of results.slice(1))
+        if (JSON.stringify(round.summary.streams.customers) !== JSON.stringify(counts))
+          throw new Error(
+            `${key}: rounds counted ${JSON.stringify(round.summary.streams.customers)} and ${JSON.stringify(counts)}`,
+          );
       runs[key] = {
         executor,
         counts,
         rows: counts.read,
-        seconds: value.seconds,
-        cpuSeconds: value.cpuSeconds,
+        seconds: median(results.map((r) => r.seconds)),
+        cpuSeconds: median(results.map((r) => r.cpuSeconds)),
         sent: counts.sent,
-        maxRssKb: value.maxRssKb,
+        maxRssKb: Math.max(...results.map((r) => r.maxRssKb)),
+        rounds: results.length,
       };
+    };
+    const syncChecked = async (executor, schema, file, model = 'customers') => {
+      const value = await syncInChild(file, executor);
       await check(`"${schema}".customers`, model);
+      return value;
+    };
+    const measureSync = async (key, executor, schema, file, model, times = 1) => {
+      const results = [];
+      for (let round = 0; round < times; round++) results.push(await syncChecked(executor, schema, file, model));
+      record(key, executor, results);
     };
     // The same sync through Docker, run right after the process one it is set beside, with
     // identical counts; each connection has its own state and target schema.
@@ -328,19 +369,30 @@ export async function run({
     await measureSync('first', 'process', 'via_process', processFile);
     const dockerFile = await connection(dir, 'docker', source, target, 'via_docker');
     await inDocker('dockerFirst', 'first', 'via_docker', dockerFile);
-    await measureSync('unchanged', 'process', 'via_process', processFile);
+    await measureSync('unchanged', 'process', 'via_process', processFile, 'customers', rounds);
 
     const smallFile = await connection(dir, 'small', source, target, 'small', 'customers_small');
     const smallDockerFile = await connection(dir, 'smallDocker', source, target, 'small_docker', 'customers_small');
     await measureSync('smallFirst', 'process', 'small', smallFile, 'customers_small');
     await inDocker('smallFirstDocker', 'smallFirst', 'small_docker', smallDockerFile, 'customers_small');
-    await sql(
-      source,
-      `UPDATE customers_small SET name = name || ' (renamed)' WHERE id IN (SELECT id FROM customers_small ORDER BY id LIMIT $1)`,
-      [changedRows],
-    );
-    await measureSync('smallChanged', 'process', 'small', smallFile, 'customers_small');
-    await inDocker('smallChangedDocker', 'smallChanged', 'small_docker', smallDockerFile, 'customers_small');
+    // Each round renames the same rows again, so that every round sees `changedRows` changed;
+    // the Docker sync of a round runs right after the process one.
+    const changed = { process: [], docker: [] };
+    for (let round = 0; round < rounds; round++) {
+      await sql(
+        source,
+        `UPDATE customers_small SET name = 'Customer ' || id || ' (renamed ${round})' WHERE id IN (SELECT id FROM customers_small ORDER BY id LIMIT $1)`,
+        [changedRows],
+      );
+      changed.process.push(await syncChecked('process', 'small', smallFile, 'customers_small'));
+      if (!dockerNote)
+        changed.docker.push(await syncChecked('docker', 'small_docker', smallDockerFile, 'customers_small'));
+    }
+    record('smallChanged', 'process', changed.process);
+    if (!dockerNote) {
+      record('smallChangedDocker', 'docker', changed.docker);
+      sameCounts('smallChangedDocker', 'smallChanged');
+    }
 
     if (memoryRows > 0) {
       // Created only now, so that the throughput runs above see the same database as before.
@@ -426,7 +478,7 @@ export function format(result) {
   const line = (label, seconds, rows) =>
     `  ${label.padEnd(44)}${seconds.toFixed(2).padStart(7)} s ${rate(seconds, rows)}`;
   const lines = [
-    `postgres → postgres: ${result.rows.toLocaleString('en-US')} rows of ${Object.keys(COLUMNS).length} columns, contents checked by row hash`,
+    `postgres → postgres: ${result.rows.toLocaleString('en-US')} rows of ${Object.keys(COLUMNS).length} columns, contents checked by row hash; psql and node -e 0 lines are medians`,
     line('psql \\copy out | psql \\copy in', result.rawSeconds),
     line('psql \\copy out alone', result.rawOutSeconds),
     line('source-postgres alone (read → file)', result.sourceAloneSeconds),
@@ -446,6 +498,7 @@ export function format(result) {
   for (const [key, run] of Object.entries(result.runs)) {
     lines.push(
       `${line(`${labels[key]} (${run.executor})`, run.seconds, run.rows)}  CPU ${run.cpuSeconds.toFixed(2)} s` +
+        `${run.rounds > 1 ? ` (median of ${run.rounds})` : ''}` +
         // A container is not the runner's child: its CPU is not counted.
         `${run.executor === 'docker' ? ' (runner only)' : ''}, ` +
         `sent ${run.sent.toLocaleString('en-US')}, runner peak RSS ${Math.round(run.maxRssKb / 1024)} MB`,
