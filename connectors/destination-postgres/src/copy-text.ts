@@ -65,6 +65,14 @@ export function fieldEncoderFor(family: TypeFamily, element: TypeFamily | undefi
   return (value) => copyField(encode(value));
 }
 
+/**
+ * Whether a column takes a value's plain text (strings as they are, numbers and booleans
+ * printed): its field is then the JSON token's own text when that prints the same.
+ */
+export function takesPlainText(family: TypeFamily, element: TypeFamily | undefined, binary: boolean): boolean {
+  return encoderFor(family, element, binary) === textOf;
+}
+
 function textField(value: unknown): string {
   if (typeof value === 'string') return copyText(value);
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
