@@ -16,6 +16,7 @@ const CDC_DELETED_AT = Buffer.from('"_ab_cdc_deleted_at"');
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
 const BRACE_OPEN = 0x7b;
 const BRACE_CLOSE = 0x7d;
 const BRACKET_OPEN = 0x5b;
@@ -135,20 +136,31 @@ function plainStringEnd(buffer: Buffer, at: number, end: number): number {
 }
 
 /**
- * Where the object opening at `at` closes (just after it); -1 when the line ends first or
- * the object has a member named `_ab_cdc_deleted_at` (a delete, which the SDK must see).
+ * Where the object opening at `at` closes (just after it); -1 when the line ends first or a
+ * member of the object is, or may be once unescaped, `_ab_cdc_deleted_at` (a delete, which
+ * the SDK must see).
  */
 function objectEnd(buffer: Buffer, at: number, end: number): number {
   let depth = 0;
+  // Whether the next string at depth 1 is a member name (it follows `{` or `,`).
+  let name = false;
   for (let i = at; i < end; i++) {
     const byte = buffer[i]!;
     if (byte === QUOTE) {
-      if (depth === 1 && startsWith(buffer, i, end, CDC_DELETED_AT)) return -1;
-      for (i++; i < end && buffer[i] !== QUOTE; i++) if (buffer[i] === BACKSLASH) i++;
-    } else if (byte === BRACE_OPEN || byte === BRACKET_OPEN) depth++;
-    else if (byte === BRACE_CLOSE || byte === BRACKET_CLOSE) {
+      const member = name && depth === 1;
+      if (member && startsWith(buffer, i, end, CDC_DELETED_AT)) return -1;
+      name = false;
+      for (i++; i < end && buffer[i] !== QUOTE; i++) {
+        if (buffer[i] !== BACKSLASH) continue;
+        if (member) return -1;
+        i++;
+      }
+    } else if (byte === BRACE_OPEN || byte === BRACKET_OPEN) {
+      depth++;
+      name = depth === 1;
+    } else if (byte === BRACE_CLOSE || byte === BRACKET_CLOSE) {
       if (--depth === 0) return i + 1;
-    }
+    } else if (byte === COMMA && depth === 1) name = true;
   }
   return -1;
 }
