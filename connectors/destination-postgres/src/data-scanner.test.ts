@@ -23,8 +23,18 @@ describe('DataScanner', () => {
       id: [Found.plainString, '"7"'],
       name: [Found.null, 'null'],
       score: [Found.plainToken, '12'],
-      tags: [Found.json, '["a"]'],
+      tags: [Found.plainJson, '["a"]'],
     });
+  });
+
+  it('tells objects and arrays that mean what JSON.stringify would print from those to parse', () => {
+    for (const token of ['{ "a" : [1, {"b":null}, true, "x"], "a":[] }', '[]', '{}', '[[-1],[0]]']) {
+      expect(scan(`{"tags":${token}}`)?.tags).toEqual([Found.plainJson, token]);
+    }
+    // Floats, non-ASCII, tabs and escapes, and what is not JSON at all (JSON.parse tells).
+    for (const token of ['[1.5]', '{"a":"é"}', '[1,\t2]', '{"a\\b":1}', '[1e3]', '[-0]', '{"a" 1}', '[1,]']) {
+      expect(scan(`{"tags":${token}}`)?.tags).toEqual([Found.json, token]);
+    }
   });
 
   it('keeps the last of a repeated member and allows spaces, as JSON.parse does', () => {

@@ -9,8 +9,13 @@ export const Found = {
   plainString: 2,
   /** `true`, `false` or an integer of at most 15 digits: its text is the token as it stands. */
   plainToken: 3,
-  /** Anything else (escapes, other numbers, objects, arrays): the token must be parsed. */
-  json: 4,
+  /**
+   * An object or array of such strings and tokens, spaced by blanks only: as JSON it means
+   * what JSON.stringify would print of it.
+   */
+  plainJson: 4,
+  /** Anything else (escapes, other numbers, non-ASCII text): the token must be parsed. */
+  json: 5,
 } as const;
 export type Found = (typeof Found)[keyof typeof Found];
 
@@ -30,6 +35,8 @@ const FALSE = Buffer.from('false');
 const NULL = Buffer.from('null');
 /** Integers this long print back as they are written (String(Number(token)) === token). */
 const MAX_PLAIN_DIGITS = 15;
+/** Deeper values are left to JSON.parse. */
+const MAX_PLAIN_DEPTH = 32;
 
 /**
  * Finds the members of a record's data object (its JSON text) that name the given columns,
@@ -113,6 +120,11 @@ export class DataScanner {
       return -1;
     }
     if (first === BRACE_OPEN || first === BRACKET_OPEN) {
+      const plain = this.plainJsonEnd(buffer, at, end);
+      if (plain > 0) {
+        this.tokenEnd = plain;
+        return Found.plainJson;
+      }
       let depth = 0;
       for (let i = at; i < end; i++) {
         const byte = buffer[i]!;
@@ -145,12 +157,89 @@ export class DataScanner {
     return -1;
   }
 
+  /** Open containers of plainJsonEnd: whether each is an object. */
+  private readonly open = new Uint8Array(MAX_PLAIN_DEPTH);
+
+  /**
+   * Where the object or array at `at` ends when it is valid JSON holding only plain strings
+   * and tokens, with spaces as its only blanks (a tab or line break would end a COPY field);
+   * -1 otherwise, and the token is left to JSON.parse.
+   */
+  private plainJsonEnd(buffer: Buffer, at: number, end: number): number {
+    const { open } = this;
+    let depth = 0;
+    let i = at;
+    // Each turn reads one value, then what closes or separates it.
+    for (;;) {
+      while (i < end && buffer[i] === 0x20) i++;
+      if (i >= end) return -1;
+      const byte = buffer[i];
+      if (byte === BRACE_OPEN || byte === BRACKET_OPEN) {
+        if (depth === MAX_PLAIN_DEPTH) return -1;
+        const object = byte === BRACE_OPEN;
+        open[depth++] = object ? 1 : 0;
+        i++;
+        while (buffer[i] === 0x20) i++;
+        if (buffer[i] === (object ? BRACE_CLOSE : BRACKET_CLOSE)) {
+          depth--;
+          i++;
+        } else {
+          if (object && (i = this.plainName(buffer, i, end)) < 0) return -1;
+          continue;
+        }
+      } else if (byte === QUOTE) {
+        i = plainStringEnd(buffer, i, end);
+        if (i < 0) return -1;
+      } else {
+        const found = this.token(buffer, i, end);
+        if (found !== Found.plainToken && found !== Found.null) return -1;
+        i = this.tokenEnd;
+      }
+      // After a value: close containers, or go on to the next member or element.
+      for (;;) {
+        if (depth === 0) return i;
+        while (i < end && buffer[i] === 0x20) i++;
+        if (i >= end) return -1;
+        const object = open[depth - 1] === 1;
+        if (buffer[i] === (object ? BRACE_CLOSE : BRACKET_CLOSE)) {
+          depth--;
+          i++;
+          continue;
+        }
+        if (buffer[i] !== COMMA) return -1;
+        i++;
+        if (object && (i = this.plainName(buffer, i, end)) < 0) return -1;
+        break;
+      }
+    }
+  }
+
+  /** Past `"name":` (blanks allowed) at `at`, the name a plain string; -1 when not. */
+  private plainName(buffer: Buffer, at: number, end: number): number {
+    while (at < end && buffer[at] === 0x20) at++;
+    if (buffer[at] !== QUOTE) return -1;
+    let i = plainStringEnd(buffer, at, end);
+    if (i < 0) return -1;
+    while (i < end && buffer[i] === 0x20) i++;
+    return i < end && buffer[i] === COLON ? i + 1 : -1;
+  }
+
   private column(buffer: Buffer, start: number, end: number, guess: number): number {
     const { names } = this;
     if (guess < names.length && sameBytes(names[guess]!, buffer, start, end)) return guess;
     for (let i = 0; i < names.length; i++) if (sameBytes(names[i]!, buffer, start, end)) return i;
     return -1;
   }
+}
+
+/** Just past the string opening at `at` when it is printable ASCII without escapes; else -1. */
+function plainStringEnd(buffer: Buffer, at: number, end: number): number {
+  for (let i = at + 1; i < end; i++) {
+    const byte = buffer[i]!;
+    if (byte === QUOTE) return i + 1;
+    if (byte === BACKSLASH || byte < 0x20 || byte > 0x7e) return -1;
+  }
+  return -1;
 }
 
 function skipSpace(buffer: Buffer, at: number, end: number): number {
@@ -163,7 +252,15 @@ function skipSpace(buffer: Buffer, at: number, end: number): number {
 }
 
 function isDelimiter(byte: number): boolean {
-  return byte === COMMA || byte === BRACE_CLOSE || byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+  return (
+    byte === COMMA ||
+    byte === BRACE_CLOSE ||
+    byte === BRACKET_CLOSE ||
+    byte === 0x20 ||
+    byte === 0x09 ||
+    byte === 0x0a ||
+    byte === 0x0d
+  );
 }
 
 /** `0` or `-?[1-9][0-9]{0,14}`: printed back unchanged by String(Number(…)). */

@@ -6,7 +6,7 @@ import type { IncomingRecord, RecordBytes, Rejection } from '@backflow/protocol/
 import { CopyChunks } from './copy-chunks.js';
 import { DataScanner, Found } from './data-scanner.js';
 import type { StreamPlan } from './behaviour.js';
-import { COPY_NULL, ValueError, type FieldEncoder } from './copy-text.js';
+import { COPY_NULL, ValueError, type FieldEncoder, type RawForm } from './copy-text.js';
 import { mergeStatements, type MergeStatements, type Staging } from './merge-sql.js';
 import { ident } from './sql.js';
 import type { TargetTable } from './table-setup.js';
@@ -24,8 +24,8 @@ const DIRECT_SAVEPOINT = 'backflow_direct';
 interface Column {
   readonly name: string;
   readonly encode: FieldEncoder;
-  /** Takes a value's plain text (see takesPlainText). */
-  readonly plain: boolean;
+  /** How a JSON token's own text can be its field (see rawFormOf). */
+  readonly raw: RawForm;
   readonly key: boolean;
   /** Named like a property of Object.prototype, so a record lacking it must not read the inherited one. */
   readonly inheritable: boolean;
@@ -61,7 +61,7 @@ export class StreamTable {
     this.columns = target.columns.map((column) => ({
       name: column.name,
       encode: column.encode,
-      plain: column.plain,
+      raw: column.raw,
       key: target.keys.includes(column.name),
       inheritable: column.name in Object.prototype,
     }));
@@ -201,7 +201,9 @@ export class StreamTable {
         if (i > 0) out.byte(TAB);
         const text = this.texts[i];
         if (text !== undefined) out.text(text);
-        else if (found[i] === Found.plainString) out.bytes(buffer, starts[i]! + 1, ends[i]! - 1);
+        // A string's text without its quotes, except as JSON.
+        else if (found[i] === Found.plainString && this.columns[i]!.raw === 'text')
+          out.bytes(buffer, starts[i]! + 1, ends[i]! - 1);
         else out.bytes(buffer, starts[i]!, ends[i]!);
       }
       if (suffix === LINE_END) out.byte(LF);
@@ -232,7 +234,7 @@ export class StreamTable {
       const column = this.columns[i]!;
       const kind = found[i];
       if (kind === Found.absent || kind === Found.null) this.texts[i] = COPY_NULL;
-      else if (column.plain && kind !== Found.json) this.texts[i] = undefined;
+      else if (tokenIsField(column.raw, kind)) this.texts[i] = undefined;
       else {
         let value: unknown;
         try {
@@ -287,6 +289,12 @@ export class StreamTable {
     }
     return row;
   }
+}
+
+/** Whether a column's field is the JSON token's own text (see rawFormOf and Found). */
+function tokenIsField(raw: RawForm, found: number | undefined): boolean {
+  if (found === Found.plainString || found === Found.plainToken) return raw !== undefined;
+  return found === Found.plainJson && raw === 'jsonb';
 }
 
 /** A record's own field: a field named "__proto__" or "constructor" is data, never inherited. */

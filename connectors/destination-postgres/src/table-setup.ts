@@ -3,7 +3,7 @@ import type { ConfiguredAirbyteStream } from '@backflow/protocol';
 import { ConfigError, streamKey } from '@backflow/protocol/connector';
 import type { StreamPlan } from './behaviour.js';
 import { columnTypeFor, isCompatible, sqlType, type ColumnType } from './column-types.js';
-import { fieldEncoderFor, takesPlainText, type FieldEncoder } from './copy-text.js';
+import { fieldEncoderFor, rawFormOf, type FieldEncoder, type RawForm } from './copy-text.js';
 import { ident, qualified } from './sql.js';
 import { listTables, type ExistingTable } from './table-catalog.js';
 
@@ -11,8 +11,8 @@ import { listTables, type ExistingTable } from './table-catalog.js';
 export interface TargetColumn {
   readonly name: string;
   readonly encode: FieldEncoder;
-  /** Whether the column takes a value's plain text (see takesPlainText). */
-  readonly plain: boolean;
+  /** How a JSON token's own text can be its field (see rawFormOf). */
+  readonly raw: RawForm;
 }
 
 /** A stream's target table, ready to be written. */
@@ -77,7 +77,7 @@ export async function prepareTable(
     return {
       name: column,
       encode: fieldEncoderFor(found.family, found.element, binary),
-      plain: takesPlainText(found.family, found.element, binary),
+      raw: rawFormOf(found.family, found.element, binary, found.display),
     };
   });
   return { name, columns, keys: plan.keys };

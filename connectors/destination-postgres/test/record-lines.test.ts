@@ -74,6 +74,8 @@ describe('RECORD lines taken as bytes', () => {
     '{"id":4,"name":"first","name":"last","score":-0,"unknown":{"deep":[null,true]}}',
     '{"\\u0069d":5,"name":null,"score":12345678901234567890}',
     '{"id":"6","score":0.1,"tags":["a\\tb","c\\"d"]}',
+    '{"id":7,"doc": {"b" : [1, 2.5, {"c":[]}], "a":{"x":1,"x":2}, "s":"t"} ,"tags":["plain", "x"]}',
+    '{"id":8,"doc":[1,{"n":null,"t":true}],"flag":true}',
   ];
 
   it('writes what the parsed records would', async () => {
@@ -90,7 +92,10 @@ describe('RECORD lines taken as bytes', () => {
       'last',
       null,
       null,
+      null,
+      null,
     ]);
+    expect((await rows('taken'))[6]).toMatchObject({ doc: '{"a": {"x": 2}, "b": [1, 2.5, {"c": []}], "s": "t"}' });
   });
 
   it('fails on data that is not JSON, naming its line', async () => {
