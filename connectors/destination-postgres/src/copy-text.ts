@@ -65,6 +65,24 @@ export function fieldEncoderFor(family: TypeFamily, element: TypeFamily | undefi
   return (value) => copyField(encode(value));
 }
 
+/**
+ * How a column's field can be a JSON token's own text, when the token prints the same:
+ * `text` for a column taking a value's plain text (strings unquoted, numbers and booleans
+ * printed), `jsonb` for a jsonb column (the value as JSON; jsonb ignores spaces and member
+ * order, so only a `json` column needs JSON.stringify's exact text).
+ */
+export type RawForm = 'text' | 'jsonb' | undefined;
+
+export function rawFormOf(
+  family: TypeFamily,
+  element: TypeFamily | undefined,
+  binary: boolean,
+  display: string,
+): RawForm {
+  if (encoderFor(family, element, binary) === textOf) return 'text';
+  return element === undefined && display === 'jsonb' ? 'jsonb' : undefined;
+}
+
 function textField(value: unknown): string {
   if (typeof value === 'string') return copyText(value);
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);

@@ -14,4 +14,6 @@ export const destination = defineDestination<PostgresDestinationConfig>({
   check: ({ config }) => checkConnection(resolveSettings(config)),
   discover: ({ config }) => discoverTables(resolveSettings(config)),
   open: ({ config, catalog }) => openPostgresWriter(resolveSettings(config), catalog),
+  // Plain upserts are COPYed from their JSON text, without building objects (see copy-rows.ts).
+  takesRecordBytes: true,
 });

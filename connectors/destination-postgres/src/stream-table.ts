@@ -2,15 +2,18 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { IncomingRecord, Rejection } from '@backflow/protocol/connector';
+import type { IncomingRecord, RecordBytes, Rejection } from '@backflow/protocol/connector';
+import { CopyChunks } from './copy-chunks.js';
+import { DataScanner, Found } from './data-scanner.js';
 import type { StreamPlan } from './behaviour.js';
-import { COPY_NULL, ValueError, type FieldEncoder } from './copy-text.js';
+import { COPY_NULL, ValueError, type FieldEncoder, type RawForm } from './copy-text.js';
 import { mergeStatements, type MergeStatements, type Staging } from './merge-sql.js';
 import { ident } from './sql.js';
 import type { TargetTable } from './table-setup.js';
 
-/** COPY text is sent in pieces of about this many characters. */
-const COPY_CHUNK = 1 << 16;
+const TAB = 0x09;
+const LF = 0x0a;
+const LINE_END = '\n';
 
 /** Postgres' unique_violation. */
 const UNIQUE_VIOLATION = '23505';
@@ -21,6 +24,8 @@ const DIRECT_SAVEPOINT = 'backflow_direct';
 interface Column {
   readonly name: string;
   readonly encode: FieldEncoder;
+  /** How a JSON token's own text can be its field (see rawFormOf). */
+  readonly raw: RawForm;
   readonly key: boolean;
   /** Named like a property of Object.prototype, so a record lacking it must not read the inherited one. */
   readonly inheritable: boolean;
@@ -39,6 +44,10 @@ export class StreamTable {
   private readonly columns: readonly Column[];
   /** Whether adding-only batches are COPYed straight into the table (see the class comment). */
   private direct: boolean;
+  private readonly keyColumns: readonly number[];
+  private readonly scanner: DataScanner;
+  /** Per column, the field fieldsFromBytes made of the last record (undefined: the token's bytes). */
+  private readonly texts: (string | undefined)[];
 
   private constructor(
     private readonly client: pg.Client,
@@ -52,10 +61,14 @@ export class StreamTable {
     this.columns = target.columns.map((column) => ({
       name: column.name,
       encode: column.encode,
+      raw: column.raw,
       key: target.keys.includes(column.name),
       inheritable: column.name in Object.prototype,
     }));
     this.direct = plan.behaviour !== 'update';
+    this.keyColumns = this.columns.flatMap((column, index) => (column.key ? [index] : []));
+    this.scanner = new DataScanner(this.columns.map((column) => column.name));
+    this.texts = this.columns.map(() => undefined);
   }
 
   /** Creates the staging table (a temporary table of this session, shaped like the target). */
@@ -142,29 +155,102 @@ export class StreamTable {
     const rejected: Rejection[] = [];
     let rows = 0;
     // Lazily, so each piece is encoded while Postgres parses the piece before.
-    const encode = function* (this: StreamTable): Generator<string> {
-      let chunk = '';
+    const encode = function* (this: StreamTable): Generator<Buffer> {
+      const out = new CopyChunks();
       for (let index = 0; index < records.length; index++) {
         const record = records[index]!;
-        const row = this.encode(index, record);
-        if (typeof row !== 'string') {
+        const suffix = staged ? `\t${index}\t${record.operation}\n` : LINE_END;
+        const row = this.writeRow(out, index, record, suffix);
+        if (row !== undefined && !Buffer.isBuffer(row)) {
           rejected.push(row);
           continue;
         }
+        if (row) yield row;
         rows++;
-        chunk += staged ? `${row}\t${index}\t${record.operation}\n` : `${row}\n`;
-        if (chunk.length >= COPY_CHUNK) {
-          yield chunk;
-          chunk = '';
-        }
       }
-      if (chunk) yield chunk;
+      const rest = out.take();
+      if (rest) yield rest;
     };
     await pipeline(
       Readable.from(encode.call(this)),
       this.client.query(copyFrom(staged ? this.copySql.staged : this.copySql.direct)),
     );
     return { rejected, rows };
+  }
+
+  /**
+   * Writes a record's COPY line into `out`: from its data's bytes when it has them and they
+   * are plain enough, else from its parsed data. Returns a chunk to send first (filled before
+   * this row), the reason the record cannot be written, or undefined.
+   */
+  private writeRow(
+    out: CopyChunks,
+    index: number,
+    record: IncomingRecord,
+    suffix: string,
+  ): Buffer | Rejection | undefined {
+    const fromBytes = record.bytes && this.fieldsFromBytes(index, record.bytes);
+    if (fromBytes && fromBytes !== true) return fromBytes;
+    if (fromBytes) {
+      const { buffer } = record.bytes!;
+      const { found, starts, ends } = this.scanner;
+      let bound = record.bytes!.end - record.bytes!.start + suffix.length + this.columns.length * 3;
+      for (const text of this.texts) if (text !== undefined) bound += text.length * 3;
+      const full = out.reserve(bound);
+      for (let i = 0; i < this.columns.length; i++) {
+        if (i > 0) out.byte(TAB);
+        const text = this.texts[i];
+        if (text !== undefined) out.text(text);
+        // A string's text without its quotes, except as JSON.
+        else if (found[i] === Found.plainString && this.columns[i]!.raw === 'text')
+          out.bytes(buffer, starts[i]! + 1, ends[i]! - 1);
+        else out.bytes(buffer, starts[i]!, ends[i]!);
+      }
+      if (suffix === LINE_END) out.byte(LF);
+      else out.text(suffix);
+      return full;
+    }
+    const row = this.encode(index, record);
+    if (typeof row !== 'string') return row;
+    const full = out.reserve((row.length + suffix.length) * 3);
+    out.text(row);
+    out.text(suffix);
+    return full;
+  }
+
+  /**
+   * Reads a plain upsert's fields from its data's bytes into `texts` (undefined where the
+   * token's own bytes are the field): true, a rejection as encode() would give, or undefined
+   * when the record must be encoded from its parsed data (a key field empty, data it cannot
+   * vouch for).
+   */
+  private fieldsFromBytes(index: number, bytes: RecordBytes): true | Rejection | undefined {
+    if (!this.scanner.scan(bytes)) return undefined;
+    const { found, starts, ends } = this.scanner;
+    for (const key of this.keyColumns) {
+      if (found[key] === Found.absent || found[key] === Found.null) return undefined;
+    }
+    for (let i = 0; i < this.columns.length; i++) {
+      const column = this.columns[i]!;
+      const kind = found[i];
+      if (kind === Found.absent || kind === Found.null) this.texts[i] = COPY_NULL;
+      else if (tokenIsField(column.raw, kind)) this.texts[i] = undefined;
+      else {
+        let value: unknown;
+        try {
+          value = JSON.parse(bytes.buffer.toString('utf8', starts[i], ends[i]));
+        } catch {
+          return undefined;
+        }
+        try {
+          this.texts[i] = column.encode(value);
+        } catch (error) {
+          if (!(error instanceof ValueError)) throw error;
+          return { index, retryable: false, field: column.name, reason: `column "${column.name}": ${error.message}` };
+        }
+      }
+    }
+    return true;
   }
 
   /** A record's COPY fields (without a line end), or the reason it cannot be written. */
@@ -203,6 +289,12 @@ export class StreamTable {
     }
     return row;
   }
+}
+
+/** Whether a column's field is the JSON token's own text (see rawFormOf and Found). */
+function tokenIsField(raw: RawForm, found: number | undefined): boolean {
+  if (found === Found.plainString || found === Found.plainToken) return raw !== undefined;
+  return found === Found.plainJson && raw === 'jsonb';
 }
 
 /** A record's own field: a field named "__proto__" or "constructor" is data, never inherited. */

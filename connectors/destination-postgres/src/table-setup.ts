@@ -3,7 +3,7 @@ import type { ConfiguredAirbyteStream } from '@backflow/protocol';
 import { ConfigError, streamKey } from '@backflow/protocol/connector';
 import type { StreamPlan } from './behaviour.js';
 import { columnTypeFor, isCompatible, sqlType, type ColumnType } from './column-types.js';
-import { fieldEncoderFor, type FieldEncoder } from './copy-text.js';
+import { fieldEncoderFor, rawFormOf, type FieldEncoder, type RawForm } from './copy-text.js';
 import { ident, qualified } from './sql.js';
 import { listTables, type ExistingTable } from './table-catalog.js';
 
@@ -11,6 +11,8 @@ import { listTables, type ExistingTable } from './table-catalog.js';
 export interface TargetColumn {
   readonly name: string;
   readonly encode: FieldEncoder;
+  /** How a JSON token's own text can be its field (see rawFormOf). */
+  readonly raw: RawForm;
 }
 
 /** A stream's target table, ready to be written. */
@@ -71,7 +73,12 @@ export async function prepareTable(
   }
   const columns = [...needed].map(([column, type]) => {
     const found = existing.columns.get(column)!;
-    return { name: column, encode: fieldEncoderFor(found.family, found.element, type.kind === 'bytea') };
+    const binary = type.kind === 'bytea';
+    return {
+      name: column,
+      encode: fieldEncoderFor(found.family, found.element, binary),
+      raw: rawFormOf(found.family, found.element, binary, found.display),
+    };
   });
   return { name, columns, keys: plan.keys };
 }

@@ -76,12 +76,24 @@ export interface SourceDefinition<Config = Record<string, unknown>> {
 /** What a destination does with a record (the wire's `operation`, default upsert). */
 export type Operation = RecordOperation;
 
+/** The JSON text of a record's data, `buffer[start, end)`, as it came on stdin. */
+export interface RecordBytes {
+  readonly buffer: Buffer;
+  readonly start: number;
+  readonly end: number;
+}
+
 /** A record as a destination sees it: its data, what to do with it, and its key. */
 export interface IncomingRecord {
   readonly data: Record<string, unknown>;
   readonly operation: Operation;
   /** Values of the stream's matching keys (or primary key) taken from `data`. */
   readonly key: Record<string, unknown>;
+  /**
+   * For a destination that `takesRecordBytes`: the data's JSON text, when the record came as
+   * a plain upsert line; `data` and `key` are then parsed from it only when first read.
+   */
+  readonly bytes?: RecordBytes;
 }
 
 export interface Batch {
@@ -129,6 +141,12 @@ export interface DestinationDefinition<Config = Record<string, unknown>> {
   /** The objects this destination can write and their fields, so mappings are checked before sending. */
   discover?(ctx: ConnectorContext<Config>): Promise<DestinationCatalog>;
   open(ctx: ConnectorContext<Config> & { catalog: ConfiguredAirbyteCatalog }): Promise<DestinationWriter>;
+  /**
+   * Whether the writer reads `IncomingRecord.bytes`: plain RECORD lines are then handed over
+   * unparsed (not checked against the protocol schema beyond their shape; bad JSON in the
+   * data fails the write when the data is parsed, naming the line).
+   */
+  readonly takesRecordBytes?: boolean;
 }
 
 export type ConnectorDefinition<Config = Record<string, unknown>> =

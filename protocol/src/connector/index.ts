@@ -14,6 +14,7 @@ export {
   type DestinationWriter,
   type IncomingRecord,
   type Operation,
+  type RecordBytes,
   type Rejection,
   type SourceDefinition,
   type StreamRead,

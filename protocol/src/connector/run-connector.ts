@@ -6,6 +6,7 @@ import { parseConnectorArgs, type Command, type ParsedArgs } from './argv.js';
 import type { CheckResult, ConnectorContext, ConnectorDefinition } from './definitions.js';
 import { ConfigError, InternalError, asConnectorError, type ConnectorError } from './errors.js';
 import { readJsonFile } from './input-files.js';
+import { RecordLine, StreamNames, takeRecordLine } from './record-line.js';
 import { captureConsole, createLogger } from './logger.js';
 import { MessageOutput } from './output.js';
 import { processStdio } from './process-stdio.js';
@@ -173,7 +174,7 @@ async function runCommand<Config>(
     case 'write': {
       if (definition.kind !== 'destination') throw new InternalError('write is a destination command');
       const catalog = await readCatalog(args.catalog!);
-      await runWrite(definition, ctx, catalog, validatedInput(io.stdin), output);
+      await runWrite(definition, ctx, catalog, validatedInput(io.stdin, definition.takesRecordBytes ?? false), output);
       return EXIT.ok;
     }
   }
@@ -225,15 +226,21 @@ async function readCatalog(path: string): Promise<ConfiguredAirbyteCatalog> {
 /**
  * Messages from stdin, each checked against the protocol; a bad one names its line. They come
  * a chunk of stdin at a time (one await per chunk rather than per message); those before a
- * bad line are still handed on, as they would have been one by one.
+ * bad line are still handed on, as they would have been one by one. With `recordBytes`, plain
+ * RECORD lines come unparsed, as RecordLines (see record-line.ts).
  */
-async function* validatedInput(stdin: Readable): AsyncGenerator<AirbyteMessage[]> {
+async function* validatedInput(stdin: Readable, recordBytes: boolean): AsyncGenerator<AirbyteMessage[]> {
   const parser = new NdjsonParser({ source: 'stdin' });
   let messages: AirbyteMessage[] = [];
   let failure: { error: unknown } | undefined;
-  const collect = ({ line, value }: DecodedMessage) => {
-    messages.push(validateMessage(value, { line, source: 'stdin' }));
+  const collect = (message: DecodedMessage | RecordLine) => {
+    if (message instanceof RecordLine) messages.push({ type: 'RECORD', record: message });
+    else messages.push(validateMessage(message.value, { line: message.line, source: 'stdin' }));
   };
+  const names = new StreamNames();
+  const takeLine = recordBytes
+    ? (buffer: Buffer, start: number, end: number, line: number) => takeRecordLine(buffer, start, end, line, names)
+    : undefined;
   const take = (feed: () => void): AirbyteMessage[] => {
     try {
       feed();
@@ -246,11 +253,11 @@ async function* validatedInput(stdin: Readable): AsyncGenerator<AirbyteMessage[]
   };
   try {
     for await (const chunk of stdin as AsyncIterable<Buffer | string>) {
-      const taken = take(() => parser.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, collect));
+      const taken = take(() => parser.write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, collect, takeLine));
       if (taken.length > 0) yield taken;
       if (failure) throw failure.error;
     }
-    const rest = take(() => parser.end(collect));
+    const rest = take(() => parser.end(collect, takeLine));
     if (rest.length > 0) yield rest;
     if (failure) throw failure.error;
   } catch (error) {

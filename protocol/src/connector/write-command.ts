@@ -19,6 +19,7 @@ import { BatchRejectedError, InternalError } from './errors.js';
 import type { MessageOutput } from './output.js';
 import { streamKey } from './stream-key.js';
 import { InflightWrites, PendingStates } from './concurrent-writes.js';
+import { RecordLine } from './record-line.js';
 
 /** Records per `write` call when the destination declares no `limits.max_batch_size`. */
 export const DEFAULT_BATCH_SIZE = 1000;
@@ -235,10 +236,15 @@ function operationOf(record: AirbyteRecordMessage): Operation {
 }
 
 function incoming(record: AirbyteRecordMessage, keyPaths: string[][]): IncomingRecord {
+  if (record instanceof RecordLine) return record.incoming((data) => keyOf(data, keyPaths));
   const data = record.data as Record<string, unknown>;
+  return { data, operation: operationOf(record), key: keyOf(data, keyPaths) };
+}
+
+function keyOf(data: Record<string, unknown>, keyPaths: string[][]): Record<string, unknown> {
   const key: Record<string, unknown> = {};
   for (const path of keyPaths) key[path.join('.')] = valueAt(data, path);
-  return { data, operation: operationOf(record), key };
+  return key;
 }
 
 function valueAt(data: Record<string, unknown>, path: readonly string[]): unknown {
