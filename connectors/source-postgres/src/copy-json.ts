@@ -20,12 +20,14 @@ const SPACE = 0x20;
 const QUOTE = 0x22;
 const PLUS = 0x2b;
 const MINUS = 0x2d;
-const DOT = 0x2e;
 const ZERO = 0x30;
 const NINE = 0x39;
 const BACKSLASH = 0x5c;
-const LOWER_E = 0x65;
 const HEX = Buffer.from('0123456789abcdef');
+
+/** 1 for the bytes of a float as Postgres prints a finite one: digits, `.`, `e`, `+`, `-`. */
+const IN_FLOAT = new Uint8Array(256);
+for (const byte of Buffer.from('0123456789.e+-')) IN_FLOAT[byte] = 1;
 
 const NULL = new Constant('null');
 const TRUE = new Constant('true');
@@ -142,12 +144,9 @@ export const encodeFloat: FieldEncoder = (out, input, at) => {
   const bytes = out.bytes;
   let o = out.length;
   let p = at;
-  for (let byte = input[p]!; byte !== TAB && byte !== LF; byte = input[++p]!) {
-    if (!((byte >= ZERO && byte <= NINE) || byte === DOT || byte === LOWER_E || byte === PLUS || byte === MINUS)) {
-      return -1;
-    }
-    bytes[o++] = byte;
-  }
+  let byte = input[p]!;
+  for (; IN_FLOAT[byte] === 1; byte = input[++p]!) bytes[o++] = byte;
+  if (!endsField(byte)) return -1;
   if (first > at && p === first + 1 && lead === ZERO) return -1;
   out.length = o;
   return p;
