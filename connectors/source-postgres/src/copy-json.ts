@@ -312,8 +312,8 @@ export class RecordLineEncoder {
   /** Each field's entry in DIRECT, DECODED or SKIPPED. */
   private readonly kinds: Int8Array;
   private readonly fixedBytes: number;
-  /** Two free output buffers of at least 1 MiB: room for a batch of ~300 KiB of COPY text (see copy-out.ts). */
-  private readonly pool = new OutputPool(2, 1 << 20);
+  /** Two free output buffers of at least 2 MiB: room for a batch of ~520 KiB of COPY text (the queue's limit and a read past it, see copy-out.ts). */
+  private readonly pool = new OutputPool(2, 2 << 20);
   /** Where each field of the current row starts, and one past its end. */
   private readonly starts: Int32Array;
 
