@@ -1,8 +1,10 @@
 import type pg from 'pg';
 import type { CustomTypesConfig } from 'pg';
 import { openSession, usingClient } from '@backflow/postgres-common';
+import { Socket } from 'node:net';
 import { toConnectorError } from './errors.js';
 import type { Settings } from './settings.js';
+import { SocketReads } from './socket-reads.js';
 
 const rawText = (value: string) => value;
 
@@ -14,6 +16,14 @@ const rawText = (value: string) => value;
 export const RAW_TEXT_TYPES: CustomTypesConfig = {
   getTypeParser: (() => rawText) as unknown as CustomTypesConfig['getTypeParser'],
 };
+
+/**
+ * pg's socket: one reading into reused buffers (socket-reads.ts) for plain connections; TLS
+ * reads its socket itself, so an encrypted one gets a plain socket as pg would make.
+ */
+function readsStream(config?: { ssl?: unknown }): Socket {
+  return config?.ssl ? new Socket() : new SocketReads().socket;
+}
 
 /** The session settings text-values.ts relies on, plus a read-only guard for models. */
 function sessionSetup(settings: Settings): string {
@@ -32,7 +42,7 @@ function sessionSetup(settings: Settings): string {
 export async function connect(settings: Settings): Promise<pg.Client> {
   try {
     return await openSession({
-      client: { ...settings.client, types: RAW_TEXT_TYPES },
+      client: { ...settings.client, types: RAW_TEXT_TYPES, stream: readsStream },
       sslFallback: settings.sslFallback,
       setup: sessionSetup(settings),
     });

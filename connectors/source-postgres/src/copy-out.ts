@@ -3,9 +3,12 @@
 // instead of as a buffer per row (what pg-copy-streams does: a slice per row, then a
 // concatenation per read, was a fifth of the read). While the copy runs, pg's parser does not
 // see the socket; the bytes from the copy's end on (CopyDone, or an error) go back to it, so
-// the query completes or fails through pg as any other.
+// the query completes or fails through pg as any other. On a socket of socket-reads.ts the
+// copy taps its reads rather than its 'data' events, and gives each read's buffer back to it
+// once the batch holding it is taken.
 
 import type pg from 'pg';
+import { SocketReads } from './socket-reads.js';
 
 /** Whole CopyData messages in `bytes[start, end)`: each `d`, its length (4 bytes, itself included) and one row. */
 export interface CopyDataRun {
@@ -91,6 +94,9 @@ export const QUEUED_BYTES_LIMIT = 256 << 10;
 export class CopyOut {
   private socket: pg.Connection['stream'] | undefined;
   private pgListener: ((chunk: Buffer) => void) | undefined;
+  /** The socket's reads when it hands them over in buffers of its own, given back once a batch is taken. */
+  private reads: SocketReads | undefined;
+  private held: Buffer[] = [];
   private readonly framer = new CopyDataFramer();
   private queued: CopyDataRun[] = [];
   private queuedBytes = 0;
@@ -105,12 +111,17 @@ export class CopyOut {
   /** Called by pg when the query's turn comes: takes the socket's data from pg's parser, then sends the query. */
   submit(connection: pg.Connection): void {
     const socket = connection.stream;
-    const listeners = socket.listeners('data');
-    if (listeners.length !== 1)
-      throw new Error(`the connection's socket has ${listeners.length} data listeners, not pg's one`);
-    this.pgListener = listeners[0] as (chunk: Buffer) => void;
-    socket.removeListener('data', this.pgListener);
-    socket.on('data', this.onData);
+    this.reads = SocketReads.of(socket);
+    if (this.reads) {
+      this.reads.setTap(this.onData);
+    } else {
+      const listeners = socket.listeners('data');
+      if (listeners.length !== 1)
+        throw new Error(`the connection's socket has ${listeners.length} data listeners, not pg's one`);
+      this.pgListener = listeners[0] as (chunk: Buffer) => void;
+      socket.removeListener('data', this.pgListener);
+      socket.on('data', this.onData);
+    }
     this.socket = socket;
     connection.query(this.text);
   }
@@ -134,13 +145,17 @@ export class CopyOut {
       if (this.error !== undefined) throw this.error;
       if (this.queued.length > 0) {
         const batch = this.queued;
+        const held = this.held;
         this.queued = [];
+        this.held = [];
         this.queuedBytes = 0;
         if (this.paused) {
           this.paused = false;
           this.socket?.resume();
         }
         yield batch;
+        // The batch is done with once the next is asked for.
+        for (const chunk of held) this.reads!.release(chunk);
       } else if (this.done) {
         return;
       } else {
@@ -151,6 +166,7 @@ export class CopyOut {
   }
 
   private readonly onData = (chunk: Buffer): void => {
+    if (this.reads) this.held.push(chunk);
     try {
       const before = this.queued.length;
       const rest = this.framer.push(chunk, this.queued);
@@ -183,11 +199,17 @@ export class CopyOut {
   /** Hands the socket back to pg's parser, with the bytes that follow the copy. */
   private giveBack(rest: Buffer | undefined): void {
     const socket = this.socket;
-    if (!socket || !this.pgListener) return;
+    if (!socket) return;
     this.socket = undefined;
-    socket.removeListener('data', this.onData);
-    socket.on('data', this.pgListener);
-    if (rest && rest.length > 0) this.pgListener(rest);
+    if (this.reads) {
+      this.reads.setTap(undefined);
+      // A copy: the buffer goes back to the socket's reads, pg's parser may keep what it is given.
+      if (rest && rest.length > 0) socket.emit('data', Buffer.from(rest));
+    } else {
+      socket.removeListener('data', this.onData);
+      socket.on('data', this.pgListener!);
+      if (rest && rest.length > 0) this.pgListener!(rest);
+    }
     if (this.paused) socket.resume();
   }
 }

@@ -10,6 +10,19 @@ function slowStream(): { stream: Writable; received: Promise<() => void> } {
   return { stream, received };
 }
 
+/** A stream whose writes complete when the test calls `complete`, in order; `chunks` are those it was given. */
+function heldStream(): { stream: Writable; chunks: string[]; complete: () => void } {
+  const chunks: string[] = [];
+  const pending: (() => void)[] = [];
+  const stream = new Writable({
+    write: (chunk: Buffer, _encoding, done) => {
+      chunks.push(chunk.toString());
+      pending.push(done);
+    },
+  });
+  return { stream, chunks, complete: () => pending.shift()?.() };
+}
+
 describe('MessageOutput.writeBytes', () => {
   it('says the bytes are written once the stream is done with them, not when they are queued', async () => {
     const { stream, received } = slowStream();
@@ -26,6 +39,28 @@ describe('MessageOutput.writeBytes', () => {
     complete();
     await done;
     expect(written).toBe(true);
+  });
+
+  it('lets the next batch be encoded while one is written, holding the one after until it is', async () => {
+    const { stream, chunks, complete } = heldStream();
+    const output = new MessageOutput(stream);
+    const order: string[] = [];
+    // Nothing before it: the caller goes on at once, the bytes still with the stream.
+    await output.writeBytes(Buffer.from('a\n'), () => order.push('a written'));
+    expect(chunks).toEqual(['a\n']);
+    const second = output
+      .writeBytes(Buffer.from('b\n'), () => order.push('b written'))
+      .then(() => order.push('b returned'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual([]);
+    complete();
+    await second;
+    expect(order).toEqual(['a written', 'b returned']);
+    const flushed = output.flush().then(() => order.push('flushed'));
+    complete();
+    await flushed;
+    expect(chunks).toEqual(['a\n', 'b\n']);
+    expect(order).toEqual(['a written', 'b returned', 'b written', 'flushed']);
   });
 
   it('hands the bytes back when the stream is already closed', async () => {

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { LineWriter, waitForDrain } from '../ndjson/index.js';
+import { LineWriter } from '../ndjson/index.js';
 import type { AirbyteMessage } from '../types.js';
 import { redact } from './secrets.js';
 
@@ -12,6 +12,8 @@ import { redact } from './secrets.js';
 export class MessageOutput {
   private secrets: readonly string[] = [];
   private readonly lines: LineWriter;
+  /** The write of the bytes last given to `writeBytes`, until the stream is done with them. */
+  private bytesWritten: Promise<void> | undefined;
 
   constructor(private readonly stream: Writable) {
     this.lines = new LineWriter(stream);
@@ -38,12 +40,14 @@ export class MessageOutput {
 
   /**
    * Writes RECORD lines already encoded as bytes (a source's `RecordLines`), after the
-   * messages queued before them; resolves once the stream can take more. `written` is called
-   * once the stream is done with `bytes` (written, or failed).
+   * messages queued before them; resolves once the stream is done with the bytes given before
+   * these, so that the source encodes its next batch while this one is being written, and no
+   * more than two batches wait in the stream. `written` is called once the stream is done
+   * with `bytes` (written, or failed).
    */
   async writeBytes(bytes: Uint8Array, written?: () => void): Promise<void> {
     try {
-      await this.lines.flush();
+      this.lines.writeQueued();
     } catch (error) {
       written?.();
       throw error;
@@ -52,12 +56,24 @@ export class MessageOutput {
       written?.();
       throw new Error('cannot write messages: the stream is already closed');
     }
-    if (!this.stream.write(bytes, written && (() => written()))) await waitForDrain(this.stream);
+    const previous = this.bytesWritten;
+    const current = new Promise<void>((resolve, reject) => {
+      this.stream.write(bytes, (error) => {
+        written?.();
+        if (error) reject(error);
+        else resolve();
+      });
+    });
+    // Awaited by the next call or by `flush`; a failure is also the stream's 'error'.
+    current.catch(() => undefined);
+    this.bytesWritten = current;
+    await previous;
   }
 
   /** Writes out every queued message; call before the stream ends. */
-  flush(): Promise<void> {
-    return this.lines.flush();
+  async flush(): Promise<void> {
+    await this.lines.flush();
+    await this.bytesWritten;
   }
 
   private scrub(message: AirbyteMessage): AirbyteMessage {

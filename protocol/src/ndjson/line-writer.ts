@@ -49,6 +49,12 @@ export class LineWriter {
     return undefined;
   }
 
+  /** Writes whatever is queued, without waiting for the stream to drain. */
+  writeQueued(): void {
+    if (this.#failure !== undefined) throw this.#failure;
+    this.#writeBatch();
+  }
+
   /** Writes whatever is queued and waits until the stream can take more. */
   async flush(): Promise<void> {
     if (this.#failure !== undefined) throw this.#failure;
