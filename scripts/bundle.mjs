@@ -6,15 +6,20 @@
 // runner's modules in a third. Each bin/ entry imports its bundle through `importBundle`
 // (@backflow/protocol/entry), which falls back to the compiled modules when the bundle is
 // missing or older than a build it was made from, so a `tsc -b` alone never runs stale code.
+// Bundles are CommonJS, run as scripts with V8's code cache of each file written next to it
+// (scripts/code-cache.mjs, `.cjs` → `.cache`); a cache another Node refuses, or a copy lacks,
+// only costs the compile it would have saved.
 //
 //   node scripts/bundle.mjs                     the runner and every connectors/* with bin/main.js
 //   node scripts/bundle.mjs source-postgres     some of them, by folder name (runner: "runner")
 //
-// Writes <package>/dist/bundle.json ({ file, builtFrom }) last: its time is the bundle's.
+// Writes <package>/dist/bundle.json ({ file, codeCache, builtFrom }) last: its time is the bundle's.
+import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleSha1 } from '../protocol/dist/entry-script.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const NODE_MODULES = join(REPO_ROOT, 'node_modules');
@@ -32,7 +37,7 @@ function targets(names) {
       dir: join(REPO_ROOT, 'runner'),
       // Its modules find files by paths relative to dist/<folder>/, so the bundle sits one folder down.
       entry: `export { main } from ${JSON.stringify(join(REPO_ROOT, 'runner', 'dist', 'cli', 'main.js'))};`,
-      out: { dir: 'dist/bundle', file: 'main.js', codeSplitting: true },
+      out: { dir: 'dist/bundle', file: 'main.cjs', codeSplitting: true },
     },
     ...connectors.map((name) => {
       const dir = join(REPO_ROOT, 'connectors', name);
@@ -46,7 +51,7 @@ function targets(names) {
           `export * from ${JSON.stringify(join(dir, 'dist', 'index.js'))};`,
         ].join('\n'),
         // Next to dist/index.js, for spec.json and other paths relative to it.
-        out: { dir: 'dist', file: 'bundle.js', codeSplitting: false },
+        out: { dir: 'dist', file: 'bundle.cjs', codeSplitting: false },
       };
     }),
   ];
@@ -231,13 +236,32 @@ function builtFrom(target, moduleIds) {
   return [...inputs].sort().map((file) => relative(manifestDir, file).split(sep).join('/'));
 }
 
+/** What a one-file bundle may have left in its folder, in this layout or an older one. */
+const STANDALONE_FILES = ['bundle.js', 'bundle.cjs', 'bundle.cache'];
+
+/**
+ * Writes the code cache of each bundle file (scripts/code-cache.mjs), the entry first; gives
+ * the manifest's `codeCache`: each file's SHA-1, by its path relative to the manifest.
+ */
+function writeCodeCaches(files, manifestDir) {
+  for (const file of files) {
+    if (/\bimport\(/.test(readFileSync(file, 'utf8')))
+      throw new Error(`${file}: \`import()\` cannot run in a script bundle; update scripts/bundle.mjs`);
+  }
+  execFileSync(process.execPath, [join(REPO_ROOT, 'scripts', 'code-cache.mjs'), ...files], { stdio: 'inherit' });
+  return Object.fromEntries(
+    files.map((file) => [relative(manifestDir, file).split(sep).join('/'), bundleSha1(readFileSync(file))]),
+  );
+}
+
 async function bundle(target, rolldown) {
   const outDir = join(target.dir, target.out.dir);
   // A bundle of another layout (or older chunks) must not be left behind.
   await rm(join(target.dir, 'dist', 'bundle.json'), { force: true });
   if (target.out.codeSplitting) await rm(outDir, { recursive: true, force: true });
+  else for (const file of STANDALONE_FILES) await rm(join(outDir, file), { force: true });
   const build = await rolldown({
-    input: { [target.out.file.replace(/\.js$/, '')]: '\0backflow-bundle-entry' },
+    input: { [basename(target.out.file, '.cjs')]: '\0backflow-bundle-entry' },
     platform: 'node',
     plugins: [bundlePlugin(target)],
     // Bundled CommonJS packages may reach for optional peers they do not have (pg-native).
@@ -249,16 +273,32 @@ async function bundle(target, rolldown) {
   try {
     const { output } = await build.write({
       dir: outDir,
-      format: 'esm',
-      entryFileNames: '[name].js',
-      chunkFileNames: 'chunk-[hash].js',
+      // CommonJS, run as scripts with V8's code cache made below (@backflow/protocol/entry):
+      // Node 20 caches no compiled code, and its ES module loader costs every file a resolve,
+      // an asynchronous read and a compile.
+      format: 'cjs',
+      // A script has no module loader for `import()`: chunks and externals (all CommonJS) are required.
+      dynamicImportInCjs: false,
+      entryFileNames: '[name].cjs',
+      chunkFileNames: 'chunk-[hash].cjs',
       codeSplitting: target.out.codeSplitting,
+      // ASCII only: one non-ASCII character (a dash in a comment) makes Node decode the whole
+      // file the slow way and V8 hold and scan it as two-byte text, at every start.
+      charset: 'ascii',
+      // Comments are read at every start and do nothing at run time; licences stay.
+      comments: { legal: true, annotation: false, jsdoc: false },
     });
     const moduleIds = output.flatMap((chunk) => chunk.moduleIds ?? []);
-    const file = relative(join(target.dir, 'dist'), join(outDir, target.out.file)).split(sep).join('/');
+    const manifestDir = join(target.dir, 'dist');
+    const entry = join(outDir, target.out.file);
+    const chunks = output
+      .filter((chunk) => chunk.type === 'chunk' && !chunk.isEntry)
+      .map((c) => join(outDir, c.fileName));
+    const codeCache = writeCodeCaches([entry, ...chunks], manifestDir);
+    const file = relative(manifestDir, entry).split(sep).join('/');
     await writeFile(
-      join(target.dir, 'dist', 'bundle.json'),
-      JSON.stringify({ file, builtFrom: builtFrom(target, moduleIds) }, null, 2) + '\n',
+      join(manifestDir, 'bundle.json'),
+      JSON.stringify({ file, codeCache, builtFrom: builtFrom(target, moduleIds) }, null, 2) + '\n',
     );
     const bytes = output.reduce((sum, chunk) => sum + (chunk.code?.length ?? 0), 0);
     return { files: output.length, bytes };

@@ -1,9 +1,11 @@
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importBundle } from './entry.js';
+import { bundleSha1, codeCacheFile, scriptBundle } from './entry-script.js';
 
 let dir: string;
 let entry: string;
@@ -47,5 +49,59 @@ describe('importBundle', () => {
     await built({ manifest: 1_000 }, ['../tsconfig.tsbuildinfo', '../../../elsewhere/tsconfig.tsbuildinfo']);
     await rm(join(dir, 'tsconfig.tsbuildinfo'));
     expect(await importBundle<{ answer: number }>(entry)).toMatchObject({ answer: 42 });
+  });
+});
+
+describe('a CommonJS bundle with its code cache', () => {
+  // An entry and a chunk as scripts/bundle.mjs writes them (`require("./chunk-….cjs")`).
+  const ENTRY =
+    "exports.answer = require('./chunk-a.cjs').answer;\nexports.where = __filename;\nexports.os = () => require('node:os');\n";
+  const CHUNK = 'exports.answer = 42;\n';
+
+  /** Writes the bundle's files, their code caches as scripts/code-cache.mjs makes them, and the manifest naming them. */
+  async function builtScripts() {
+    const files = { 'bundle.cjs': ENTRY, 'chunk-a.cjs': CHUNK };
+    for (const [name, text] of Object.entries(files)) await writeFile(join(dir, 'dist', name), text);
+    const made = scriptBundle();
+    made.load(join(dir, 'dist', 'bundle.cjs'));
+    const codeCache: Record<string, string> = {};
+    for (const [file, script] of made.scripts) {
+      await writeFile(codeCacheFile(file), script.createCachedData());
+      codeCache[basename(file)] = bundleSha1(await readFile(file));
+    }
+    await writeFile(join(dir, 'dist', 'bundle.json'), JSON.stringify({ file: 'bundle.cjs', codeCache, builtFrom: [] }));
+    return codeCache;
+  }
+
+  /** The code caches as importBundle reads them, by the SHA-1s given. */
+  function cachesOf(sha1s: Record<string, string>) {
+    return (file: string) => ({ data: readFileSync(codeCacheFile(file)), sha1: sha1s[basename(file)]! });
+  }
+
+  it('imports its exports, each file run once as a CommonJS module of its own path', async () => {
+    await builtScripts();
+    const modules = await importBundle<{ answer: number; where: string; os: () => unknown }>(entry);
+    expect(modules).toMatchObject({ answer: 42, where: join(dir, 'dist', 'bundle.cjs') });
+    expect(modules!.os()).toHaveProperty('platform');
+  });
+
+  it('compiles each file with the cache made from the same bytes', async () => {
+    const loaded = scriptBundle(cachesOf(await builtScripts()));
+    expect(loaded.load(join(dir, 'dist', 'bundle.cjs'))).toMatchObject({ answer: 42 });
+    expect(loaded.cached.size).toBe(2);
+  });
+
+  it('compiles a file without a cache made from other bytes, however alike (V8 compares lengths only)', async () => {
+    const caches = cachesOf(await builtScripts());
+    await writeFile(join(dir, 'dist', 'chunk-a.cjs'), CHUNK.replace('42', '43'));
+    const loaded = scriptBundle(caches);
+    expect(loaded.load(join(dir, 'dist', 'bundle.cjs'))).toMatchObject({ answer: 43 });
+    expect([...loaded.cached]).toEqual([join(dir, 'dist', 'bundle.cjs')]);
+  });
+
+  it('compiles without a cache that is missing (a copy without it)', async () => {
+    await builtScripts();
+    await rm(join(dir, 'dist', 'chunk-a.cache'));
+    expect(await importBundle(entry)).toMatchObject({ answer: 42 });
   });
 });

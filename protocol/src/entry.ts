@@ -1,14 +1,22 @@
 import { readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { ConnectorDefinition } from './connector/definitions.js';
 import type { runConnector } from './connector/run-connector.js';
+import type { CodeCache } from './entry-script.js';
 
-// The entry points' start-up: nothing here may load more than node:fs, or it would cost every
-// connector and runner process what a bundle saves.
+// The entry points' start-up: nothing here may load more than node:fs (and, for a CommonJS
+// bundle, ./entry-script.js), or it would cost every connector and runner process what a
+// bundle saves.
 
 /** What scripts/bundle.mjs writes as `dist/bundle.json`, last: the bundle and the files it was built from. */
 interface BundleManifest {
-  /** The bundle's entry, relative to the manifest. */
+  /** The bundle's entry, relative to the manifest: an ES module, or a CommonJS bundle (`.cjs`) run as a script. */
   file: string;
+  /**
+   * Of a `.cjs` bundle: the SHA-1 of each of its files (relative to the manifest) whose V8
+   * code cache was written next to it (`codeCacheFile`).
+   */
+  codeCache?: Record<string, string>;
   /** Build state (tsbuildinfo, the npm lockfile) whose change makes the bundle stale, relative to the manifest. */
   builtFrom: string[];
 }
@@ -29,7 +37,23 @@ export async function importBundle<T>(entry: string): Promise<T | undefined> {
     const changed = statSync(new URL(input, manifestUrl), { throwIfNoEntry: false });
     if (changed && changed.mtimeMs > built.mtimeMs) return undefined;
   }
-  return (await import(new URL(manifest.file, manifestUrl).href)) as T;
+  const bundle = new URL(manifest.file, manifestUrl);
+  if (!manifest.file.endsWith('.cjs')) return (await import(bundle.href)) as T;
+  const { codeCacheFile, scriptBundle } = await import('./entry-script.js');
+  const sha1s = new Map(
+    Object.entries(manifest.codeCache ?? {}).map(([file, sha1]) => [fileURLToPath(new URL(file, manifestUrl)), sha1]),
+  );
+  const cacheOf = (file: string): CodeCache | undefined => {
+    const sha1 = sha1s.get(file);
+    if (sha1 === undefined) return undefined;
+    try {
+      return { data: readFileSync(codeCacheFile(file)), sha1 };
+    } catch {
+      // Unreadable (a copy without it): the file just compiles.
+      return undefined;
+    }
+  };
+  return scriptBundle(cacheOf).load(fileURLToPath(bundle)) as T;
 }
 
 /**

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { AirbyteStateMessage } from '@backflow/protocol';
 import { deadRunError, thisProcess, type LockIdentity } from '../run-lock.js';
 import { persistKey, storable, streamStateKey } from '../state-keys.js';
@@ -25,17 +25,13 @@ import { ensureSchema, SCHEMA } from './postgres-schema.js';
  * belong to that session.
  */
 export class PostgresStore implements Store {
-  private readonly pool: pg.Pool;
+  private pool: Promise<pg.Pool> | undefined;
   private ready: Promise<void> | undefined;
 
   constructor(
     private readonly url: string,
     private readonly identity: LockIdentity = thisProcess(),
-  ) {
-    this.pool = new pg.Pool({ connectionString: url, max: 4 });
-    // An idle connection dropped by the server is replaced on the next query; not a crash.
-    this.pool.on('error', () => undefined);
-  }
+  ) {}
 
   get location(): string {
     const parsed = new URL(this.url);
@@ -96,12 +92,26 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    if (this.pool) await (await this.pool).end();
+  }
+
+  /**
+   * The pool, made on first use: pg is loaded only then, so that a run whose store is SQLite
+   * (the runner's modules import this one) never parses or starts it.
+   */
+  private connectedPool(): Promise<pg.Pool> {
+    this.pool ??= import('pg').then(({ default: { Pool } }) => {
+      const pool = new Pool({ connectionString: this.url, max: 4 });
+      // An idle connection dropped by the server is replaced on the next query; not a crash.
+      pool.on('error', () => undefined);
+      return pool;
+    });
+    return this.pool;
   }
 
   /** A client of the pool, once the schema exists. */
   private async client(): Promise<pg.PoolClient> {
-    const client = await this.pool.connect();
+    const client = await (await this.connectedPool()).connect();
     // A session the server ended (another runner took over a frozen lock) fails its next query.
     if (client.listenerCount('error') === 0) client.on('error', () => undefined);
     try {
