@@ -14,7 +14,7 @@ import { dockerError, dockerStatus, imageNotFound } from './docker-errors.js';
 import { attachStdin, demuxAttachStream } from './docker-streams.js';
 import { LauncherError } from './errors.js';
 import { FIFO_NAMES, openFifoStdio, type FifoStdio } from './fifo-stdio.js';
-import { engineSharesHostFiles, writeHostFiles, type HostFiles } from './host-files.js';
+import { engineSharesHostFiles, hostFilesFolder, writeHostFiles, type HostFiles } from './host-files.js';
 import { invocationArgs, invocationFiles, type InvocationFile } from './invocation-files.js';
 import { tarFiles } from './tar.js';
 import type { ConnectorExit, ConnectorInvocation, ConnectorProcess, Launcher } from './types.js';
@@ -160,23 +160,28 @@ export class DockerLauncher implements Launcher {
     takesFifo: boolean,
   ): Promise<CreatedContainer> {
     const mountFiles = (files.length > 0 || takesFifo) && !this.hostFilesRefused && engineSharesHostFiles(docker);
-    const hostFiles = mountFiles ? await writeHostFiles(files) : undefined;
-    let fifos: FifoStdio | undefined;
-    try {
-      if (hostFiles && takesFifo) fifos = await openFifoStdio(hostFiles.dir);
-      const spec = this.containerSpec(invocation, network, files, mounts, hostFiles, !!fifos);
-      return { container: await docker.createContainer(spec), hostFiles, fifos };
-    } catch (error) {
-      fifos?.destroy();
-      await hostFiles?.remove();
-      const status = dockerStatus(error);
-      if (status === 404) throw imageNotFound(this.image, error);
-      if (hostFiles && status !== undefined) {
-        this.hostFilesRefused = true;
-        return this.create(docker, invocation, network, files, mounts, takesFifo);
-      }
-      throw dockerError(error, `${invocation.name}: could not create a container from ${this.image}`);
+    const hostFiles = mountFiles ? await hostFilesFolder() : undefined;
+    const fifo = !!hostFiles && takesFifo;
+    const spec = this.containerSpec(invocation, network, files, mounts, hostFiles, fifo);
+    // The engine creates the container while the files and pipes go into the folder.
+    const [created, filled] = await Promise.allSettled([
+      docker.createContainer(spec),
+      hostFiles ? fillHostFiles(hostFiles, files, fifo) : undefined,
+    ]);
+    if (created.status === 'fulfilled' && filled.status === 'fulfilled') {
+      return { container: created.value, hostFiles, fifos: filled.value };
     }
+    if (filled.status === 'fulfilled') filled.value?.destroy();
+    if (created.status === 'fulfilled') await removeContainer(created.value).catch(() => undefined);
+    await hostFiles?.remove();
+    const error: unknown = created.status === 'rejected' ? created.reason : (filled as PromiseRejectedResult).reason;
+    const status = dockerStatus(error);
+    if (status === 404) throw imageNotFound(this.image, error);
+    if (hostFiles && status !== undefined) {
+      this.hostFilesRefused = true;
+      return this.create(docker, invocation, network, files, mounts, takesFifo);
+    }
+    throw dockerError(error, `${invocation.name}: could not create a container from ${this.image}`);
   }
 
   private client(): Promise<Docker> {
@@ -403,6 +408,16 @@ interface CreatedContainer {
   container: Docker.Container;
   hostFiles: HostFiles | undefined;
   fifos: FifoStdio | undefined;
+}
+
+/** Writes the invocation's files into its folder, then makes and opens its pipes when it takes them. */
+async function fillHostFiles(
+  hostFiles: HostFiles,
+  files: readonly InvocationFile[],
+  fifo: boolean,
+): Promise<FifoStdio | undefined> {
+  await writeHostFiles(hostFiles, files);
+  return fifo ? openFifoStdio(hostFiles.dir) : undefined;
 }
 
 /** Removes a container this process created, then its files' folder; counted until both are gone. */

@@ -13,25 +13,32 @@ export interface HostFiles {
 }
 
 /**
- * Writes the files into a private folder of the host: its outer folder is the runner's alone
- * (mkdtemp's 0700; its name lets a later run remove it if this runner is killed, see
- * removeStaleInvocationDirs), the mounted folder inside and its files are readable by all, so
- * the container reads them whatever uid it runs as (nobody, a rootless engine's mapped uid).
+ * Makes an empty private folder of the host: its outer folder is the runner's alone (mkdtemp's
+ * 0700; its name lets a later run remove it if this runner is killed, see
+ * removeStaleInvocationDirs). The folder exists before its files, so that the engine, which
+ * only checks that a mount's source exists, can create the container while they are written.
  */
-export async function writeHostFiles(files: readonly InvocationFile[]): Promise<HostFiles> {
+export async function hostFilesFolder(): Promise<HostFiles> {
   const outer = await mkdtemp(join(tmpdir(), invocationDirPrefix()));
   const remove = () => rm(outer, { recursive: true, force: true });
   try {
     const dir = join(outer, 'files');
     await mkdir(dir);
-    for (const file of files) await writeFile(join(dir, file.fileName), file.content, { mode: 0o444, flag: 'wx' });
-    // The umask may have taken bits away.
-    await chmod(dir, 0o755);
     return { dir, remove };
   } catch (error) {
     await remove();
     throw error;
   }
+}
+
+/**
+ * Writes the files into the folder. The folder and its files are readable by all, so the
+ * container reads them whatever uid it runs as (nobody, a rootless engine's mapped uid).
+ */
+export async function writeHostFiles({ dir }: HostFiles, files: readonly InvocationFile[]): Promise<void> {
+  for (const file of files) await writeFile(join(dir, file.fileName), file.content, { mode: 0o444, flag: 'wx' });
+  // The umask may have taken bits away.
+  await chmod(dir, 0o755);
 }
 
 /**
