@@ -185,6 +185,15 @@ function canonicalCopy(dir) {
   return copies.get(name).find((folder) => version(folder) === version(dir)) ?? dir;
 }
 
+// dockerode loads its BuildKit session support (gRPC and protobuf, ~1 MB) when it is first
+// required, for `buildImage` with version 2 only; the runner never builds an image, and parsing
+// it cost a Docker sync ~0.1-0.2 s of CPU before its first container. Bundles get a stand-in
+// that says so if it is ever called.
+const DOCKERODE_SESSION = '\0dockerode-session';
+const DOCKERODE_SESSION_STUB = `module.exports = function withSession() {
+  throw new Error('BuildKit sessions are left out of Backflow bundles: build images with the Docker CLI or dockerode as installed');
+};`;
+
 /** Rolldown plugin: the entry module, native packages left external, lazy requires made visible. */
 function bundlePlugin(target) {
   const ENTRY = '\0backflow-bundle-entry';
@@ -192,6 +201,8 @@ function bundlePlugin(target) {
     name: 'backflow-bundle',
     async resolveId(source, importer) {
       if (source === ENTRY) return ENTRY;
+      if (source === './session' && importer && packageDir(importer)?.endsWith(`${sep}dockerode`))
+        return DOCKERODE_SESSION;
       if (/^[./]/.test(source) || source.startsWith('node:') || source.startsWith('\0')) return null;
       if (EXTERNAL.has(packageName(source))) return { id: source, external: true };
       const resolved = await this.resolve(source, importer === ENTRY ? join(target.dir, 'x.js') : importer, {
@@ -204,6 +215,7 @@ function bundlePlugin(target) {
       return canonical === dir ? null : join(canonical, relative(dir, resolved.id));
     },
     load(id) {
+      if (id === DOCKERODE_SESSION) return DOCKERODE_SESSION_STUB;
       return id === ENTRY ? target.entry : null;
     },
     transform(code, id) {
