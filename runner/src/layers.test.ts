@@ -22,7 +22,6 @@ const LAYERS: readonly (readonly string[])[] = [
 /** The one-launcher and one-store rules: only these folders may use these libraries. */
 const OWNERS: Readonly<Record<string, string>> = {
   dockerode: 'launchers',
-  execa: 'launchers',
   pg: 'store',
   'better-sqlite3': 'store',
 };

@@ -83,7 +83,7 @@ export function attachStdin(socket: Duplex): Writable {
       socket.end(() => callback());
     },
   });
-  // As for a child's stdin (execa listens too): a failed write is reported to its callback
+  // As for a child process's stdin: a failed write is reported to its callback
   // and to pipeline(), and must not crash a runner that has no 'error' listener.
   stdin.on('error', () => undefined);
   return stdin;
