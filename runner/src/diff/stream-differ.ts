@@ -8,6 +8,7 @@ import {
   DELETE_HASH,
   fingerprintKey,
   keyId,
+  legacyTextHash,
   rowHash,
   sameHash,
   textHash,
@@ -373,8 +374,9 @@ export class StreamDiffer {
       this.counts.invalid++;
       return { kind: 'invalid', key: this.keyObjectOf(row), reason: mapped.reason, field: mapped.field };
     }
-    const printed = dataText !== undefined && !this.settings.mapper ? textHash(dataText) : undefined;
-    const hash = this.hashOf(mapped.data, prior, printed);
+    const text = this.settings.mapper ? undefined : dataText;
+    const current = text !== undefined ? textHash(text) : rowHash(mapped.data);
+    const hash = this.hashOf(current, prior, mapped.data, text);
     const change = changeOf(prior, hash);
     this.counts[change]++;
     if (
@@ -390,9 +392,9 @@ export class StreamDiffer {
       const matchKey = this.matchKeyOf(mapped.data);
       return { kind: 'send', op: 'upsert', change, data: mapped.data, key, hash, matchKey, line: this.lineOf(line) };
     }
-    // An unchanged row stored under the hash of its JSON (a store from before text hashes, a
-    // source that changed its spacing) gets its printed text's hash: its next read is cheap.
-    const restamp = change === 'unchanged' && printed !== undefined && printed !== hash;
+    // An unchanged row stored under another hash (see `hashOf`) gets the one this runner
+    // computes first: its next read is cheap.
+    const restamp = change === 'unchanged' && current !== hash;
     if (prior && (prior.flags & GONE || restamp)) {
       const id = this.settings.streamId!;
       this.touched.push({
@@ -400,7 +402,7 @@ export class StreamDiffer {
         key,
         op: 'upsert',
         flags: prior.flags & ~GONE,
-        hash: restamp ? printed : prior.hash,
+        hash: restamp ? current : prior.hash,
         matchKey: prior.matchKey ?? this.matchKeyOf(mapped.data),
       });
     }
@@ -451,16 +453,25 @@ export class StreamDiffer {
   }
 
   /**
-   * The row's hash: of its text as the source printed it when known (no re-encoding; a rerun
-   * then proves most rows unchanged from their text alone, see `unchangedPrinted`), else of
-   * its JSON. A row whose text differs from what was stored may still be the same data
-   * printed another way (a store from before text hashes, a source that changed its
-   * spacing): it is unchanged if its JSON hashes to what was stored.
+   * The hash to diff the row by: `current` — of its text as the source printed it when known
+   * (no re-encoding; a rerun then proves most rows unchanged from their text alone, see
+   * `unchangedPrinted`), else of its JSON — or the stored one when that is the same row hashed
+   * another way: its JSON rather than its text (a store from before text hashes, a source that
+   * changed its spacing), or MD5 rather than MurmurHash (a store from before MurmurHash).
    */
-  private hashOf(data: Record<string, unknown>, prior: Prior | undefined, printed: RowHash | undefined): RowHash {
-    if (printed === undefined) return rowHash(data);
-    if (prior === undefined || printed === prior.hash) return printed;
-    return rowHash(data) === prior.hash ? prior.hash : printed;
+  private hashOf(
+    current: RowHash,
+    prior: Prior | undefined,
+    data: Record<string, unknown>,
+    text: string | undefined,
+  ): RowHash {
+    if (prior === undefined || current === prior.hash) return current;
+    const stored = prior.hash;
+    const json = JSON.stringify(data);
+    const same =
+      (text !== undefined && (legacyTextHash(text) === stored || textHash(json) === stored)) ||
+      legacyTextHash(json) === stored;
+    return same ? stored : current;
   }
 
   /** A mapped row is not what the source printed: its line cannot stand for it. */
