@@ -20,8 +20,11 @@ import { DELIVERED, GONE, REJECTED, type FingerprintSession, type Outcome, type 
 
 /** Rows classified per store round trip. */
 const DIFF_BATCH = 500;
-/** Keys of rows already decided, noted as seen per store write: a write costs more than the keys it holds. */
-const SEEN_BATCH = 10_000;
+/**
+ * Keys of rows already decided, noted as seen per store write, and outcomes the diff settles
+ * itself per transaction: a write (an fsync, for outcomes) costs more than the rows it holds.
+ */
+const WRITE_BATCH = 10_000;
 /** What `add` returns for a row decided later or needing nothing: one shared empty list. */
 const NOTHING: readonly Decision[] = [];
 const SKIP = { kind: 'skip' } as const;
@@ -114,7 +117,11 @@ export class StreamDiffer {
 
   /** Enough is waiting that the reader should `flush` now. */
   get due(): boolean {
-    return this.queued >= DIFF_BATCH || this.seenKeys.length >= SEEN_BATCH;
+    return (
+      this.queue.length + this.deferredRows.length + this.stillRejectedKeys.length >= DIFF_BATCH ||
+      this.seenKeys.length >= WRITE_BATCH ||
+      this.touched.length >= WRITE_BATCH
+    );
   }
 
   /**

@@ -40,7 +40,10 @@ const MAX_LOG_DROPS = 16;
  * key, hash, flags, matching key)` in a WITHOUT ROWID table, about 30–60 bytes a key.
  * Confirmed outcomes are appended to a log (sequential writes, durable at each commit) and
  * merged into the table in key order when the run ends, or when the next run opens the file
- * after a crash: applying them one by one would rewrite random pages at every commit. Keys
+ * after a crash: applying them one by one would rewrite random pages at every commit. Rows of
+ * new integer keys above every key the table held, in increasing order (a first run, rows
+ * added at the end of a table), go straight into the table instead while the run has logged
+ * nothing: they are appended at its end, and the run's end has nothing to merge. Keys
  * read in a run go to an append-only scratch table in SQLite's temporary file, indexed once
  * the read is complete, which turns removed-row detection into one anti-join.
  */
@@ -50,6 +53,13 @@ export class SqliteFingerprints implements FingerprintSession {
   private readonly lookupOne: Database.Statement;
   private readonly lookupRange: Database.Statement;
   private readonly insertLog: BulkInsert;
+  private readonly appendRows: BulkInsert;
+  /** Outcomes are in the log, waiting for `mergeLog`: later ones must follow them there. */
+  private logged: boolean;
+  /** Per stream, its highest integer key when the run first appended to it: rows above it were appended in this run. */
+  private readonly heldThrough = new Map<number, number>();
+  /** Per stream, the highest integer key appended in this run. */
+  private readonly appendedThrough = new Map<number, number>();
   private readonly upsertReason: Database.Statement;
   private readonly forgetKept: Database.Statement;
   /** Whether any record is kept for resending: most runs have none, and skip the deletes. */
@@ -86,10 +96,12 @@ export class SqliteFingerprints implements FingerprintSession {
       'insert into outcome_log (stream, k, op, r, f, v)',
       '(?, ?, ?, unhex(?), ?, ?)',
     );
+    this.appendRows = new BulkInsert(db, 'insert into fingerprints (stream, k, r, f, v)', '(?, ?, unhex(?), ?, ?)');
     this.upsertReason = db.prepare('insert or replace into rejections (stream, k, reason, field) values (?, ?, ?, ?)');
     this.forgetKept = db.prepare('delete from kept where stream = ? and k = ?');
     this.anyKept = db.prepare('select 1 from kept limit 1').get() !== undefined;
-    this.logChunkable = db.prepare('select 1 from outcome_log limit 1').get() === undefined;
+    this.logged = db.prepare('select 1 from outcome_log limit 1').get() !== undefined;
+    this.logChunkable = !this.logged;
   }
 
   async streamId(stream: string): Promise<number> {
@@ -173,8 +185,16 @@ export class SqliteFingerprints implements FingerprintSession {
     this.db.transaction(() => seen.run(keys))();
   }
 
+  /** Rows appended in this run (`appends`) are not counted: they were not there when the read started. */
   async count(stream: number): Promise<number> {
-    return this.db.prepare('select count(*) from fingerprints where stream = ?').pluck().get(stream) as number;
+    const held = this.heldThrough.get(stream);
+    if (held === undefined) {
+      return this.db.prepare('select count(*) from fingerprints where stream = ?').pluck().get(stream) as number;
+    }
+    return this.db
+      .prepare(`select count(*) from fingerprints where stream = ? and (k <= ? or k > ${Number.MAX_SAFE_INTEGER})`)
+      .pluck()
+      .get(stream, held) as number;
   }
 
   /** Nothing yet: the first query that needs the keys seen indexes them (`seenIndexed`), and a plain rerun has none. */
@@ -234,9 +254,14 @@ export class SqliteFingerprints implements FingerprintSession {
     this.db.transaction(() => this.writeOutcomes(outcomes))();
   }
 
-  /** Logs outcomes; a delivered row is no longer kept for resending. Call inside a transaction. */
+  /**
+   * Logs outcomes, or appends them to the table when it can (`appends`); a delivered row is no
+   * longer kept for resending. Call inside a transaction.
+   */
   writeOutcomes(outcomes: readonly Outcome[]): void {
     this.writable();
+    if (this.appends(outcomes)) return;
+    this.logged = true;
     const values: unknown[] = [];
     for (const o of outcomes) {
       if (this.logChunkable) this.noteLogged(o);
@@ -246,6 +271,42 @@ export class SqliteFingerprints implements FingerprintSession {
       else if (this.anyKept) this.forgetKept.run(o.stream, o.key);
     }
     this.insertLog.run(values);
+  }
+
+  /**
+   * Writes outcomes straight into the table when each is a delivery of an integer key above
+   * every key of its stream there, in increasing order, and nothing is logged: true then.
+   * Their keys are not in the table, which a window of lookups may have seen: it is dropped.
+   */
+  private appends(outcomes: readonly Outcome[]): boolean {
+    if (this.logged || this.anyKept || outcomes.length === 0) return false;
+    const through = new Map<number, number>();
+    for (const { stream, key, op } of outcomes) {
+      const last = through.get(stream) ?? this.appendedThrough.get(stream) ?? this.highestKey(stream);
+      if (op !== 'upsert' || typeof key !== 'number' || key <= last) return false;
+      through.set(stream, key);
+    }
+    const values: unknown[] = [];
+    for (const o of outcomes) values.push(o.stream, o.key, o.hash, o.flags, o.matchKey);
+    this.appendRows.run(values);
+    // Raised before the transaction commits: were it rolled back, later keys are only logged.
+    for (const [stream, key] of through) this.appendedThrough.set(stream, key);
+    this.window.stream = -1;
+    return true;
+  }
+
+  /** The stream's highest integer key in the table, noted the first time (see `heldThrough`). */
+  private highestKey(stream: number): number {
+    let held = this.heldThrough.get(stream);
+    if (held === undefined) {
+      const max = this.db
+        .prepare(`select max(k) from fingerprints where stream = ? and k <= ${Number.MAX_SAFE_INTEGER}`)
+        .pluck()
+        .get(stream) as number | null;
+      held = max ?? -(2 ** 53);
+      this.heldThrough.set(stream, held);
+    }
+    return held;
   }
 
   /** Keeps records refused for now (replacing a kept version of the same key). Call inside a transaction. */
@@ -302,6 +363,7 @@ export class SqliteFingerprints implements FingerprintSession {
         delete from rejections where not exists
           (select 1 from fingerprints f where f.stream = rejections.stream and f.k = rejections.k and f.f & ${REJECTED});`);
     })();
+    this.logged = false;
     this.logChunkable = true;
     this.lastLogged.clear();
     this.logDrops = 0;
