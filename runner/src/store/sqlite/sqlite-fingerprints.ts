@@ -180,9 +180,16 @@ export class SqliteFingerprints implements FingerprintSession {
     return found;
   }
 
+  /** Keys are noted as ranges `[lo, hi]`: consecutive integer keys take one row (a rerun of a table with few gaps, a handful). */
   async markSeen(stream: number, keys: readonly FingerprintKey[]): Promise<void> {
     const { seen } = this.scratch(stream);
-    this.db.transaction(() => seen.run(keys))();
+    const ranges: FingerprintKey[] = [];
+    for (const key of keys) {
+      const last = ranges.length - 1;
+      if (typeof key === 'number' && last > 0 && ranges[last] === key - 1) ranges[last] = key;
+      else ranges.push(key, key);
+    }
+    this.db.transaction(() => seen.run(ranges))();
   }
 
   /** Rows appended in this run (`appends`) are not counted: they were not there when the read started. */
@@ -203,8 +210,11 @@ export class SqliteFingerprints implements FingerprintSession {
   }
 
   async seen(stream: number, keys: readonly FingerprintKey[]): Promise<Set<string>> {
-    const get = this.db.prepare(`select 1 from temp.${this.seenIndexed(stream)} where k = ?`);
-    return new Set(keys.filter((key) => get.get(key) !== undefined).map(keyId));
+    const table = this.seenIndexed(stream);
+    const get = this.db.prepare(
+      `select 1 from (select hi from temp.${table} where lo <= @key order by lo desc limit 1) where hi >= @key`,
+    );
+    return new Set(keys.filter((key) => get.get({ key }) !== undefined).map(keyId));
   }
 
   async defer(stream: number, rows: readonly string[]): Promise<void> {
@@ -220,7 +230,7 @@ export class SqliteFingerprints implements FingerprintSession {
 
   async removedPage(stream: number, after: FingerprintKey | undefined, limit: number): Promise<RemovedRow[]> {
     const table = this.seenIndexed(stream);
-    const unseen = `f & ${DELIVERED} and not exists (select 1 from temp.${table} s where s.k = fingerprints.k)`;
+    const unseen = `f & ${DELIVERED} and ${unseenIn(table)}`;
     const rows = (
       after === undefined
         ? this.db
@@ -239,7 +249,7 @@ export class SqliteFingerprints implements FingerprintSession {
     this.writable();
     this.window.stream = -1;
     const table = this.seenIndexed(stream);
-    const unseen = `not exists (select 1 from temp.${table} s where s.k = fingerprints.k)`;
+    const unseen = unseenIn(table);
     this.db.prepare(`delete from fingerprints where stream = ? and f & ${DELIVERED} = 0 and ${unseen}`).run(stream);
     if (!markGone) return 0;
     return this.db
@@ -399,7 +409,7 @@ export class SqliteFingerprints implements FingerprintSession {
   /** The stream's table of keys seen, indexed once the read is complete (appends are cheaper unindexed). */
   private seenIndexed(stream: number): string {
     const table = this.scratch(stream).names.seen;
-    this.db.exec(`create index if not exists temp.${table}_k on ${table} (k)`);
+    this.db.exec(`create index if not exists temp.${table}_lo on ${table} (lo, hi)`);
     return table;
   }
 
@@ -411,10 +421,10 @@ export class SqliteFingerprints implements FingerprintSession {
       this.db.exec(`
         drop table if exists temp.${names.seen};
         drop table if exists temp.${names.deferred};
-        create temp table ${names.seen} (k blob not null);
+        create temp table ${names.seen} (lo blob not null, hi blob not null);
         create temp table ${names.deferred} (seq integer primary key, row text not null);`);
       tables = {
-        seen: new BulkInsert(this.db, `insert into temp.${names.seen} (k)`, '(?)'),
+        seen: new BulkInsert(this.db, `insert into temp.${names.seen} (lo, hi)`, '(?, ?)'),
         deferred: new BulkInsert(this.db, `insert into temp.${names.deferred} (row)`, '(?)'),
         names,
       };
@@ -429,6 +439,16 @@ export class SqliteFingerprints implements FingerprintSession {
 }
 
 const ZERO = 0x30;
+
+/**
+ * A condition on a row of `fingerprints`: its key is in no range of the keys-seen table. Ranges
+ * never overlap (a key is noted once), so the one starting last at or below the key is the only
+ * one that can hold it; below every key, `-2^53` stands for none (integers sort before blobs).
+ */
+function unseenIn(table: string): string {
+  const holder = `select s.hi from temp.${table} s where s.lo <= fingerprints.k order by s.lo desc limit 1`;
+  return `coalesce((${holder}), ${-(2 ** 53)}) < fingerprints.k`;
+}
 
 /** Integer keys of a stream from `low` to `high` as the store holds them, with their hashes and flags. */
 class Window {

@@ -277,6 +277,30 @@ describe('SqliteStore: new rows appended to the fingerprints', () => {
   });
 });
 
+describe('SqliteStore: keys seen in a run', () => {
+  it('tells keys seen from the others, integer runs and gaps, negative and hashed keys alike', async () => {
+    const store = new SqliteStore(dir);
+    const session = await store.openSync('c');
+    const { fingerprints } = session;
+    const stream = await fingerprints.streamId('items');
+    const hashed = (n: number) => Buffer.alloc(16, n);
+    const stored = [-5, -4, -3, 1, 2, 3, 4, 6, 7, 10, 11, 12];
+    await session.commit({ outcomes: stored.map((key) => outcome(stream, key)) });
+    await session.commit({ outcomes: [1, 2, 3].map((n) => ({ ...outcome(stream, 0), key: hashed(n) })) });
+    await session.settle();
+    await fingerprints.markSeen(stream, [-5, -4, 1, 2, 3, hashed(2), 7, 6]);
+    await fingerprints.markSeen(stream, [4, 10, 12, 11]);
+    await fingerprints.endRead(stream);
+    const asked = [-5, -4, -3, 0, 1, 4, 5, 6, 7, 8, 10, 11, 12, 13, hashed(1), hashed(2), hashed(3)];
+    expect([...(await fingerprints.seen(stream, asked))].sort()).toEqual(
+      ['-5', '-4', '1', '4', '6', '7', '10', '11', '12', hashed(2).toString('hex')].sort(),
+    );
+    const removed = (await fingerprints.removedPage(stream, undefined, 100)).map((row) => row.key);
+    expect(removed).toEqual([-3, hashed(1), hashed(3)]);
+    await session.close();
+  });
+});
+
 describe('SqliteStore: delivery targets', () => {
   it('records targets with the commit and forgets one stream on reset, leaving the others', async () => {
     const store = new SqliteStore(dir);
