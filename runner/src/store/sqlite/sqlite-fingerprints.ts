@@ -86,7 +86,7 @@ export class SqliteFingerprints implements FingerprintSession {
     // Flags are below 10 (one digit each), hashes 16 hex digits each.
     this.lookupRange = db
       .prepare(
-        `select group_concat(k), lower(group_concat(hex(r), '')), group_concat(f, ''), count(*)
+        `select group_concat(k), lower(group_concat(hex(r), '')), group_concat(f, ''), count(*), min(k), max(k)
          from (select k, r, f from fingerprints
                where stream = ? and k >= ? and k <= ${Number.MAX_SAFE_INTEGER} order by k limit ${WINDOW})`,
       )
@@ -135,23 +135,34 @@ export class SqliteFingerprints implements FingerprintSession {
   private window = new Window();
 
   private fillWindow(stream: number, key: number): void {
-    const [keys, hashes, flags, count] = this.lookupRange.get(stream, key) as [
+    const [keys, hashes, flags, count, first, last] = this.lookupRange.get(stream, key) as [
       string | null,
       string | null,
       string | null,
       number,
+      number | null,
+      number | null,
     ];
     const window = this.window;
     window.stream = stream;
     window.low = key;
-    window.keys = keys === null ? [] : keys.split(',').map(Number);
     window.hashes = hashes ?? '';
     window.flags = flags ?? '';
     window.at = 0;
-    window.high = count < WINDOW ? Infinity : window.keys[count - 1]!;
-    // The concatenation follows the subquery's order in practice, which SQLite does not promise:
-    // were it ever otherwise, point lookups answer instead.
-    if (!window.keys.every((k, i, all) => i === 0 || all[i - 1]! < k)) window.useful = false;
+    window.size = count;
+    window.first = first ?? 0;
+    window.high = count < WINDOW ? Infinity : last!;
+    // Keys with no gap between them are found by subtraction, without reading the list, once
+    // the order of the concatenation has been seen to hold in this run.
+    if (window.ordered && count > 0 && last! - first! + 1 === count) {
+      window.keys = undefined;
+    } else {
+      window.keys = keys === null ? [] : keys.split(',').map(Number);
+      // The concatenation follows the subquery's order in practice, which SQLite does not promise:
+      // were it ever otherwise, point lookups answer instead.
+      if (!window.keys.every((k, i, all) => i === 0 || all[i - 1]! < k)) window.useful = false;
+      else window.ordered ||= count > 1;
+    }
     window.fills++;
     if (window.fills % 256 === 0 && window.useful) {
       window.useful = window.hits >= window.fills * 8;
@@ -455,8 +466,12 @@ class Window {
   stream = -1;
   low = 1;
   high = 0;
-  /** In key order. */
-  keys: number[] = [];
+  /** In key order; undefined when they are `first` to `first + size - 1`. */
+  keys: number[] | undefined = [];
+  first = 0;
+  size = 0;
+  /** A window of this run had its keys in the order of its hashes and flags (see `fillWindow`). */
+  ordered = false;
   /** 16 hex digits per key. */
   hashes = '';
   /** One digit per key. */
@@ -470,6 +485,10 @@ class Window {
   /** The key's position in `keys`, or -1. */
   indexOf(key: number): number {
     const keys = this.keys;
+    if (keys === undefined) {
+      const at = key - this.first;
+      return at >= 0 && at < this.size ? at : -1;
+    }
     let at = this.at;
     while (at < keys.length && keys[at]! < key) at++;
     if (at === keys.length || keys[at]! > key) {

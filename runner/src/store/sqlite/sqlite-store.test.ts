@@ -277,6 +277,23 @@ describe('SqliteStore: new rows appended to the fingerprints', () => {
   });
 });
 
+describe('SqliteStore: looking keys up one at a time', () => {
+  it('answers as the batch lookup does, over stretches of keys with and without gaps, in order or not', async () => {
+    const store = new SqliteStore(dir);
+    const session = await store.openSync('c');
+    const { fingerprints } = session;
+    const stream = await fingerprints.streamId('items');
+    const stored = Array.from({ length: 3000 }, (_, i) => i + 1).filter((key) => key <= 1500 || key % 3 === 0);
+    await session.commit({ outcomes: stored.map((key) => outcome(stream, key)) });
+    const asked = Array.from({ length: 3100 }, (_, i) => i);
+    const expected = await fingerprints.lookup(stream, asked);
+    for (const order of [asked, [...asked].reverse(), asked.map((_, i) => (i * 7919) % asked.length)]) {
+      for (const key of order) expect(fingerprints.lookupNow!(stream, key)).toEqual(expected.get(String(key)));
+    }
+    await session.close();
+  });
+});
+
 describe('SqliteStore: keys seen in a run', () => {
   it('tells keys seen from the others, integer runs and gaps, negative and hashed keys alike', async () => {
     const store = new SqliteStore(dir);
