@@ -486,8 +486,11 @@ export class StreamDiffer {
     return this.settings.mapper ? undefined : line;
   }
 
+  /** The matching key values as a JSON array (one key, the common case, without making the array: once a row sent). */
   private matchKeyOf(data: Record<string, unknown>): string {
-    return JSON.stringify(this.settings.matchingKeys.map((path) => valueAt(data, path) ?? null));
+    const paths = this.settings.matchingKeys;
+    if (paths.length === 1) return `[${JSON.stringify(valueAt(data, paths[0]!) ?? null)}]`;
+    return JSON.stringify(paths.map((path) => valueAt(data, path) ?? null));
   }
 
   private matchKeyObject(matchKey: string): Record<string, unknown> {
