@@ -64,6 +64,11 @@ export function legacyTextHash(json: string): RowHash {
   return md5Hex(json).slice(0, 16);
 }
 
+/** `legacyTextHash` of the text these UTF-8 bytes encode. */
+export function legacyBytesHash(utf8: Buffer): RowHash {
+  return md5Hex(utf8).slice(0, 16);
+}
+
 /** Marks, in the store, a non-retryable rejection of a delete (the row left the model). */
 export const DELETE_HASH: RowHash = '0000000000000000';
 

@@ -243,7 +243,7 @@ describe('StreamDiffer', () => {
     expect((await runOnce([], incremental)).decisions).toEqual([]);
   });
 
-  it('a store written before keeps working: a stored 8-byte MD5 of the row matches, the row is not resent, and its next read is cheap', async () => {
+  it('a store written before keeps working: a stored 8-byte MD5 of the row matches, the row is not resent, and its text alone then proves it unchanged', async () => {
     const session = await new SqliteStore(dir).openSync('c');
     const stream = await session.fingerprints.streamId('s');
     await session.close();
@@ -258,6 +258,12 @@ describe('StreamDiffer', () => {
       put.run(stream, row['id'], md5(text), DELIVERED, `[${String(row['id'])}]`);
     }
     db.close();
+    // The MD5 of a row's text as printed proves it unchanged without parsing it, as before.
+    const before = await new SqliteStore(dir).openPlan('c');
+    const fast = mirrorDiffer(stream, before);
+    const provenFast = rows(5).map((row) => fast.unchangedPrinted(Number(row['id']), Buffer.from(printed(row))));
+    expect(provenFast).toEqual([false, false, false, true, true]);
+    await before.close();
     const next = rows(5, (r) => (r['id'] === 3 ? { ...r, name: 'changed' } : r));
     const { counts, decisions } = await runOnce(next, {}, undefined, printed);
     expect(counts).toMatchObject({ unchanged: 4, changed: 1 });

@@ -8,6 +8,7 @@ import {
   DELETE_HASH,
   fingerprintKey,
   keyId,
+  legacyBytesHash,
   legacyTextHash,
   rowHash,
   sameHash,
@@ -147,7 +148,9 @@ export class StreamDiffer {
    */
   unchangedPrinted(key: number, text: Buffer): boolean {
     const prior = this.session!.lookupNow!(this.settings.streamId!, key);
-    if (prior === undefined || prior.flags !== DELIVERED || bytesHash(text) !== prior.hash) return false;
+    if (prior === undefined || prior.flags !== DELIVERED) return false;
+    // A store written before MurmurHash holds MD5 hashes: its unchanged rows stay this cheap.
+    if (bytesHash(text) !== prior.hash && legacyBytesHash(text) !== prior.hash) return false;
     // Maybe read before: `add` sets the row aside for the duplicate check (the key is noted now).
     if (this.bloom.add(key)) return false;
     this.seenKeys.push(key);
