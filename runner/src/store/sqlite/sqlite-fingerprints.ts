@@ -209,10 +209,14 @@ export class SqliteFingerprints implements FingerprintSession {
     if (held === undefined) {
       return this.db.prepare('select count(*) from fingerprints where stream = ?').pluck().get(stream) as number;
     }
+    // Two ranges of the key, each counted from the index (a first run's: none).
     return this.db
-      .prepare(`select count(*) from fingerprints where stream = ? and (k <= ? or k > ${Number.MAX_SAFE_INTEGER})`)
+      .prepare(
+        `select (select count(*) from fingerprints where stream = @stream and k <= @held)
+              + (select count(*) from fingerprints where stream = @stream and k > ${Number.MAX_SAFE_INTEGER})`,
+      )
       .pluck()
-      .get(stream, held) as number;
+      .get({ stream, held }) as number;
   }
 
   /** Nothing yet: the first query that needs the keys seen indexes them (`seenIndexed`), and a plain rerun has none. */
