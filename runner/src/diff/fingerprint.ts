@@ -1,4 +1,5 @@
 import * as crypto from 'node:crypto';
+import { murmur64Hex } from './murmur-hash.js';
 
 /**
  * A row's identity in the fingerprint store: a primary key that is one safe integer (a
@@ -8,10 +9,12 @@ import * as crypto from 'node:crypto';
 export type FingerprintKey = number | Buffer;
 
 /**
- * The hash of a row as delivered (after mapping): the first 8 bytes of the MD5 of its JSON
- * (as the source printed it when the row went unmapped, else as `JSON.stringify` writes it),
- * as 16 lowercase hex digits. Stores keep the 8 bytes; in memory a short string is several
- * times cheaper than a Buffer to make and to compare. Fingerprints, not security.
+ * The hash of a row as delivered (after mapping): 64 bits of its JSON's UTF-8 bytes (as the
+ * source printed them when the row went unmapped, else as `JSON.stringify` writes them), as 16
+ * lowercase hex digits. Stores keep the 8 bytes; in memory a short string is several times
+ * cheaper than a Buffer to make and to compare. Fingerprints, not security: the hash is
+ * MurmurHash3's (`murmur64Hex`); stores written before it hold the first 8 bytes of the MD5
+ * (`legacyTextHash`), which still match.
  */
 export type RowHash = string;
 
@@ -26,6 +29,9 @@ const md5Hex: (data: string | Buffer) => string =
   typeof crypto.hash === 'function'
     ? (text) => crypto.hash('md5', text, 'hex')
     : (text) => crypto.createHash('md5').update(text).digest('hex');
+
+/** Where a text is encoded to be hashed: rows are short, and a longer one gets a buffer of its own. */
+const scratch = Buffer.allocUnsafe(64 * 1024);
 
 /** The store key of a row from its primary key values (in key column order). */
 export function fingerprintKey(values: readonly unknown[]): FingerprintKey {
@@ -43,11 +49,23 @@ export function rowHash(data: unknown): RowHash {
 
 /** The hash of a row given as its JSON text: `rowHash(data)` when the text is `JSON.stringify(data)`. */
 export function textHash(json: string): RowHash {
-  return md5Hex(json).slice(0, 16);
+  // Three bytes per UTF-16 unit at most.
+  const buffer = json.length * 3 <= scratch.length ? scratch : Buffer.allocUnsafe(Buffer.byteLength(json));
+  return murmur64Hex(buffer, 0, buffer.write(json, 0, 'utf8'));
 }
 
 /** `textHash` of the text these UTF-8 bytes encode, without decoding them. */
-export function bytesHash(utf8: Buffer): RowHash {
+export function bytesHash(utf8: Uint8Array): RowHash {
+  return murmur64Hex(utf8, 0, utf8.length);
+}
+
+/** `textHash` as runners before MurmurHash computed it (the first 8 bytes of the MD5): what stores written by them hold. */
+export function legacyTextHash(json: string): RowHash {
+  return md5Hex(json).slice(0, 16);
+}
+
+/** `legacyTextHash` of the text these UTF-8 bytes encode. */
+export function legacyBytesHash(utf8: Buffer): RowHash {
   return md5Hex(utf8).slice(0, 16);
 }
 

@@ -243,20 +243,36 @@ describe('StreamDiffer', () => {
     expect((await runOnce([], incremental)).decisions).toEqual([]);
   });
 
-  it('a store written before keeps working: a stored 8-byte MD5 of the row matches, the row is not resent', async () => {
+  it('a store written before keeps working: a stored 8-byte MD5 of the row matches, the row is not resent, and its text alone then proves it unchanged', async () => {
     const session = await new SqliteStore(dir).openSync('c');
     const stream = await session.fingerprints.streamId('s');
     await session.close();
-    // The fingerprint as every earlier runner wrote it: the first 8 bytes of the MD5 of the row's JSON.
-    const md5 = (row: Row) => createHash('md5').update(JSON.stringify(row)).digest().subarray(0, 8);
+    // The fingerprint as earlier runners wrote it: the first 8 bytes of the MD5 of the row's JSON
+    // (rows 1–3), or of its text as printed (rows 4–5).
+    const printed = (row: Row) => JSON.stringify(row, null, 1);
+    const md5 = (text: string) => createHash('md5').update(text).digest().subarray(0, 8);
     const db = new Database(join(dir, 'connections', 'c.sqlite'));
     const put = db.prepare('insert into fingerprints (stream, k, r, f, v) values (?, ?, ?, ?, ?)');
-    for (const row of rows(3)) put.run(stream, row['id'], md5(row), DELIVERED, `[${String(row['id'])}]`);
+    for (const row of rows(5)) {
+      const text = Number(row['id']) <= 3 ? JSON.stringify(row) : printed(row);
+      put.run(stream, row['id'], md5(text), DELIVERED, `[${String(row['id'])}]`);
+    }
     db.close();
-    const next = rows(3, (r) => (r['id'] === 3 ? { ...r, name: 'changed' } : r));
-    const { counts, decisions } = await runOnce(next);
-    expect(counts).toMatchObject({ unchanged: 2, changed: 1 });
+    // The MD5 of a row's text as printed proves it unchanged without parsing it, as before.
+    const before = await new SqliteStore(dir).openPlan('c');
+    const fast = mirrorDiffer(stream, before);
+    const provenFast = rows(5).map((row) => fast.unchangedPrinted(Number(row['id']), Buffer.from(printed(row))));
+    expect(provenFast).toEqual([false, false, false, true, true]);
+    await before.close();
+    const next = rows(5, (r) => (r['id'] === 3 ? { ...r, name: 'changed' } : r));
+    const { counts, decisions } = await runOnce(next, {}, undefined, printed);
+    expect(counts).toMatchObject({ unchanged: 4, changed: 1 });
     expect(sent(decisions)).toEqual(['upsert:{"id":3,"name":"changed"}']);
+    // Unchanged rows now hold this runner's hash: their text alone proves them unchanged.
+    const plan = await new SqliteStore(dir).openPlan('c');
+    const differ = mirrorDiffer(stream, plan);
+    for (const row of next) expect(differ.unchangedPrinted(Number(row['id']), Buffer.from(printed(row)))).toBe(true);
+    await plan.close();
   });
 
   it('diffs a row by its text as printed when given; printed otherwise, it is unchanged if its JSON is, and its text is stored', async () => {

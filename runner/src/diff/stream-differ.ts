@@ -8,6 +8,8 @@ import {
   DELETE_HASH,
   fingerprintKey,
   keyId,
+  legacyBytesHash,
+  legacyTextHash,
   rowHash,
   sameHash,
   textHash,
@@ -19,8 +21,11 @@ import { DELIVERED, GONE, REJECTED, type FingerprintSession, type Outcome, type 
 
 /** Rows classified per store round trip. */
 const DIFF_BATCH = 500;
-/** Keys of rows already decided, noted as seen per store write: a write costs more than the keys it holds. */
-const SEEN_BATCH = 10_000;
+/**
+ * Keys of rows already decided, noted as seen per store write, and outcomes the diff settles
+ * itself per transaction: a write (an fsync, for outcomes) costs more than the rows it holds.
+ */
+const WRITE_BATCH = 10_000;
 /** What `add` returns for a row decided later or needing nothing: one shared empty list. */
 const NOTHING: readonly Decision[] = [];
 const SKIP = { kind: 'skip' } as const;
@@ -113,7 +118,11 @@ export class StreamDiffer {
 
   /** Enough is waiting that the reader should `flush` now. */
   get due(): boolean {
-    return this.queued >= DIFF_BATCH || this.seenKeys.length >= SEEN_BATCH;
+    return (
+      this.queue.length + this.deferredRows.length + this.stillRejectedKeys.length >= DIFF_BATCH ||
+      this.seenKeys.length >= WRITE_BATCH ||
+      this.touched.length >= WRITE_BATCH
+    );
   }
 
   /**
@@ -139,7 +148,9 @@ export class StreamDiffer {
    */
   unchangedPrinted(key: number, text: Buffer): boolean {
     const prior = this.session!.lookupNow!(this.settings.streamId!, key);
-    if (prior === undefined || prior.flags !== DELIVERED || bytesHash(text) !== prior.hash) return false;
+    if (prior === undefined || prior.flags !== DELIVERED) return false;
+    // A store written before MurmurHash holds MD5 hashes: its unchanged rows stay this cheap.
+    if (bytesHash(text) !== prior.hash && legacyBytesHash(text) !== prior.hash) return false;
     // Maybe read before: `add` sets the row aside for the duplicate check (the key is noted now).
     if (this.bloom.add(key)) return false;
     this.seenKeys.push(key);
@@ -373,8 +384,9 @@ export class StreamDiffer {
       this.counts.invalid++;
       return { kind: 'invalid', key: this.keyObjectOf(row), reason: mapped.reason, field: mapped.field };
     }
-    const printed = dataText !== undefined && !this.settings.mapper ? textHash(dataText) : undefined;
-    const hash = this.hashOf(mapped.data, prior, printed);
+    const text = this.settings.mapper ? undefined : dataText;
+    const current = text !== undefined ? textHash(text) : rowHash(mapped.data);
+    const hash = this.hashOf(current, prior, mapped.data, text);
     const change = changeOf(prior, hash);
     this.counts[change]++;
     if (
@@ -390,9 +402,9 @@ export class StreamDiffer {
       const matchKey = this.matchKeyOf(mapped.data);
       return { kind: 'send', op: 'upsert', change, data: mapped.data, key, hash, matchKey, line: this.lineOf(line) };
     }
-    // An unchanged row stored under the hash of its JSON (a store from before text hashes, a
-    // source that changed its spacing) gets its printed text's hash: its next read is cheap.
-    const restamp = change === 'unchanged' && printed !== undefined && printed !== hash;
+    // An unchanged row stored under another hash (see `hashOf`) gets the one this runner
+    // computes first: its next read is cheap.
+    const restamp = change === 'unchanged' && current !== hash;
     if (prior && (prior.flags & GONE || restamp)) {
       const id = this.settings.streamId!;
       this.touched.push({
@@ -400,7 +412,7 @@ export class StreamDiffer {
         key,
         op: 'upsert',
         flags: prior.flags & ~GONE,
-        hash: restamp ? printed : prior.hash,
+        hash: restamp ? current : prior.hash,
         matchKey: prior.matchKey ?? this.matchKeyOf(mapped.data),
       });
     }
@@ -451,16 +463,25 @@ export class StreamDiffer {
   }
 
   /**
-   * The row's hash: of its text as the source printed it when known (no re-encoding; a rerun
-   * then proves most rows unchanged from their text alone, see `unchangedPrinted`), else of
-   * its JSON. A row whose text differs from what was stored may still be the same data
-   * printed another way (a store from before text hashes, a source that changed its
-   * spacing): it is unchanged if its JSON hashes to what was stored.
+   * The hash to diff the row by: `current` — of its text as the source printed it when known
+   * (no re-encoding; a rerun then proves most rows unchanged from their text alone, see
+   * `unchangedPrinted`), else of its JSON — or the stored one when that is the same row hashed
+   * another way: its JSON rather than its text (a store from before text hashes, a source that
+   * changed its spacing), or MD5 rather than MurmurHash (a store from before MurmurHash).
    */
-  private hashOf(data: Record<string, unknown>, prior: Prior | undefined, printed: RowHash | undefined): RowHash {
-    if (printed === undefined) return rowHash(data);
-    if (prior === undefined || printed === prior.hash) return printed;
-    return rowHash(data) === prior.hash ? prior.hash : printed;
+  private hashOf(
+    current: RowHash,
+    prior: Prior | undefined,
+    data: Record<string, unknown>,
+    text: string | undefined,
+  ): RowHash {
+    if (prior === undefined || current === prior.hash) return current;
+    const stored = prior.hash;
+    const json = JSON.stringify(data);
+    const same =
+      (text !== undefined && (legacyTextHash(text) === stored || textHash(json) === stored)) ||
+      legacyTextHash(json) === stored;
+    return same ? stored : current;
   }
 
   /** A mapped row is not what the source printed: its line cannot stand for it. */
@@ -468,8 +489,11 @@ export class StreamDiffer {
     return this.settings.mapper ? undefined : line;
   }
 
+  /** The matching key values as a JSON array (one key, the common case, without making the array: once a row sent). */
   private matchKeyOf(data: Record<string, unknown>): string {
-    return JSON.stringify(this.settings.matchingKeys.map((path) => valueAt(data, path) ?? null));
+    const paths = this.settings.matchingKeys;
+    if (paths.length === 1) return `[${JSON.stringify(valueAt(data, paths[0]!) ?? null)}]`;
+    return JSON.stringify(paths.map((path) => valueAt(data, path) ?? null));
   }
 
   private matchKeyObject(matchKey: string): Record<string, unknown> {

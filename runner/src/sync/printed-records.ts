@@ -18,6 +18,8 @@ export class PrintedRecords {
   private readonly prefixes = new Map<string, string>();
   /** Streams whose lines `take` recognises, the last one recognised first. */
   private readonly known: Layout[] = [];
+  /** Differs already asked for their `printedKeyField`: once a stream, not once a row. */
+  private readonly weighed = new Set<StreamDiffer>();
 
   dataText(stream: string, record: AirbyteRecordMessage, line: string, differ?: StreamDiffer): string | undefined {
     let prefix = this.prefixes.get(stream);
@@ -31,9 +33,12 @@ export class PrintedRecords {
     if (!line.startsWith(prefix)) return undefined;
     const end = line.lastIndexOf(',"emitted_at":');
     if (end <= prefix.length || !EMITTED_AT_TAIL.test(line.slice(end))) return undefined;
-    const keyField = differ?.printedKeyField;
-    if (keyField !== undefined && !this.known.some((layout) => layout.differ === differ)) {
-      this.known.push({ stream, differ: differ!, prefix: Buffer.from(prefix), keyField: Buffer.from(keyField) });
+    if (differ && !this.weighed.has(differ)) {
+      this.weighed.add(differ);
+      const keyField = differ.printedKeyField;
+      if (keyField !== undefined) {
+        this.known.push({ stream, differ, prefix: Buffer.from(prefix), keyField: Buffer.from(keyField) });
+      }
     }
     return line.slice(prefix.length, end);
   }

@@ -40,7 +40,10 @@ const MAX_LOG_DROPS = 16;
  * key, hash, flags, matching key)` in a WITHOUT ROWID table, about 30–60 bytes a key.
  * Confirmed outcomes are appended to a log (sequential writes, durable at each commit) and
  * merged into the table in key order when the run ends, or when the next run opens the file
- * after a crash: applying them one by one would rewrite random pages at every commit. Keys
+ * after a crash: applying them one by one would rewrite random pages at every commit. Rows of
+ * new integer keys above every key the table held, in increasing order (a first run, rows
+ * added at the end of a table), go straight into the table instead while the run has logged
+ * nothing: they are appended at its end, and the run's end has nothing to merge. Keys
  * read in a run go to an append-only scratch table in SQLite's temporary file, indexed once
  * the read is complete, which turns removed-row detection into one anti-join.
  */
@@ -50,6 +53,13 @@ export class SqliteFingerprints implements FingerprintSession {
   private readonly lookupOne: Database.Statement;
   private readonly lookupRange: Database.Statement;
   private readonly insertLog: BulkInsert;
+  private readonly appendRows: BulkInsert;
+  /** Outcomes are in the log, waiting for `mergeLog`: later ones must follow them there. */
+  private logged: boolean;
+  /** Per stream, its highest integer key when the run first appended to it: rows above it were appended in this run. */
+  private readonly heldThrough = new Map<number, number>();
+  /** Per stream, the highest integer key appended in this run. */
+  private readonly appendedThrough = new Map<number, number>();
   private readonly upsertReason: Database.Statement;
   private readonly forgetKept: Database.Statement;
   /** Whether any record is kept for resending: most runs have none, and skip the deletes. */
@@ -76,7 +86,7 @@ export class SqliteFingerprints implements FingerprintSession {
     // Flags are below 10 (one digit each), hashes 16 hex digits each.
     this.lookupRange = db
       .prepare(
-        `select group_concat(k), lower(group_concat(hex(r), '')), group_concat(f, ''), count(*)
+        `select group_concat(k), lower(group_concat(hex(r), '')), group_concat(f, ''), count(*), min(k), max(k)
          from (select k, r, f from fingerprints
                where stream = ? and k >= ? and k <= ${Number.MAX_SAFE_INTEGER} order by k limit ${WINDOW})`,
       )
@@ -86,10 +96,12 @@ export class SqliteFingerprints implements FingerprintSession {
       'insert into outcome_log (stream, k, op, r, f, v)',
       '(?, ?, ?, unhex(?), ?, ?)',
     );
+    this.appendRows = new BulkInsert(db, 'insert into fingerprints (stream, k, r, f, v)', '(?, ?, unhex(?), ?, ?)');
     this.upsertReason = db.prepare('insert or replace into rejections (stream, k, reason, field) values (?, ?, ?, ?)');
     this.forgetKept = db.prepare('delete from kept where stream = ? and k = ?');
     this.anyKept = db.prepare('select 1 from kept limit 1').get() !== undefined;
-    this.logChunkable = db.prepare('select 1 from outcome_log limit 1').get() === undefined;
+    this.logged = db.prepare('select 1 from outcome_log limit 1').get() !== undefined;
+    this.logChunkable = !this.logged;
   }
 
   async streamId(stream: string): Promise<number> {
@@ -123,23 +135,34 @@ export class SqliteFingerprints implements FingerprintSession {
   private window = new Window();
 
   private fillWindow(stream: number, key: number): void {
-    const [keys, hashes, flags, count] = this.lookupRange.get(stream, key) as [
+    const [keys, hashes, flags, count, first, last] = this.lookupRange.get(stream, key) as [
       string | null,
       string | null,
       string | null,
       number,
+      number | null,
+      number | null,
     ];
     const window = this.window;
     window.stream = stream;
     window.low = key;
-    window.keys = keys === null ? [] : keys.split(',').map(Number);
     window.hashes = hashes ?? '';
     window.flags = flags ?? '';
     window.at = 0;
-    window.high = count < WINDOW ? Infinity : window.keys[count - 1]!;
-    // The concatenation follows the subquery's order in practice, which SQLite does not promise:
-    // were it ever otherwise, point lookups answer instead.
-    if (!window.keys.every((k, i, all) => i === 0 || all[i - 1]! < k)) window.useful = false;
+    window.size = count;
+    window.first = first ?? 0;
+    window.high = count < WINDOW ? Infinity : last!;
+    // Keys with no gap between them are found by subtraction, without reading the list, once
+    // the order of the concatenation has been seen to hold in this run.
+    if (window.ordered && count > 0 && last! - first! + 1 === count) {
+      window.keys = undefined;
+    } else {
+      window.keys = keys === null ? [] : keys.split(',').map(Number);
+      // The concatenation follows the subquery's order in practice, which SQLite does not promise:
+      // were it ever otherwise, point lookups answer instead.
+      if (!window.keys.every((k, i, all) => i === 0 || all[i - 1]! < k)) window.useful = false;
+      else window.ordered ||= count > 1;
+    }
     window.fills++;
     if (window.fills % 256 === 0 && window.useful) {
       window.useful = window.hits >= window.fills * 8;
@@ -168,13 +191,32 @@ export class SqliteFingerprints implements FingerprintSession {
     return found;
   }
 
+  /** Keys are noted as ranges `[lo, hi]`: consecutive integer keys take one row (a rerun of a table with few gaps, a handful). */
   async markSeen(stream: number, keys: readonly FingerprintKey[]): Promise<void> {
     const { seen } = this.scratch(stream);
-    this.db.transaction(() => seen.run(keys))();
+    const ranges: FingerprintKey[] = [];
+    for (const key of keys) {
+      const last = ranges.length - 1;
+      if (typeof key === 'number' && last > 0 && ranges[last] === key - 1) ranges[last] = key;
+      else ranges.push(key, key);
+    }
+    this.db.transaction(() => seen.run(ranges))();
   }
 
+  /** Rows appended in this run (`appends`) are not counted: they were not there when the read started. */
   async count(stream: number): Promise<number> {
-    return this.db.prepare('select count(*) from fingerprints where stream = ?').pluck().get(stream) as number;
+    const held = this.heldThrough.get(stream);
+    if (held === undefined) {
+      return this.db.prepare('select count(*) from fingerprints where stream = ?').pluck().get(stream) as number;
+    }
+    // Two ranges of the key, each counted from the index (a first run's: none).
+    return this.db
+      .prepare(
+        `select (select count(*) from fingerprints where stream = @stream and k <= @held)
+              + (select count(*) from fingerprints where stream = @stream and k > ${Number.MAX_SAFE_INTEGER})`,
+      )
+      .pluck()
+      .get({ stream, held }) as number;
   }
 
   /** Nothing yet: the first query that needs the keys seen indexes them (`seenIndexed`), and a plain rerun has none. */
@@ -183,8 +225,11 @@ export class SqliteFingerprints implements FingerprintSession {
   }
 
   async seen(stream: number, keys: readonly FingerprintKey[]): Promise<Set<string>> {
-    const get = this.db.prepare(`select 1 from temp.${this.seenIndexed(stream)} where k = ?`);
-    return new Set(keys.filter((key) => get.get(key) !== undefined).map(keyId));
+    const table = this.seenIndexed(stream);
+    const get = this.db.prepare(
+      `select 1 from (select hi from temp.${table} where lo <= @key order by lo desc limit 1) where hi >= @key`,
+    );
+    return new Set(keys.filter((key) => get.get({ key }) !== undefined).map(keyId));
   }
 
   async defer(stream: number, rows: readonly string[]): Promise<void> {
@@ -200,7 +245,7 @@ export class SqliteFingerprints implements FingerprintSession {
 
   async removedPage(stream: number, after: FingerprintKey | undefined, limit: number): Promise<RemovedRow[]> {
     const table = this.seenIndexed(stream);
-    const unseen = `f & ${DELIVERED} and not exists (select 1 from temp.${table} s where s.k = fingerprints.k)`;
+    const unseen = `f & ${DELIVERED} and ${unseenIn(table)}`;
     const rows = (
       after === undefined
         ? this.db
@@ -219,7 +264,7 @@ export class SqliteFingerprints implements FingerprintSession {
     this.writable();
     this.window.stream = -1;
     const table = this.seenIndexed(stream);
-    const unseen = `not exists (select 1 from temp.${table} s where s.k = fingerprints.k)`;
+    const unseen = unseenIn(table);
     this.db.prepare(`delete from fingerprints where stream = ? and f & ${DELIVERED} = 0 and ${unseen}`).run(stream);
     if (!markGone) return 0;
     return this.db
@@ -234,9 +279,14 @@ export class SqliteFingerprints implements FingerprintSession {
     this.db.transaction(() => this.writeOutcomes(outcomes))();
   }
 
-  /** Logs outcomes; a delivered row is no longer kept for resending. Call inside a transaction. */
+  /**
+   * Logs outcomes, or appends them to the table when it can (`appends`); a delivered row is no
+   * longer kept for resending. Call inside a transaction.
+   */
   writeOutcomes(outcomes: readonly Outcome[]): void {
     this.writable();
+    if (this.appends(outcomes)) return;
+    this.logged = true;
     const values: unknown[] = [];
     for (const o of outcomes) {
       if (this.logChunkable) this.noteLogged(o);
@@ -246,6 +296,42 @@ export class SqliteFingerprints implements FingerprintSession {
       else if (this.anyKept) this.forgetKept.run(o.stream, o.key);
     }
     this.insertLog.run(values);
+  }
+
+  /**
+   * Writes outcomes straight into the table when each is a delivery of an integer key above
+   * every key of its stream there, in increasing order, and nothing is logged: true then.
+   * Their keys are not in the table, which a window of lookups may have seen: it is dropped.
+   */
+  private appends(outcomes: readonly Outcome[]): boolean {
+    if (this.logged || this.anyKept || outcomes.length === 0) return false;
+    const through = new Map<number, number>();
+    for (const { stream, key, op } of outcomes) {
+      const last = through.get(stream) ?? this.appendedThrough.get(stream) ?? this.highestKey(stream);
+      if (op !== 'upsert' || typeof key !== 'number' || key <= last) return false;
+      through.set(stream, key);
+    }
+    const values: unknown[] = [];
+    for (const o of outcomes) values.push(o.stream, o.key, o.hash, o.flags, o.matchKey);
+    this.appendRows.run(values);
+    // Raised before the transaction commits: were it rolled back, later keys are only logged.
+    for (const [stream, key] of through) this.appendedThrough.set(stream, key);
+    this.window.stream = -1;
+    return true;
+  }
+
+  /** The stream's highest integer key in the table, noted the first time (see `heldThrough`). */
+  private highestKey(stream: number): number {
+    let held = this.heldThrough.get(stream);
+    if (held === undefined) {
+      const max = this.db
+        .prepare(`select max(k) from fingerprints where stream = ? and k <= ${Number.MAX_SAFE_INTEGER}`)
+        .pluck()
+        .get(stream) as number | null;
+      held = max ?? -(2 ** 53);
+      this.heldThrough.set(stream, held);
+    }
+    return held;
   }
 
   /** Keeps records refused for now (replacing a kept version of the same key). Call inside a transaction. */
@@ -302,6 +388,7 @@ export class SqliteFingerprints implements FingerprintSession {
         delete from rejections where not exists
           (select 1 from fingerprints f where f.stream = rejections.stream and f.k = rejections.k and f.f & ${REJECTED});`);
     })();
+    this.logged = false;
     this.logChunkable = true;
     this.lastLogged.clear();
     this.logDrops = 0;
@@ -337,7 +424,7 @@ export class SqliteFingerprints implements FingerprintSession {
   /** The stream's table of keys seen, indexed once the read is complete (appends are cheaper unindexed). */
   private seenIndexed(stream: number): string {
     const table = this.scratch(stream).names.seen;
-    this.db.exec(`create index if not exists temp.${table}_k on ${table} (k)`);
+    this.db.exec(`create index if not exists temp.${table}_lo on ${table} (lo, hi)`);
     return table;
   }
 
@@ -349,10 +436,10 @@ export class SqliteFingerprints implements FingerprintSession {
       this.db.exec(`
         drop table if exists temp.${names.seen};
         drop table if exists temp.${names.deferred};
-        create temp table ${names.seen} (k blob not null);
+        create temp table ${names.seen} (lo blob not null, hi blob not null);
         create temp table ${names.deferred} (seq integer primary key, row text not null);`);
       tables = {
-        seen: new BulkInsert(this.db, `insert into temp.${names.seen} (k)`, '(?)'),
+        seen: new BulkInsert(this.db, `insert into temp.${names.seen} (lo, hi)`, '(?, ?)'),
         deferred: new BulkInsert(this.db, `insert into temp.${names.deferred} (row)`, '(?)'),
         names,
       };
@@ -368,13 +455,27 @@ export class SqliteFingerprints implements FingerprintSession {
 
 const ZERO = 0x30;
 
+/**
+ * A condition on a row of `fingerprints`: its key is in no range of the keys-seen table. Ranges
+ * never overlap (a key is noted once), so the one starting last at or below the key is the only
+ * one that can hold it; below every key, `-2^53` stands for none (integers sort before blobs).
+ */
+function unseenIn(table: string): string {
+  const holder = `select s.hi from temp.${table} s where s.lo <= fingerprints.k order by s.lo desc limit 1`;
+  return `coalesce((${holder}), ${-(2 ** 53)}) < fingerprints.k`;
+}
+
 /** Integer keys of a stream from `low` to `high` as the store holds them, with their hashes and flags. */
 class Window {
   stream = -1;
   low = 1;
   high = 0;
-  /** In key order. */
-  keys: number[] = [];
+  /** In key order; undefined when they are `first` to `first + size - 1`. */
+  keys: number[] | undefined = [];
+  first = 0;
+  size = 0;
+  /** A window of this run had its keys in the order of its hashes and flags (see `fillWindow`). */
+  ordered = false;
   /** 16 hex digits per key. */
   hashes = '';
   /** One digit per key. */
@@ -388,6 +489,10 @@ class Window {
   /** The key's position in `keys`, or -1. */
   indexOf(key: number): number {
     const keys = this.keys;
+    if (keys === undefined) {
+      const at = key - this.first;
+      return at >= 0 && at < this.size ? at : -1;
+    }
     let at = this.at;
     while (at < keys.length && keys[at]! < key) at++;
     if (at === keys.length || keys[at]! > key) {

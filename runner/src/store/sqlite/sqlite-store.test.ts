@@ -226,6 +226,98 @@ describe('SqliteStore: merging the outcome log', () => {
   });
 });
 
+describe('SqliteStore: new rows appended to the fingerprints', () => {
+  const logged = () => {
+    const file = new Database(connectionFile(dir, 'c'), { readonly: true });
+    const count = file.prepare('select count(*) from outcome_log').pluck().get();
+    file.close();
+    return count;
+  };
+  const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+  it('rows of keys above every stored one go straight into the table; the count is still what the read started with', async () => {
+    const store = new SqliteStore(dir);
+    const first = await store.openSync('c');
+    const stream = await first.fingerprints.streamId('items');
+    await first.commit({ outcomes: range(1, 10).map((key) => outcome(stream, key)) });
+    expect(logged()).toBe(0);
+    await first.close();
+
+    const session = await store.openSync('c');
+    const { fingerprints } = session;
+    // Key 3 left the model; keys 11–20 are new, confirmed before the read ends.
+    await session.commit({ outcomes: range(11, 15).map((key) => outcome(stream, key)) });
+    await session.commit({ outcomes: range(16, 20).map((key) => outcome(stream, key)) });
+    expect(logged()).toBe(0);
+    expect(fingerprints.lookupNow!(stream, 20)).toEqual({ hash: outcome(stream, 20).hash, flags: DELIVERED });
+    expect(await fingerprints.count(stream)).toBe(10);
+    await fingerprints.markSeen(
+      stream,
+      range(1, 20).filter((key) => key !== 3),
+    );
+    await fingerprints.endRead(stream);
+    expect((await fingerprints.removedPage(stream, undefined, 100)).map((row) => row.key)).toEqual([3]);
+    await session.close();
+  });
+
+  it('once anything is logged, later outcomes are logged too, and merged after it in order', async () => {
+    const store = new SqliteStore(dir);
+    const session = await store.openSync('c');
+    const stream = await session.fingerprints.streamId('items');
+    const refused = { ...outcome(stream, 2), op: 'reject' as const, flags: 0, reason: 'no' };
+    await session.commit({ outcomes: [outcome(stream, 1), refused] });
+    await session.commit({ outcomes: [{ ...outcome(stream, 2), hash: Buffer.alloc(8, 9).toString('hex') }] });
+    expect(logged()).toBe(3);
+    await session.close();
+    const plan = await store.openPlan('c');
+    const found = await plan.fingerprints.lookup(stream, [1, 2]);
+    expect(found.get('1')).toEqual({ hash: outcome(stream, 1).hash, flags: DELIVERED });
+    expect(found.get('2')).toEqual({ hash: Buffer.alloc(8, 9).toString('hex'), flags: DELIVERED });
+    await plan.close();
+  });
+});
+
+describe('SqliteStore: looking keys up one at a time', () => {
+  it('answers as the batch lookup does, over stretches of keys with and without gaps, in order or not', async () => {
+    const store = new SqliteStore(dir);
+    const session = await store.openSync('c');
+    const { fingerprints } = session;
+    const stream = await fingerprints.streamId('items');
+    const stored = Array.from({ length: 3000 }, (_, i) => i + 1).filter((key) => key <= 1500 || key % 3 === 0);
+    await session.commit({ outcomes: stored.map((key) => outcome(stream, key)) });
+    const asked = Array.from({ length: 3100 }, (_, i) => i);
+    const expected = await fingerprints.lookup(stream, asked);
+    for (const order of [asked, [...asked].reverse(), asked.map((_, i) => (i * 7919) % asked.length)]) {
+      for (const key of order) expect(fingerprints.lookupNow!(stream, key)).toEqual(expected.get(String(key)));
+    }
+    await session.close();
+  });
+});
+
+describe('SqliteStore: keys seen in a run', () => {
+  it('tells keys seen from the others, integer runs and gaps, negative and hashed keys alike', async () => {
+    const store = new SqliteStore(dir);
+    const session = await store.openSync('c');
+    const { fingerprints } = session;
+    const stream = await fingerprints.streamId('items');
+    const hashed = (n: number) => Buffer.alloc(16, n);
+    const stored = [-5, -4, -3, 1, 2, 3, 4, 6, 7, 10, 11, 12];
+    await session.commit({ outcomes: stored.map((key) => outcome(stream, key)) });
+    await session.commit({ outcomes: [1, 2, 3].map((n) => ({ ...outcome(stream, 0), key: hashed(n) })) });
+    await session.settle();
+    await fingerprints.markSeen(stream, [-5, -4, 1, 2, 3, hashed(2), 7, 6]);
+    await fingerprints.markSeen(stream, [4, 10, 12, 11]);
+    await fingerprints.endRead(stream);
+    const asked = [-5, -4, -3, 0, 1, 4, 5, 6, 7, 8, 10, 11, 12, 13, hashed(1), hashed(2), hashed(3)];
+    expect([...(await fingerprints.seen(stream, asked))].sort()).toEqual(
+      ['-5', '-4', '1', '4', '6', '7', '10', '11', '12', hashed(2).toString('hex')].sort(),
+    );
+    const removed = (await fingerprints.removedPage(stream, undefined, 100)).map((row) => row.key);
+    expect(removed).toEqual([-3, hashed(1), hashed(3)]);
+    await session.close();
+  });
+});
+
 describe('SqliteStore: delivery targets', () => {
   it('records targets with the commit and forgets one stream on reset, leaving the others', async () => {
     const store = new SqliteStore(dir);
