@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DELIVERED, type Outcome } from '../src/diff/fingerprint-session.js';
+import { legacyTextHash, textHash } from '../src/diff/fingerprint.js';
 import { StreamDiffer, type Decision } from '../src/diff/stream-differ.js';
 import { AlreadyRunningError } from '../src/errors.js';
 import { emptyCounts } from '../src/report/events.js';
@@ -106,18 +107,29 @@ describe('PostgresStore', () => {
     expect(sentKeys(third.decisions).sort()).toEqual(['delete:bob@x.io', 'delete:ed@x.io']);
   });
 
-  it('stores the fingerprint every earlier runner stored (the first 8 bytes of the MD5 of the row JSON)', async () => {
+  it('stores the MurmurHash of the row JSON, and rows stamped by earlier runners (MD5) still match', async () => {
     const rows = people('ada', 'bob');
     await runOnce(rows);
+    const texts = rows.map((row) => JSON.stringify(row));
     const client = new pg.Client({ ...SERVER, database });
     await client.connect();
+    const matching = async (hashes: readonly string[]) =>
+      (
+        await client.query(
+          `select count(*)::int as n from backflow.fingerprints fp
+             join unnest($1::text[]) as j(hash) on fp.r = decode(j.hash, 'hex')`,
+          [hashes],
+        )
+      ).rows;
     try {
-      const { rows: matching } = await client.query(
-        `select count(*)::int as n from backflow.fingerprints fp
-           join unnest($1::text[]) as j(row) on fp.r = decode(substr(md5(j.row), 1, 16), 'hex')`,
-        [rows.map((row) => JSON.stringify(row))],
-      );
-      expect(matching).toEqual([{ n: 2 }]);
+      expect(await matching(texts.map(textHash))).toEqual([{ n: 2 }]);
+      // As a store written before MurmurHash holds them: the first 8 bytes of the MD5.
+      for (const text of texts)
+        await client.query(`update backflow.fingerprints set r = decode($1, 'hex') where r = decode($2, 'hex')`, [
+          legacyTextHash(text),
+          textHash(text),
+        ]);
+      expect(await matching(texts.map(legacyTextHash))).toEqual([{ n: 2 }]);
     } finally {
       await client.end();
     }
