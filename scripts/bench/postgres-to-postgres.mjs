@@ -287,10 +287,8 @@ export async function run({
       if (hash !== want) throw new Error(`${table} differs from the model: ${hash} vs ${want}`);
     };
 
-    // Figures cheap to repeat are medians of `rounds` runs (node -e 0 of more: it is the
-    // smallest and the noisiest); the 1M-row first runs and the memory runs are single.
-    const nodeBare = await medianOf(rounds + 2, () => timed(process.execPath, ['-e', '0']));
-
+    // Figures cheap to repeat are medians of `rounds` runs; the 1M-row first runs and the
+    // memory runs are single.
     await sql(target, `CREATE TABLE raw_copy (${TABLE_DEFINITION})`);
     const raw = await medianOf(rounds, async (round) => {
       if (round > 0) await sql(target, 'TRUNCATE raw_copy');
@@ -376,9 +374,11 @@ export async function run({
     await measureSync('smallFirst', 'process', 'small', smallFile, 'customers_small');
     await inDocker('smallFirstDocker', 'smallFirst', 'small_docker', smallDockerFile, 'customers_small');
     // Each round renames the same rows again, so that every round sees `changedRows` changed;
-    // the Docker sync of a round runs right after the process one.
-    const changed = { process: [], docker: [] };
+    // the Docker sync of a round runs right after the process one, and two `node -e 0` right
+    // before it (the baseline it is divided by, taken at the same moment).
+    const changed = { process: [], docker: [], nodeBare: [] };
     for (let round = 0; round < rounds; round++) {
+      for (let bare = 0; bare < 2; bare++) changed.nodeBare.push(await timed(process.execPath, ['-e', '0']));
       await sql(
         source,
         `UPDATE customers_small SET name = 'Customer ' || id || ' (renamed ${round})' WHERE id IN (SELECT id FROM customers_small ORDER BY id LIMIT $1)`,
@@ -389,6 +389,10 @@ export async function run({
         changed.docker.push(await syncChecked('docker', 'small_docker', smallDockerFile, 'customers_small'));
     }
     record('smallChanged', 'process', changed.process);
+    const nodeBare = {
+      seconds: median(changed.nodeBare.map((r) => r.seconds)),
+      cpuSeconds: median(changed.nodeBare.map((r) => r.cpuSeconds)),
+    };
     if (!dockerNote) {
       record('smallChangedDocker', 'docker', changed.docker);
       sameCounts('smallChangedDocker', 'smallChanged');
@@ -406,7 +410,7 @@ export async function run({
       rows,
       smallRows,
       changedRows,
-      nodeBare: { seconds: nodeBare.seconds, cpuSeconds: nodeBare.cpuSeconds },
+      nodeBare,
       rawSeconds: raw.seconds,
       rawOutSeconds: rawOut.seconds,
       sourceAloneSeconds: sourceAlone.seconds,
