@@ -1,4 +1,21 @@
 import type { RecordBytes } from '@backflow/protocol/connector';
+import {
+  BACKSLASH,
+  BRACE_CLOSE,
+  BRACE_OPEN,
+  BRACKET_CLOSE,
+  BRACKET_OPEN,
+  COLON,
+  COMMA,
+  CR,
+  DIGIT_0,
+  DIGIT_9,
+  LF,
+  MINUS,
+  QUOTE,
+  SPACE,
+  TAB,
+} from '@backflow/protocol/connector';
 
 /** What a record's data held for a column, as DataScanner found it. */
 export const Found = {
@@ -19,17 +36,6 @@ export const Found = {
 } as const;
 export type Found = (typeof Found)[keyof typeof Found];
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const BRACE_OPEN = 0x7b;
-const BRACE_CLOSE = 0x7d;
-const BRACKET_OPEN = 0x5b;
-const BRACKET_CLOSE = 0x5d;
-const MINUS = 0x2d;
-const ZERO = 0x30;
-const NINE = 0x39;
 const TRUE = Buffer.from('true');
 const FALSE = Buffer.from('false');
 const NULL = Buffer.from('null');
@@ -138,7 +144,7 @@ export class DataScanner {
       }
       return -1;
     }
-    if (first === MINUS || (first !== undefined && first >= ZERO && first <= NINE)) {
+    if (first === MINUS || (first !== undefined && first >= DIGIT_0 && first <= DIGIT_9)) {
       let i = at;
       while (i < end && !isDelimiter(buffer[i]!)) i++;
       this.tokenEnd = i;
@@ -171,7 +177,7 @@ export class DataScanner {
     let i = at;
     // Each turn reads one value, then what closes or separates it.
     for (;;) {
-      while (i < end && buffer[i] === 0x20) i++;
+      while (i < end && buffer[i] === SPACE) i++;
       if (i >= end) return -1;
       const byte = buffer[i];
       if (byte === BRACE_OPEN || byte === BRACKET_OPEN) {
@@ -179,7 +185,7 @@ export class DataScanner {
         const object = byte === BRACE_OPEN;
         open[depth++] = object ? 1 : 0;
         i++;
-        while (buffer[i] === 0x20) i++;
+        while (buffer[i] === SPACE) i++;
         if (buffer[i] === (object ? BRACE_CLOSE : BRACKET_CLOSE)) {
           depth--;
           i++;
@@ -198,7 +204,7 @@ export class DataScanner {
       // After a value: close containers, or go on to the next member or element.
       for (;;) {
         if (depth === 0) return i;
-        while (i < end && buffer[i] === 0x20) i++;
+        while (i < end && buffer[i] === SPACE) i++;
         if (i >= end) return -1;
         const object = open[depth - 1] === 1;
         if (buffer[i] === (object ? BRACE_CLOSE : BRACKET_CLOSE)) {
@@ -216,11 +222,11 @@ export class DataScanner {
 
   /** Past `"name":` (blanks allowed) at `at`, the name a plain string; -1 when not. */
   private plainName(buffer: Buffer, at: number, end: number): number {
-    while (at < end && buffer[at] === 0x20) at++;
+    while (at < end && buffer[at] === SPACE) at++;
     if (buffer[at] !== QUOTE) return -1;
     let i = plainStringEnd(buffer, at, end);
     if (i < 0) return -1;
-    while (i < end && buffer[i] === 0x20) i++;
+    while (i < end && buffer[i] === SPACE) i++;
     return i < end && buffer[i] === COLON ? i + 1 : -1;
   }
 
@@ -245,7 +251,7 @@ function plainStringEnd(buffer: Buffer, at: number, end: number): number {
 function skipSpace(buffer: Buffer, at: number, end: number): number {
   while (at < end) {
     const byte = buffer[at];
-    if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) break;
+    if (byte !== SPACE && byte !== TAB && byte !== LF && byte !== CR) break;
     at++;
   }
   return at;
@@ -256,10 +262,10 @@ function isDelimiter(byte: number): boolean {
     byte === COMMA ||
     byte === BRACE_CLOSE ||
     byte === BRACKET_CLOSE ||
-    byte === 0x20 ||
-    byte === 0x09 ||
-    byte === 0x0a ||
-    byte === 0x0d
+    byte === SPACE ||
+    byte === TAB ||
+    byte === LF ||
+    byte === CR
   );
 }
 
@@ -268,8 +274,8 @@ function isPlainInteger(buffer: Buffer, start: number, end: number): boolean {
   let at = buffer[start] === MINUS ? start + 1 : start;
   const digits = end - at;
   if (digits < 1 || digits > MAX_PLAIN_DIGITS) return false;
-  if (buffer[at] === ZERO) return digits === 1 && at === start;
-  for (; at < end; at++) if (buffer[at]! < ZERO || buffer[at]! > NINE) return false;
+  if (buffer[at] === DIGIT_0) return digits === 1 && at === start;
+  for (; at < end; at++) if (buffer[at]! < DIGIT_0 || buffer[at]! > DIGIT_9) return false;
   return true;
 }
 

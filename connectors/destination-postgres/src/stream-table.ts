@@ -10,9 +10,8 @@ import { COPY_NULL, ValueError, type FieldEncoder, type RawForm } from './copy-t
 import { mergeStatements, type MergeStatements, type Staging } from './merge-sql.js';
 import { ident } from './sql.js';
 import type { TargetTable } from './table-setup.js';
+import { LF, TAB } from '@backflow/protocol/connector';
 
-const TAB = 0x09;
-const LF = 0x0a;
 const LINE_END = '\n';
 
 /** Postgres' unique_violation. */

@@ -13,16 +13,8 @@ import type { CopyDataRun } from './copy-out.js';
 import { unescapeCopyText } from './copy-text.js';
 import { Constant, JsonOutput, OutputPool } from './json-output.js';
 import type { Codec } from './type-mapping.js';
+import { BACKSLASH, DIGIT_0, DIGIT_9, LF, MINUS, PLUS, QUOTE, SPACE, TAB } from '@backflow/protocol/connector';
 
-const TAB = 0x09;
-const LF = 0x0a;
-const SPACE = 0x20;
-const QUOTE = 0x22;
-const PLUS = 0x2b;
-const MINUS = 0x2d;
-const ZERO = 0x30;
-const NINE = 0x39;
-const BACKSLASH = 0x5c;
 const HEX = Buffer.from('0123456789abcdef');
 
 /** 1 for the bytes of a float as Postgres prints a finite one: digits, `.`, `e`, `+`, `-`. */
@@ -114,8 +106,8 @@ export const encodeString: FieldEncoder = (out, input, at, end) => {
       // A control character COPY leaves as it is: \u00XX.
       bytes[o++] = BACKSLASH;
       bytes[o++] = 0x75;
-      bytes[o++] = ZERO;
-      bytes[o++] = ZERO;
+      bytes[o++] = DIGIT_0;
+      bytes[o++] = DIGIT_0;
       bytes[o++] = HEX[byte >> 4]!;
       bytes[o++] = HEX[byte & 15]!;
       p++;
@@ -140,14 +132,14 @@ export const encodeInteger: FieldEncoder = (out, input, at) => {
 export const encodeFloat: FieldEncoder = (out, input, at) => {
   const first = input[at] === MINUS ? at + 1 : at;
   const lead = input[first]!;
-  if (lead < ZERO || lead > NINE) return -1;
+  if (lead < DIGIT_0 || lead > DIGIT_9) return -1;
   const bytes = out.bytes;
   let o = out.length;
   let p = at;
   let byte = input[p]!;
   for (; IN_FLOAT[byte] === 1; byte = input[++p]!) bytes[o++] = byte;
   if (!endsField(byte)) return -1;
-  if (first > at && p === first + 1 && lead === ZERO) return -1;
+  if (first > at && p === first + 1 && lead === DIGIT_0) return -1;
   out.length = o;
   return p;
 };
@@ -226,7 +218,7 @@ export const encodeTimestamp: FieldEncoder = (out, input, at, end) => {
   }
   const stop = copyField(out, input, at + 19);
   const last = input[stop - 1]!;
-  if (last < ZERO || last > NINE) return -1;
+  if (last < DIGIT_0 || last > DIGIT_9) return -1;
   out.bytes[out.length++] = QUOTE;
   return stop;
 };
@@ -235,14 +227,19 @@ export const encodeTimestamp: FieldEncoder = (out, input, at, end) => {
 export const encodeTimestampTz: FieldEncoder = (out, input, at, end) => {
   if (!putDateAndTime(out, input, at, end)) return -1;
   // Whole seconds, the field ending at its offset: no copy of the rest.
-  if (input[at + 19] === PLUS && input[at + 20] === ZERO && input[at + 21] === ZERO && endsField(input[at + 22]!)) {
+  if (
+    input[at + 19] === PLUS &&
+    input[at + 20] === DIGIT_0 &&
+    input[at + 21] === DIGIT_0 &&
+    endsField(input[at + 22]!)
+  ) {
     const bytes = out.bytes;
     bytes[out.length++] = 0x5a;
     bytes[out.length++] = QUOTE;
     return at + 22;
   }
   const stop = copyField(out, input, at + 19);
-  if (input[stop - 3] !== PLUS || input[stop - 2] !== ZERO || input[stop - 1] !== ZERO) return -1;
+  if (input[stop - 3] !== PLUS || input[stop - 2] !== DIGIT_0 || input[stop - 1] !== DIGIT_0) return -1;
   const bytes = out.bytes;
   out.length -= 3;
   bytes[out.length++] = 0x5a;

@@ -60,6 +60,24 @@ export {
 } from './keyed-changes.js';
 export type { Logger } from './logger.js';
 export { recordLinePrefix, recordLineSuffix } from './read-command.js';
+export {
+  BACKSLASH,
+  BRACE_CLOSE,
+  BRACE_OPEN,
+  BRACKET_CLOSE,
+  BRACKET_OPEN,
+  COLON,
+  COMMA,
+  CR,
+  DIGIT_0,
+  DIGIT_9,
+  LF,
+  MINUS,
+  PLUS,
+  QUOTE,
+  SPACE,
+  TAB,
+} from '../ndjson/ascii-bytes.js';
 export { EXIT, runConnector, type ConnectorIO } from './run-connector.js';
 export { STDIO_ENV } from './process-stdio.js';
 export { REDACTED, collectSecrets, redact, redactConfig } from './secrets.js';

@@ -6,6 +6,17 @@ import type { AirbyteRecordMessage } from '../types.js';
 import { ProtocolError } from '../validation/index.js';
 import type { IncomingRecord, RecordBytes } from './definitions.js';
 import { InternalError } from './errors.js';
+import {
+  BACKSLASH,
+  BRACE_CLOSE,
+  BRACE_OPEN,
+  BRACKET_CLOSE,
+  BRACKET_OPEN,
+  COMMA,
+  DIGIT_0,
+  DIGIT_9,
+  QUOTE,
+} from '../ndjson/ascii-bytes.js';
 
 const PREFIX = Buffer.from('{"type":"RECORD","record":{"stream":"');
 const NAMESPACE = Buffer.from(',"namespace":"');
@@ -13,14 +24,6 @@ const DATA = Buffer.from(',"data":{');
 const EMITTED_AT = Buffer.from(',"emitted_at":');
 /** Marks an object whose changes (deletes) a plain RECORD line must not hide from the SDK. */
 const CDC_DELETED_AT = Buffer.from('"_ab_cdc_deleted_at"');
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const BRACE_OPEN = 0x7b;
-const BRACE_CLOSE = 0x7d;
-const BRACKET_OPEN = 0x5b;
-const BRACKET_CLOSE = 0x5d;
 
 /**
  * A RECORD line taken without parsing its data: it has exactly the shape sources and the
@@ -112,7 +115,7 @@ export function takeRecordLine(
   if (dataEnd < 0 || !startsWith(buffer, dataEnd, end, EMITTED_AT)) return undefined;
   at = dataEnd + EMITTED_AT.length;
   const digits = at;
-  while (at < end && buffer[at]! >= 0x30 && buffer[at]! <= 0x39) at++;
+  while (at < end && buffer[at]! >= DIGIT_0 && buffer[at]! <= DIGIT_9) at++;
   if (at === digits || at - digits > 15 || end - at !== 2) return undefined;
   if (buffer[at] !== BRACE_CLOSE || buffer[at + 1] !== BRACE_CLOSE) return undefined;
   const emittedAt = Number(buffer.toString('latin1', digits, at));

@@ -1,5 +1,6 @@
 import type { AirbyteRecordMessage, LineTaker } from '@backflow/protocol';
 import type { StreamDiffer } from '../diff/stream-differ.js';
+import { BRACE_CLOSE, COMMA, DIGIT_0, DIGIT_9, MINUS, QUOTE } from '@backflow/protocol/connector';
 
 /** How Backflow's SDK ends a record line, after the data: nothing else can follow it. */
 const EMITTED_AT_TAIL = /^,"emitted_at":\d+\}\}$/;
@@ -99,12 +100,6 @@ export class PrintedRow {
 }
 
 const EMITTED_AT = Buffer.from(',"emitted_at":');
-const DIGIT_0 = 0x30;
-const DIGIT_9 = 0x39;
-const QUOTE = 0x22;
-const MINUS = 0x2d;
-const CLOSE = 0x7d;
-const COMMA = 0x2c;
 /** Digits of the longest integer key read from text: 15 are always a safe integer (as `fingerprintKey` has it). */
 const MAX_KEY_DIGITS = 15;
 
@@ -116,7 +111,7 @@ function holdsAt(buffer: Buffer, at: number, bytes: Buffer): boolean {
 
 /** Where `,"emitted_at":<digits>}}` ends the line `[from, end)`, or -1. */
 function emittedAtStart(buffer: Buffer, from: number, end: number): number {
-  if (buffer[end - 1] !== CLOSE || buffer[end - 2] !== CLOSE) return -1;
+  if (buffer[end - 1] !== BRACE_CLOSE || buffer[end - 2] !== BRACE_CLOSE) return -1;
   let i = end - 2;
   while (i > from && buffer[i - 1]! >= DIGIT_0 && buffer[i - 1]! <= DIGIT_9) i--;
   if (i === end - 2) return -1;
@@ -148,6 +143,6 @@ function leadingIntegerKey(
   const digits = at - first;
   if (digits === 0 || digits > MAX_KEY_DIGITS || (digits > 1 && buffer[first] === DIGIT_0)) return undefined;
   if (quoted && buffer[at++] !== QUOTE) return undefined;
-  if (buffer[at] !== COMMA && buffer[at] !== CLOSE) return undefined;
+  if (buffer[at] !== COMMA && buffer[at] !== BRACE_CLOSE) return undefined;
   return negative ? -value : value;
 }
