@@ -498,6 +498,31 @@ describe.runIf(dockerUp || requireDocker)('DockerLauncher', () => {
     expect(await connector.exit).toEqual({ code: 0, signal: null });
   });
 
+  it('takes the exit code from the exit line of a connector with named pipes, without waiting for the engine', async () => {
+    // An engine whose wait never answers: the exit can only come from the line.
+    const silent = Object.create(docker) as Docker;
+    silent.createContainer = async (spec) => {
+      const container = await docker.createContainer(spec);
+      container.wait = () => new Promise(() => undefined);
+      return container;
+    };
+    const launcher = new DockerLauncher({ image: ECHO_FIFO_IMAGE, docker: silent });
+    {
+      await using connector = await launcher.start({ name: 'echo', command: 'write', env: { ECHO_EXIT_CODE: '3' } });
+      connector.stdin.end('{"a":1}\n');
+      const [stdout, stderr, exit] = await Promise.all([
+        text(connector.stdout),
+        text(connector.stderr),
+        connector.exit,
+      ]);
+      expect(stdout).toBe('{"a":1}\n');
+      expect(stderr).toBe('echo: started\necho: stdin ended\n');
+      expect(exit).toEqual({ code: 3, signal: null });
+    }
+    await containersRemoved();
+    expect(await managedContainers(launcher.runId)).toEqual([]);
+  });
+
   it('still attaches stdin and stdout for an image without the label', async () => {
     await using connector = await new DockerLauncher({ image: ECHO_IMAGE, docker }).start({
       name: 'echo',

@@ -5,6 +5,7 @@ import { ProtocolError, compileConfigSchema, validateMessage, validateWith } fro
 import { parseConnectorArgs, type Command, type ParsedArgs } from './argv.js';
 import type { CheckResult, ConnectorContext, ConnectorDefinition } from './definitions.js';
 import { ConfigError, InternalError, asConnectorError, type ConnectorError } from './errors.js';
+import { writeExitLine } from './exit-line.js';
 import { readJsonFile } from './input-files.js';
 import { RecordLine, StreamNames, takeRecordLine } from './record-line.js';
 import { captureConsole, createLogger } from './logger.js';
@@ -95,6 +96,7 @@ export async function runConnector<Config>(
     // on: die of the signal instead (its listeners are gone, so its default action applies),
     // as Unix programs do after cleaning up.
     if (abandoned && received) process.kill(process.pid, received);
+    await writeExitLine(code);
     process.exit(code);
   }
   return code;

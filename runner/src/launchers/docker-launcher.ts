@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { constants } from 'node:os';
 import { posix, resolve } from 'node:path';
 import type { Duplex, Readable, Writable } from 'node:stream';
-import { STDIO_ENV } from '@backflow/protocol/connector';
+import { EXIT_LINE_ENV, STDIO_ENV } from '@backflow/protocol/connector';
 import type Docker from 'dockerode';
 import { configPaths } from './config-paths.js';
 import { containerComing, containerGone } from './container-owners.js';
@@ -14,6 +14,7 @@ import { dockerError, dockerStatus, imageNotFound } from './docker-errors.js';
 import { attachStdin, demuxAttachStream } from './docker-streams.js';
 import { LauncherError } from './errors.js';
 import { FIFO_NAMES, openFifoStdio, type FifoStdio } from './fifo-stdio.js';
+import { watchExitLine } from './exit-line.js';
 import { engineSharesHostFiles, hostFilesFolder, writeHostFiles, type HostFiles } from './host-files.js';
 import { invocationArgs, invocationFiles, type InvocationFile } from './invocation-files.js';
 import { tarFiles } from './tar.js';
@@ -162,14 +163,15 @@ export class DockerLauncher implements Launcher {
     const mountFiles = (files.length > 0 || takesFifo) && !this.hostFilesRefused && engineSharesHostFiles(docker);
     const hostFiles = mountFiles ? await hostFilesFolder() : undefined;
     const fifo = !!hostFiles && takesFifo;
-    const spec = this.containerSpec(invocation, network, files, mounts, hostFiles, fifo);
+    const exitToken = fifo ? randomBytes(8).toString('hex') : undefined;
+    const spec = this.containerSpec(invocation, network, files, mounts, hostFiles, exitToken);
     // The engine creates the container while the files and pipes go into the folder.
     const [created, filled] = await Promise.allSettled([
       docker.createContainer(spec),
       hostFiles ? fillHostFiles(hostFiles, files, fifo) : undefined,
     ]);
     if (created.status === 'fulfilled' && filled.status === 'fulfilled') {
-      return { container: created.value, hostFiles, fifos: filled.value };
+      return { container: created.value, hostFiles, fifos: filled.value, exitToken };
     }
     if (filled.status === 'fulfilled') filled.value?.destroy();
     if (created.status === 'fulfilled') await removeContainer(created.value).catch(() => undefined);
@@ -260,8 +262,9 @@ export class DockerLauncher implements Launcher {
     files: InvocationFile[],
     mounts: readonly ContainerMount[],
     hostFiles: HostFiles | undefined,
-    fifos: boolean,
+    exitToken: string | undefined,
   ): Docker.ContainerCreateOptions {
+    const fifos = exitToken !== undefined;
     const workingDir = this.workingDir();
     const binds = mounts.map((m) => `${m.path}:${m.path}:${m.readOnly ? 'ro' : 'rw'}`);
     const user = this.user();
@@ -276,6 +279,7 @@ export class DockerLauncher implements Launcher {
           ? [
               `${STDIO_ENV.stdin}=${posix.join(CONTAINER_FILES_DIR, FIFO_NAMES.stdin)}`,
               `${STDIO_ENV.stdout}=${posix.join(CONTAINER_FILES_DIR, FIFO_NAMES.stdout)}`,
+              `${EXIT_LINE_ENV}=${exitToken}`,
             ]
           : []),
       ],
@@ -335,14 +339,16 @@ class ContainerConnectorProcess implements ConnectorProcess {
     private readonly gracePeriodMs: number,
   ) {
     this.container = created.container;
-    const { fifos } = created;
+    const { fifos, exitToken } = created;
     const { stdout, stderr } = demuxAttachStream(socket);
+    const exitLine = exitToken === undefined ? undefined : watchExitLine(stderr, exitToken);
     this.stdin = fifos?.stdin ?? attachStdin(socket);
     this.stdout = fifos?.stdout ?? stdout;
-    this.stderr = stderr;
-    this.exit = this.waitForExit();
-    // Remove the container once it has exited and all its output has been read.
-    Promise.all([this.exit, once(socket, 'close'), fifos && once(fifos.stdout, 'close')])
+    this.stderr = exitLine?.stderr ?? stderr;
+    this.exit = this.waitForExit(exitLine?.code);
+    // Remove the container once it has exited and all its output has been read: its stderr
+    // ends with the exit line, else when the engine closes the attached stream.
+    Promise.all([this.exit, once(this.stderr, 'end'), fifos && once(fifos.stdout, 'close')])
       .then(() => this.remove())
       .catch(() => undefined);
   }
@@ -375,14 +381,17 @@ class ContainerConnectorProcess implements ConnectorProcess {
     }
   }
 
-  private async waitForExit(): Promise<ConnectorExit> {
+  /**
+   * The connector's exit line gives its code as soon as it exits; the engine's wait, which
+   * answers later, stands in when there is none (a crash, a signal, an image without the SDK).
+   */
+  private async waitForExit(lineCode: Promise<number | undefined> | undefined): Promise<ConnectorExit> {
+    const waited = this.waitForContainer();
+    // Once the line has answered, how the wait ends does not matter.
+    waited.catch(() => undefined);
     let statusCode: number;
     try {
-      statusCode = ((await this.container.wait()) as { StatusCode: number }).StatusCode;
-    } catch (error) {
-      // Removed under us (say by removeStaleContainers): it was killed.
-      if (dockerStatus(error) !== 404) throw dockerError(error, 'lost the container while waiting for it');
-      statusCode = 128 + constants.signals.SIGKILL;
+      statusCode = (lineCode && (await Promise.race([lineCode, waited]))) ?? (await waited);
     } finally {
       this.exited = true;
       this.created.fifos?.containerExited();
@@ -391,6 +400,16 @@ class ContainerConnectorProcess implements ConnectorProcess {
       ...exitFromStatus(statusCode),
       ...(this.stopReason === undefined ? {} : { stopReason: this.stopReason }),
     };
+  }
+
+  private async waitForContainer(): Promise<number> {
+    try {
+      return ((await this.container.wait()) as { StatusCode: number }).StatusCode;
+    } catch (error) {
+      // Removed under us (say by removeStaleContainers): it was killed.
+      if (dockerStatus(error) !== 404) throw dockerError(error, 'lost the container while waiting for it');
+      return 128 + constants.signals.SIGKILL;
+    }
   }
 
   private remove(): Promise<void> {
@@ -403,11 +422,16 @@ class ContainerConnectorProcess implements ConnectorProcess {
 const removing = new Set<Promise<void>>();
 const failedRemovals: unknown[] = [];
 
-/** A container this process created, the host folder its files are mounted from, and its pipes. */
+/**
+ * A container this process created, the host folder its files are mounted from, its pipes, and
+ * the token of the exit line its connector prints (given with the pipes: an SDK that takes them
+ * prints it).
+ */
 interface CreatedContainer {
   container: Docker.Container;
   hostFiles: HostFiles | undefined;
   fifos: FifoStdio | undefined;
+  exitToken: string | undefined;
 }
 
 /** Writes the invocation's files into its folder, then makes and opens its pipes when it takes them. */
