@@ -109,6 +109,20 @@ function withoutCloudflareProbe(code, id) {
   return code.replace(CLOUDFLARE_PROBE, 'if (false) {');
 }
 
+const DOCKER_MODEM = join('node_modules', 'docker-modem', 'lib', 'modem.js');
+const SSH_REQUIRE = "ssh = require('./ssh'),";
+
+/**
+ * docker-modem requires its SSH transport (ssh2 and its ciphers) when it loads, for DOCKER_HOST
+ * ssh:// only: most of the CPU dockerode costs a Docker sync before its first container. Bundles
+ * require it when a request first needs it. A docker-modem whose code no longer matches fails
+ * the build, not the gain.
+ */
+function withLazySsh(code, id) {
+  if (!code.includes(SSH_REQUIRE)) throw new Error(`${id}: no \`${SSH_REQUIRE}\` to defer; update scripts/bundle.mjs`);
+  return code.replace(SSH_REQUIRE, "ssh = (options) => require('./ssh')(options),");
+}
+
 const GENERATED_VALIDATORS = join('protocol', 'dist', 'generated', 'validators.js');
 /** The comment scripts/gen-types.mjs puts before each validator of a fixed schema, naming its file. */
 const VALIDATOR_MARKER = /^ *\/\/ (connectors\/[^/\n]+\/spec\.json|runner\/schemas\/[^/\n]+\.json)\n/gm;
@@ -220,6 +234,7 @@ function bundlePlugin(target) {
     },
     transform(code, id) {
       if (id.endsWith(PG_STREAM)) return withoutCloudflareProbe(code, id);
+      if (id.endsWith(DOCKER_MODEM)) return withLazySsh(code, id);
       const own =
         target.connector && id.endsWith(GENERATED_VALIDATORS) ? withOwnConfigValidator(code, id, target.name) : code;
       // Packages loaded on first use (`const require = createRequire(import.meta.url)`, e.g.

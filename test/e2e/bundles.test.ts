@@ -75,4 +75,10 @@ describe.runIf(existsSync(runnerBundle))("the runner's bundle", () => {
     const text = runnerBundleText();
     expect(withSpec.filter((name) => !text.includes(configSchemaText(name)))).toEqual([]);
   });
+
+  it("requires docker-modem's SSH transport (ssh2) only when a request needs it", () => {
+    const text = runnerBundleText();
+    expect(text).toMatch(/\bssh = \(options\) => require_ssh\(\)\(options\)/);
+    expect(text).not.toMatch(/\bssh = require_ssh\(\)/);
+  });
 });
