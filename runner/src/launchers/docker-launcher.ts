@@ -140,6 +140,7 @@ export class DockerLauncher implements Launcher {
         (socket) => socket.destroy(),
         () => undefined,
       );
+      created.fifos?.destroy();
       await removeOwnContainer(created).catch(() => undefined);
       throw dockerError(error, `${invocation.name}: could not start ${this.image}`);
     }
@@ -346,9 +347,15 @@ class ContainerConnectorProcess implements ConnectorProcess {
     this.stdout = fifos?.stdout ?? stdout;
     this.stderr = exitLine?.stderr ?? stderr;
     this.exit = this.waitForExit(exitLine?.code);
-    // Remove the container once it has exited and all its output has been read: its stderr
-    // ends with the exit line, else when the engine closes the attached stream.
-    Promise.all([this.exit, once(this.stderr, 'end'), fifos && once(fifos.stdout, 'close')])
+    // Removed at its exit line (what it printed stays readable in the pipe, and the engine takes
+    // about as long to report an exit as to remove the container), else once it has exited and
+    // all its output has been read.
+    void (exitLine?.code ?? Promise.resolve(undefined))
+      .then((code) =>
+        code === undefined
+          ? Promise.all([this.exit, once(this.stderr, 'end'), fifos && once(fifos.stdout, 'close')])
+          : undefined,
+      )
       .then(() => this.remove())
       .catch(() => undefined);
   }
@@ -374,6 +381,7 @@ class ContainerConnectorProcess implements ConnectorProcess {
     } finally {
       this.stdin.destroy();
       this.socket.destroy();
+      this.created.fifos?.destroy();
       const removed = this.remove();
       // A connector that ended by itself is removed while the run goes on (containersRemoved()
       // waits for it); one stopped here is gone when dispose returns.
@@ -445,8 +453,7 @@ async function fillHostFiles(
 }
 
 /** Removes a container this process created, then its files' folder; counted until both are gone. */
-function removeOwnContainer({ container, hostFiles, fifos }: CreatedContainer): Promise<void> {
-  fifos?.destroy();
+function removeOwnContainer({ container, hostFiles }: CreatedContainer): Promise<void> {
   const removal = removeContainer(container)
     .then(() => hostFiles?.remove())
     .then(containerGone);
