@@ -1,5 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/workspace.js';
 
@@ -80,5 +82,33 @@ describe.runIf(existsSync(runnerBundle))("the runner's bundle", () => {
     const text = runnerBundleText();
     expect(text).toMatch(/\bssh = \(options\) => require_ssh\(\)\(options\)/);
     expect(text).not.toMatch(/\bssh = require_ssh\(\)/);
+  });
+});
+
+/**
+ * Loads a bundle (its manifest's path as argument) the way @backflow/protocol's entry does and
+ * prints how many of its files ran, and how many of those V8 compiled from their code cache.
+ */
+const LOAD_WITH_CACHES = `import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { codeCacheFile, scriptBundle } from ${JSON.stringify(pathToFileURL(join(REPO_ROOT, 'protocol', 'dist', 'entry-script.js')).href)};
+const manifestFile = process.argv[1];
+const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+const sha1s = new Map(Object.entries(manifest.codeCache).map(([file, sha1]) => [join(dirname(manifestFile), file), sha1]));
+const bundle = scriptBundle((file) => ({ data: readFileSync(codeCacheFile(file)), sha1: sha1s.get(file) }));
+bundle.load(join(dirname(manifestFile), manifest.file));
+console.log(JSON.stringify({ ran: bundle.scripts.size, cached: bundle.cached.size }));`;
+
+describe('code caches', () => {
+  // scripts/code-cache.mjs compiles with lazy compilation off and writes the caches once it is
+  // back on: a cache made under other flags would be refused, and each start would compile.
+  it.each(
+    ['source-postgres', 'destination-postgres', 'runner'].filter((name) => name === 'runner' || bundled.includes(name)),
+  )("%s's bundle files compile from their code cache in a plain node", async (name) => {
+    const manifest = join(REPO_ROOT, name === 'runner' ? 'runner' : join('connectors', name), 'dist', 'bundle.json');
+    const { stdout } = await execa(process.execPath, ['--input-type=module', '-e', LOAD_WITH_CACHES, manifest]);
+    const { ran, cached } = JSON.parse(stdout) as { ran: number; cached: number };
+    expect(ran).toBeGreaterThan(0);
+    expect(cached).toBe(ran);
   });
 });

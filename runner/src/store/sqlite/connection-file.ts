@@ -1,4 +1,5 @@
 import { mkdirSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 
@@ -15,6 +16,21 @@ const CACHE_KIB = 8 * 1024;
  */
 const TEMP_CACHE_KIB = 2 * 1024;
 const SUFFIX = '.sqlite';
+
+/**
+ * better-sqlite3's addon where its install builds it, when it is there. Given its path,
+ * better-sqlite3 loads it at once instead of through `bindings`, which reads the call stack and
+ * tries a dozen paths in every run (about 7 ms of CPU); an addon elsewhere is found as before.
+ */
+function nativeBinding(): Database.Options {
+  try {
+    return {
+      nativeBinding: createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node'),
+    };
+  } catch {
+    return {};
+  }
+}
 
 /** The folder of a state directory that holds one SQLite file per connection. */
 export function connectionsDir(directory: string): string {
@@ -46,7 +62,7 @@ export function connectionsIn(directory: string): string[] {
  */
 export function openConnectionFile(directory: string, connection: string): Database.Database {
   mkdirSync(connectionsDir(directory), { recursive: true });
-  const db = new Database(connectionFile(directory, connection));
+  const db = new Database(connectionFile(directory, connection), nativeBinding());
   try {
     // Set before the first table exists; lets the pages the outcome log held go back to the disk.
     db.pragma('auto_vacuum = INCREMENTAL');
