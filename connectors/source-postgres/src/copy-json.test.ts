@@ -219,6 +219,27 @@ describe('RECORD lines from COPY text', () => {
     }
   });
 
+  it('copies numbers and times of every length, whatever falls in the bytes read four at a time', () => {
+    const digits = '12345678901234567';
+    const cases: [number, string[]][] = [
+      [23, Array.from({ length: 10 }, (_, n) => `-${digits.slice(0, n + 1)}`)],
+      [701, Array.from({ length: 17 }, (_, n) => `-0.${digits.slice(0, n + 1)}`)],
+      [1184, Array.from({ length: 7 }, (_, n) => `2024-01-31 12:34:56${n === 0 ? '' : `.${digits.slice(0, n)}`}+00`)],
+      [1114, Array.from({ length: 7 }, (_, n) => `2024-01-31 12:34:56${n === 0 ? '' : `.${digits.slice(0, n)}`}`)],
+    ];
+    for (const [oid, values] of cases) {
+      for (const value of values) {
+        // Ending at the row's end, at a tab before an integer, at a tab before the same value.
+        const rows: [string, PgType[]][] = [
+          [value, [scalar(oid)]],
+          [`${value}\t1`, [scalar(oid), scalar(23)]],
+          [`${value}\t${value}`, [scalar(oid), scalar(oid)]],
+        ];
+        for (const [row, types] of rows) same(data(encode(types, [row]))[0], decoded(types, row));
+      }
+    }
+  });
+
   it('embeds jsonb as Postgres prints it, keeping digits JSON.parse would round', () => {
     expect(encode([scalar(3802)], ['{"big": 12345678901234567890}'])[0]).toContain(
       '"c0":{"big": 12345678901234567890}',

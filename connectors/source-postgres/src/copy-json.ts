@@ -17,10 +17,6 @@ import { BACKSLASH, DIGIT_0, DIGIT_9, LF, MINUS, PLUS, QUOTE, SPACE, TAB } from 
 
 const HEX = Buffer.from('0123456789abcdef');
 
-/** 1 for the bytes of a float as Postgres prints a finite one: digits, `.`, `e`, `+`, `-`. */
-const IN_FLOAT = new Uint8Array(256);
-for (const byte of Buffer.from('0123456789.e+-')) IN_FLOAT[byte] = 1;
-
 const NULL = new Constant('null');
 const TRUE = new Constant('true');
 const FALSE = new Constant('false');
@@ -35,16 +31,6 @@ export type FieldEncoder = (out: JsonOutput, input: Buffer, at: number, end: num
 
 /** Whether `byte` ends a field: its tab, or the newline ending the row. */
 const endsField = (byte: number) => byte === TAB || byte === LF;
-
-/** Copies the field's bytes from `at` as they are; returns where it ends. */
-function copyField(out: JsonOutput, input: Buffer, at: number): number {
-  const bytes = out.bytes;
-  let o = out.length;
-  let p = at;
-  for (let byte = input[p]!; byte !== TAB && byte !== LF; byte = input[++p]!) bytes[o++] = byte;
-  out.length = o;
-  return p;
-}
 
 // The input seen as 32-bit words, for the loops that copy 4 bytes at a time. Made once per
 // input buffer (a socket read, many rows), kept here rather than passed to every encoder.
@@ -64,6 +50,36 @@ function viewOf(input: Buffer): DataView {
 const hasByteBelowSpace = (word: number) => (word - 0x20202020) & ~word & 0x80808080;
 /** Non-zero when one of the 4 bytes of `word` is the byte that `pattern` repeats (0x22222222: a quote). */
 const hasByte = (word: number, pattern: number) => ((word ^ pattern) - 0x01010101) & ~(word ^ pattern) & 0x80808080;
+/**
+ * Of a non-zero result of the tests above (or of several, or-ed), the index of the first byte
+ * flagged: a test may flag bytes after the first that matches, never before it.
+ */
+const firstFlagged = (flags: number) => (31 - Math.clz32(flags & -flags)) >> 3;
+
+/** Copies the field's bytes from `at` as they are, 4 at a time while the row has them; returns where it ends. */
+function copyField(out: JsonOutput, input: Buffer, at: number, end: number): number {
+  const view = viewOf(input);
+  const outView = out.view;
+  let o = out.length;
+  let p = at;
+  while (p + 3 <= end) {
+    const word = view.getUint32(p, true);
+    outView.setUint32(o, word, true);
+    const below = hasByteBelowSpace(word);
+    if (below !== 0) {
+      const before = firstFlagged(below);
+      o += before;
+      p += before;
+      break;
+    }
+    o += 4;
+    p += 4;
+  }
+  const bytes = out.bytes;
+  for (let byte = input[p]!; byte !== TAB && byte !== LF; byte = input[++p]!) bytes[o++] = byte;
+  out.length = o;
+  return p;
+}
 
 /**
  * Text as a JSON string, with COPY's escapes turned into JSON's: `\\`, `\n`, `\t`, `\r`, `\b`
@@ -74,17 +90,24 @@ export const encodeString: FieldEncoder = (out, input, at, end) => {
   let o = out.length;
   bytes[o++] = QUOTE;
   let p = at;
-  // Four bytes at a time while none of them needs a look (the newline at `end` always does).
   const view = viewOf(input);
   const outView = out.view;
-  while (p + 3 <= end) {
-    const word = view.getUint32(p, true);
-    if ((hasByteBelowSpace(word) | hasByte(word, 0x22222222) | hasByte(word, 0x5c5c5c5c)) !== 0) break;
-    outView.setUint32(o, word, true);
-    o += 4;
-    p += 4;
-  }
   for (;;) {
+    // Four bytes at a time while the row has them (its newline at `end` always needs a look).
+    if (p + 3 <= end) {
+      const word = view.getUint32(p, true);
+      const special = hasByteBelowSpace(word) | hasByte(word, 0x22222222) | hasByte(word, 0x5c5c5c5c);
+      outView.setUint32(o, word, true);
+      if (special === 0) {
+        o += 4;
+        p += 4;
+        continue;
+      }
+      // The bytes before the first that needs a look are written; the field's tab usually ends it here.
+      const before = firstFlagged(special);
+      o += before;
+      p += before;
+    }
     const byte = input[p]!;
     if (byte >= SPACE && byte !== QUOTE && byte !== BACKSLASH) {
       bytes[o++] = byte;
@@ -119,29 +142,24 @@ export const encodeString: FieldEncoder = (out, input, at, end) => {
 };
 
 /** smallint, integer, oid: Postgres prints them as JSON does. */
-export const encodeInteger: FieldEncoder = (out, input, at) => {
-  const stop = copyField(out, input, at);
+export const encodeInteger: FieldEncoder = (out, input, at, end) => {
+  const stop = copyField(out, input, at, end);
   return stop === at ? -1 : stop;
 };
 
 /**
  * real, double precision: a finite value is printed as a JSON number (`0.1`, `1e+100`,
- * `1.5e-07`), which parses to the same double. -0 (JSON.stringify writes 0), NaN and
- * ±Infinity (null) are the decoder's.
+ * `1.5e-07`), which parses to the same double: Postgres prints one with digits, `.`, `e`,
+ * `+` and `-` only, and NaN and ±Infinity (null) start with a letter. -0 (JSON.stringify
+ * writes 0) and those are the decoder's.
  */
-export const encodeFloat: FieldEncoder = (out, input, at) => {
+export const encodeFloat: FieldEncoder = (out, input, at, end) => {
   const first = input[at] === MINUS ? at + 1 : at;
   const lead = input[first]!;
   if (lead < DIGIT_0 || lead > DIGIT_9) return -1;
-  const bytes = out.bytes;
-  let o = out.length;
-  let p = at;
-  let byte = input[p]!;
-  for (; IN_FLOAT[byte] === 1; byte = input[++p]!) bytes[o++] = byte;
-  if (!endsField(byte)) return -1;
-  if (first > at && p === first + 1 && lead === DIGIT_0) return -1;
-  out.length = o;
-  return p;
+  const stop = copyField(out, input, at, end);
+  if (first > at && stop === first + 1 && lead === DIGIT_0) return -1;
+  return stop;
 };
 
 /** boolean: `t` or `f`. */
@@ -216,7 +234,7 @@ export const encodeTimestamp: FieldEncoder = (out, input, at, end) => {
     out.bytes[out.length++] = QUOTE;
     return at + 19;
   }
-  const stop = copyField(out, input, at + 19);
+  const stop = copyField(out, input, at + 19, end);
   const last = input[stop - 1]!;
   if (last < DIGIT_0 || last > DIGIT_9) return -1;
   out.bytes[out.length++] = QUOTE;
@@ -238,7 +256,7 @@ export const encodeTimestampTz: FieldEncoder = (out, input, at, end) => {
     bytes[out.length++] = QUOTE;
     return at + 22;
   }
-  const stop = copyField(out, input, at + 19);
+  const stop = copyField(out, input, at + 19, end);
   if (input[stop - 3] !== PLUS || input[stop - 2] !== DIGIT_0 || input[stop - 1] !== DIGIT_0) return -1;
   const bytes = out.bytes;
   out.length -= 3;
@@ -254,18 +272,24 @@ export const encodeTimestampTz: FieldEncoder = (out, input, at, end) => {
  * through the decoder, as before.)
  */
 export const encodeJson: FieldEncoder = (out, input, at, end) => {
-  const bytes = out.bytes;
-  let o = out.length;
-  let p = at;
   const view = viewOf(input);
   const outView = out.view;
+  let o = out.length;
+  let p = at;
   while (p + 3 <= end) {
     const word = view.getUint32(p, true);
-    if ((hasByteBelowSpace(word) | hasByte(word, 0x5c5c5c5c)) !== 0) break;
     outView.setUint32(o, word, true);
+    const special = hasByteBelowSpace(word) | hasByte(word, 0x5c5c5c5c);
+    if (special !== 0) {
+      const before = firstFlagged(special);
+      o += before;
+      p += before;
+      break;
+    }
     o += 4;
     p += 4;
   }
+  const bytes = out.bytes;
   for (let byte = input[p]!; byte >= SPACE && byte !== BACKSLASH; byte = input[++p]!) bytes[o++] = byte;
   if (p === at || !endsField(input[p]!)) return -1;
   out.length = o;
@@ -387,9 +411,11 @@ export class RecordLineEncoder {
   private encodeFields(out: JsonOutput, input: Buffer, start: number, end: number): number {
     const starts = this.starts;
     const kinds = this.kinds;
+    const keys = this.keys;
+    const fieldCount = this.fieldCount;
     let p = start;
-    for (let i = 0; i < this.fieldCount; i++) {
-      if (p > end) throw new Error(`a COPY row has fewer than the ${this.fieldCount} fields selected`);
+    for (let i = 0; i < fieldCount; i++) {
+      if (p > end) throw new Error(`a COPY row has fewer than the ${fieldCount} fields selected`);
       starts[i] = p;
       const kind = kinds[i]!;
       if (kind === SKIPPED) {
@@ -399,7 +425,7 @@ export class RecordLineEncoder {
       }
       // The key's words stored here rather than through `put`: V8 stops inlining calls in this
       // loop before it reaches that one, and the call was a tenth of the encoding.
-      const key = this.keys[i]!;
+      const key = keys[i]!;
       const words = key.words;
       const view = out.view;
       const o = out.length;
@@ -423,7 +449,7 @@ export class RecordLineEncoder {
       out.putString(JSON.stringify(this.columns[i]!.decode(raw.includes('\\') ? unescapeCopyText(raw) : raw)));
       p = fieldStop + 1;
     }
-    starts[this.fieldCount] = p;
+    starts[fieldCount] = p;
     return p;
   }
 

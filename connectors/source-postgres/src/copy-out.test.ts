@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { CopyDataFramer, CopyOut, type CopyDataRun } from './copy-out.js';
+import { BATCH_BYTES, CopyDataFramer, CopyOut, type CopyDataRun } from './copy-out.js';
 
 /** A protocol message: its type, its length (4 bytes, itself included), its body. */
 function message(type: string, body: string): Buffer {
@@ -96,5 +96,41 @@ describe('CopyOut', () => {
     copy.handleReadyForQuery();
     await reading;
     expect(batches).toEqual([ROWS.slice(0, 2)]);
+  });
+
+  it('gathers reads until a batch is full, or until its first rows have waited a little', async () => {
+    const socket = Object.assign(new EventEmitter(), { pause() {}, resume() {} });
+    socket.on('data', () => undefined);
+    const copy = new CopyOut('COPY t TO STDOUT');
+    copy.submit({ stream: socket, query: () => undefined } as unknown as pg.Connection);
+    const batches: number[] = [];
+    const reading = (async () => {
+      for await (const runs of copy.batches()) batches.push(rowsOf(runs).length);
+    })();
+    const tick = () => new Promise((resolve) => process.nextTick(resolve));
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    // Reads of a row each: nothing is handed on until BATCH_BYTES have come.
+    const row = message('d', `${'x'.repeat(1000)}\n`);
+    const full = Math.ceil(BATCH_BYTES / row.length);
+    for (let i = 0; i < full - 1; i++) {
+      socket.emit('data', row);
+      await tick();
+    }
+    await turn();
+    expect(batches).toEqual([]);
+    socket.emit('data', row);
+    await turn();
+    await turn();
+    expect(batches).toEqual([full]);
+    // A few rows then nothing: handed on once they have waited.
+    socket.emit('data', row);
+    await tick();
+    socket.emit('data', row);
+    await turn();
+    expect(batches).toEqual([full]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(batches).toEqual([full, 2]);
+    copy.handleReadyForQuery();
+    await reading;
   });
 });

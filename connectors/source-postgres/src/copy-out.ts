@@ -85,6 +85,14 @@ export class CopyDataFramer {
 
 /** Reading stops while this much of the copy waits to be taken. */
 export const QUEUED_BYTES_LIMIT = 256 << 10;
+/**
+ * A batch is handed on once this much of the copy waits: each batch costs a write to stdout and
+ * its way through the SDK, and writing 333 MB in 16 KiB writes (the size of the server's sends
+ * as they arrive) took twice the CPU of writing it in 256 KiB ones.
+ */
+export const BATCH_BYTES = 128 << 10;
+/** …or once its first rows have waited this long, so that a slow query's rows are not held back. */
+const BATCH_WAIT_MS = 2;
 
 /**
  * A copy out as a pg query: `client.query(copy)` sends it, `batches()` gives its rows. The
@@ -105,6 +113,9 @@ export class CopyOut {
   private error: unknown;
   private wake: (() => void) | undefined;
   private wakeScheduled = false;
+  /** Runs while a batch smaller than BATCH_BYTES waits; `due` once it has waited long enough. */
+  private timer: NodeJS.Timeout | undefined;
+  private due = false;
 
   constructor(private readonly text: string) {}
 
@@ -129,6 +140,7 @@ export class CopyOut {
   handleError(error: unknown): void {
     this.error = error;
     this.giveBack(undefined);
+    this.stopTimer();
     this.wake?.();
   }
 
@@ -139,29 +151,35 @@ export class CopyOut {
     this.wake?.();
   }
 
-  /** The copy's rows, as the runs of messages that arrived since the previous batch was taken. */
+  /** The copy's rows, in batches of the runs of messages that arrived since the previous batch (see BATCH_BYTES). */
   async *batches(): AsyncGenerator<CopyDataRun[]> {
-    while (true) {
-      if (this.error !== undefined) throw this.error;
-      if (this.queued.length > 0) {
-        const batch = this.queued;
-        const held = this.held;
-        this.queued = [];
-        this.held = [];
-        this.queuedBytes = 0;
-        if (this.paused) {
-          this.paused = false;
-          this.socket?.resume();
+    try {
+      while (true) {
+        if (this.error !== undefined) throw this.error;
+        if (this.queued.length > 0 && (this.due || this.done || this.queuedBytes >= BATCH_BYTES)) {
+          const batch = this.queued;
+          const held = this.held;
+          this.queued = [];
+          this.held = [];
+          this.queuedBytes = 0;
+          this.stopTimer();
+          if (this.paused) {
+            this.paused = false;
+            this.socket?.resume();
+          }
+          yield batch;
+          // The batch is done with once the next is asked for.
+          for (const chunk of held) this.reads!.release(chunk);
+        } else if (this.done) {
+          return;
+        } else {
+          if (this.queued.length > 0) this.startTimer();
+          await new Promise<void>((resolve) => (this.wake = resolve));
+          this.wake = undefined;
         }
-        yield batch;
-        // The batch is done with once the next is asked for.
-        for (const chunk of held) this.reads!.release(chunk);
-      } else if (this.done) {
-        return;
-      } else {
-        await new Promise<void>((resolve) => (this.wake = resolve));
-        this.wake = undefined;
       }
+    } finally {
+      this.stopTimer();
     }
   }
 
@@ -184,16 +202,37 @@ export class CopyOut {
   };
 
   /**
-   * Wakes the reader once the event loop is done with the socket reads it has ready: the
-   * reads of one turn go out as one batch (one encoding, one write) rather than one each.
+   * Wakes the reader once a batch is full and the event loop is done with the socket reads it
+   * has ready: the reads of one turn go out as one batch (one encoding, one write) rather than
+   * one each. A batch not full yet waits for its timer.
    */
   private wakeAfterReads(): void {
-    if (this.wakeScheduled || !this.wake) return;
+    if (!this.wake) return;
+    if (this.queuedBytes < BATCH_BYTES) {
+      if (this.queued.length > 0) this.startTimer();
+      return;
+    }
+    if (this.wakeScheduled) return;
     this.wakeScheduled = true;
     setImmediate(() => {
       this.wakeScheduled = false;
       this.wake?.();
     });
+  }
+
+  private startTimer(): void {
+    if (this.timer || this.due) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.due = true;
+      this.wake?.();
+    }, BATCH_WAIT_MS);
+  }
+
+  private stopTimer(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.due = false;
   }
 
   /** Hands the socket back to pg's parser, with the bytes that follow the copy. */

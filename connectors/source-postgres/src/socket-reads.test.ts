@@ -71,4 +71,30 @@ describe('SocketReads', () => {
     peer.write('after');
     expect(String((await data)[0])).toBe('after');
   });
+
+  it('reads into what is left of a buffer while reads of it are held, never over them', async () => {
+    const { reads, peer } = await connected();
+    const held: Buffer[] = [];
+    const sent: Buffer[] = [];
+    let arrived: () => void = () => undefined;
+    reads.setTap((chunk) => {
+      held.push(chunk);
+      arrived();
+    });
+    // Small sends, each read on its own, as a server's rows arrive.
+    for (let i = 0; i < 64; i++) {
+      const piece = Buffer.alloc(8 << 10, i);
+      sent.push(piece);
+      const read = new Promise<void>((resolve) => (arrived = resolve));
+      peer.write(piece);
+      await read;
+      while (length(held) < length(sent)) await new Promise<void>((resolve) => (arrived = resolve));
+    }
+    expect(Buffer.concat(held).equals(Buffer.concat(sent))).toBe(true);
+    // 512 KiB held in a few buffers, not one buffer per read.
+    const buffers = new Set(held.map((chunk) => chunk.buffer));
+    expect(buffers.size).toBeLessThanOrEqual(4);
+    expect(held.length).toBeGreaterThan(buffers.size);
+    for (const chunk of held) reads.release(chunk);
+  });
 });
