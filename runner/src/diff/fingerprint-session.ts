@@ -71,6 +71,12 @@ export interface FingerprintSession {
    * in batches.
    */
   readonly lookupNow?: (stream: number, key: FingerprintKey) => Prior | undefined;
+  /**
+   * With `lookupNow`: true when an integer key is stored as delivered and flagged nothing else,
+   * its hash then in `into` as two 32-bit words (the first and last 8 hex digits of its
+   * `RowHash`); false otherwise. Allocates nothing: an unchanged rerun asks it of every row.
+   */
+  readonly deliveredHashNow?: (stream: number, key: number, into: Int32Array) => boolean;
   /** Reasons kept for rows refused for good. */
   rejections(stream: number, keys: readonly FingerprintKey[]): Promise<Map<string, StoredRejection>>;
   /** Notes keys read this run (for removed-row detection and duplicate checks). */

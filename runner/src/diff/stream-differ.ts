@@ -13,11 +13,11 @@ import {
   rowHash,
   sameHash,
   textHash,
-  bytesHash,
   type FingerprintKey,
   type RowHash,
 } from './fingerprint.js';
 import { DELIVERED, GONE, REJECTED, type FingerprintSession, type Outcome, type Prior } from './fingerprint-session.js';
+import { MURMUR_WORDS, murmur64, wordsHex } from './murmur-hash.js';
 
 /** Rows classified per store round trip. */
 const DIFF_BATCH = 500;
@@ -30,6 +30,8 @@ const WRITE_BATCH = 10_000;
 const NOTHING: readonly Decision[] = [];
 const SKIP = { kind: 'skip' } as const;
 const PAGE = 1000;
+/** Where `unchangedPrinted` has the store put a row's hash: one array, not one per row. */
+const STORED_WORDS = new Int32Array(2);
 
 export type Change = 'added' | 'changed' | 'unchanged' | 'removed';
 
@@ -134,23 +136,27 @@ export class StreamDiffer {
   get printedKeyField(): string | undefined {
     const { streamId, primaryKey, mapper, fullResync, behaviour } = this.settings;
     if (streamId === undefined || mapper || fullResync || behaviour === 'append') return undefined;
-    if (primaryKey.length !== 1 || primaryKey[0]!.length !== 1 || !this.session?.lookupNow) return undefined;
+    if (primaryKey.length !== 1 || primaryKey[0]!.length !== 1 || !this.session?.deliveredHashNow) return undefined;
     return `{${JSON.stringify(primaryKey[0]![0])}:`;
   }
 
   /**
-   * A row known only by its integer key and its text as printed (a stream with a
-   * `printedKeyField`): true, and the row is counted unchanged and noted as seen, when the
-   * text hashes to what the store holds for the key — the very text delivered before, so the
-   * same row, which passed the stream's checks then — and nothing else must happen to it (the
-   * key is not flagged gone or refused, nor already read this run). False leaves the row to
-   * `add`, untouched: the caller parses it.
+   * A row known only by its integer key and its text as printed, bytes `[start, end)` of
+   * `line` (a stream with a `printedKeyField`): true, and the row is counted unchanged and
+   * noted as seen, when the text hashes to what the store holds for the key — the very text
+   * delivered before, so the same row, which passed the stream's checks then — and nothing
+   * else must happen to it (the key is not flagged gone or refused, nor already read this
+   * run). False leaves the row to `add`, untouched: the caller parses it. Every row of an
+   * unchanged rerun comes here: it allocates nothing.
    */
-  unchangedPrinted(key: number, text: Buffer): boolean {
-    const prior = this.session!.lookupNow!(this.settings.streamId!, key);
-    if (prior === undefined || prior.flags !== DELIVERED) return false;
-    // A store written before MurmurHash holds MD5 hashes: its unchanged rows stay this cheap.
-    if (bytesHash(text) !== prior.hash && legacyBytesHash(text) !== prior.hash) return false;
+  unchangedPrinted(key: number, line: Buffer, start: number, end: number): boolean {
+    const stored = STORED_WORDS;
+    if (!this.session!.deliveredHashNow!(this.settings.streamId!, key, stored)) return false;
+    murmur64(line, start, end);
+    if (MURMUR_WORDS[0] !== stored[0] || MURMUR_WORDS[1] !== stored[1]) {
+      // A store written before MurmurHash holds MD5 hashes: its unchanged rows stay this cheap.
+      if (legacyBytesHash(line, start, end) !== wordsHex(stored[0]!, stored[1]!)) return false;
+    }
     // Maybe read before: `add` sets the row aside for the duplicate check (the key is noted now).
     if (this.bloom.add(key)) return false;
     this.seenKeys.push(key);

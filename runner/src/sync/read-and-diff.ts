@@ -54,7 +54,7 @@ export async function readAndDiff(
       if (target.stopped()) return false;
       if (item instanceof PrintedRow) {
         const { differ } = item;
-        if (differ.unchangedPrinted(item.key, item.data())) {
+        if (differ.unchangedPrinted(item.key, item.buffer, item.dataStart, item.dataEnd)) {
           differ.counts.read++;
           if (differ.due) await target.decisions(item.stream, await differ.flush());
           target.read?.(item.stream);

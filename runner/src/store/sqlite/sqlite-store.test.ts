@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DELIVERED, REJECTED } from '../../diff/fingerprint-session.js';
+import { wordsHex } from '../../diff/murmur-hash.js';
 import { AlreadyRunningError, EXIT_CODES } from '../../errors.js';
 import { emptyCounts } from '../../report/events.js';
 import type { LockIdentity } from '../run-lock.js';
@@ -281,16 +282,28 @@ describe('SqliteStore: looking keys up one at a time', () => {
   it('answers as the batch lookup does, over stretches of keys with and without gaps, in order or not', async () => {
     const store = new SqliteStore(dir);
     const session = await store.openSync('c');
-    const { fingerprints } = session;
-    const stream = await fingerprints.streamId('items');
-    const stored = Array.from({ length: 3000 }, (_, i) => i + 1).filter((key) => key <= 1500 || key % 3 === 0);
+    const stream = await session.fingerprints.streamId('items');
+    // Keys without a gap over more than two windows, then with gaps; hashes of every byte value.
+    const stored = Array.from({ length: 12_000 }, (_, i) => i + 1).filter((key) => key <= 9000 || key % 3 === 0);
     await session.commit({ outcomes: stored.map((key) => outcome(stream, key)) });
-    const asked = Array.from({ length: 3100 }, (_, i) => i);
-    const expected = await fingerprints.lookup(stream, asked);
-    for (const order of [asked, [...asked].reverse(), asked.map((_, i) => (i * 7919) % asked.length)]) {
-      for (const key of order) expect(fingerprints.lookupNow!(stream, key)).toEqual(expected.get(String(key)));
-    }
+    await session.commit({ outcomes: [5, 9999].map((key) => ({ ...outcome(stream, key), op: 'reject' as const })) });
     await session.close();
+    const asked = Array.from({ length: 12_100 }, (_, i) => i);
+    for (const order of [asked, [...asked].reverse(), asked.map((_, i) => (i * 7919) % asked.length)]) {
+      const plan = await store.openPlan('c');
+      const { fingerprints } = plan;
+      const expected = await fingerprints.lookup(stream, asked);
+      expect(expected.get('5')?.flags).toBe(DELIVERED | REJECTED);
+      const words = new Int32Array(2);
+      for (const key of order) {
+        const prior = expected.get(String(key));
+        expect(fingerprints.lookupNow!(stream, key)).toEqual(prior);
+        const delivered = fingerprints.deliveredHashNow!(stream, key, words);
+        expect(delivered).toBe(prior?.flags === DELIVERED);
+        if (delivered) expect(wordsHex(words[0]!, words[1]!)).toBe(prior!.hash);
+      }
+      await plan.close();
+    }
   });
 });
 
