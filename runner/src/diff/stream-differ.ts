@@ -333,7 +333,7 @@ export class StreamDiffer {
 
   private async *removed(id: number): AsyncGenerator<Decision[]> {
     // Every stored key was read (most reruns): nothing to look for.
-    if (this.storedSeen === (await this.session!.count(id))) return;
+    if (!(await this.session!.unseenRemain(id, this.storedSeen))) return;
     const mirror = this.settings.behaviour === 'mirror';
     if (!mirror && !this.settings.dryRun) {
       this.counts.removed += await this.session!.retireUnseen(id, true);

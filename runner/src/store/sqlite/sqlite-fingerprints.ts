@@ -31,6 +31,11 @@ const WINDOW = 4096;
  */
 const PRIOR = `${HASH}, f, case when f & ${GONE} then v end`;
 /**
+ * Stored rows per range of keys seen below which `unseenRemain` counts the table rather than
+ * looking after each range: a look is two index seeks, a row counted a fraction of one.
+ */
+const RANGE_PROBE_ROWS = 64;
+/**
  * Log rows merged per transaction when the log is mostly in key order: each is a short stall of the
  * event loop (progress, signals, the lock's heartbeat go on between them) however long the log.
  */
@@ -81,6 +86,8 @@ export class SqliteFingerprints implements FingerprintSession {
   /** The last key logged per stream, and how often a key was not above it, since the last merge. */
   private readonly lastLogged = new Map<number, number>();
   private logDrops = 0;
+  /** Per stream, the ranges of keys `markSeen` noted in this run. */
+  private readonly rangesSeen = new Map<number, number>();
 
   constructor(
     private readonly db: Database.Database,
@@ -245,10 +252,40 @@ export class SqliteFingerprints implements FingerprintSession {
       else ranges.push(key, key);
     }
     this.db.transaction(() => seen.run(ranges))();
+    this.rangesSeen.set(stream, (this.rangesSeen.get(stream) ?? 0) + ranges.length / 2);
+  }
+
+  /**
+   * Few ranges of keys seen (a table read in key order): whether a stored key lies outside them,
+   * found by looking only at the first key after each range. Many: whether the table holds more
+   * rows than the read saw, counted (the whole table).
+   */
+  async unseenRemain(stream: number, storedSeen: number): Promise<boolean> {
+    if ((this.rangesSeen.get(stream) ?? 0) * RANGE_PROBE_ROWS <= storedSeen) return this.keyOutsideRanges(stream);
+    return this.count(stream) !== storedSeen;
+  }
+
+  /**
+   * Whether a stored key is in no range of keys seen. If one is, so is the first stored key, or
+   * the first after some range: the first key after the last range ending below it is in no
+   * range either (ranges never overlap). One index seek per range, where a count reads the table.
+   */
+  private keyOutsideRanges(stream: number): boolean {
+    const table = this.seenIndexed(stream);
+    const first = 'select k from fingerprints where stream = @stream';
+    const candidates = `select (${first} order by k limit 1) k
+                        union all
+                        select (${first} and k > s.hi order by k limit 1) from temp.${table} s`;
+    const holder = `select s.hi from temp.${table} s where s.lo <= c.k order by s.lo desc limit 1`;
+    return (
+      this.db
+        .prepare(`select 1 from (${candidates}) c where c.k is not null and coalesce((${holder}), ${-(2 ** 53)}) < c.k limit 1`)
+        .get({ stream }) !== undefined
+    );
   }
 
   /** Rows appended in this run (`appends`) are not counted: they were not there when the read started. */
-  async count(stream: number): Promise<number> {
+  private count(stream: number): number {
     const held = this.heldThrough.get(stream);
     if (held === undefined) {
       return this.db.prepare('select count(*) from fingerprints where stream = ?').pluck().get(stream) as number;

@@ -236,7 +236,7 @@ describe('SqliteStore: new rows appended to the fingerprints', () => {
   };
   const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-  it('rows of keys above every stored one go straight into the table; the count is still what the read started with', async () => {
+  it('rows of keys above every stored one go straight into the table; they were not there when the read started', async () => {
     const store = new SqliteStore(dir);
     const first = await store.openSync('c');
     const stream = await first.fingerprints.streamId('items');
@@ -251,13 +251,19 @@ describe('SqliteStore: new rows appended to the fingerprints', () => {
     await session.commit({ outcomes: range(16, 20).map((key) => outcome(stream, key)) });
     expect(logged()).toBe(0);
     expect(fingerprints.lookupNow!(stream, 20)).toEqual({ hash: outcome(stream, 20).hash, flags: DELIVERED });
-    expect(await fingerprints.count(stream)).toBe(10);
     await fingerprints.markSeen(
       stream,
       range(1, 20).filter((key) => key !== 3),
     );
     await fingerprints.endRead(stream);
+    // Two ranges seen for 9 stored keys: the table is counted, without the rows appended.
+    expect(await fingerprints.unseenRemain(stream, 9)).toBe(true);
+    expect(await fingerprints.unseenRemain(stream, 10)).toBe(false);
+    // As if many keys had been seen per range: the first key after each range is looked at.
+    expect(await fingerprints.unseenRemain(stream, 1000)).toBe(true);
     expect((await fingerprints.removedPage(stream, undefined, 100)).map((row) => row.key)).toEqual([3]);
+    await fingerprints.markSeen(stream, [3]);
+    expect(await fingerprints.unseenRemain(stream, 1000)).toBe(false);
     await session.close();
   });
 
@@ -327,6 +333,26 @@ describe('SqliteStore: keys seen in a run', () => {
     );
     const removed = (await fingerprints.removedPage(stream, undefined, 100)).map((row) => row.key);
     expect(removed).toEqual([-3, hashed(1), hashed(3)]);
+    // As if many keys had been seen per range: the first key after each range is looked at.
+    const many = 1_000_000;
+    expect(await fingerprints.unseenRemain(stream, many)).toBe(true);
+    await fingerprints.markSeen(stream, [-3, hashed(1)]);
+    expect(await fingerprints.unseenRemain(stream, many)).toBe(true);
+    await fingerprints.markSeen(stream, [hashed(3)]);
+    expect(await fingerprints.unseenRemain(stream, many)).toBe(false);
+    await session.close();
+  });
+
+  it('finds a stored key outside the ranges seen before the first range and after the last', async () => {
+    const session = await new SqliteStore(dir).openSync('c');
+    const { fingerprints } = session;
+    const [first, last] = [await fingerprints.streamId('first'), await fingerprints.streamId('last')];
+    await session.commit({ outcomes: [1, 2, 3, 4].flatMap((key) => [outcome(first, key), outcome(last, key)]) });
+    await session.settle();
+    await fingerprints.markSeen(first, [2, 3, 4]);
+    await fingerprints.markSeen(last, [1, 2, 3]);
+    expect(await fingerprints.unseenRemain(first, 1000)).toBe(true);
+    expect(await fingerprints.unseenRemain(last, 1000)).toBe(true);
     await session.close();
   });
 });
