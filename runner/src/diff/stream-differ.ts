@@ -216,7 +216,7 @@ export class StreamDiffer {
       await this.session!.defer(id, this.deferredRows);
       this.deferredRows = [];
     }
-    const seen = [...this.seenKeys, ...batch.map((q) => q.key)];
+    const seen = batch.length === 0 ? this.seenKeys : [...this.seenKeys, ...batch.map((q) => q.key)];
     this.seenKeys = [];
     if (seen.length > 0) await this.session!.markSeen(id, seen);
     const decisions: Decision[] = [];

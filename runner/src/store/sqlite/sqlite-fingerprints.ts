@@ -246,7 +246,8 @@ export class SqliteFingerprints implements FingerprintSession {
   async markSeen(stream: number, keys: readonly FingerprintKey[]): Promise<void> {
     const { seen } = this.scratch(stream);
     const ranges: FingerprintKey[] = [];
-    for (const key of keys) {
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
       const last = ranges.length - 1;
       if (typeof key === 'number' && last > 0 && ranges[last] === key - 1) ranges[last] = key;
       else ranges.push(key, key);
@@ -279,7 +280,9 @@ export class SqliteFingerprints implements FingerprintSession {
     const holder = `select s.hi from temp.${table} s where s.lo <= c.k order by s.lo desc limit 1`;
     return (
       this.db
-        .prepare(`select 1 from (${candidates}) c where c.k is not null and coalesce((${holder}), ${-(2 ** 53)}) < c.k limit 1`)
+        .prepare(
+          `select 1 from (${candidates}) c where c.k is not null and coalesce((${holder}), ${-(2 ** 53)}) < c.k limit 1`,
+        )
         .get({ stream }) !== undefined
     );
   }
