@@ -18,6 +18,7 @@ import {
 } from './fingerprint.js';
 import { DELIVERED, GONE, REJECTED, type FingerprintSession, type Outcome, type Prior } from './fingerprint-session.js';
 import { MURMUR_WORDS, murmur64, wordsHex } from './murmur-hash.js';
+import { SeenKeys } from './seen-keys.js';
 
 /** Rows classified per store round trip. */
 const DIFF_BATCH = 500;
@@ -99,7 +100,7 @@ type RowOutcome = Decision | typeof SKIP | { kind: 'still-rejected-pending'; mat
 export class StreamDiffer {
   private queue: Queued[] = [];
   private deferredRows: string[] = [];
-  private seenKeys: FingerprintKey[] = [];
+  private readonly seenKeys = new SeenKeys();
   private stillRejectedKeys: { key: FingerprintKey; match: Record<string, unknown> }[] = [];
   private touched: Outcome[] = [];
   private readonly bloom = new BloomFilter();
@@ -122,7 +123,7 @@ export class StreamDiffer {
   get due(): boolean {
     return (
       this.queue.length + this.deferredRows.length + this.stillRejectedKeys.length >= DIFF_BATCH ||
-      this.seenKeys.length >= WRITE_BATCH ||
+      this.seenKeys.size >= WRITE_BATCH ||
       this.touched.length >= WRITE_BATCH
     );
   }
@@ -159,7 +160,7 @@ export class StreamDiffer {
     }
     // Maybe read before: `add` sets the row aside for the duplicate check (the key is noted now).
     if (this.bloom.add(key)) return false;
-    this.seenKeys.push(key);
+    this.seenKeys.add(key);
     this.storedSeen++;
     this.counts.unchanged++;
     return true;
@@ -198,7 +199,7 @@ export class StreamDiffer {
       this.queue.push({ row, key, line, dataText });
       return NOTHING;
     }
-    this.seenKeys.push(key);
+    this.seenKeys.add(key);
     const outcome = this.classifyRow(row, key, lookupNow(this.settings.streamId, key), line, dataText);
     if (outcome.kind === 'skip') return NOTHING;
     if (outcome.kind !== 'still-rejected-pending') return [outcome];
@@ -216,8 +217,8 @@ export class StreamDiffer {
       await this.session!.defer(id, this.deferredRows);
       this.deferredRows = [];
     }
-    const seen = batch.length === 0 ? this.seenKeys : [...this.seenKeys, ...batch.map((q) => q.key)];
-    this.seenKeys = [];
+    const seen = this.seenKeys.take();
+    for (const { key } of batch) seen.push(key);
     if (seen.length > 0) await this.session!.markSeen(id, seen);
     const decisions: Decision[] = [];
     if (batch.length > 0) {
