@@ -62,7 +62,6 @@ export class SqliteFingerprints implements FingerprintSession {
   private readonly lookupOneHash: Database.Statement;
   private readonly lookupRange: Database.Statement;
   private readonly lookupDense: Database.Statement;
-  private readonly rangeKeys: Database.Statement;
   private readonly insertLog: BulkInsert;
   private readonly appendRows: BulkInsert;
   /** Outcomes are in the log, waiting for `mergeLog`: later ones must follow them there. */
@@ -103,8 +102,7 @@ export class SqliteFingerprints implements FingerprintSession {
     const window = `select k, r, f from fingerprints
                     where stream = ? and k >= ? and k <= ${Number.MAX_SAFE_INTEGER} order by k limit ${WINDOW}`;
     const hashesAndFlags = `cast(group_concat(r, '') as blob), group_concat(f, ''), count(*)`;
-    this.lookupRange = db.prepare(`select ${hashesAndFlags}, min(k), max(k) from (${window})`).raw();
-    this.rangeKeys = db.prepare(`select group_concat(k) from (${window})`).pluck();
+    this.lookupRange = db.prepare(`select ${hashesAndFlags}, min(k), max(k), group_concat(k) from (${window})`).raw();
     // The next `WINDOW` keys when they are all there, as in most tables: a range of keys, which
     // SQLite reads without the subquery and its limit, and whose count alone tells it is whole.
     this.lookupDense = db
@@ -193,7 +191,7 @@ export class SqliteFingerprints implements FingerprintSession {
       }
       window.dense = false;
     }
-    const [hashes, flags, count, first, last] = this.lookupRange.get(stream, key) as WindowRow;
+    const [hashes, flags, count, first, last, keys] = this.lookupRange.get(stream, key) as WindowRow;
     if (!window.fill(hashes, flags, count)) return this.filled();
     window.first = first ?? 0;
     window.high = count < WINDOW ? Infinity : last!;
@@ -201,12 +199,11 @@ export class SqliteFingerprints implements FingerprintSession {
     if (window.ordered && last! - first! + 1 === count) {
       window.keys = undefined;
     } else {
-      const keys = count === 0 ? [] : (this.rangeKeys.get(stream, key) as string).split(',').map(Number);
+      window.keys = keys === null ? [] : keys.split(',').map(Number);
       // The concatenations follow the subquery's order in practice, which SQLite does not
       // promise: were it ever otherwise, point lookups answer instead.
-      if (!keys.every((k, i, all) => i === 0 || all[i - 1]! < k)) window.useful = false;
+      if (!window.keys.every((k, i, all) => i === 0 || all[i - 1]! < k)) window.useful = false;
       else window.ordered ||= count > 1;
-      window.keys = keys;
     }
     this.filled();
   }
@@ -543,8 +540,8 @@ const ABSENT = -1;
 /** Not an index: the key was not looked for in a window. */
 const UNKNOWN = -2;
 
-/** A window as `lookupRange` selects it: hashes, flags, count, lowest and highest key (`lookupDense`, the first three). */
-type WindowRow = [Buffer | null, string | null, number, number | null, number | null];
+/** A window as `lookupRange` selects it: hashes, flags, count, lowest, highest and all keys (`lookupDense`: the first three). */
+type WindowRow = [Buffer | null, string | null, number, number | null, number | null, string | null];
 
 /**
  * A condition on a row of `fingerprints`: its key is in no range of the keys-seen table. Ranges
