@@ -22,12 +22,14 @@ export class SeenKeys {
 
   /** The keys held, in the order they came; holds none after. */
   take(): FingerprintKey[] {
-    const keys: FingerprintKey[] = [];
+    // Sized at once: grown a key at a time, the list would be copied a dozen times.
+    const keys = new Array<FingerprintKey>(this.size);
     const runs = this.runs;
+    let at = 0;
     for (let i = 0; i < runs.length; i += 2) {
       const first = runs[i]!;
-      if (typeof first !== 'number') keys.push(first);
-      else for (let key = first; key <= (runs[i + 1] as number); key++) keys.push(key);
+      if (typeof first !== 'number') keys[at++] = first;
+      else for (let key = first; key <= (runs[i + 1] as number); key++) keys[at++] = key;
     }
     this.runs = [];
     this.size = 0;
