@@ -103,10 +103,14 @@ export class SqliteFingerprints implements FingerprintSession {
                     where stream = ? and k >= ? and k <= ${Number.MAX_SAFE_INTEGER} order by k limit ${WINDOW}`;
     const hashesAndFlags = `cast(group_concat(r, '') as blob), group_concat(f, ''), count(*)`;
     this.lookupRange = db.prepare(`select ${hashesAndFlags}, min(k), max(k), group_concat(k) from (${window})`).raw();
-    // The next `WINDOW` keys when they are all there, as in most tables: a range of keys, which
-    // SQLite reads without the subquery and its limit, and whose count alone tells it is whole.
+    // The next `WINDOW` keys when they are all there and all delivered, as in most tables: a
+    // range of keys, which SQLite reads without the subquery and its limit, and whose count alone
+    // tells it is whole; how many are flagged otherwise instead of their flags.
     this.lookupDense = db
-      .prepare(`select ${hashesAndFlags} from fingerprints where stream = ? and k >= ? and k < ? + ${WINDOW}`)
+      .prepare(
+        `select cast(group_concat(r, '') as blob), count(*), sum(f != ${DELIVERED})
+         from fingerprints where stream = ? and k >= ? and k < ? + ${WINDOW}`,
+      )
       .raw();
     this.insertLog = new BulkInsert(
       db,
@@ -132,7 +136,7 @@ export class SqliteFingerprints implements FingerprintSession {
     if (at === ABSENT) return undefined;
     if (at >= 0) {
       const window = this.window;
-      const flags = window.flags.charCodeAt(at) - ZERO;
+      const flags = window.flagsAt(at);
       // Only a row marked gone needs its matching key: read it alone.
       if ((flags & GONE) === 0) return { hash: window.hashes.toString('hex', at * 8, at * 8 + 8), flags };
     }
@@ -145,7 +149,7 @@ export class SqliteFingerprints implements FingerprintSession {
     if (at === ABSENT) return false;
     if (at >= 0) {
       const window = this.window;
-      if (window.flags.charCodeAt(at) - ZERO !== DELIVERED) return false;
+      if (window.flagsAt(at) !== DELIVERED) return false;
       into[0] = window.words.getInt32(at * 8);
       into[1] = window.words.getInt32(at * 8 + 4);
       return true;
@@ -181,9 +185,9 @@ export class SqliteFingerprints implements FingerprintSession {
     // Once a window of this run has shown the concatenations in key order (see below), a run of
     // `WINDOW` keys with no gap is read as a range, its positions found by subtraction.
     if (window.ordered && window.dense) {
-      const [hashes, flags, count] = this.lookupDense.get(stream, key, key) as WindowRow;
-      if (count === WINDOW) {
-        window.fill(hashes, flags, count);
+      const [hashes, count, flagged] = this.lookupDense.get(stream, key, key) as DenseRow;
+      if (count === WINDOW && flagged === 0) {
+        window.fill(hashes, undefined, count);
         window.keys = undefined;
         window.first = key;
         window.high = key + WINDOW - 1;
@@ -540,8 +544,10 @@ const ABSENT = -1;
 /** Not an index: the key was not looked for in a window. */
 const UNKNOWN = -2;
 
-/** A window as `lookupRange` selects it: hashes, flags, count, lowest, highest and all keys (`lookupDense`: the first three). */
+/** A window as `lookupRange` selects it: hashes, flags, count, lowest, highest and all keys. */
 type WindowRow = [Buffer | null, string | null, number, number | null, number | null, string | null];
+/** A window as `lookupDense` selects it: hashes, count, and how many keys are flagged other than delivered. */
+type DenseRow = [Buffer | null, number, number | null];
 
 /**
  * A condition on a row of `fingerprints`: its key is in no range of the keys-seen table. Ranges
@@ -570,8 +576,8 @@ class Window {
   hashes: Buffer = Buffer.alloc(0);
   /** `hashes`, read a 32-bit word at a time. */
   words: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
-  /** One digit per key. */
-  flags = '';
+  /** One digit per key; undefined when every key is flagged `DELIVERED` alone. */
+  flags: string | undefined = '';
   /** Where the last key was found: the next one is usually just after it. */
   at = 0;
   hits = 0;
@@ -579,19 +585,24 @@ class Window {
   useful = true;
 
   /**
-   * Takes the concatenated hashes and flags of `count` keys: false, and the window is not used
-   * again, if they do not hold 8 bytes and one digit a key.
+   * Takes the concatenated hashes and flags of `count` keys (undefined: all `DELIVERED`): false,
+   * and the window is not used again, if they do not hold 8 bytes and one digit a key.
    */
-  fill(hashes: Buffer | null, flags: string | null, count: number): boolean {
+  fill(hashes: Buffer | null, flags: string | null | undefined, count: number): boolean {
     this.hashes = hashes ?? Buffer.alloc(0);
-    this.flags = flags ?? '';
+    this.flags = flags === null ? '' : flags;
     this.size = count;
-    if (this.hashes.length !== count * 8 || this.flags.length !== count) {
+    if (this.hashes.length !== count * 8 || (this.flags !== undefined && this.flags.length !== count)) {
       this.useful = false;
       return false;
     }
     this.words = new DataView(this.hashes.buffer, this.hashes.byteOffset, this.hashes.length);
     return true;
+  }
+
+  /** The flags of the key at `at`. */
+  flagsAt(at: number): number {
+    return this.flags === undefined ? DELIVERED : this.flags.charCodeAt(at) - ZERO;
   }
 
   /** The key's position in `keys`, or `ABSENT`. */

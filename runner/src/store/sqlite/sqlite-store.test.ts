@@ -289,17 +289,19 @@ describe('SqliteStore: looking keys up one at a time', () => {
     const store = new SqliteStore(dir);
     const session = await store.openSync('c');
     const stream = await session.fingerprints.streamId('items');
-    // Keys without a gap over more than two windows, then with gaps; hashes of every byte value.
-    const stored = Array.from({ length: 12_000 }, (_, i) => i + 1).filter((key) => key <= 9000 || key % 3 === 0);
+    // Keys without a gap over three windows (the third holding a refused row), then with gaps;
+    // hashes of every byte value.
+    const stored = Array.from({ length: 16_000 }, (_, i) => i + 1).filter((key) => key <= 13_000 || key % 3 === 0);
     await session.commit({ outcomes: stored.map((key) => outcome(stream, key)) });
-    await session.commit({ outcomes: [5, 9999].map((key) => ({ ...outcome(stream, key), op: 'reject' as const })) });
+    const refused = [5, 10_000, 14_001];
+    await session.commit({ outcomes: refused.map((key) => ({ ...outcome(stream, key), op: 'reject' as const })) });
     await session.close();
-    const asked = Array.from({ length: 12_100 }, (_, i) => i);
+    const asked = Array.from({ length: 16_100 }, (_, i) => i);
     for (const order of [asked, [...asked].reverse(), asked.map((_, i) => (i * 7919) % asked.length)]) {
       const plan = await store.openPlan('c');
       const { fingerprints } = plan;
       const expected = await fingerprints.lookup(stream, asked);
-      expect(expected.get('5')?.flags).toBe(DELIVERED | REJECTED);
+      for (const key of refused) expect(expected.get(String(key))?.flags).toBe(DELIVERED | REJECTED);
       const words = new Int32Array(2);
       for (const key of order) {
         const prior = expected.get(String(key));
