@@ -87,20 +87,18 @@ export class ConnectorSession implements AsyncDisposable {
         take,
       )) {
         this.lastActivity = Date.now();
-        const batch: (LineMessage | T)[] = [];
-        for (const item of decoded) {
-          if (isTaken(item)) {
-            batch.push(item);
-            continue;
-          }
-          let message: LineMessage;
+        // Each message validated in its place (taken lines stay as they are): one array a
+        // chunk, not two, and an indexed loop, which allocates nothing per line.
+        const batch = decoded as unknown as (LineMessage | T)[];
+        for (let i = 0; i < decoded.length; i++) {
+          const item = decoded[i]!;
+          if (isTaken(item)) continue;
           try {
-            message = this.validated(item);
+            batch[i] = this.validated(item);
           } catch (error) {
-            if (batch.length > 0) yield batch;
+            if (i > 0) yield batch.slice(0, i);
             throw error;
           }
-          batch.push(message);
         }
         yield batch;
       }

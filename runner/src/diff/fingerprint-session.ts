@@ -71,15 +71,22 @@ export interface FingerprintSession {
    * in batches.
    */
   readonly lookupNow?: (stream: number, key: FingerprintKey) => Prior | undefined;
+  /**
+   * With `lookupNow`: true when an integer key is stored as delivered and flagged nothing else,
+   * its hash then in `into` as two 32-bit words (the first and last 8 hex digits of its
+   * `RowHash`); false otherwise. Allocates nothing: an unchanged rerun asks it of every row.
+   */
+  readonly deliveredHashNow?: (stream: number, key: number, into: Int32Array) => boolean;
   /** Reasons kept for rows refused for good. */
   rejections(stream: number, keys: readonly FingerprintKey[]): Promise<Map<string, StoredRejection>>;
   /** Notes keys read this run (for removed-row detection and duplicate checks). */
   markSeen(stream: number, keys: readonly FingerprintKey[]): Promise<void>;
   /**
-   * How many rows the store holds for the stream: never fewer than when the read started (rows
-   * are deleted only once it is complete), so a read that saw that many stored keys removed none.
+   * Whether the store holds rows of the stream that were there when the read started and whose
+   * keys it did not mark seen, once the read is complete: if none, none was removed. The read
+   * looked up `storedSeen` keys that the store held (each key once).
    */
-  count(stream: number): Promise<number>;
+  unseenRemain(stream: number, storedSeen: number): Promise<boolean>;
   /** The stream's read is complete: make `seen` and `removedPage` efficient. */
   endRead(stream: number): Promise<void>;
   /** Which of these keys were marked seen (after `endRead`). */

@@ -54,19 +54,14 @@ export function textHash(json: string): RowHash {
   return murmur64Hex(buffer, 0, buffer.write(json, 0, 'utf8'));
 }
 
-/** `textHash` of the text these UTF-8 bytes encode, without decoding them. */
-export function bytesHash(utf8: Uint8Array): RowHash {
-  return murmur64Hex(utf8, 0, utf8.length);
-}
-
 /** `textHash` as runners before MurmurHash computed it (the first 8 bytes of the MD5): what stores written by them hold. */
 export function legacyTextHash(json: string): RowHash {
   return md5Hex(json).slice(0, 16);
 }
 
-/** `legacyTextHash` of the text these UTF-8 bytes encode. */
-export function legacyBytesHash(utf8: Buffer): RowHash {
-  return md5Hex(utf8).slice(0, 16);
+/** `legacyTextHash` of the text that bytes `[start, end)` of `utf8` encode. */
+export function legacyBytesHash(utf8: Buffer, start: number, end: number): RowHash {
+  return md5Hex(utf8.subarray(start, end)).slice(0, 16);
 }
 
 /** Marks, in the store, a non-retryable rejection of a delete (the row left the model). */

@@ -13,11 +13,12 @@ import {
   rowHash,
   sameHash,
   textHash,
-  bytesHash,
   type FingerprintKey,
   type RowHash,
 } from './fingerprint.js';
 import { DELIVERED, GONE, REJECTED, type FingerprintSession, type Outcome, type Prior } from './fingerprint-session.js';
+import { MURMUR_WORDS, murmur64, wordsHex } from './murmur-hash.js';
+import { SeenKeys } from './seen-keys.js';
 
 /** Rows classified per store round trip. */
 const DIFF_BATCH = 500;
@@ -30,6 +31,8 @@ const WRITE_BATCH = 10_000;
 const NOTHING: readonly Decision[] = [];
 const SKIP = { kind: 'skip' } as const;
 const PAGE = 1000;
+/** Where `unchangedPrinted` has the store put a row's hash: one array, not one per row. */
+const STORED_WORDS = new Int32Array(2);
 
 export type Change = 'added' | 'changed' | 'unchanged' | 'removed';
 
@@ -97,7 +100,7 @@ type RowOutcome = Decision | typeof SKIP | { kind: 'still-rejected-pending'; mat
 export class StreamDiffer {
   private queue: Queued[] = [];
   private deferredRows: string[] = [];
-  private seenKeys: FingerprintKey[] = [];
+  private readonly seenKeys = new SeenKeys();
   private stillRejectedKeys: { key: FingerprintKey; match: Record<string, unknown> }[] = [];
   private touched: Outcome[] = [];
   private readonly bloom = new BloomFilter();
@@ -120,7 +123,7 @@ export class StreamDiffer {
   get due(): boolean {
     return (
       this.queue.length + this.deferredRows.length + this.stillRejectedKeys.length >= DIFF_BATCH ||
-      this.seenKeys.length >= WRITE_BATCH ||
+      this.seenKeys.size >= WRITE_BATCH ||
       this.touched.length >= WRITE_BATCH
     );
   }
@@ -134,26 +137,30 @@ export class StreamDiffer {
   get printedKeyField(): string | undefined {
     const { streamId, primaryKey, mapper, fullResync, behaviour } = this.settings;
     if (streamId === undefined || mapper || fullResync || behaviour === 'append') return undefined;
-    if (primaryKey.length !== 1 || primaryKey[0]!.length !== 1 || !this.session?.lookupNow) return undefined;
+    if (primaryKey.length !== 1 || primaryKey[0]!.length !== 1 || !this.session?.deliveredHashNow) return undefined;
     return `{${JSON.stringify(primaryKey[0]![0])}:`;
   }
 
   /**
-   * A row known only by its integer key and its text as printed (a stream with a
-   * `printedKeyField`): true, and the row is counted unchanged and noted as seen, when the
-   * text hashes to what the store holds for the key — the very text delivered before, so the
-   * same row, which passed the stream's checks then — and nothing else must happen to it (the
-   * key is not flagged gone or refused, nor already read this run). False leaves the row to
-   * `add`, untouched: the caller parses it.
+   * A row known only by its integer key and its text as printed, bytes `[start, end)` of
+   * `line` (a stream with a `printedKeyField`): true, and the row is counted unchanged and
+   * noted as seen, when the text hashes to what the store holds for the key — the very text
+   * delivered before, so the same row, which passed the stream's checks then — and nothing
+   * else must happen to it (the key is not flagged gone or refused, nor already read this
+   * run). False leaves the row to `add`, untouched: the caller parses it. Every row of an
+   * unchanged rerun comes here: it allocates nothing.
    */
-  unchangedPrinted(key: number, text: Buffer): boolean {
-    const prior = this.session!.lookupNow!(this.settings.streamId!, key);
-    if (prior === undefined || prior.flags !== DELIVERED) return false;
-    // A store written before MurmurHash holds MD5 hashes: its unchanged rows stay this cheap.
-    if (bytesHash(text) !== prior.hash && legacyBytesHash(text) !== prior.hash) return false;
+  unchangedPrinted(key: number, line: Buffer, start: number, end: number): boolean {
+    const stored = STORED_WORDS;
+    if (!this.session!.deliveredHashNow!(this.settings.streamId!, key, stored)) return false;
+    murmur64(line, start, end);
+    if (MURMUR_WORDS[0] !== stored[0] || MURMUR_WORDS[1] !== stored[1]) {
+      // A store written before MurmurHash holds MD5 hashes: its unchanged rows stay this cheap.
+      if (legacyBytesHash(line, start, end) !== wordsHex(stored[0]!, stored[1]!)) return false;
+    }
     // Maybe read before: `add` sets the row aside for the duplicate check (the key is noted now).
     if (this.bloom.add(key)) return false;
-    this.seenKeys.push(key);
+    this.seenKeys.add(key);
     this.storedSeen++;
     this.counts.unchanged++;
     return true;
@@ -192,7 +199,7 @@ export class StreamDiffer {
       this.queue.push({ row, key, line, dataText });
       return NOTHING;
     }
-    this.seenKeys.push(key);
+    this.seenKeys.add(key);
     const outcome = this.classifyRow(row, key, lookupNow(this.settings.streamId, key), line, dataText);
     if (outcome.kind === 'skip') return NOTHING;
     if (outcome.kind !== 'still-rejected-pending') return [outcome];
@@ -210,8 +217,8 @@ export class StreamDiffer {
       await this.session!.defer(id, this.deferredRows);
       this.deferredRows = [];
     }
-    const seen = [...this.seenKeys, ...batch.map((q) => q.key)];
-    this.seenKeys = [];
+    const seen = this.seenKeys.take();
+    for (const { key } of batch) seen.push(key);
     if (seen.length > 0) await this.session!.markSeen(id, seen);
     const decisions: Decision[] = [];
     if (batch.length > 0) {
@@ -327,7 +334,7 @@ export class StreamDiffer {
 
   private async *removed(id: number): AsyncGenerator<Decision[]> {
     // Every stored key was read (most reruns): nothing to look for.
-    if (this.storedSeen === (await this.session!.count(id))) return;
+    if (!(await this.session!.unseenRemain(id, this.storedSeen))) return;
     const mirror = this.settings.behaviour === 'mirror';
     if (!mirror && !this.settings.dryRun) {
       this.counts.removed += await this.session!.retireUnseen(id, true);

@@ -82,17 +82,14 @@ export class PrintedRow {
     /** The primary key, read from the start of the data. */
     readonly key: number,
     readonly line: number,
-    private readonly buffer: Buffer,
+    /** The chunk read that holds the line, valid until the row is handled. */
+    readonly buffer: Buffer,
     private readonly start: number,
     private readonly end: number,
-    private readonly dataStart: number,
-    private readonly dataEnd: number,
+    /** Where in `buffer` the row's data as printed starts and ends. */
+    readonly dataStart: number,
+    readonly dataEnd: number,
   ) {}
-
-  /** The row's data as printed (a view of the line's bytes). */
-  data(): Buffer {
-    return this.buffer.subarray(this.dataStart, this.dataEnd);
-  }
 
   text(): string {
     return this.buffer.toString('utf8', this.start, this.end);

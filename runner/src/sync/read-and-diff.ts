@@ -23,7 +23,7 @@ export interface ReadTarget {
   decisions(stream: string, decisions: readonly Decision[]): Promise<void> | void;
   /** A source STATE, once every row read before it has been decided and handed over. Without it, states are ignored. */
   state?(state: AirbyteStateMessage): Promise<void>;
-  /** A record of the stream was read. */
+  /** Records of the stream were read (once for rows of it read together, not once a row). */
   read?(stream: string): void;
   /** True once reading should stop (a failure elsewhere). */
   stopped(): boolean;
@@ -49,18 +49,28 @@ export async function readAndDiff(
     }
   };
   const decode = source.decode?.bind(source);
+  /** The stream of unchanged rows counted since `target.read` was last told. */
+  let unreported: string | undefined;
+  const report = () => {
+    if (unreported !== undefined) target.read?.(unreported);
+    unreported = undefined;
+  };
   for await (const batch of source.batches(decode && printed.take)) {
-    for (const item of batch) {
+    // Indexed: an iterator would allocate per row, across the awaits below.
+    for (let i = 0; i < batch.length; i++) {
+      const item = batch[i]!;
       if (target.stopped()) return false;
       if (item instanceof PrintedRow) {
         const { differ } = item;
-        if (differ.unchangedPrinted(item.key, item.data())) {
+        if (differ.unchangedPrinted(item.key, item.buffer, item.dataStart, item.dataEnd)) {
           differ.counts.read++;
+          if (unreported !== item.stream) report();
+          unreported = item.stream;
           if (differ.due) await target.decisions(item.stream, await differ.flush());
-          target.read?.(item.stream);
           continue;
         }
       }
+      report();
       const { line, message, text } = item instanceof PrintedRow ? decode!(item.text(), item.line) : item;
       if (message.type === 'RECORD' && message.record) {
         const stream = validator.check(message.record, line);
@@ -82,6 +92,7 @@ export async function readAndDiff(
         await target.state(message.state);
       }
     }
+    report();
   }
   if (target.stopped()) return false;
   await drainAll();

@@ -83,12 +83,13 @@ export class PostgresFingerprints implements FingerprintSession {
     await this.client.query(`insert into ${seen} (k) select unnest($1::bytea[])`, [keys.map(encode)]);
   }
 
-  async count(stream: number): Promise<number> {
+  /** The stream's rows were all seen when the read saw as many stored keys as the table holds. */
+  async unseenRemain(stream: number, storedSeen: number): Promise<boolean> {
     const { rows } = await this.client.query<{ n: string }>(
       `select count(*) n from ${SCHEMA}.fingerprints where stream = $1`,
       [stream],
     );
-    return Number(rows[0]!.n);
+    return Number(rows[0]!.n) !== storedSeen;
   }
 
   async endRead(stream: number): Promise<void> {

@@ -19,14 +19,22 @@ const LOOKUP_BATCH = 500;
 const OPS = { upsert: 0, reject: 1, delete: 2 } as const;
 /** A stored hash as `RowHash` reads it. */
 const HASH = 'lower(hex(r))';
-/** Rows read ahead per range lookup of integer keys. */
-const WINDOW = 512;
+/**
+ * Rows read ahead per range lookup of integer keys: enough that the statement's own cost is
+ * small beside its rows', few enough that a window is a few dozen KB.
+ */
+const WINDOW = 4096;
 /**
  * A row's hash is kept as 8 bytes and handled as 16 hex digits (`RowHash`). The matching key
  * is read only for a row marked gone: the one case where the diff writes back what was
  * delivered, and reading it for every row cost a string per row.
  */
 const PRIOR = `${HASH}, f, case when f & ${GONE} then v end`;
+/**
+ * Stored rows per range of keys seen below which `unseenRemain` counts the table rather than
+ * looking after each range: a look is two index seeks, a row counted a fraction of one.
+ */
+const RANGE_PROBE_ROWS = 64;
 /**
  * Log rows merged per transaction when the log is mostly in key order: each is a short stall of the
  * event loop (progress, signals, the lock's heartbeat go on between them) however long the log.
@@ -51,7 +59,9 @@ export class SqliteFingerprints implements FingerprintSession {
   private readonly lookups = new Map<number, Database.Statement>();
   private readonly scratchTables = new Map<number, { seen: BulkInsert; deferred: BulkInsert; names: Scratch }>();
   private readonly lookupOne: Database.Statement;
+  private readonly lookupOneHash: Database.Statement;
   private readonly lookupRange: Database.Statement;
+  private readonly lookupDense: Database.Statement;
   private readonly insertLog: BulkInsert;
   private readonly appendRows: BulkInsert;
   /** Outcomes are in the log, waiting for `mergeLog`: later ones must follow them there. */
@@ -75,20 +85,31 @@ export class SqliteFingerprints implements FingerprintSession {
   /** The last key logged per stream, and how often a key was not above it, since the last merge. */
   private readonly lastLogged = new Map<number, number>();
   private logDrops = 0;
+  /** Per stream, the ranges of keys `markSeen` noted in this run. */
+  private readonly rangesSeen = new Map<number, number>();
 
   constructor(
     private readonly db: Database.Database,
     private readonly mode: 'sync' | 'plan',
   ) {
     this.lookupOne = db.prepare(`select ${PRIOR} from fingerprints where stream = ? and k = ?`).raw();
-    // One row per window, its columns concatenated in the subquery's key order: a row of the
-    // result costs more than the bytes in it, and an ordered aggregate would sort again.
-    // Flags are below 10 (one digit each), hashes 16 hex digits each.
-    this.lookupRange = db
+    this.lookupOneHash = db.prepare('select r, f from fingerprints where stream = ? and k = ?').raw();
+    // One row per window, its columns concatenated in key order: a row of the result costs more
+    // than the bytes in it, and an ordered aggregate would sort again. Hashes are 8 bytes each:
+    // concatenated as text (a blob becomes text byte for byte in a UTF-8 file) and cast back, one
+    // blob of them all, where hex digits cost SQLite and the runner a conversion per row. Flags
+    // are below 10 (one digit each).
+    const window = `select k, r, f from fingerprints
+                    where stream = ? and k >= ? and k <= ${Number.MAX_SAFE_INTEGER} order by k limit ${WINDOW}`;
+    const hashesAndFlags = `cast(group_concat(r, '') as blob), group_concat(f, ''), count(*)`;
+    this.lookupRange = db.prepare(`select ${hashesAndFlags}, min(k), max(k), group_concat(k) from (${window})`).raw();
+    // The next `WINDOW` keys when they are all there and all delivered, as in most tables: a
+    // range of keys, which SQLite reads without the subquery and its limit, and whose count alone
+    // tells it is whole; how many are flagged otherwise instead of their flags.
+    this.lookupDense = db
       .prepare(
-        `select group_concat(k), lower(group_concat(hex(r), '')), group_concat(f, ''), count(*), min(k), max(k)
-         from (select k, r, f from fingerprints
-               where stream = ? and k >= ? and k <= ${Number.MAX_SAFE_INTEGER} order by k limit ${WINDOW})`,
+        `select cast(group_concat(r, '') as blob), count(*), sum(f != ${DELIVERED})
+         from fingerprints where stream = ? and k >= ? and k < ? + ${WINDOW}`,
       )
       .raw();
     this.insertLog = new BulkInsert(
@@ -111,58 +132,89 @@ export class SqliteFingerprints implements FingerprintSession {
   }
 
   readonly lookupNow = (stream: number, key: FingerprintKey): Prior | undefined => {
-    const window = this.window;
-    if (typeof key === 'number' && window.useful) {
-      if (window.stream !== stream || key < window.low || key > window.high) this.fillWindow(stream, key);
-      else window.hits++;
-    }
-    if (typeof key === 'number' && window.useful) {
-      const at = window.indexOf(key);
-      if (at < 0) return undefined;
-      const flags = window.flags.charCodeAt(at) - ZERO;
+    const at = typeof key === 'number' ? this.locate(stream, key) : UNKNOWN;
+    if (at === ABSENT) return undefined;
+    if (at >= 0) {
+      const window = this.window;
+      const flags = window.flagsAt(at);
       // Only a row marked gone needs its matching key: read it alone.
-      if ((flags & GONE) === 0) return { hash: window.hashes.slice(at * 16, at * 16 + 16), flags };
+      if ((flags & GONE) === 0) return { hash: window.hashes.toString('hex', at * 8, at * 8 + 8), flags };
     }
     const row = this.lookupOne.get(stream, key) as PriorRow | undefined;
     return row && prior(row[0], row[1], row[2]);
   };
 
+  readonly deliveredHashNow = (stream: number, key: number, into: Int32Array): boolean => {
+    const at = this.locate(stream, key);
+    if (at === ABSENT) return false;
+    if (at >= 0) {
+      const window = this.window;
+      if (window.flagsAt(at) !== DELIVERED) return false;
+      into[0] = window.words.getInt32(at * 8);
+      into[1] = window.words.getInt32(at * 8 + 4);
+      return true;
+    }
+    const row = this.lookupOneHash.get(stream, key) as [Buffer, number] | undefined;
+    if (row === undefined || row[1] !== DELIVERED) return false;
+    into[0] = row[0].readInt32BE(0);
+    into[1] = row[0].readInt32BE(4);
+    return true;
+  };
+
   /**
    * Integer keys usually arrive in key order (a table read in insertion order), so one range
-   * read answers the next few hundred lookups — including "not there" for keys in the range.
+   * read answers the next few thousand lookups — including "not there" for keys in the range.
    * The window is dropped for point lookups when keys turn out to come in no useful order.
    */
   private window = new Window();
 
+  /** Where the window holds an integer key (filled around it if need be), `ABSENT`, or `UNKNOWN`: a point lookup must tell. */
+  private locate(stream: number, key: number): number {
+    const window = this.window;
+    if (!window.useful) return UNKNOWN;
+    if (window.stream !== stream || key < window.low || key > window.high) this.fillWindow(stream, key);
+    else window.hits++;
+    return window.useful ? window.indexOf(key) : UNKNOWN;
+  }
+
   private fillWindow(stream: number, key: number): void {
-    const [keys, hashes, flags, count, first, last] = this.lookupRange.get(stream, key) as [
-      string | null,
-      string | null,
-      string | null,
-      number,
-      number | null,
-      number | null,
-    ];
     const window = this.window;
     window.stream = stream;
     window.low = key;
-    window.hashes = hashes ?? '';
-    window.flags = flags ?? '';
     window.at = 0;
-    window.size = count;
+    // Once a window of this run has shown the concatenations in key order (see below), a run of
+    // `WINDOW` keys with no gap is read as a range, its positions found by subtraction.
+    if (window.ordered && window.dense) {
+      const [hashes, count, flagged] = this.lookupDense.get(stream, key, key) as DenseRow;
+      if (count === WINDOW && flagged === 0) {
+        window.fill(hashes, undefined, count);
+        window.keys = undefined;
+        window.first = key;
+        window.high = key + WINDOW - 1;
+        return this.filled();
+      }
+      window.dense = false;
+    }
+    const [hashes, flags, count, first, last, keys] = this.lookupRange.get(stream, key) as WindowRow;
+    if (!window.fill(hashes, flags, count)) return this.filled();
     window.first = first ?? 0;
     window.high = count < WINDOW ? Infinity : last!;
-    // Keys with no gap between them are found by subtraction, without reading the list, once
-    // the order of the concatenation has been seen to hold in this run.
-    if (window.ordered && count > 0 && last! - first! + 1 === count) {
+    window.dense = count === WINDOW && last! - first! + 1 === count;
+    if (window.ordered && last! - first! + 1 === count) {
       window.keys = undefined;
     } else {
       window.keys = keys === null ? [] : keys.split(',').map(Number);
-      // The concatenation follows the subquery's order in practice, which SQLite does not promise:
-      // were it ever otherwise, point lookups answer instead.
+      // The concatenations follow the subquery's order in practice, which SQLite does not
+      // promise: were it ever otherwise, point lookups answer instead.
       if (!window.keys.every((k, i, all) => i === 0 || all[i - 1]! < k)) window.useful = false;
       else window.ordered ||= count > 1;
     }
+    this.filled();
+  }
+
+  /** Drops the window for point lookups when too few lookups fell in the windows filled. */
+  private filled(): void {
+    const window = this.window;
     window.fills++;
     if (window.fills % 256 === 0 && window.useful) {
       window.useful = window.hits >= window.fills * 8;
@@ -195,16 +247,49 @@ export class SqliteFingerprints implements FingerprintSession {
   async markSeen(stream: number, keys: readonly FingerprintKey[]): Promise<void> {
     const { seen } = this.scratch(stream);
     const ranges: FingerprintKey[] = [];
-    for (const key of keys) {
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
       const last = ranges.length - 1;
       if (typeof key === 'number' && last > 0 && ranges[last] === key - 1) ranges[last] = key;
       else ranges.push(key, key);
     }
     this.db.transaction(() => seen.run(ranges))();
+    this.rangesSeen.set(stream, (this.rangesSeen.get(stream) ?? 0) + ranges.length / 2);
+  }
+
+  /**
+   * Few ranges of keys seen (a table read in key order): whether a stored key lies outside them,
+   * found by looking only at the first key after each range. Many: whether the table holds more
+   * rows than the read saw, counted (the whole table).
+   */
+  async unseenRemain(stream: number, storedSeen: number): Promise<boolean> {
+    if ((this.rangesSeen.get(stream) ?? 0) * RANGE_PROBE_ROWS <= storedSeen) return this.keyOutsideRanges(stream);
+    return this.count(stream) !== storedSeen;
+  }
+
+  /**
+   * Whether a stored key is in no range of keys seen. If one is, so is the first stored key, or
+   * the first after some range: the first key after the last range ending below it is in no
+   * range either (ranges never overlap). One index seek per range, where a count reads the table.
+   */
+  private keyOutsideRanges(stream: number): boolean {
+    const table = this.seenIndexed(stream);
+    const first = 'select k from fingerprints where stream = @stream';
+    const candidates = `select (${first} order by k limit 1) k
+                        union all
+                        select (${first} and k > s.hi order by k limit 1) from temp.${table} s`;
+    const holder = `select s.hi from temp.${table} s where s.lo <= c.k order by s.lo desc limit 1`;
+    return (
+      this.db
+        .prepare(
+          `select 1 from (${candidates}) c where c.k is not null and coalesce((${holder}), ${-(2 ** 53)}) < c.k limit 1`,
+        )
+        .get({ stream }) !== undefined
+    );
   }
 
   /** Rows appended in this run (`appends`) are not counted: they were not there when the read started. */
-  async count(stream: number): Promise<number> {
+  private count(stream: number): number {
     const held = this.heldThrough.get(stream);
     if (held === undefined) {
       return this.db.prepare('select count(*) from fingerprints where stream = ?').pluck().get(stream) as number;
@@ -454,6 +539,15 @@ export class SqliteFingerprints implements FingerprintSession {
 }
 
 const ZERO = 0x30;
+/** `Window.indexOf` of a key that is not stored. */
+const ABSENT = -1;
+/** Not an index: the key was not looked for in a window. */
+const UNKNOWN = -2;
+
+/** A window as `lookupRange` selects it: hashes, flags, count, lowest, highest and all keys. */
+type WindowRow = [Buffer | null, string | null, number, number | null, number | null, string | null];
+/** A window as `lookupDense` selects it: hashes, count, and how many keys are flagged other than delivered. */
+type DenseRow = [Buffer | null, number, number | null];
 
 /**
  * A condition on a row of `fingerprints`: its key is in no range of the keys-seen table. Ranges
@@ -476,22 +570,47 @@ class Window {
   size = 0;
   /** A window of this run had its keys in the order of its hashes and flags (see `fillWindow`). */
   ordered = false;
-  /** 16 hex digits per key. */
-  hashes = '';
-  /** One digit per key. */
-  flags = '';
+  /** The last window held `WINDOW` keys without a gap: the next one is tried as a range of keys. */
+  dense = true;
+  /** 8 bytes per key. */
+  hashes: Buffer = Buffer.alloc(0);
+  /** `hashes`, read a 32-bit word at a time. */
+  words: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  /** One digit per key; undefined when every key is flagged `DELIVERED` alone. */
+  flags: string | undefined = '';
   /** Where the last key was found: the next one is usually just after it. */
   at = 0;
   hits = 0;
   fills = 0;
   useful = true;
 
-  /** The key's position in `keys`, or -1. */
+  /**
+   * Takes the concatenated hashes and flags of `count` keys (undefined: all `DELIVERED`): false,
+   * and the window is not used again, if they do not hold 8 bytes and one digit a key.
+   */
+  fill(hashes: Buffer | null, flags: string | null | undefined, count: number): boolean {
+    this.hashes = hashes ?? Buffer.alloc(0);
+    this.flags = flags === null ? '' : flags;
+    this.size = count;
+    if (this.hashes.length !== count * 8 || (this.flags !== undefined && this.flags.length !== count)) {
+      this.useful = false;
+      return false;
+    }
+    this.words = new DataView(this.hashes.buffer, this.hashes.byteOffset, this.hashes.length);
+    return true;
+  }
+
+  /** The flags of the key at `at`. */
+  flagsAt(at: number): number {
+    return this.flags === undefined ? DELIVERED : this.flags.charCodeAt(at) - ZERO;
+  }
+
+  /** The key's position in `keys`, or `ABSENT`. */
   indexOf(key: number): number {
     const keys = this.keys;
     if (keys === undefined) {
       const at = key - this.first;
-      return at >= 0 && at < this.size ? at : -1;
+      return at >= 0 && at < this.size ? at : ABSENT;
     }
     let at = this.at;
     while (at < keys.length && keys[at]! < key) at++;
@@ -504,7 +623,7 @@ class Window {
         else if (keys[middle]! > key) high = middle - 1;
         else return (this.at = middle);
       }
-      return -1;
+      return ABSENT;
     }
     return (this.at = at);
   }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DELIVERED, REJECTED } from '../../diff/fingerprint-session.js';
+import { wordsHex } from '../../diff/murmur-hash.js';
 import { AlreadyRunningError, EXIT_CODES } from '../../errors.js';
 import { emptyCounts } from '../../report/events.js';
 import type { LockIdentity } from '../run-lock.js';
@@ -235,7 +236,7 @@ describe('SqliteStore: new rows appended to the fingerprints', () => {
   };
   const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-  it('rows of keys above every stored one go straight into the table; the count is still what the read started with', async () => {
+  it('rows of keys above every stored one go straight into the table; they were not there when the read started', async () => {
     const store = new SqliteStore(dir);
     const first = await store.openSync('c');
     const stream = await first.fingerprints.streamId('items');
@@ -250,13 +251,19 @@ describe('SqliteStore: new rows appended to the fingerprints', () => {
     await session.commit({ outcomes: range(16, 20).map((key) => outcome(stream, key)) });
     expect(logged()).toBe(0);
     expect(fingerprints.lookupNow!(stream, 20)).toEqual({ hash: outcome(stream, 20).hash, flags: DELIVERED });
-    expect(await fingerprints.count(stream)).toBe(10);
     await fingerprints.markSeen(
       stream,
       range(1, 20).filter((key) => key !== 3),
     );
     await fingerprints.endRead(stream);
+    // Two ranges seen for 9 stored keys: the table is counted, without the rows appended.
+    expect(await fingerprints.unseenRemain(stream, 9)).toBe(true);
+    expect(await fingerprints.unseenRemain(stream, 10)).toBe(false);
+    // As if many keys had been seen per range: the first key after each range is looked at.
+    expect(await fingerprints.unseenRemain(stream, 1000)).toBe(true);
     expect((await fingerprints.removedPage(stream, undefined, 100)).map((row) => row.key)).toEqual([3]);
+    await fingerprints.markSeen(stream, [3]);
+    expect(await fingerprints.unseenRemain(stream, 1000)).toBe(false);
     await session.close();
   });
 
@@ -281,16 +288,30 @@ describe('SqliteStore: looking keys up one at a time', () => {
   it('answers as the batch lookup does, over stretches of keys with and without gaps, in order or not', async () => {
     const store = new SqliteStore(dir);
     const session = await store.openSync('c');
-    const { fingerprints } = session;
-    const stream = await fingerprints.streamId('items');
-    const stored = Array.from({ length: 3000 }, (_, i) => i + 1).filter((key) => key <= 1500 || key % 3 === 0);
+    const stream = await session.fingerprints.streamId('items');
+    // Keys without a gap over three windows (the third holding a refused row), then with gaps;
+    // hashes of every byte value.
+    const stored = Array.from({ length: 16_000 }, (_, i) => i + 1).filter((key) => key <= 13_000 || key % 3 === 0);
     await session.commit({ outcomes: stored.map((key) => outcome(stream, key)) });
-    const asked = Array.from({ length: 3100 }, (_, i) => i);
-    const expected = await fingerprints.lookup(stream, asked);
-    for (const order of [asked, [...asked].reverse(), asked.map((_, i) => (i * 7919) % asked.length)]) {
-      for (const key of order) expect(fingerprints.lookupNow!(stream, key)).toEqual(expected.get(String(key)));
-    }
+    const refused = [5, 10_000, 14_001];
+    await session.commit({ outcomes: refused.map((key) => ({ ...outcome(stream, key), op: 'reject' as const })) });
     await session.close();
+    const asked = Array.from({ length: 16_100 }, (_, i) => i);
+    for (const order of [asked, [...asked].reverse(), asked.map((_, i) => (i * 7919) % asked.length)]) {
+      const plan = await store.openPlan('c');
+      const { fingerprints } = plan;
+      const expected = await fingerprints.lookup(stream, asked);
+      for (const key of refused) expect(expected.get(String(key))?.flags).toBe(DELIVERED | REJECTED);
+      const words = new Int32Array(2);
+      for (const key of order) {
+        const prior = expected.get(String(key));
+        expect(fingerprints.lookupNow!(stream, key)).toEqual(prior);
+        const delivered = fingerprints.deliveredHashNow!(stream, key, words);
+        expect(delivered).toBe(prior?.flags === DELIVERED);
+        if (delivered) expect(wordsHex(words[0]!, words[1]!)).toBe(prior!.hash);
+      }
+      await plan.close();
+    }
   });
 });
 
@@ -314,6 +335,26 @@ describe('SqliteStore: keys seen in a run', () => {
     );
     const removed = (await fingerprints.removedPage(stream, undefined, 100)).map((row) => row.key);
     expect(removed).toEqual([-3, hashed(1), hashed(3)]);
+    // As if many keys had been seen per range: the first key after each range is looked at.
+    const many = 1_000_000;
+    expect(await fingerprints.unseenRemain(stream, many)).toBe(true);
+    await fingerprints.markSeen(stream, [-3, hashed(1)]);
+    expect(await fingerprints.unseenRemain(stream, many)).toBe(true);
+    await fingerprints.markSeen(stream, [hashed(3)]);
+    expect(await fingerprints.unseenRemain(stream, many)).toBe(false);
+    await session.close();
+  });
+
+  it('finds a stored key outside the ranges seen before the first range and after the last', async () => {
+    const session = await new SqliteStore(dir).openSync('c');
+    const { fingerprints } = session;
+    const [first, last] = [await fingerprints.streamId('first'), await fingerprints.streamId('last')];
+    await session.commit({ outcomes: [1, 2, 3, 4].flatMap((key) => [outcome(first, key), outcome(last, key)]) });
+    await session.settle();
+    await fingerprints.markSeen(first, [2, 3, 4]);
+    await fingerprints.markSeen(last, [1, 2, 3]);
+    expect(await fingerprints.unseenRemain(first, 1000)).toBe(true);
+    expect(await fingerprints.unseenRemain(last, 1000)).toBe(true);
     await session.close();
   });
 });
