@@ -56,8 +56,12 @@ const hasByte = (word: number, pattern: number) => ((word ^ pattern) - 0x0101010
  */
 const firstFlagged = (flags: number) => (31 - Math.clz32(flags & -flags)) >> 3;
 
-/** Copies the field's bytes from `at` as they are, 4 at a time while the row has them; returns where it ends. */
-function copyField(out: JsonOutput, input: Buffer, at: number, end: number): number {
+/**
+ * Copies the bytes from `at` 4 at a time while none of them needs a look (a byte below a
+ * space, or a backslash when `backslashes`) and the row has them, up to the first that does;
+ * returns where it stopped, with `out.length` past what it copied.
+ */
+function copyPlainWords(out: JsonOutput, input: Buffer, at: number, end: number, backslashes: boolean): number {
   const view = viewOf(input);
   const outView = out.view;
   let o = out.length;
@@ -65,9 +69,9 @@ function copyField(out: JsonOutput, input: Buffer, at: number, end: number): num
   while (p + 3 <= end) {
     const word = view.getUint32(p, true);
     outView.setUint32(o, word, true);
-    const below = hasByteBelowSpace(word);
-    if (below !== 0) {
-      const before = firstFlagged(below);
+    const special = backslashes ? hasByteBelowSpace(word) | hasByte(word, 0x5c5c5c5c) : hasByteBelowSpace(word);
+    if (special !== 0) {
+      const before = firstFlagged(special);
       o += before;
       p += before;
       break;
@@ -75,7 +79,15 @@ function copyField(out: JsonOutput, input: Buffer, at: number, end: number): num
     o += 4;
     p += 4;
   }
+  out.length = o;
+  return p;
+}
+
+/** Copies the field's bytes from `at` as they are; returns where it ends. */
+function copyField(out: JsonOutput, input: Buffer, at: number, end: number): number {
+  let p = copyPlainWords(out, input, at, end, false);
   const bytes = out.bytes;
+  let o = out.length;
   for (let byte = input[p]!; byte !== TAB && byte !== LF; byte = input[++p]!) bytes[o++] = byte;
   out.length = o;
   return p;
@@ -272,24 +284,9 @@ export const encodeTimestampTz: FieldEncoder = (out, input, at, end) => {
  * through the decoder, as before.)
  */
 export const encodeJson: FieldEncoder = (out, input, at, end) => {
-  const view = viewOf(input);
-  const outView = out.view;
-  let o = out.length;
-  let p = at;
-  while (p + 3 <= end) {
-    const word = view.getUint32(p, true);
-    outView.setUint32(o, word, true);
-    const special = hasByteBelowSpace(word) | hasByte(word, 0x5c5c5c5c);
-    if (special !== 0) {
-      const before = firstFlagged(special);
-      o += before;
-      p += before;
-      break;
-    }
-    o += 4;
-    p += 4;
-  }
+  let p = copyPlainWords(out, input, at, end, true);
   const bytes = out.bytes;
+  let o = out.length;
   for (let byte = input[p]!; byte >= SPACE && byte !== BACKSLASH; byte = input[++p]!) bytes[o++] = byte;
   if (p === at || !endsField(input[p]!)) return -1;
   out.length = o;

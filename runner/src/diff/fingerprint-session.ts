@@ -1,5 +1,6 @@
 import type { RecordOperation } from '@backflow/protocol';
 import type { FingerprintKey, RowHash } from './fingerprint.js';
+import type { KeyRuns } from './seen-keys.js';
 
 /** The destination holds a record Backflow delivered for this key. */
 export const DELIVERED = 1;
@@ -79,8 +80,8 @@ export interface FingerprintSession {
   readonly deliveredHashNow?: (stream: number, key: number, into: Int32Array) => boolean;
   /** Reasons kept for rows refused for good. */
   rejections(stream: number, keys: readonly FingerprintKey[]): Promise<Map<string, StoredRejection>>;
-  /** Notes keys read this run (for removed-row detection and duplicate checks). */
-  markSeen(stream: number, keys: readonly FingerprintKey[]): Promise<void>;
+  /** Notes keys read this run, given as runs (for removed-row detection and duplicate checks). */
+  markSeen(stream: number, runs: KeyRuns): Promise<void>;
   /**
    * Whether the store holds rows of the stream that were there when the read started and whose
    * keys it did not mark seen, once the read is complete: if none, none was removed. The read

@@ -217,8 +217,8 @@ export class StreamDiffer {
       await this.session!.defer(id, this.deferredRows);
       this.deferredRows = [];
     }
+    for (const { key } of batch) this.seenKeys.add(key);
     const seen = this.seenKeys.take();
-    for (const { key } of batch) seen.push(key);
     if (seen.length > 0) await this.session!.markSeen(id, seen);
     const decisions: Decision[] = [];
     if (batch.length > 0) {

@@ -1,7 +1,6 @@
 import { Transform, type Readable } from 'node:stream';
-import { exitLinePrefix } from '@backflow/protocol/connector';
+import { LF, exitLinePrefix } from '@backflow/protocol/connector';
 
-const LF = 0x0a;
 /** Room for an exit code and its newline after the prefix; a longer line is not the exit line. */
 const CODE_BYTES = 4;
 

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { SCHEMA } from './postgres-schema.js';
 import { keyId, type FingerprintKey } from '../../diff/fingerprint.js';
+import { keysOfRuns, type KeyRuns } from '../../diff/seen-keys.js';
 import {
   DELIVERED,
   GONE,
@@ -78,9 +79,9 @@ export class PostgresFingerprints implements FingerprintSession {
     );
   }
 
-  async markSeen(stream: number, keys: readonly FingerprintKey[]): Promise<void> {
+  async markSeen(stream: number, runs: KeyRuns): Promise<void> {
     const { seen } = await this.scratch(stream);
-    await this.client.query(`insert into ${seen} (k) select unnest($1::bytea[])`, [keys.map(encode)]);
+    await this.client.query(`insert into ${seen} (k) select unnest($1::bytea[])`, [keysOfRuns(runs).map(encode)]);
   }
 
   /** The stream's rows were all seen when the read saw as many stored keys as the table holds. */

@@ -2,6 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import { BulkInsert } from './bulk-insert.js';
 import { keyId, type FingerprintKey } from '../../diff/fingerprint.js';
+import type { KeyRuns } from '../../diff/seen-keys.js';
 import {
   DELIVERED,
   GONE,
@@ -243,18 +244,11 @@ export class SqliteFingerprints implements FingerprintSession {
     return found;
   }
 
-  /** Keys are noted as ranges `[lo, hi]`: consecutive integer keys take one row (a rerun of a table with few gaps, a handful). */
-  async markSeen(stream: number, keys: readonly FingerprintKey[]): Promise<void> {
+  /** Each run of keys is one row `[lo, hi]` (a rerun of a table with few gaps: a handful). */
+  async markSeen(stream: number, runs: KeyRuns): Promise<void> {
     const { seen } = this.scratch(stream);
-    const ranges: FingerprintKey[] = [];
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!;
-      const last = ranges.length - 1;
-      if (typeof key === 'number' && last > 0 && ranges[last] === key - 1) ranges[last] = key;
-      else ranges.push(key, key);
-    }
-    this.db.transaction(() => seen.run(ranges))();
-    this.rangesSeen.set(stream, (this.rangesSeen.get(stream) ?? 0) + ranges.length / 2);
+    this.db.transaction(() => seen.run(runs))();
+    this.rangesSeen.set(stream, (this.rangesSeen.get(stream) ?? 0) + runs.length / 2);
   }
 
   /**

@@ -4,8 +4,10 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FingerprintKey } from '../../diff/fingerprint.js';
 import { DELIVERED, REJECTED } from '../../diff/fingerprint-session.js';
 import { wordsHex } from '../../diff/murmur-hash.js';
+import { SeenKeys } from '../../diff/seen-keys.js';
 import { AlreadyRunningError, EXIT_CODES } from '../../errors.js';
 import { emptyCounts } from '../../report/events.js';
 import type { LockIdentity } from '../run-lock.js';
@@ -43,6 +45,13 @@ const outcome = (stream: number, key: number) => ({
   hash: Buffer.alloc(8, key).toString('hex'),
   matchKey: `[${key}]`,
 });
+
+/** Keys as `markSeen` takes them: runs, made as the diff makes them. */
+function asRuns(keys: readonly FingerprintKey[]) {
+  const seen = new SeenKeys();
+  for (const key of keys) seen.add(key);
+  return seen.take();
+}
 
 describe('SqliteStore: one run of a connection at a time', () => {
   it('a second run fails at once naming the first (run, pid, host, since), with exit code 6', async () => {
@@ -251,10 +260,7 @@ describe('SqliteStore: new rows appended to the fingerprints', () => {
     await session.commit({ outcomes: range(16, 20).map((key) => outcome(stream, key)) });
     expect(logged()).toBe(0);
     expect(fingerprints.lookupNow!(stream, 20)).toEqual({ hash: outcome(stream, 20).hash, flags: DELIVERED });
-    await fingerprints.markSeen(
-      stream,
-      range(1, 20).filter((key) => key !== 3),
-    );
+    await fingerprints.markSeen(stream, asRuns(range(1, 20).filter((key) => key !== 3)));
     await fingerprints.endRead(stream);
     // Two ranges seen for 9 stored keys: the table is counted, without the rows appended.
     expect(await fingerprints.unseenRemain(stream, 9)).toBe(true);
@@ -262,7 +268,7 @@ describe('SqliteStore: new rows appended to the fingerprints', () => {
     // As if many keys had been seen per range: the first key after each range is looked at.
     expect(await fingerprints.unseenRemain(stream, 1000)).toBe(true);
     expect((await fingerprints.removedPage(stream, undefined, 100)).map((row) => row.key)).toEqual([3]);
-    await fingerprints.markSeen(stream, [3]);
+    await fingerprints.markSeen(stream, asRuns([3]));
     expect(await fingerprints.unseenRemain(stream, 1000)).toBe(false);
     await session.close();
   });
@@ -326,8 +332,8 @@ describe('SqliteStore: keys seen in a run', () => {
     await session.commit({ outcomes: stored.map((key) => outcome(stream, key)) });
     await session.commit({ outcomes: [1, 2, 3].map((n) => ({ ...outcome(stream, 0), key: hashed(n) })) });
     await session.settle();
-    await fingerprints.markSeen(stream, [-5, -4, 1, 2, 3, hashed(2), 7, 6]);
-    await fingerprints.markSeen(stream, [4, 10, 12, 11]);
+    await fingerprints.markSeen(stream, asRuns([-5, -4, 1, 2, 3, hashed(2), 7, 6]));
+    await fingerprints.markSeen(stream, asRuns([4, 10, 12, 11]));
     await fingerprints.endRead(stream);
     const asked = [-5, -4, -3, 0, 1, 4, 5, 6, 7, 8, 10, 11, 12, 13, hashed(1), hashed(2), hashed(3)];
     expect([...(await fingerprints.seen(stream, asked))].sort()).toEqual(
@@ -338,9 +344,9 @@ describe('SqliteStore: keys seen in a run', () => {
     // As if many keys had been seen per range: the first key after each range is looked at.
     const many = 1_000_000;
     expect(await fingerprints.unseenRemain(stream, many)).toBe(true);
-    await fingerprints.markSeen(stream, [-3, hashed(1)]);
+    await fingerprints.markSeen(stream, asRuns([-3, hashed(1)]));
     expect(await fingerprints.unseenRemain(stream, many)).toBe(true);
-    await fingerprints.markSeen(stream, [hashed(3)]);
+    await fingerprints.markSeen(stream, asRuns([hashed(3)]));
     expect(await fingerprints.unseenRemain(stream, many)).toBe(false);
     await session.close();
   });
@@ -351,8 +357,8 @@ describe('SqliteStore: keys seen in a run', () => {
     const [first, last] = [await fingerprints.streamId('first'), await fingerprints.streamId('last')];
     await session.commit({ outcomes: [1, 2, 3, 4].flatMap((key) => [outcome(first, key), outcome(last, key)]) });
     await session.settle();
-    await fingerprints.markSeen(first, [2, 3, 4]);
-    await fingerprints.markSeen(last, [1, 2, 3]);
+    await fingerprints.markSeen(first, asRuns([2, 3, 4]));
+    await fingerprints.markSeen(last, asRuns([1, 2, 3]));
     expect(await fingerprints.unseenRemain(first, 1000)).toBe(true);
     expect(await fingerprints.unseenRemain(last, 1000)).toBe(true);
     await session.close();
