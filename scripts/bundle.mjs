@@ -19,7 +19,7 @@ import { existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleSha1 } from '../protocol/dist/entry-script.js';
+import { bundleSha1 } from '../protocol/dist/entry-script.cjs';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const NODE_MODULES = join(REPO_ROOT, 'node_modules');

@@ -2,10 +2,14 @@ import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { importBundle } from './entry.js';
-import { bundleSha1, codeCacheFile, scriptBundle } from './entry-script.js';
+// The compiled modules (`tsc -b` first): Vite cannot transform `import … = require()`, the
+// CommonJS syntax entry.cts and entry-script.cts are written in.
+import entryModule from '../dist/entry.cjs';
+import entryScript from '../dist/entry-script.cjs';
+
+const { importBundle } = entryModule;
+const { bundleSha1, codeCacheFile, scriptBundle } = entryScript;
 
 let dir: string;
 let entry: string;
@@ -16,7 +20,7 @@ beforeEach(async () => {
   await mkdir(join(dir, 'dist'));
   await writeFile(join(dir, 'dist', 'bundle.js'), 'export const answer = 42;\n');
   await writeFile(join(dir, 'tsconfig.tsbuildinfo'), '{}');
-  entry = pathToFileURL(join(dir, 'bin', 'main.js')).href;
+  entry = join(dir, 'bin', 'main.js');
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });

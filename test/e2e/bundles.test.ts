@@ -91,7 +91,7 @@ describe.runIf(existsSync(runnerBundle))("the runner's bundle", () => {
  */
 const LOAD_WITH_CACHES = `import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { codeCacheFile, scriptBundle } from ${JSON.stringify(pathToFileURL(join(REPO_ROOT, 'protocol', 'dist', 'entry-script.js')).href)};
+import { codeCacheFile, scriptBundle } from ${JSON.stringify(pathToFileURL(join(REPO_ROOT, 'protocol', 'dist', 'entry-script.cjs')).href)};
 const manifestFile = process.argv[1];
 const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
 const sha1s = new Map(Object.entries(manifest.codeCache).map(([file, sha1]) => [join(dirname(manifestFile), file), sha1]));
