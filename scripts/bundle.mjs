@@ -129,20 +129,22 @@ const VALIDATOR_MARKER = /^ *\/\/ (connectors\/[^/\n]+\/spec\.json|runner\/schem
 
 /**
  * The generated validators, keeping of the fixed schemas' only the connector's own config
- * validator: the other connectors' and the runner's were half of each connector's bundle,
- * parsed at every start. The runner's bundle keeps them all. A module whose layout no longer
- * matches fails the build.
+ * validator and checked spec: the other connectors' and the runner's were half of each
+ * connector's bundle, parsed at every start. The runner's bundle keeps them all. A module
+ * whose layout no longer matches fails the build.
  */
 function withOwnConfigValidator(code, id, connector) {
   const markers = [...code.matchAll(VALIDATOR_MARKER)];
   const own = `connectors/${connector}/spec.json`;
-  if (markers.length < 2 || markers.filter((m) => m[1] === own).length > 1)
-    throw new Error(`${id}: not the layout scripts/bundle.mjs expects (one \`// <schema file>\` line per validator)`);
+  // An entry runs to the next one's marker, or to the end of its Map or Set.
+  const collectionEnd = (marker) => code.indexOf('\n]);', marker.index);
+  const ownEnds = markers.filter((m) => m[1] === own).map(collectionEnd);
+  if (markers.length < 2 || new Set(ownEnds).size !== ownEnds.length)
+    throw new Error(`${id}: not the layout scripts/bundle.mjs expects (one \`// <schema file>\` line per entry)`);
   let kept = '';
   let from = 0;
   for (const [i, marker] of markers.entries()) {
-    // An entry runs to the next one's marker, or to the end of its Map.
-    const mapEnd = code.indexOf('\n]);', marker.index);
+    const mapEnd = collectionEnd(marker);
     const end = Math.min(markers[i + 1]?.index ?? mapEnd, mapEnd + 1);
     if (marker[1] === own) continue;
     kept += code.slice(from, marker.index);
