@@ -23,14 +23,19 @@ interface BundleManifest {
   builtFrom: string[];
 }
 
+/** A bin entry's path: `__filename`, or the `import.meta.url` of an ES module entry (connectors made from older templates). */
+function binFile(entry: string): string {
+  return entry.startsWith('file:') ? url.fileURLToPath(entry) : entry;
+}
+
 /**
  * The exports of the package's one-file build (scripts/bundle.mjs), for a bin/ entry point
- * (`entry`: its path, `__filename`); undefined when it has none or a build it was made from is
+ * (`entry`: its path, `__filename`, or file URL); undefined when it has none or a build it was made from is
  * newer (a `tsc -b` or `npm install` since), so the entry imports its compiled modules instead.
  * One file starts faster: Node resolves, reads and compiles every module on its own.
  */
 async function importBundle<T>(entry: string): Promise<T | undefined> {
-  const manifestDir = path.join(path.dirname(entry), '..', 'dist');
+  const manifestDir = path.join(path.dirname(binFile(entry)), '..', 'dist');
   const manifestFile = path.join(manifestDir, 'bundle.json');
   const built = fs.statSync(manifestFile, { throwIfNoEntry: false });
   if (!built) return undefined;
@@ -66,10 +71,9 @@ async function runConnectorEntry(entry: string, kind: 'source' | 'destination'):
   type Modules = { runConnector: typeof runConnector } & Record<typeof kind, ConnectorDefinition<unknown>>;
   const modules = (await importBundle<Modules>(entry)) ?? {
     ...((await import('./connector/index.js')) as Pick<Modules, 'runConnector'>),
-    ...((await import(url.pathToFileURL(path.join(path.dirname(entry), '..', 'dist', 'index.js')).href)) as Omit<
-      Modules,
-      'runConnector'
-    >),
+    ...((await import(
+      url.pathToFileURL(path.join(path.dirname(binFile(entry)), '..', 'dist', 'index.js')).href
+    )) as Omit<Modules, 'runConnector'>),
   };
   await modules.runConnector(modules[kind], process.argv.slice(2));
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 // The compiled modules (`tsc -b` first): Vite cannot transform `import … = require()`, the
 // CommonJS syntax entry.cts and entry-script.cts are written in.
@@ -38,6 +39,11 @@ describe('importBundle', () => {
   it('imports the bundle when it is newer than every build it was made from', async () => {
     await built({ manifest: 2_000, buildInfo: 1_000 });
     expect(await importBundle<{ answer: number }>(entry)).toMatchObject({ answer: 42 });
+  });
+
+  it('takes the file URL of an ES module entry too (connectors made from older templates)', async () => {
+    await built({ manifest: 2_000, buildInfo: 1_000 });
+    expect(await importBundle<{ answer: number }>(pathToFileURL(entry).href)).toMatchObject({ answer: 42 });
   });
 
   it('gives undefined when a build is newer (a tsc -b since), so the compiled modules run', async () => {
