@@ -19,7 +19,7 @@ import { existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleSha1 } from '../protocol/dist/entry-script.js';
+import { bundleSha1 } from '../protocol/dist/entry-script.cjs';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const NODE_MODULES = join(REPO_ROOT, 'node_modules');
@@ -123,26 +123,48 @@ function withLazySsh(code, id) {
   return code.replace(SSH_REQUIRE, "ssh = (options) => require('./ssh')(options),");
 }
 
+const SHARED_AJV = join('protocol', 'dist', 'validation', 'shared-ajv.js');
+const AJV_PACKAGES = ['ajv', 'ajv-formats'];
+
+/**
+ * Ajv itself is left out of connectors' bundles, required where @backflow/protocol (which
+ * depends on it) is installed: a connector loads it only for a schema without generated code
+ * (its config's and the protocol's have theirs), yet it was a quarter of each bundle, its
+ * compiled code read from the code cache at every start. What the generated validators
+ * require of Ajv (its run-time helpers, the formats) stays in. A shared-ajv.js whose code no
+ * longer matches fails the build.
+ */
+function withAjvFromProtocol(code, id) {
+  const fromProtocol = "require('node:module').createRequire(require.resolve('@backflow/protocol/entry'))";
+  return AJV_PACKAGES.reduce((text, name) => {
+    const call = `require('${name}')`;
+    if (!text.includes(call)) throw new Error(`${id}: no \`${call}\` to leave out; update scripts/bundle.mjs`);
+    return text.replace(call, `${fromProtocol}('${name}')`);
+  }, code);
+}
+
 const GENERATED_VALIDATORS = join('protocol', 'dist', 'generated', 'validators.js');
 /** The comment scripts/gen-types.mjs puts before each validator of a fixed schema, naming its file. */
 const VALIDATOR_MARKER = /^ *\/\/ (connectors\/[^/\n]+\/spec\.json|runner\/schemas\/[^/\n]+\.json)\n/gm;
 
 /**
  * The generated validators, keeping of the fixed schemas' only the connector's own config
- * validator: the other connectors' and the runner's were half of each connector's bundle,
- * parsed at every start. The runner's bundle keeps them all. A module whose layout no longer
- * matches fails the build.
+ * validator and checked spec: the other connectors' and the runner's were half of each
+ * connector's bundle, parsed at every start. The runner's bundle keeps them all. A module
+ * whose layout no longer matches fails the build.
  */
 function withOwnConfigValidator(code, id, connector) {
   const markers = [...code.matchAll(VALIDATOR_MARKER)];
   const own = `connectors/${connector}/spec.json`;
-  if (markers.length < 2 || markers.filter((m) => m[1] === own).length > 1)
-    throw new Error(`${id}: not the layout scripts/bundle.mjs expects (one \`// <schema file>\` line per validator)`);
+  // An entry runs to the next one's marker, or to the end of its Map or Set.
+  const collectionEnd = (marker) => code.indexOf('\n]);', marker.index);
+  const ownEnds = markers.filter((m) => m[1] === own).map(collectionEnd);
+  if (markers.length < 2 || new Set(ownEnds).size !== ownEnds.length)
+    throw new Error(`${id}: not the layout scripts/bundle.mjs expects (one \`// <schema file>\` line per entry)`);
   let kept = '';
   let from = 0;
   for (const [i, marker] of markers.entries()) {
-    // An entry runs to the next one's marker, or to the end of its Map.
-    const mapEnd = code.indexOf('\n]);', marker.index);
+    const mapEnd = collectionEnd(marker);
     const end = Math.min(markers[i + 1]?.index ?? mapEnd, mapEnd + 1);
     if (marker[1] === own) continue;
     kept += code.slice(from, marker.index);
@@ -232,17 +254,18 @@ function bundlePlugin(target) {
       if (id === DOCKERODE_SESSION) return DOCKERODE_SESSION_STUB;
       return id === ENTRY ? target.entry : null;
     },
-    transform(code, id) {
-      if (id.endsWith(PG_STREAM)) return withoutCloudflareProbe(code, id);
-      if (id.endsWith(DOCKER_MODEM)) return withLazySsh(code, id);
-      const own =
-        target.connector && id.endsWith(GENERATED_VALIDATORS) ? withOwnConfigValidator(code, id, target.name) : code;
+    transform(original, id) {
+      if (id.endsWith(PG_STREAM)) return withoutCloudflareProbe(original, id);
+      if (id.endsWith(DOCKER_MODEM)) return withLazySsh(original, id);
+      let code = original;
+      if (target.connector && id.endsWith(SHARED_AJV)) code = withAjvFromProtocol(code, id);
+      if (target.connector && id.endsWith(GENERATED_VALIDATORS)) code = withOwnConfigValidator(code, id, target.name);
       // Packages loaded on first use (`const require = createRequire(import.meta.url)`, e.g.
       // ajv, pg) are required inside functions: once visible as plain `require`, they are
       // bundled and still run only when first required.
       const hidden = 'const require = createRequire(import.meta.url);';
-      const visible = own.replace(hidden, '');
-      return visible === code ? null : visible;
+      code = code.replace(hidden, '');
+      return code === original ? null : code;
     },
   };
 }

@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import v8 from 'node:v8';
-import { codeCacheFile, scriptBundle } from '../protocol/dist/entry-script.js';
+import { codeCacheFile, scriptBundle } from '../protocol/dist/entry-script.cjs';
 
 // V8 compiles a function when it is first called, and a cache holds only compiled code: made
 // after loading alone, it left each function a run calls to be compiled at every start (about

@@ -144,7 +144,8 @@ async function protocolOutputs() {
  * Exports `protocolValidators()`, keyed by each schema's title, file name and `$id`,
  * `metaSchemaValidator()`, the draft-07 meta-schema that run-time schemas are checked against,
  * `connectorConfigValidators`: each connector's config schema in this repository, so that
- * a connector loads no ajv at all, and `schemaValidators`: runner/schemas/connection.json.
+ * a connector loads no ajv at all, `checkedSpecs`: the connectors' spec.json found valid, and
+ * `schemaValidators`: runner/schemas/connection.json.
  */
 async function validatorsModule(schemas, specs) {
   const sharedAjv = join(protocolDir, 'dist', 'validation', 'shared-ajv.js');
@@ -187,6 +188,17 @@ async function validatorsModule(schemas, specs) {
   const configs = [];
   for (const [, file] of specs)
     configs.push(byText((await readJson(file)).connectionSpecification, file, { useDefaults: true }));
+  // Each spec.json checked here as its connector checks it at run time (checkSpec), so that the
+  // connector need not: the check's `format: uri` alone costs every process ~10 ms to compile.
+  // A spec it refuses is left out: its connector refuses it at run time, naming the field.
+  const specAjv = createAjv();
+  for (const schema of schemas.values()) specAjv.addSchema(schema);
+  const isSpec = specAjv.getSchema(`${idBase}connector-specification.json`);
+  const checkedSpecs = [];
+  for (const [, file] of specs) {
+    const spec = await readJson(file);
+    if (isSpec(spec)) checkedSpecs.push(`// ${display(file)}\n${JSON.stringify(JSON.stringify(spec))}`);
+  }
   const connectionFile = join(repoRoot, 'runner', 'schemas', 'connection.json');
   const others = [byText(await readJson(connectionFile), connectionFile, {})];
   const entries = keys.map(([key, name]) => `${JSON.stringify(key)}: ${name}`).join(',\n');
@@ -214,6 +226,8 @@ async function validatorsModule(schemas, specs) {
       "The config validators (`useDefaults`: they fill in the spec's defaults) of the connectors in\n * this repository, by the JSON text of their `connectionSpecification`.",
       configs,
     ) +
+    `/**\n * The JSON text of each connector spec.json in this repository that is a valid\n * ConnectorSpecification: checked when this module was generated.\n */\n` +
+    `export const checkedSpecs: ReadonlySet<string> = new Set([\n${checkedSpecs.join(',\n')}\n]);\n\n` +
     byTextMap(
       'schemaValidators',
       "Validators of the repository's other fixed schemas (the runner's connection file), by JSON text.",

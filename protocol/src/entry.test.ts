@@ -4,8 +4,13 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { importBundle } from './entry.js';
-import { bundleSha1, codeCacheFile, scriptBundle } from './entry-script.js';
+// The compiled modules (`tsc -b` first): Vite cannot transform `import … = require()`, the
+// CommonJS syntax entry.cts and entry-script.cts are written in.
+import entryModule from '../dist/entry.cjs';
+import entryScript from '../dist/entry-script.cjs';
+
+const { importBundle } = entryModule;
+const { bundleSha1, codeCacheFile, scriptBundle } = entryScript;
 
 let dir: string;
 let entry: string;
@@ -16,7 +21,7 @@ beforeEach(async () => {
   await mkdir(join(dir, 'dist'));
   await writeFile(join(dir, 'dist', 'bundle.js'), 'export const answer = 42;\n');
   await writeFile(join(dir, 'tsconfig.tsbuildinfo'), '{}');
-  entry = pathToFileURL(join(dir, 'bin', 'main.js')).href;
+  entry = join(dir, 'bin', 'main.js');
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -34,6 +39,11 @@ describe('importBundle', () => {
   it('imports the bundle when it is newer than every build it was made from', async () => {
     await built({ manifest: 2_000, buildInfo: 1_000 });
     expect(await importBundle<{ answer: number }>(entry)).toMatchObject({ answer: 42 });
+  });
+
+  it('takes the file URL of an ES module entry too (connectors made from older templates)', async () => {
+    await built({ manifest: 2_000, buildInfo: 1_000 });
+    expect(await importBundle<{ answer: number }>(pathToFileURL(entry).href)).toMatchObject({ answer: 42 });
   });
 
   it('gives undefined when a build is newer (a tsc -b since), so the compiled modules run', async () => {

@@ -1,5 +1,10 @@
 #!/usr/bin/env node
-import { importBundle } from '@backflow/protocol/entry';
+// CommonJS (bin/package.json), as @backflow/protocol/entry: see there.
+const { importBundle } = require('@backflow/protocol/entry');
 // The runner's one-file build (scripts/bundle.mjs) while it is fresh: it starts faster.
-const { main } = (await importBundle(import.meta.url)) ?? (await import('../dist/cli/main.js'));
-process.exitCode = await main(process.argv);
+importBundle(__filename)
+  .then((bundle) => bundle ?? import('../dist/cli/main.js'))
+  .then(({ main }) => main(process.argv))
+  .then((code) => {
+    process.exitCode = code;
+  });

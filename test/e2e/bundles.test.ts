@@ -42,6 +42,26 @@ describe('connector bundles', () => {
     expect(withSpec.filter((other) => text.includes(configSchemaText(other)))).toEqual([name]);
   });
 
+  it.each(bundled)(
+    '%s leaves Ajv out, required from where @backflow/protocol is installed, and keeps its run-time helpers',
+    async (name) => {
+      const text = bundleText(name);
+      expect(text).not.toMatch(/^\/\/ \S*node_modules\/ajv\/dist\/core\.js$/m);
+      expect(text).toMatch(/^\/\/ \S*node_modules\/ajv\/dist\/runtime\/ucs2length\.js$/m);
+      // The bundle's own require, as @backflow/protocol's entry gives it.
+      const script = `const { createRequire } = require('node:module');
+const require_ = createRequire(process.argv[1]);
+const ajv = require_('node:module').createRequire(require_.resolve('@backflow/protocol/entry'))('ajv');
+console.log(typeof ajv.Ajv);`;
+      const bundle = join(connectorsDir, name, 'dist', 'bundle.cjs');
+      const { stdout } = await execa(process.execPath, ['-e', script, bundle]);
+      expect(stdout).toBe('function');
+      expect(text).toContain(
+        `require("node:module").createRequire(require.resolve("@backflow/protocol/entry"))("ajv")`,
+      );
+    },
+  );
+
   it.each(bundled.filter((name) => name.endsWith('-postgres')))(
     '%s has no pg probe for Cloudflare Workers (it loads undici on Node 20)',
     (name) => {
@@ -91,7 +111,7 @@ describe.runIf(existsSync(runnerBundle))("the runner's bundle", () => {
  */
 const LOAD_WITH_CACHES = `import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { codeCacheFile, scriptBundle } from ${JSON.stringify(pathToFileURL(join(REPO_ROOT, 'protocol', 'dist', 'entry-script.js')).href)};
+import { codeCacheFile, scriptBundle } from ${JSON.stringify(pathToFileURL(join(REPO_ROOT, 'protocol', 'dist', 'entry-script.cjs')).href)};
 const manifestFile = process.argv[1];
 const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
 const sha1s = new Map(Object.entries(manifest.codeCache).map(([file, sha1]) => [join(dirname(manifestFile), file), sha1]));

@@ -1,2 +1,1 @@
-import { runConnectorEntry } from '@backflow/protocol/entry';
-await runConnectorEntry(import.meta.url, 'source');
+require('@backflow/protocol/entry').runConnectorEntry(__filename, 'source');
