@@ -397,8 +397,9 @@ class ContainerConnectorProcess implements ConnectorProcess {
       this.socket.destroy();
       this.created.fifos?.destroy();
       const removed = this.remove();
-      // A connector that ended by itself is removed while the run goes on (containersRemoved()
-      // waits for what there is to wait for); one stopped here is gone when dispose returns.
+      // A connector that ended by itself is removed while the run goes on (by the engine after
+      // its exit line; containersRemoved() waits for the rest); one stopped here is gone when
+      // dispose returns.
       if (!exitedByItself) await removed;
     }
   }
