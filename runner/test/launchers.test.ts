@@ -321,6 +321,24 @@ describe.runIf(dockerUp || requireDocker)('DockerLauncher', () => {
     });
   }
 
+  /** Resolves once the engine has destroyed every container of `runId` still there, as its events tell. */
+  async function runDestroyed(runId: string): Promise<void> {
+    const events = (await docker.getEvents({
+      filters: { type: ['container'], event: ['destroy'], label: [`${LABELS.run}=${runId}`] },
+    })) as Readable;
+    try {
+      // Listed after subscribing: one destroyed in between is either not listed or has its event.
+      const left = new Set((await managedContainers(runId)).map((c) => c.Id));
+      if (left.size === 0) return;
+      for await (const line of createInterface({ input: events })) {
+        left.delete((JSON.parse(line) as { id: string }).id);
+        if (left.size === 0) return;
+      }
+    } finally {
+      events.destroy();
+    }
+  }
+
   it('sandboxes the connector: nobody, read-only root, tmpfs /tmp, no network, read-only files', async () => {
     await using connector = await new DockerLauncher({ image: ECHO_IMAGE, docker }).start({
       name: 'echo',
@@ -520,6 +538,8 @@ describe.runIf(dockerUp || requireDocker)('DockerLauncher', () => {
       expect(exit).toEqual({ code: 3, signal: null });
     }
     await containersRemoved();
+    // The engine removes the container as it exits, which the run does not wait for.
+    await runDestroyed(launcher.runId);
     expect(await managedContainers(launcher.runId)).toEqual([]);
   });
 

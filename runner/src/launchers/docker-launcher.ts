@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { constants } from 'node:os';
 import { posix, resolve } from 'node:path';
 import type { Duplex, Readable, Writable } from 'node:stream';
@@ -68,8 +67,9 @@ const MIB = 1024 * 1024;
 /**
  * Runs connectors as Docker containers: as the caller's uid (nobody for root), read-only root filesystem, no capabilities,
  * no network unless the image asks for the host's, memory- and CPU-limited, and labelled so
- * {@link removeStaleContainers} can clean up after a crash. A container that exits by itself
- * is removed in the background; {@link containersRemoved} resolves once all such are gone.
+ * {@link removeStaleContainers} can clean up after a crash. The engine removes a container as
+ * soon as it exits (AutoRemove); {@link containersRemoved} resolves once the run has nothing
+ * more to wait for.
  */
 export class DockerLauncher implements Launcher {
   readonly kind = 'docker';
@@ -123,6 +123,10 @@ export class DockerLauncher implements Launcher {
       stdout: !fifos,
       stderr: true,
     }) as Promise<unknown> as Promise<Duplex>;
+    // The engine's wait is no longer needed once the connector's exit line has come, and the
+    // runner could not exit while it is open.
+    const waitAborts = new AbortController();
+    let removedWait: Promise<{ StatusCode: number }> | undefined;
     try {
       const [socket] = await Promise.all([
         attached,
@@ -132,9 +136,18 @@ export class DockerLauncher implements Launcher {
             })
           : undefined,
       ]);
+      // Asked before start, as `docker run --rm` asks it: the engine removes the container as it
+      // exits, after which there would be nothing left to wait for, not even its exit code.
+      removedWait = container.wait({ condition: 'removed', abortSignal: waitAborts.signal }) as Promise<{
+        StatusCode: number;
+      }>;
+      removedWait.catch(() => undefined);
       await container.start();
       const gracePeriodMs = this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
-      return new ContainerConnectorProcess(created, socket, gracePeriodMs);
+      return new ContainerConnectorProcess(created, socket, gracePeriodMs, {
+        removed: removedWait,
+        aborts: waitAborts,
+      });
     } catch (error) {
       attached.then(
         (socket) => socket.destroy(),
@@ -314,6 +327,9 @@ export class DockerLauncher implements Launcher {
         ...(hostFiles
           ? { Mounts: [{ Type: 'bind' as const, Source: hostFiles.dir, Target: CONTAINER_FILES_DIR, ReadOnly: true }] }
           : {}),
+        // Removed by the engine as soon as it exits, also when the runner is gone by then: the
+        // run does not wait for a removal of its own after the connector's exit line.
+        AutoRemove: true,
         CapDrop: ['ALL'],
         SecurityOpt: ['no-new-privileges'],
         // A tiny init as PID 1 forwards SIGTERM to node (PID 1 itself would ignore it).
@@ -329,6 +345,7 @@ class ContainerConnectorProcess implements ConnectorProcess {
   readonly stderr: Readable;
   readonly exit: Promise<ConnectorExit>;
   private exited = false;
+  private printedExitLine = false;
   private stopReason: string | undefined;
   private removed: Promise<void> | undefined;
 
@@ -338,6 +355,7 @@ class ContainerConnectorProcess implements ConnectorProcess {
     private readonly created: CreatedContainer,
     private readonly socket: Duplex,
     private readonly gracePeriodMs: number,
+    private readonly engineWait: { removed: Promise<{ StatusCode: number }>; aborts: AbortController },
   ) {
     this.container = created.container;
     const { fifos, exitToken } = created;
@@ -347,16 +365,12 @@ class ContainerConnectorProcess implements ConnectorProcess {
     this.stdout = fifos?.stdout ?? stdout;
     this.stderr = exitLine?.stderr ?? stderr;
     this.exit = this.waitForExit(exitLine?.code);
-    // Removed at its exit line (what it printed stays readable in the pipe, and the engine takes
-    // about as long to report an exit as to remove the container), else once it has exited and
-    // all its output has been read.
     void (exitLine?.code ?? Promise.resolve(undefined))
-      .then((code) =>
-        code === undefined
-          ? Promise.all([this.exit, once(this.stderr, 'end'), fifos && once(fifos.stdout, 'close')])
-          : undefined,
-      )
-      .then(() => this.remove())
+      .then((code) => {
+        this.printedExitLine = code !== undefined;
+        if (this.printedExitLine) engineWait.aborts.abort();
+        return this.remove();
+      })
       .catch(() => undefined);
   }
 
@@ -383,8 +397,9 @@ class ContainerConnectorProcess implements ConnectorProcess {
       this.socket.destroy();
       this.created.fifos?.destroy();
       const removed = this.remove();
-      // A connector that ended by itself is removed while the run goes on (containersRemoved()
-      // waits for it); one stopped here is gone when dispose returns.
+      // A connector that ended by itself is removed while the run goes on (by the engine after
+      // its exit line; containersRemoved() waits for the rest); one stopped here is gone when
+      // dispose returns.
       if (!exitedByItself) await removed;
     }
   }
@@ -412,7 +427,7 @@ class ContainerConnectorProcess implements ConnectorProcess {
 
   private async waitForContainer(): Promise<number> {
     try {
-      return ((await this.container.wait()) as { StatusCode: number }).StatusCode;
+      return (await this.engineWait.removed).StatusCode;
     } catch (error) {
       // Removed under us (say by removeStaleContainers): it was killed.
       if (dockerStatus(error) !== 404) throw dockerError(error, 'lost the container while waiting for it');
@@ -420,8 +435,21 @@ class ContainerConnectorProcess implements ConnectorProcess {
     }
   }
 
+  /**
+   * After its exit line the connector exits by itself and the engine removes the container:
+   * only its folder is left to remove (what it printed stays readable in the pipes the runner
+   * holds). Otherwise the engine's wait reports the removal, or the container is removed here
+   * when that wait failed.
+   */
   private remove(): Promise<void> {
-    this.removed ??= removeOwnContainer(this.created);
+    this.removed ??= this.printedExitLine
+      ? trackRemoval(this.created.hostFiles?.remove())
+      : trackRemoval(
+          this.engineWait.removed.then(
+            () => this.created.hostFiles?.remove(),
+            () => removeContainerAndFiles(this.created),
+          ),
+        );
     return this.removed;
   }
 }
@@ -453,19 +481,28 @@ async function fillHostFiles(
 }
 
 /** Removes a container this process created, then its files' folder; counted until both are gone. */
-function removeOwnContainer({ container, hostFiles }: CreatedContainer): Promise<void> {
-  const removal = removeContainer(container)
-    .then(() => hostFiles?.remove())
-    .then(containerGone);
-  removing.add(removal);
-  removal.catch((error: unknown) => failedRemovals.push(error)).finally(() => removing.delete(removal));
-  return removal;
+function removeOwnContainer(created: CreatedContainer): Promise<void> {
+  return trackRemoval(removeContainerAndFiles(created));
+}
+
+async function removeContainerAndFiles({ container, hostFiles }: CreatedContainer): Promise<void> {
+  await removeContainer(container);
+  await hostFiles?.remove();
+}
+
+/** Counts a container as gone once `removal` is done; containersRemoved() waits for it until then. */
+function trackRemoval(removal: Promise<void> | undefined): Promise<void> {
+  const tracked = Promise.resolve(removal).then(containerGone);
+  removing.add(tracked);
+  tracked.catch((error: unknown) => failedRemovals.push(error)).finally(() => removing.delete(tracked));
+  return tracked;
 }
 
 /**
- * Resolves once every container this process started and that has ended is removed (the
- * launcher removes one as soon as it has exited and its output was read, without making the
- * run wait); rejects with the first removal that failed since the last call.
+ * Resolves once the removals this process waits for are done: of each container that ended
+ * without its exit line, or was stopped (the engine's own removal of one that printed it is not
+ * waited for; it exits by itself right after); rejects with the first removal that failed since
+ * the last call.
  */
 export async function containersRemoved(): Promise<void> {
   while (removing.size > 0) await Promise.allSettled([...removing]);
