@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 const QUICK = {
   codec: { records: 20_000, rounds: 1, longLineMegabytes: 1 },
   diff: { sizes: [2_000, 20_000] },
-  'postgres-to-postgres': { rows: 20_000, smallRows: 2_000, changedRows: 100, memoryRows: 200_000 },
+  'postgres-to-postgres': { rows: 20_000, smallRows: 2_000, changedRows: 100, memoryRows: 200_000, smallRounds: 3 },
   runner: { records: 20_000 },
   'source-postgres': { sizes: [2_000, 20_000], rounds: 1 },
 };
