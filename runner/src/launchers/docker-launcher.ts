@@ -126,7 +126,6 @@ export class DockerLauncher implements Launcher {
     // The engine's wait is no longer needed once the connector's exit line has come, and the
     // runner could not exit while it is open.
     const waitAborts = new AbortController();
-    let removedWait: Promise<{ StatusCode: number }> | undefined;
     try {
       const [socket] = await Promise.all([
         attached,
@@ -138,7 +137,7 @@ export class DockerLauncher implements Launcher {
       ]);
       // Asked before start, as `docker run --rm` asks it: the engine removes the container as it
       // exits, after which there would be nothing left to wait for, not even its exit code.
-      removedWait = container.wait({ condition: 'removed', abortSignal: waitAborts.signal }) as Promise<{
+      const removedWait = container.wait({ condition: 'removed', abortSignal: waitAborts.signal }) as Promise<{
         StatusCode: number;
       }>;
       removedWait.catch(() => undefined);
@@ -149,6 +148,8 @@ export class DockerLauncher implements Launcher {
         aborts: waitAborts,
       });
     } catch (error) {
+      // Nothing will wait for this container: an open wait would keep the runner from exiting.
+      waitAborts.abort();
       attached.then(
         (socket) => socket.destroy(),
         () => undefined,
