@@ -262,7 +262,10 @@ export async function buildConnectorImage(connectorDir, { docker = new Docker(),
         'io.backflow.version': manifest.version,
         'io.backflow.network': network,
         // The SDK takes its stdin and stdout as named pipes when the runner offers them.
-        ...(manifest.dependencies?.['@backflow/protocol'] ? { 'io.backflow.stdio': 'fifo' } : {}),
+        // It can also start before its run and take its command line from a pipe (BACKFLOW_ARGS).
+        ...(manifest.dependencies?.['@backflow/protocol']
+          ? { 'io.backflow.stdio': 'fifo', 'io.backflow.args': 'fifo' }
+          : {}),
       }),
     });
     const log = [];

@@ -223,12 +223,25 @@ function canonicalCopy(dir) {
 
 // dockerode loads its BuildKit session support (gRPC and protobuf, ~1 MB) when it is first
 // required, for `buildImage` with version 2 only; the runner never builds an image, and parsing
-// it cost a Docker sync ~0.1-0.2 s of CPU before its first container. Bundles get a stand-in
-// that says so if it is ever called.
-const DOCKERODE_SESSION = '\0dockerode-session';
-const DOCKERODE_SESSION_STUB = `module.exports = function withSession() {
+// it cost a Docker sync ~0.1-0.2 s of CPU before its first container. Its BuildKit progress
+// decoder (protobuf, for `followProgress`) is required lazily, but its code and code cache
+// still cost every Docker sync ~15 ms of CPU to load. Bundles get stand-ins that say so if
+// they are ever called.
+const DOCKERODE_STUBS = new Map([
+  [
+    './session',
+    `module.exports = function withSession() {
   throw new Error('BuildKit sessions are left out of Backflow bundles: build images with the Docker CLI or dockerode as installed');
-};`;
+};`,
+  ],
+  [
+    './buildkit',
+    `exports.followProgress = function followProgress() {
+  throw new Error('BuildKit progress is left out of Backflow bundles: build images with the Docker CLI or dockerode as installed');
+};`,
+  ],
+]);
+const DOCKERODE_STUB_ID = '\0dockerode-stub:';
 
 /** Rolldown plugin: the entry module, native packages left external, lazy requires made visible. */
 function bundlePlugin(target) {
@@ -237,8 +250,8 @@ function bundlePlugin(target) {
     name: 'backflow-bundle',
     async resolveId(source, importer) {
       if (source === ENTRY) return ENTRY;
-      if (source === './session' && importer && packageDir(importer)?.endsWith(`${sep}dockerode`))
-        return DOCKERODE_SESSION;
+      if (DOCKERODE_STUBS.has(source) && importer && packageDir(importer)?.endsWith(`${sep}dockerode`))
+        return DOCKERODE_STUB_ID + source;
       if (/^[./]/.test(source) || source.startsWith('node:') || source.startsWith('\0')) return null;
       if (EXTERNAL.has(packageName(source))) return { id: source, external: true };
       const resolved = await this.resolve(source, importer === ENTRY ? join(target.dir, 'x.js') : importer, {
@@ -251,7 +264,7 @@ function bundlePlugin(target) {
       return canonical === dir ? null : join(canonical, relative(dir, resolved.id));
     },
     load(id) {
-      if (id === DOCKERODE_SESSION) return DOCKERODE_SESSION_STUB;
+      if (id.startsWith(DOCKERODE_STUB_ID)) return DOCKERODE_STUBS.get(id.slice(DOCKERODE_STUB_ID.length));
       return id === ENTRY ? target.entry : null;
     },
     transform(original, id) {

@@ -2,6 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { NdjsonParser, type DecodedMessage } from '../ndjson/ndjson-parser.js';
 import type { AirbyteMessage, ConfiguredAirbyteCatalog } from '../types.js';
 import { ProtocolError, compileConfigSchema, validateMessage, validateWith } from '../validation/index.js';
+import { ARGS_ENV, argsFromPipe } from './args-pipe.js';
 import { parseConnectorArgs, type Command, type ParsedArgs } from './argv.js';
 import type { CheckResult, ConnectorContext, ConnectorDefinition } from './definitions.js';
 import { ConfigError, InternalError, asConnectorError, type ConnectorError } from './errors.js';
@@ -42,6 +43,14 @@ export async function runConnector<Config>(
   argv: readonly string[],
   io?: ConnectorIO,
 ): Promise<number> {
+  // Started ahead of its run, the connector is given its command line once the runner is
+  // ready, before it opens its input and output.
+  const argsPipe = io ? undefined : process.env[ARGS_ENV];
+  const commandLine = argsPipe === undefined ? argv : await argsFromPipe(argsPipe);
+  if (!commandLine) {
+    process.stderr.write(`${ARGS_ENV}: the runner went away before giving a command\n`);
+    process.exit(EXIT.failed);
+  }
   const streams = io ?? processStdio();
   const output = new MessageOutput(streams.stdout);
   const abort = new AbortController();
@@ -70,7 +79,7 @@ export async function runConnector<Config>(
   let code: number;
   let abandoned = false;
   try {
-    code = await execute(definition, argv, streams, output, { logger, signal: abort.signal });
+    code = await execute(definition, commandLine, streams, output, { logger, signal: abort.signal });
   } catch (error) {
     abandoned = error instanceof StoppedError;
     // With the pipe closed nobody is left to tell; otherwise the failure goes out as a TRACE.

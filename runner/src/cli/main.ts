@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { EXIT_CODES } from '../errors.js';
+import { setEarlyStart, type EarlyStart } from '../launchers/early-containers.js';
 import { connectorCommand } from './connector-command.js';
 import { newCommand } from './new-command.js';
 import { planCommand } from './plan-command.js';
@@ -22,8 +23,12 @@ Exit codes:
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
-/** Runs the `runner` command line (`argv` as in `process.argv`) and returns the exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
+/**
+ * Runs the `runner` command line (`argv` as in `process.argv`) and returns the exit code;
+ * `early`: the containers bin/runner.js started for it before the runner loaded.
+ */
+export async function main(argv: readonly string[], early?: EarlyStart): Promise<number> {
+  setEarlyStart(early);
   let exitCode: number = EXIT_CODES.success;
   const setExit = (code: number) => (exitCode = code);
   const program = new Command('runner')

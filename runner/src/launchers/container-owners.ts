@@ -15,8 +15,9 @@ const OWNER_FILE = /^backflow-(\d+)\.(.+)\.containers$/;
 let owned: Promise<void> | undefined;
 let live = 0;
 
-function ownerFile(dir: string): string {
-  return join(dir, `backflow-${process.pid}.${safeHost()}.containers`);
+/** This process's owner file in `dir` (or that of the process `pid` will stand for). */
+export function ownerFile(dir: string, pid: number | string = process.pid): string {
+  return join(dir, `backflow-${pid}.${safeHost()}.containers`);
 }
 
 function safeHost(): string {

@@ -19,9 +19,14 @@ export const LABELS = {
    * BACKFLOW_STDIN/BACKFLOW_STDOUT (the SDK does); else they are attached.
    */
   stdio: 'io.backflow.stdio',
+  /**
+   * On images: "fifo" when the connector can be started before its run and take its command
+   * line from the named pipe given in BACKFLOW_ARGS (the SDK can; see early-start.cts).
+   */
+  args: 'io.backflow.args',
 } as const;
 
-/** The value of the owner label for containers started by this process. */
-export function ownerLabel(): string {
-  return `${hostname()}/${process.pid}`;
+/** The value of the owner label for containers started by this process (or by the one `pid` will stand for). */
+export function ownerLabel(pid: number | string = process.pid): string {
+  return `${hostname()}/${pid}`;
 }

@@ -1,21 +1,32 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { constants } from 'node:os';
-import { posix, resolve } from 'node:path';
+import { writeSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
+import { join, posix, resolve } from 'node:path';
 import type { Duplex, Readable, Writable } from 'node:stream';
-import { EXIT_LINE_ENV, STDIO_ENV } from '@backflow/protocol/connector';
+import { ARGS_ENV, EXIT_LINE_ENV, STDIO_ENV } from '@backflow/protocol/connector';
 import type Docker from 'dockerode';
 import { configPaths } from './config-paths.js';
-import { containerComing, containerGone } from './container-owners.js';
+import { containerComing, containerGone, ownerFile } from './container-owners.js';
 import { containerMounts, containerUser, type ContainerMount, type ContainerUser } from './container-mounts.js';
 import { LABELS, ownerLabel } from './docker-labels.js';
 import { dockerClient } from './docker-client.js';
 import { dockerError, dockerStatus, imageNotFound } from './docker-errors.js';
 import { attachStdin, demuxAttachStream } from './docker-streams.js';
+import {
+  closeArgsPipe,
+  earlyPlanFile,
+  keepEarlyPlan,
+  releaseEarlyContainer,
+  takeEarlyContainer,
+  takeUnadoptedContainers,
+  type EarlyContainer,
+  type EarlyPlan,
+} from './early-containers.js';
 import { LauncherError } from './errors.js';
-import { FIFO_NAMES, openFifoStdio, type FifoStdio } from './fifo-stdio.js';
+import { FIFO_NAMES, openFifoEnds, openFifoStdio, type FifoStdio } from './fifo-stdio.js';
 import { watchExitLine } from './exit-line.js';
 import { engineSharesHostFiles, hostFilesFolder, writeHostFiles, type HostFiles } from './host-files.js';
-import { invocationArgs, invocationFiles, type InvocationFile } from './invocation-files.js';
+import { invocationArgs, invocationDirPrefix, invocationFiles, type InvocationFile } from './invocation-files.js';
 import { tarFiles } from './tar.js';
 import type { ConnectorExit, ConnectorInvocation, ConnectorProcess, Launcher } from './types.js';
 
@@ -102,13 +113,24 @@ export class DockerLauncher implements Launcher {
     await containerComing();
     let created: CreatedContainer;
     try {
-      const [docker, network, fifo, mounts] = await Promise.all([
+      const [docker, network, fifo, mounts, argsPipe] = await Promise.all([
         this.client(),
         this.networkOf(invocation.name),
         this.takesFifoStdio(invocation.name),
         this.mountsFor(invocation),
+        this.takesArgsPipe(invocation.name),
       ]);
+      const planFile =
+        fifo && argsPipe && !this.hostFilesRefused && engineSharesHostFiles(docker)
+          ? earlyPlanFile(invocation.name, invocation.command)
+          : undefined;
+      const plan = planFile === undefined ? undefined : this.earlyPlan(invocation, network, mounts);
+      if (planFile !== undefined && plan) {
+        const adopted = await this.adopt(docker, takeEarlyContainer(planFile), plan, invocation, files);
+        if (adopted) return adopted;
+      }
       created = await this.create(docker, invocation, network, files, mounts, fifo);
+      if (planFile !== undefined && plan && created.hostFiles) await keepEarlyPlan(planFile, plan);
     } catch (error) {
       containerGone();
       throw error;
@@ -201,6 +223,95 @@ export class DockerLauncher implements Launcher {
     throw dockerError(error, `${invocation.name}: could not create a container from ${this.image}`);
   }
 
+  /**
+   * Adopts the container started early for this command (see early-containers.ts) when it was
+   * created with the very options this run would use; undefined, and the container removed,
+   * when it was not, or is gone: the run then creates its own. Its files are written, the
+   * runner's ends of its pipes opened and its stderr attached (it prints nothing before), then
+   * the command line goes through its pipe.
+   */
+  private async adopt(
+    docker: Docker,
+    early: EarlyContainer | undefined,
+    plan: EarlyPlan,
+    invocation: ConnectorInvocation,
+    files: InvocationFile[],
+  ): Promise<ConnectorProcess | undefined> {
+    if (!early) return undefined;
+    if (early.template !== JSON.stringify(plan.options)) {
+      void removeEarlyContainer(docker, early);
+      return undefined;
+    }
+    let container: Docker.Container;
+    let socket: Duplex;
+    try {
+      container = docker.getContainer(await early.started);
+      await writeHostFiles({ dir: early.filesDir, remove: () => releaseEarlyContainer(early) }, files);
+      socket = (await container.attach({
+        stream: true,
+        hijack: true,
+        stdin: false,
+        stdout: false,
+        stderr: true,
+      })) as unknown as Duplex;
+    } catch {
+      void removeEarlyContainer(docker, early);
+      return undefined;
+    }
+    const waitAborts = new AbortController();
+    const removedWait = container.wait({ condition: 'removed', abortSignal: waitAborts.signal }) as Promise<{
+      StatusCode: number;
+    }>;
+    removedWait.catch(() => undefined);
+    const fifos = withArgsPipe(openFifoEnds(early.filesDir), early);
+    const args = invocationArgs(invocation, files, (name) => posix.join(CONTAINER_FILES_DIR, name));
+    writeSync(early.argsFd, `${JSON.stringify(args)}\n`);
+    const created: CreatedContainer = {
+      container,
+      hostFiles: { dir: early.filesDir, remove: () => releaseEarlyContainer(early) },
+      fifos,
+      exitToken: early.exitToken,
+    };
+    const gracePeriodMs = this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
+    return new ContainerConnectorProcess(created, socket, gracePeriodMs, { removed: removedWait, aborts: waitAborts });
+  }
+
+  /**
+   * The plan of this command's container for the next run of the same sync, which starts it
+   * before the runner loads: the options this run creates it with, with placeholders for what
+   * differs from run to run, its command line left to the pipe named in BACKFLOW_ARGS.
+   */
+  private earlyPlan(
+    invocation: ConnectorInvocation,
+    network: 'none' | 'host',
+    mounts: readonly ContainerMount[],
+  ): EarlyPlan {
+    const {
+      name,
+      Cmd: _command,
+      ...options
+    } = this.containerSpec(
+      invocation,
+      network,
+      [],
+      mounts,
+      { dir: '{{files}}', remove: () => Promise.resolve() },
+      '{{exit-token}}',
+    );
+    return {
+      options: {
+        ...options,
+        Env: [...(options.Env ?? []), `${ARGS_ENV}=${posix.join(CONTAINER_FILES_DIR, FIFO_NAMES.args)}`],
+        Labels: { ...options.Labels, [LABELS.run]: '{{run}}', [LABELS.owner]: ownerLabel('{{pid}}') },
+      },
+      namePrefix: name!.slice(0, name!.lastIndexOf('-') + 1),
+      ownerFile: ownerFile(tmpdir(), '{{pid}}'),
+      dirPrefix: join(tmpdir(), invocationDirPrefix('{{pid}}')),
+      fifos: [FIFO_NAMES.stdin, FIFO_NAMES.stdout, FIFO_NAMES.args],
+      argsFifo: FIFO_NAMES.args,
+    };
+  }
+
   private client(): Promise<Docker> {
     this.docker ??= this.options.docker ? Promise.resolve(this.options.docker) : dockerClient();
     return this.docker;
@@ -218,6 +329,11 @@ export class DockerLauncher implements Launcher {
       );
     }
     return label;
+  }
+
+  /** Whether the image's connector can start early and take its command line from a pipe (see early-start.cts). */
+  private async takesArgsPipe(name: string): Promise<boolean> {
+    return (await this.labelsFor(name))[LABELS.args] === 'fifo';
   }
 
   /** Whether the image's connector takes its stdin and stdout as named pipes (see {@link openFifoStdio}). */
@@ -481,6 +597,36 @@ async function fillHostFiles(
   return fifo ? openFifoStdio(hostFiles.dir) : undefined;
 }
 
+/** The pipes of a container started early, with the runner's end of its command-line pipe, closed with them. */
+function withArgsPipe(fifos: FifoStdio, early: EarlyContainer): FifoStdio {
+  return {
+    stdin: fifos.stdin,
+    stdout: fifos.stdout,
+    containerExited() {
+      fifos.containerExited();
+      closeArgsPipe(early);
+    },
+    destroy() {
+      fifos.destroy();
+      closeArgsPipe(early);
+    },
+  };
+}
+
+/** Removes a container started early that no connector adopted (or could), then its folder; counted until both are gone. */
+function removeEarlyContainer(docker: Docker, early: EarlyContainer): Promise<void> {
+  return trackRemoval(
+    containerComing().then(() =>
+      early.started
+        .then(
+          (id) => removeContainer(docker.getContainer(id)),
+          () => undefined,
+        )
+        .finally(() => releaseEarlyContainer(early)),
+    ),
+  );
+}
+
 /** Removes a container this process created, then its files' folder; counted until both are gone. */
 function removeOwnContainer(created: CreatedContainer): Promise<void> {
   return trackRemoval(removeContainerAndFiles(created));
@@ -506,6 +652,11 @@ function trackRemoval(removal: Promise<void> | undefined): Promise<void> {
  * the last call.
  */
 export async function containersRemoved(): Promise<void> {
+  const unadopted = takeUnadoptedContainers();
+  if (unadopted.length > 0) {
+    const docker = await dockerClient();
+    await Promise.all(unadopted.map((early) => removeEarlyContainer(docker, early)));
+  }
   while (removing.size > 0) await Promise.allSettled([...removing]);
   const failed = failedRemovals.splice(0);
   if (failed.length > 0) throw failed[0];

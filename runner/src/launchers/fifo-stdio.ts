@@ -4,8 +4,8 @@ import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-/** Names of the pipes in the invocation's folder. */
-export const FIFO_NAMES = { stdin: 'stdin', stdout: 'stdout' } as const;
+/** Names of the pipes in the invocation's folder (`args` only for a container started early). */
+export const FIFO_NAMES = { stdin: 'stdin', stdout: 'stdout', args: 'args' } as const;
 
 /**
  * A container's stdin and stdout as two named pipes in a folder it mounts, for images whose
@@ -38,6 +38,13 @@ export async function openFifoStdio(dir: string): Promise<FifoStdio> {
   const stdoutPath = join(dir, FIFO_NAMES.stdout);
   // Open to all: the container may run as another uid. Only the runner can reach the folder.
   await run('mkfifo', ['-m', '666', stdinPath, stdoutPath]);
+  return openFifoEnds(dir);
+}
+
+/** Opens the runner's ends of the two pipes in `dir`, made by {@link openFifoStdio} or by early-start.cts. */
+export function openFifoEnds(dir: string): FifoStdio {
+  const stdinPath = join(dir, FIFO_NAMES.stdin);
+  const stdoutPath = join(dir, FIFO_NAMES.stdout);
   const { O_RDONLY, O_WRONLY, O_NONBLOCK } = constants;
   const fds: number[] = [];
   try {

@@ -45,8 +45,8 @@ export function invocationArgs(
  * runner that owns it, `backflow-<pid>.<host>-`, so that a later run can find the folders of a
  * runner killed before it could remove them: they hold connector configs, passwords included.
  */
-export function invocationDirPrefix(): string {
-  return `backflow-${process.pid}.${hostname().replace(/[^A-Za-z0-9.-]/g, '_')}-`;
+export function invocationDirPrefix(pid: number | string = process.pid): string {
+  return `backflow-${pid}.${hostname().replace(/[^A-Za-z0-9.-]/g, '_')}-`;
 }
 
 const INVOCATION_DIR = /^backflow-(\d+)\.(.+)-[A-Za-z0-9]{6}$/;

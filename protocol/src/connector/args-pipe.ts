@@ -1,0 +1,58 @@
+import { closeSync, constants, openSync, readSync } from 'node:fs';
+import { Socket } from 'node:net';
+
+/**
+ * Environment variable naming a pipe that gives a connector its command line, as one line of
+ * JSON (an array of strings), instead of its arguments. A runner can then start the connector
+ * before the run is ready (a container's start-up overlapping the runner's own) and tell it
+ * what to do once it is.
+ */
+export const ARGS_ENV = 'BACKFLOW_ARGS';
+
+/**
+ * Waits for the command line on the pipe at `path`; undefined when the pipe ends first (the
+ * runner is gone). The runner keeps its end open until the connector exits, so the pipe is
+ * polled as a socket, and closed at once after the line: a blocking read would hold a thread of
+ * the pool until then. A reader that opens after the last writer has gone hears nothing of it
+ * from poll(), so one read is tried first.
+ */
+export async function argsFromPipe(path: string): Promise<string[] | undefined> {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  const first = readAtOnce(fd);
+  if (first === undefined) {
+    closeSync(fd);
+    return undefined;
+  }
+  const pipe = new Socket({ fd, readable: true, writable: false });
+  let text = first;
+  try {
+    if (!text.includes('\n'))
+      for await (const chunk of pipe) {
+        text += String(chunk);
+        if (text.includes('\n')) break;
+      }
+    const end = text.indexOf('\n');
+    return end < 0 ? undefined : parseArgs(text.slice(0, end));
+  } finally {
+    pipe.destroy();
+  }
+}
+
+/** What the pipe holds now ('' when nothing yet); undefined when it has ended. */
+function readAtOnce(fd: number): string | undefined {
+  const buffer = Buffer.alloc(64 * 1024);
+  try {
+    const read = readSync(fd, buffer);
+    return read === 0 ? undefined : buffer.toString('utf8', 0, read);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return '';
+    throw error;
+  }
+}
+
+function parseArgs(line: string): string[] {
+  const args: unknown = JSON.parse(line);
+  if (!Array.isArray(args) || !args.every((arg) => typeof arg === 'string'))
+    throw new Error(`${ARGS_ENV}: expected a JSON array of strings, got ${line.slice(0, 200)}`);
+  return args;
+}

@@ -1,0 +1,104 @@
+import { closeSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+
+/**
+ * What a sync's Docker launcher keeps, one file per connector command, so that the next run
+ * of the same command line starts that container before the runner has even loaded
+ * (early-start.cts, run first by bin/runner.js). Written by the launcher from the options it
+ * creates the container with; per-run values are placeholders: `{{pid}}` (the runner's),
+ * `{{files}}` (the container's folder of files and pipes), `{{exit-token}}`, `{{run}}`.
+ */
+export interface EarlyPlan {
+  /** The engine's container-create options, which the run compares with its own before adopting. */
+  options: Docker.ContainerCreateOptions;
+  /** The container's name before its random suffix. */
+  namePrefix: string;
+  /** The runner's owner file (see container-owners.ts), written before the container is asked for. */
+  ownerFile: string;
+  /** Prefix of the private folder (see invocation-files.ts), for mkdtemp. */
+  dirPrefix: string;
+  /** Named pipes to make in the folder of files. */
+  fifos: string[];
+  /** The one of them the connector reads its command line from (the SDK's BACKFLOW_ARGS). */
+  argsFifo: string;
+}
+
+/** A container started early from a plan, waiting for its command line. */
+export interface EarlyContainer {
+  planFile: string;
+  /** The plan's options, as JSON. */
+  template: string;
+  /** The private folder, and the folder of files and pipes in it that the container mounts. */
+  outerDir: string;
+  filesDir: string;
+  /** The runner's end of the pipe the command line goes through, open read-write. */
+  argsFd: number;
+  exitToken: string;
+  runId: string;
+  /** The container's id, once the engine has started it. */
+  started: Promise<string>;
+}
+
+/** The plans' folder of this process's command line, and the containers started from them. */
+export interface EarlyStart {
+  planDir: string;
+  containers: EarlyContainer[];
+}
+
+let early: EarlyStart | undefined;
+
+/** Hands over what bin/runner.js started before the runner's modules loaded. */
+export function setEarlyStart(started: EarlyStart | undefined): void {
+  early = started;
+}
+
+/**
+ * The plan file of a connector's command, when this process is a sync whose containers may
+ * start early: `read` and `write`, which a sync starts every time.
+ */
+export function earlyPlanFile(name: string, command: string): string | undefined {
+  if (!early || (command !== 'read' && command !== 'write')) return undefined;
+  return join(early.planDir, `${name.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-')}.${command}.json`);
+}
+
+/**
+ * Takes the container started early from `planFile`, if any: the caller adopts it if its
+ * options match, and removes it otherwise.
+ */
+export function takeEarlyContainer(planFile: string): EarlyContainer | undefined {
+  const index = early?.containers.findIndex((c) => c.planFile === planFile) ?? -1;
+  return index < 0 ? undefined : early!.containers.splice(index, 1)[0];
+}
+
+/** Takes every container started early that no connector adopted. */
+export function takeUnadoptedContainers(): EarlyContainer[] {
+  return early?.containers.splice(0) ?? [];
+}
+
+/** Keeps the plan for the next run (replacing it atomically); a failure only costs that run its early start. */
+export async function keepEarlyPlan(planFile: string, plan: EarlyPlan): Promise<void> {
+  const text = JSON.stringify(plan);
+  const temporary = `${planFile}.${process.pid}.tmp`;
+  try {
+    await mkdir(join(planFile, '..'), { recursive: true, mode: 0o700 });
+    await writeFile(temporary, text, { mode: 0o600 });
+    await rename(temporary, planFile);
+  } catch {
+    await rm(temporary, { force: true });
+  }
+}
+
+/** Lets go of what the runner holds of an early container: its pipe's end, then its folder. */
+export async function releaseEarlyContainer(container: EarlyContainer): Promise<void> {
+  closeArgsPipe(container);
+  await rm(container.outerDir, { recursive: true, force: true });
+}
+
+/** Closes the runner's end of the command-line pipe (once): a connector still waiting on it then exits. */
+export function closeArgsPipe(container: EarlyContainer): void {
+  if (container.argsFd < 0) return;
+  closeSync(container.argsFd);
+  container.argsFd = -1;
+}

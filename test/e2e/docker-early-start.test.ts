@@ -1,0 +1,189 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT_CODES, sync } from '@backflow/runner';
+import earlyStartStep from '../../runner/dist/launchers/early-start.cjs';
+import { setEarlyStart, type EarlyPlan, type EarlyStart } from '../../runner/src/launchers/early-containers.js';
+import { openStore } from '../../runner/src/store/open-store.js';
+import {
+  createTestDatabase,
+  insertModelRows,
+  modelSource,
+  seedModelTable,
+  tableRows,
+  type TestDatabase,
+} from '../support/postgres.js';
+import { RUNNER_BIN, tempWorkspace } from '../support/workspace.js';
+
+// `runner sync` starts the containers of the last run of the same command line before the
+// runner loads (early-start.cts, from bin/runner.js); the run adopts them once it holds the
+// lock, and removes them otherwise. Here the first step runs in this process, as bin/runner.js
+// runs it, so that the test can follow each container it started.
+const docker = new Docker();
+const dockerUp = await docker.ping().then(
+  () => true,
+  () => false,
+);
+const requireDocker = process.env.BACKFLOW_REQUIRE_DOCKER === '1';
+const owner = `io.backflow.owner=${hostname()}/${process.pid}`;
+const containers = ownContainers();
+
+let db: TestDatabase;
+let ws: Awaited<ReturnType<typeof tempWorkspace>>;
+
+beforeAll(async () => {
+  db = await createTestDatabase('early_start');
+  await seedModelTable(db, 300);
+  ws = await tempWorkspace();
+  await containers.watching;
+});
+
+afterAll(async () => {
+  setEarlyStart(undefined);
+  containers.stop();
+  await db?.drop();
+  await ws?.cleanup();
+});
+
+/** A Postgres → Postgres connection run under Docker, with its own state and target schema. */
+function connectionFile(name: string): Promise<string> {
+  return ws.connection(name, {
+    name,
+    source: modelSource(db),
+    destination: { connector: 'destination-postgres', config: { ...db.config, schema: name } },
+    streams: [{ name: 'customers', primary_key: ['id'], behaviour: 'upsert' }],
+    state: ws.path(`state-${name}`),
+    executor: 'docker',
+  });
+}
+
+/** The first step of `runner sync <file>`, with plans kept in this test's cache folder. */
+async function firstStep(file: string): Promise<EarlyStart> {
+  const early = await earlyStartStep.startEarly(['node', RUNNER_BIN, 'sync', file], {
+    ...process.env,
+    BACKFLOW_CACHE_DIR: ws.path('cache'),
+  });
+  if (!early) throw new Error('the first step did not take `runner sync <file>` for a sync');
+  return early;
+}
+
+/** `runner sync <file>` as bin/runner.js runs it: the first step, then the sync with what it started. */
+async function runSync(file: string) {
+  const early = await firstStep(file);
+  const ids = await Promise.all(early.containers.map((c) => c.started));
+  setEarlyStart(early);
+  try {
+    return { early, ids, summary: await sync(file) };
+  } finally {
+    setEarlyStart(undefined);
+  }
+}
+
+describe.runIf(dockerUp || requireDocker)('containers started before the runner loads', () => {
+  it('the next run of a sync adopts the containers started for it, and creates none', async () => {
+    const file = await connectionFile('adopted');
+    const first = await runSync(file);
+    expect(first.summary.error).toBeUndefined();
+    expect(first.ids).toEqual([]);
+    expect((await readdir(first.early.planDir)).sort()).toEqual([
+      'destination-postgres.write.json',
+      'source-postgres.read.json',
+    ]);
+    await insertModelRows(db, 301, 340);
+    await containers.allDestroyed();
+    const before = containers.createdIds().length;
+    const second = await runSync(file);
+    expect(second.summary.error).toBeUndefined();
+    expect(second.ids).toHaveLength(2);
+    expect(second.summary.totals).toMatchObject({ read: 340, added: 40, sent: 40, committed: 40, rejected: 0 });
+    expect(await tableRows(db, 'adopted.customers')).toEqual(await tableRows(db, 'customers'));
+    // Both taken, and the run's only containers: the ones started before it.
+    expect(second.early.containers).toEqual([]);
+    await containers.allDestroyed();
+    expect(containers.createdIds().slice(before).sort()).toEqual([...second.ids].sort());
+  });
+
+  it('a run that cannot take the lock removes the containers started for it', async () => {
+    const file = await connectionFile('locked');
+    expect((await runSync(file)).summary.error).toBeUndefined();
+    const store = openStore(ws.path('state-locked'), ws.dir);
+    const held = await store.openSync('locked');
+    try {
+      const { summary, ids } = await runSync(file);
+      expect(summary.exitCode).toBe(EXIT_CODES.locked);
+      expect(ids).toHaveLength(2);
+      await containers.allDestroyed();
+      for (const id of ids) expect(containers.destroyedIds()).toContain(id);
+    } finally {
+      await held.close();
+      await store.close();
+    }
+  });
+
+  it('a container started from a plan the run would not follow is removed, and the plan replaced', async () => {
+    const file = await connectionFile('replanned');
+    const first = await runSync(file);
+    expect(first.summary.error).toBeUndefined();
+    const planFile = join(first.early.planDir, 'destination-postgres.write.json');
+    const plan = JSON.parse(await readFile(planFile, 'utf8')) as EarlyPlan;
+    const memory = plan.options.HostConfig!.Memory!;
+    await writeFile(
+      planFile,
+      JSON.stringify({
+        ...plan,
+        options: { ...plan.options, HostConfig: { ...plan.options.HostConfig, Memory: memory * 2 } },
+      }),
+    );
+    await insertModelRows(db, 341, 350);
+    await containers.allDestroyed();
+    const before = containers.createdIds().length;
+    const second = await runSync(file);
+    expect(second.summary.error).toBeUndefined();
+    expect(second.summary.totals).toMatchObject({ read: 350, sent: 10, committed: 10 });
+    await containers.allDestroyed();
+    // Two started early, one of them replaced by a container of the run's own.
+    const created = containers.createdIds().slice(before);
+    expect(created).toHaveLength(3);
+    expect(created).toEqual(expect.arrayContaining(second.ids));
+    expect((JSON.parse(await readFile(planFile, 'utf8')) as EarlyPlan).options.HostConfig!.Memory).toBe(memory);
+  });
+});
+
+/** This process's containers as the engine's events tell them: those created, those destroyed, and once none is left. */
+function ownContainers() {
+  const live = new Set<string>();
+  const created: string[] = [];
+  const destroyed: string[] = [];
+  let destroyedAll: (() => void) | undefined;
+  let events: Readable | undefined;
+  const watching = dockerUp
+    ? docker
+        .getEvents({ filters: { type: ['container'], event: ['create', 'destroy'], label: [owner] } })
+        .then((stream) => {
+          events = stream as Readable;
+          createInterface({ input: events }).on('line', (line) => {
+            const event = JSON.parse(line) as { id: string; Action: string };
+            if (event.Action === 'create') {
+              created.push(event.id);
+              live.add(event.id);
+            } else {
+              destroyed.push(event.id);
+              live.delete(event.id);
+            }
+            if (live.size === 0) destroyedAll?.();
+          });
+        })
+    : Promise.resolve();
+  return {
+    watching,
+    createdIds: () => created,
+    destroyedIds: () => destroyed,
+    allDestroyed: () =>
+      live.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (destroyedAll = resolve)),
+    stop: () => events?.destroy(),
+  };
+}
