@@ -226,9 +226,10 @@ export class DockerLauncher implements Launcher {
   /**
    * Adopts the container started early for this command (see early-containers.ts) when it was
    * created with the very options this run would use; undefined, and the container removed,
-   * when it was not, or is gone: the run then creates its own. Its files are written, the
-   * runner's ends of its pipes opened and its stderr attached (it prints nothing before), then
-   * the command line goes through its pipe.
+   * when it was not, or could not start: the run then creates its own. Once the engine has
+   * created it, its files are written, the runner's ends of its pipes opened, its stderr
+   * attached (it prints nothing before) and its command line put in its pipe, while the engine
+   * may still be starting it: the connector goes on as soon as it is up.
    */
   private async adopt(
     docker: Docker,
@@ -245,7 +246,7 @@ export class DockerLauncher implements Launcher {
     let container: Docker.Container;
     let socket: Duplex;
     try {
-      container = docker.getContainer(await early.started);
+      container = docker.getContainer(await early.created);
       await writeHostFiles({ dir: early.filesDir, remove: () => releaseEarlyContainer(early) }, files);
       socket = (await container.attach({
         stream: true,
@@ -266,6 +267,16 @@ export class DockerLauncher implements Launcher {
     const fifos = withArgsPipe(openFifoEnds(early.filesDir), early);
     const args = invocationArgs(invocation, files, (name) => posix.join(CONTAINER_FILES_DIR, name));
     writeSync(early.argsFd, `${JSON.stringify(args)}\n`);
+    try {
+      await early.started;
+    } catch {
+      // It never ran: what was given to it goes with it.
+      waitAborts.abort();
+      socket.destroy();
+      fifos.destroy();
+      void removeEarlyContainer(docker, early);
+      return undefined;
+    }
     const created: CreatedContainer = {
       container,
       hostFiles: { dir: early.filesDir, remove: () => releaseEarlyContainer(early) },

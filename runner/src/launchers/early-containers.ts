@@ -37,7 +37,9 @@ export interface EarlyContainer {
   argsFd: number;
   exitToken: string;
   runId: string;
-  /** The container's id, once the engine has started it. */
+  /** The container's id, once the engine has created it. */
+  created: Promise<string>;
+  /** The same, once the engine has started it. */
   started: Promise<string>;
 }
 

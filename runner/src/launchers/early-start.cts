@@ -174,6 +174,7 @@ function askEngine(
       argsFd,
       exitToken,
       runId,
+      created,
       started,
     },
     asked: startAsked,
