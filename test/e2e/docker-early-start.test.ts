@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -150,6 +150,20 @@ describe.runIf(dockerUp || requireDocker)('containers started before the runner 
     expect(created).toHaveLength(3);
     expect(created).toEqual(expect.arrayContaining(second.ids));
     expect((JSON.parse(await readFile(planFile, 'utf8')) as EarlyPlan).options.HostConfig!.Memory).toBe(memory);
+  });
+
+  it('a plan that others could change is not followed', async () => {
+    const file = await connectionFile('shared_plan');
+    const { early } = await runSync(file);
+    await chmod(join(early.planDir, 'source-postgres.read.json'), 0o666);
+    const next = await firstStep(file);
+    expect(next.containers.map((c) => c.planFile)).toEqual([join(early.planDir, 'destination-postgres.write.json')]);
+    setEarlyStart(next);
+    try {
+      expect((await sync(file)).error).toBeUndefined();
+    } finally {
+      setEarlyStart(undefined);
+    }
   });
 });
 

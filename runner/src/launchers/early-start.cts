@@ -106,7 +106,17 @@ function readPlans(planDir: string): { file: string; plan: EarlyPlan }[] {
   return names
     .filter((name) => name.endsWith('.json'))
     .map((name) => path.join(planDir, name))
+    .filter(ownPrivateFile)
     .map((file) => ({ file, plan: JSON.parse(fs.readFileSync(file, 'utf8')) as EarlyPlan }));
+}
+
+/**
+ * A plan says what container to start, mounts included: only one this user wrote and nobody
+ * else can change is followed (as ssh treats its keys).
+ */
+function ownPrivateFile(file: string): boolean {
+  const stat = fs.statSync(file);
+  return stat.isFile() && stat.uid === process.getuid?.() && (stat.mode & 0o022) === 0;
 }
 
 /** The engine's local socket; an engine reached otherwise (TCP, SSH) gets no early start. */
