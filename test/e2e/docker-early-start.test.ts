@@ -1,8 +1,5 @@
 import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES, sync } from '@backflow/runner';
@@ -17,6 +14,7 @@ import {
   tableRows,
   type TestDatabase,
 } from '../support/postgres.js';
+import { dockerAnswers, ownContainers } from '../support/docker-events.js';
 import { RUNNER_BIN, tempWorkspace } from '../support/workspace.js';
 
 // `runner sync` starts the containers of the last run of the same command line before the
@@ -24,13 +22,8 @@ import { RUNNER_BIN, tempWorkspace } from '../support/workspace.js';
 // lock, and removes them otherwise. Here the first step runs in this process, as bin/runner.js
 // runs it, so that the test can follow each container it started.
 const docker = new Docker();
-const dockerUp = await docker.ping().then(
-  () => true,
-  () => false,
-);
-const requireDocker = process.env.BACKFLOW_REQUIRE_DOCKER === '1';
-const owner = `io.backflow.owner=${hostname()}/${process.pid}`;
-const containers = ownContainers();
+const { dockerUp, requireDocker } = await dockerAnswers(docker);
+const containers = ownContainers(docker, dockerUp);
 
 let db: TestDatabase;
 let ws: Awaited<ReturnType<typeof tempWorkspace>>;
@@ -166,38 +159,3 @@ describe.runIf(dockerUp || requireDocker)('containers started before the runner 
     }
   });
 });
-
-/** This process's containers as the engine's events tell them: those created, those destroyed, and once none is left. */
-function ownContainers() {
-  const live = new Set<string>();
-  const created: string[] = [];
-  const destroyed: string[] = [];
-  let destroyedAll: (() => void) | undefined;
-  let events: Readable | undefined;
-  const watching = dockerUp
-    ? docker
-        .getEvents({ filters: { type: ['container'], event: ['create', 'destroy'], label: [owner] } })
-        .then((stream) => {
-          events = stream as Readable;
-          createInterface({ input: events }).on('line', (line) => {
-            const event = JSON.parse(line) as { id: string; Action: string };
-            if (event.Action === 'create') {
-              created.push(event.id);
-              live.add(event.id);
-            } else {
-              destroyed.push(event.id);
-              live.delete(event.id);
-            }
-            if (live.size === 0) destroyedAll?.();
-          });
-        })
-    : Promise.resolve();
-  return {
-    watching,
-    createdIds: () => created,
-    destroyedIds: () => destroyed,
-    allDestroyed: () =>
-      live.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (destroyedAll = resolve)),
-    stop: () => events?.destroy(),
-  };
-}

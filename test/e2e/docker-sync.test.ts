@@ -1,12 +1,10 @@
 import { chmod, mkdir, readFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sync, type SyncSummary } from '@backflow/runner';
+import { ownContainers } from '../support/docker-events.js';
 import { createTestDatabase, modelSource, seedModelTable, tableRows, type TestDatabase } from '../support/postgres.js';
 import { REPO_ROOT, tempWorkspace } from '../support/workspace.js';
 
@@ -28,9 +26,7 @@ const IMAGES = [
 
 let db: TestDatabase;
 let ws: Awaited<ReturnType<typeof tempWorkspace>>;
-// Only this process's containers: other test files start containers of their own at the same time.
-const owner = `io.backflow.owner=${hostname()}/${process.pid}`;
-const containers = ownContainers();
+const containers = ownContainers(docker, dockerUp);
 
 beforeAll(async () => {
   db = await createTestDatabase('docker_sync');
@@ -119,43 +115,13 @@ describe.runIf(dockerUp || requireDocker)('runner sync under the Docker launcher
 
   it('leaves no container behind', async () => {
     // The engine removes a container as it exits, which may be just after its run returned.
-    expect(containers.created()).toBeGreaterThan(0);
+    expect(containers.createdIds().length).toBeGreaterThan(0);
     await containers.allDestroyed();
-    const left = await docker.listContainers({ all: true, filters: { label: ['io.backflow.managed=true', owner] } });
+    const left = await docker.listContainers({
+      all: true,
+      filters: { label: ['io.backflow.managed=true', containers.owner] },
+    });
     const ours = left.filter((c) => IMAGES.includes(c.Image));
     expect(ours).toEqual([]);
   });
 });
-
-/**
- * This process's containers as the engine's events tell them: how many were created, and once
- * every one of them is destroyed.
- */
-function ownContainers() {
-  const live = new Set<string>();
-  let created = 0;
-  let destroyedAll: (() => void) | undefined;
-  let events: Readable | undefined;
-  const watching = dockerUp
-    ? docker
-        .getEvents({ filters: { type: ['container'], event: ['create', 'destroy'], label: [owner] } })
-        .then((stream) => {
-          events = stream as Readable;
-          createInterface({ input: events }).on('line', (line) => {
-            const event = JSON.parse(line) as { id: string; Action: string };
-            if (event.Action === 'create') {
-              created++;
-              live.add(event.id);
-            } else live.delete(event.id);
-            if (live.size === 0) destroyedAll?.();
-          });
-        })
-    : Promise.resolve();
-  return {
-    watching,
-    created: () => created,
-    allDestroyed: () =>
-      live.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => (destroyedAll = resolve)),
-    stop: () => events?.destroy(),
-  };
-}
