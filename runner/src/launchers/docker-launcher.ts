@@ -130,7 +130,8 @@ export class DockerLauncher implements Launcher {
         if (adopted) return adopted;
       }
       created = await this.create(docker, invocation, network, files, mounts, fifo);
-      if (planFile !== undefined && plan && created.hostFiles) await keepEarlyPlan(planFile, plan);
+      // Kept for the next run while this one goes on (it never fails the run).
+      if (planFile !== undefined && plan && created.hostFiles) void keepEarlyPlan(planFile, plan);
     } catch (error) {
       containerGone();
       throw error;
