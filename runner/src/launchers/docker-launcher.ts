@@ -15,6 +15,7 @@ import { attachStdin, demuxAttachStream } from './docker-streams.js';
 import {
   closeArgsPipe,
   earlyPlanFile,
+  earlyPlanUsed,
   keepEarlyPlan,
   releaseEarlyContainer,
   takeEarlyContainer,
@@ -127,7 +128,10 @@ export class DockerLauncher implements Launcher {
       const plan = planFile === undefined ? undefined : this.earlyPlan(invocation, network, mounts);
       if (planFile !== undefined && plan) {
         const adopted = await this.adopt(docker, takeEarlyContainer(planFile), plan, invocation, files);
-        if (adopted) return adopted;
+        if (adopted) {
+          void earlyPlanUsed(planFile);
+          return adopted;
+        }
       }
       created = await this.create(docker, invocation, network, files, mounts, fifo);
       // Kept for the next run while this one goes on (it never fails the run).

@@ -1,6 +1,6 @@
 import { closeSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type Docker from 'dockerode';
 
 /**
@@ -79,16 +79,37 @@ export function takeUnadoptedContainers(): EarlyContainer[] {
   return early?.containers.splice(0) ?? [];
 }
 
-/** Keeps the plan for the next run (replacing it atomically); a failure only costs that run its early start. */
-export async function keepEarlyPlan(planFile: string, plan: EarlyPlan): Promise<void> {
+/** How long the plans of a command line no run has used are kept: each edit of a connection file leaves its old ones. */
+export const UNUSED_PLANS_KEPT_MS = 30 * 24 * 3600 * 1000;
+
+/**
+ * Keeps the plan for the next run (replacing it atomically), and removes the plans of command
+ * lines unused for {@link UNUSED_PLANS_KEPT_MS}; a failure only costs a run its early start.
+ */
+export async function keepEarlyPlan(planFile: string, plan: EarlyPlan, now = Date.now()): Promise<void> {
   const text = JSON.stringify(plan);
   const temporary = `${planFile}.${process.pid}.tmp`;
   try {
-    await mkdir(join(planFile, '..'), { recursive: true, mode: 0o700 });
+    await mkdir(dirname(planFile), { recursive: true, mode: 0o700 });
     await writeFile(temporary, text, { mode: 0o600 });
     await rename(temporary, planFile);
+    await removeUnusedPlans(dirname(dirname(planFile)), now);
   } catch {
     await rm(temporary, { force: true });
+  }
+}
+
+/** Marks the plans of `planFile`'s command line as used now: they are kept {@link UNUSED_PLANS_KEPT_MS} from here. */
+export async function earlyPlanUsed(planFile: string): Promise<void> {
+  const now = new Date();
+  await utimes(dirname(planFile), now, now).catch(() => undefined);
+}
+
+/** Removes the plan folders in `dir` unused (neither written nor marked used) for {@link UNUSED_PLANS_KEPT_MS}. */
+async function removeUnusedPlans(dir: string, now: number): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const folder = join(dir, name);
+    if (now - (await stat(folder)).mtimeMs > UNUSED_PLANS_KEPT_MS) await rm(folder, { recursive: true, force: true });
   }
 }
 
