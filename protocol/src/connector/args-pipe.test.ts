@@ -51,9 +51,11 @@ describe('argsFromPipe', () => {
     await expect(args).resolves.toBeUndefined();
   });
 
-  it('refuses a line that is not an array of strings, naming the variable', async () => {
+  it('refuses a line that is not an array of strings, or not JSON, naming the variable', async () => {
     writeSync(runnerEnd, '{"command":"read"}\n');
     await expect(argsFromPipe(pipe)).rejects.toThrow(`${ARGS_ENV}: expected a JSON array of strings`);
+    writeSync(runnerEnd, 'read --config x\n');
+    await expect(argsFromPipe(pipe)).rejects.toThrow(`${ARGS_ENV}: expected a JSON array of strings, got read`);
   });
 });
 
@@ -83,6 +85,15 @@ describe('a connector started with BACKFLOW_ARGS', () => {
       .split('\n')
       .map((line) => JSON.parse(line) as { type: string });
     expect(messages.map((m) => m.type)).toEqual(['SPEC']);
+  });
+
+  it('exits as misused, saying why, when the line is not a command line', async () => {
+    const exited = startConnector();
+    writeSync(runnerEnd, '{"command":"spec"}\n');
+    const { code, stdout, stderr } = await exited;
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(`${ARGS_ENV}: expected a JSON array of strings`);
   });
 
   it('exits with a failure, saying why, when the runner goes away before giving one', async () => {

@@ -51,7 +51,12 @@ function readAtOnce(fd: number): string | undefined {
 }
 
 function parseArgs(line: string): string[] {
-  const args: unknown = JSON.parse(line);
+  let args: unknown;
+  try {
+    args = JSON.parse(line);
+  } catch {
+    args = undefined;
+  }
   if (!Array.isArray(args) || !args.every((arg) => typeof arg === 'string'))
     throw new Error(`${ARGS_ENV}: expected a JSON array of strings, got ${line.slice(0, 200)}`);
   return args;

@@ -46,7 +46,7 @@ export async function runConnector<Config>(
   // Started ahead of its run, the connector is given its command line once the runner is
   // ready, before it opens its input and output.
   const argsPipe = io ? undefined : process.env[ARGS_ENV];
-  const commandLine = argsPipe === undefined ? argv : await argsFromPipe(argsPipe);
+  const commandLine = argsPipe === undefined ? argv : await argsFromPipe(argsPipe).catch(usageExit);
   if (!commandLine) {
     process.stderr.write(`${ARGS_ENV}: the runner went away before giving a command\n`);
     process.exit(EXIT.failed);
@@ -112,6 +112,12 @@ export async function runConnector<Config>(
 }
 
 class UsageError extends ConfigError {}
+
+/** A command line the pipe gave that is not one: said on stderr (stdout is not open yet), exit 2. */
+function usageExit(error: unknown): never {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(EXIT.usage);
+}
 
 /** The reader of stdout has gone: EPIPE on a pipe, or a stream already destroyed. */
 function isClosedPipe(error: unknown): boolean {

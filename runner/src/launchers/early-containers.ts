@@ -36,7 +36,6 @@ export interface EarlyContainer {
   /** The runner's end of the pipe the command line goes through, open read-write. */
   argsFd: number;
   exitToken: string;
-  runId: string;
   /** The container's id, once the engine has created it. */
   created: Promise<string>;
   /** The same, once the engine has started it. */

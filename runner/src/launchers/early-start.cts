@@ -152,10 +152,9 @@ function askEngine(
   // Read-write, so that the connector's open does not wait and its read ends if this runner dies.
   const argsFd = fs.openSync(path.join(filesDir, plan.argsFifo), fs.constants.O_RDWR);
   const exitToken = crypto.randomBytes(8).toString('hex');
-  const runId = crypto.randomUUID();
   // Each value as it is written inside a JSON string.
   const values = Object.fromEntries(
-    Object.entries({ pid, files: filesDir, 'exit-token': exitToken, run: runId }).map(([key, value]) => [
+    Object.entries({ pid, files: filesDir, 'exit-token': exitToken, run: crypto.randomUUID() }).map(([key, value]) => [
       key,
       JSON.stringify(value).slice(1, -1),
     ]),
@@ -183,7 +182,6 @@ function askEngine(
       filesDir,
       argsFd,
       exitToken,
-      runId,
       created,
       started,
     },
