@@ -2,8 +2,9 @@
 // source-postgres into destination-postgres (a first run: every row fingerprinted, COPYed and
 // upserted, checkpoints every 10,000 rows), next to a raw
 // `psql -c "\copy (select …) to stdout" | psql -c "\copy … from stdin"` pipe of the same rows
-// measured in the same run, and the same first run through the Docker launcher (when the
-// images are built). Then an unchanged rerun (every row read and diffed, none sent). Each
+// measured in the same run, and the same first run through the Docker launcher right after
+// each process one (when the images are built; Docker figures are medians of these pairs'
+// ratios). Then an unchanged rerun (every row read and diffed, none sent). Each
 // connector is also timed alone (source read into a file; destination write from that file,
 // with a STATE every 10,000 records as the runner sends) to show which part bounds the sync.
 // Each copy is checked against the source by row count and a hash of every row's text, and a
@@ -13,7 +14,8 @@
 //   npm run build && node scripts/bench/postgres-to-postgres.mjs [rows]   (default 1,000,000)
 //
 // Also a 10k-row sync with 100 rows changed, timed in wall and CPU seconds (the runner and the
-// connectors it waits for) next to a bare `node -e 0`, and the same small sync through Docker;
+// connectors it waits for) next to a bare `node -e 0`, and the same small sync through Docker
+// (and, where NODE_EXTRA_CA_CERTS is set, both the sync and `node -e 0` again without it);
 // and, for memory, a first run and an unchanged rerun of a model ten times as big (10M rows),
 // whose runner peak RSS is set beside the 1M-row runs': memory must stay flat as rows grow.
 import { execFileSync, spawn } from 'node:child_process';
@@ -172,12 +174,13 @@ async function* withCheckpoints(file) {
 }
 
 /** Runs `command` under bash; resolves its stdout, stderr's tail, wall seconds and CPU seconds (its own and its descendants'). */
-function timed(command, args) {
+function timed(command, args, env = process.env) {
   return new Promise((resolvePromise, reject) => {
     const started = process.hrtime.bigint();
     // bash's `times` prints the CPU time of the children it waited for, which includes the
     // connectors the runner spawned and waited for.
     const child = spawn('bash', ['-c', '"$@"; status=$?; times >&2; exit $status', 'bash', command, ...args], {
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -203,17 +206,21 @@ function timed(command, args) {
  * counts): its summary, the runner's peak RSS (printed at exit by a preload given to the
  * runner's node only, not to the connectors it starts), wall and CPU seconds.
  */
-async function syncInChild(connectionFile, executor) {
-  const { out, err, seconds, cpuSeconds } = await timed(process.execPath, [
-    '--import',
-    new URL('./support/report-peak-rss.mjs', import.meta.url).href,
-    join(root, 'runner', 'bin', 'runner.js'),
-    'sync',
-    connectionFile,
-    '--executor',
-    executor,
-    '--json',
-  ]);
+async function syncInChild(connectionFile, executor, env) {
+  const { out, err, seconds, cpuSeconds } = await timed(
+    process.execPath,
+    [
+      '--import',
+      new URL('./support/report-peak-rss.mjs', import.meta.url).href,
+      join(root, 'runner', 'bin', 'runner.js'),
+      'sync',
+      connectionFile,
+      '--executor',
+      executor,
+      '--json',
+    ],
+    env,
+  );
   const summary = JSON.parse(out);
   if (summary.status !== 'succeeded') throw new Error(JSON.stringify(summary.error));
   const maxRssKb = Number(/backflow-bench-peak-rss-kb=(\d+)/.exec(err)?.[1]);
@@ -289,8 +296,8 @@ export async function run({
       if (hash !== want) throw new Error(`${table} differs from the model: ${hash} vs ${want}`);
     };
 
-    // Figures cheap to repeat are medians of `rounds` runs; the 1M-row first runs and the
-    // memory runs are single.
+    // Figures are medians of `rounds` runs (the syncs' first runs too); the connectors alone
+    // and the memory runs are single.
     await sql(target, `CREATE TABLE raw_copy (${TABLE_DEFINITION})`);
     const raw = await medianOf(rounds, async (round) => {
       if (round > 0) await sql(target, 'TRUNCATE raw_copy');
@@ -335,8 +342,8 @@ export async function run({
         rounds: results.length,
       };
     };
-    const syncChecked = async (executor, schema, file, model = 'customers') => {
-      const value = await syncInChild(file, executor);
+    const syncChecked = async (executor, schema, file, model = 'customers', env = undefined) => {
+      const value = await syncInChild(file, executor, env);
       await check(`"${schema}".customers`, model);
       return value;
     };
@@ -365,10 +372,28 @@ export async function run({
       sameCounts(key, beside);
     };
 
-    const processFile = await connection(dir, 'process', source, target, 'via_process');
-    await measureSync('first', 'process', 'via_process', processFile);
-    const dockerFile = await connection(dir, 'docker', source, target, 'via_docker');
-    await inDocker('dockerFirst', 'first', 'via_docker', dockerFile);
+    // First runs in `rounds` pairs, the Docker one right after the process one it is set
+    // beside: the speed of a shared machine drifts by a third within minutes, so a single
+    // pair says little. Each round after the first syncs into its own schema, dropped once
+    // checked; the first round's process connection goes on to the unchanged reruns.
+    const first = { process: [], docker: [] };
+    let processFile;
+    for (let round = 0; round < rounds; round++) {
+      const suffix = round === 0 ? '' : `_${round}`;
+      const file = await connection(dir, `process${suffix}`, source, target, `via_process${suffix}`);
+      processFile ??= file;
+      first.process.push(await syncChecked('process', `via_process${suffix}`, file));
+      if (round > 0) await sql(target, `DROP SCHEMA via_process${suffix} CASCADE`);
+      if (dockerNote) continue;
+      const dockerFile = await connection(dir, `docker${suffix}`, source, target, `via_docker${suffix}`);
+      first.docker.push(await syncChecked('docker', `via_docker${suffix}`, dockerFile));
+      await sql(target, `DROP SCHEMA via_docker${suffix} CASCADE`);
+    }
+    record('first', 'process', first.process);
+    if (!dockerNote) {
+      record('dockerFirst', 'docker', first.docker);
+      sameCounts('dockerFirst', 'first');
+    }
     await measureSync('unchanged', 'process', 'via_process', processFile, 'customers', rounds);
 
     const smallFile = await connection(dir, 'small', source, target, 'small', 'customers_small');
@@ -378,27 +403,49 @@ export async function run({
     // Each round renames the same rows again, so that every round sees `changedRows` changed;
     // the Docker sync of a round runs right after the process one, and two `node -e 0` right
     // before it (the baseline it is divided by, taken at the same moment).
-    const changed = { process: [], docker: [], nodeBare: [] };
-    for (let round = 0; round < smallRounds; round++) {
-      for (let bare = 0; bare < 2; bare++) changed.nodeBare.push(await timed(process.execPath, ['-e', '0']));
-      await sql(
+    const bareOf = (runs) => ({
+      seconds: median(runs.map((r) => r.seconds)),
+      cpuSeconds: median(runs.map((r) => r.cpuSeconds)),
+    });
+    const rename = (round) =>
+      sql(
         source,
         `UPDATE customers_small SET name = 'Customer ' || id || ' (renamed ${round})' WHERE id IN (SELECT id FROM customers_small ORDER BY id LIMIT $1)`,
         [changedRows],
       );
+    const changed = { process: [], docker: [], nodeBare: [] };
+    for (let round = 0; round < smallRounds; round++) {
+      for (let bare = 0; bare < 2; bare++) changed.nodeBare.push(await timed(process.execPath, ['-e', '0']));
+      await rename(round);
       changed.process.push(await syncChecked('process', 'small', smallFile, 'customers_small'));
       if (!dockerNote)
         changed.docker.push(await syncChecked('docker', 'small_docker', smallDockerFile, 'customers_small'));
     }
     record('smallChanged', 'process', changed.process);
-    const nodeBare = {
-      seconds: median(changed.nodeBare.map((r) => r.seconds)),
-      cpuSeconds: median(changed.nodeBare.map((r) => r.cpuSeconds)),
-    };
+    const pairRatios = (pairs) => pairs.process.map((run, i) => run.seconds / pairs.docker[i].seconds);
+    const nodeBare = bareOf(changed.nodeBare);
     if (!dockerNote) {
       record('smallChangedDocker', 'docker', changed.docker);
       sameCounts('smallChangedDocker', 'smallChanged');
     }
+    // NODE_EXTRA_CA_CERTS (set on some machines, this one among them) makes every node process
+    // load a CA bundle at start, doubling what a bare `node -e 0` costs; a sync starts three.
+    // The same rounds without it tell what a machine that does not set it sees.
+    let withoutExtraCerts;
+    if (process.env.NODE_EXTRA_CA_CERTS) {
+      const env = { ...process.env };
+      delete env.NODE_EXTRA_CA_CERTS;
+      const clean = { process: [], nodeBare: [] };
+      for (let round = 0; round < smallRounds; round++) {
+        for (let bare = 0; bare < 2; bare++) clean.nodeBare.push(await timed(process.execPath, ['-e', '0'], env));
+        await rename(`${round} again`);
+        clean.process.push(await syncChecked('process', 'small', smallFile, 'customers_small', env));
+      }
+      record('smallChangedBare', 'process', clean.process);
+      sameCounts('smallChangedBare', 'smallChanged');
+      withoutExtraCerts = bareOf(clean.nodeBare);
+    }
+    const dockerRatios = dockerNote ? undefined : { first: pairRatios(first), smallChanged: pairRatios(changed) };
 
     if (memoryRows > 0) {
       // Created only now, so that the throughput runs above see the same database as before.
@@ -413,11 +460,13 @@ export async function run({
       smallRows,
       changedRows,
       nodeBare,
+      ...(withoutExtraCerts ? { nodeBareWithoutExtraCerts: withoutExtraCerts } : {}),
       rawSeconds: raw.seconds,
       rawOutSeconds: rawOut.seconds,
       sourceAloneSeconds: sourceAlone.seconds,
       destinationAloneSeconds: destinationAlone.seconds,
       runs,
+      ...(dockerRatios ? { dockerRatios } : {}),
       ...(dockerNote ? { dockerNote } : {}),
     };
   } finally {
@@ -446,6 +495,21 @@ export function summary(result) {
       max: 20,
     },
   ];
+  if (runs.smallChangedBare) {
+    const bare = result.nodeBareWithoutExtraCerts;
+    figures.push(
+      {
+        name: `${result.changedRows} changed of ${result.smallRows}: CPU ÷ node -e 0, no NODE_EXTRA_CA_CERTS`,
+        value: runs.smallChangedBare.cpuSeconds / bare.cpuSeconds,
+        max: 10,
+      },
+      {
+        name: `${result.changedRows} changed of ${result.smallRows}: wall ÷ node -e 0, no NODE_EXTRA_CA_CERTS`,
+        value: runs.smallChangedBare.seconds / bare.seconds,
+        max: 20,
+      },
+    );
+  }
   if (runs.bigFirst) {
     const rows = (n) => n.toLocaleString('en-US');
     figures.push(
@@ -461,16 +525,17 @@ export function summary(result) {
       },
     );
   }
-  if (runs.dockerFirst) {
+  if (result.dockerRatios) {
+    const { first, smallChanged } = result.dockerRatios;
     figures.push(
       {
-        name: 'docker ÷ process, first run (process s ÷ docker s)',
-        value: runs.first.seconds / runs.dockerFirst.seconds,
+        name: `docker ÷ process, first run (process s ÷ docker s, median of ${first.length} pairs)`,
+        value: median(first),
         min: 0.8,
       },
       {
-        name: 'docker ÷ process, small sync (process s ÷ docker s)',
-        value: runs.smallChanged.seconds / runs.smallChangedDocker.seconds,
+        name: `docker ÷ process, small sync (process s ÷ docker s, median of ${smallChanged.length} pairs)`,
+        value: median(smallChanged),
         min: 0.8,
       },
     );
@@ -478,11 +543,13 @@ export function summary(result) {
   return figures;
 }
 
+const LABEL_WIDTH = 52;
+
 export function format(result) {
   const rate = (seconds, rows = result.rows) =>
     `${Math.round(rows / seconds).toLocaleString('en-US')} rows/s`.padStart(16);
   const line = (label, seconds, rows) =>
-    `  ${label.padEnd(44)}${seconds.toFixed(2).padStart(7)} s ${rate(seconds, rows)}`;
+    `  ${label.padEnd(LABEL_WIDTH)}${seconds.toFixed(2).padStart(7)} s ${rate(seconds, rows)}`;
   const lines = [
     `postgres → postgres: ${result.rows.toLocaleString('en-US')} rows of ${Object.keys(COLUMNS).length} columns, contents checked by row hash; psql and node -e 0 lines are medians`,
     line('psql \\copy out | psql \\copy in', result.rawSeconds),
@@ -497,6 +564,7 @@ export function format(result) {
     smallChanged: `small sync, ${result.changedRows} changed`,
     smallFirstDocker: 'small sync, first run',
     smallChangedDocker: `small sync, ${result.changedRows} changed`,
+    smallChangedBare: `small sync, ${result.changedRows} changed, no extra CA certs`,
     dockerFirst: 'sync, first run',
     bigFirst: 'big sync, first run',
     bigUnchanged: 'big sync, unchanged rerun',
@@ -511,8 +579,14 @@ export function format(result) {
     );
   }
   lines.push(
-    `  node -e 0                                    ${result.nodeBare.seconds.toFixed(3)} s wall, ${result.nodeBare.cpuSeconds.toFixed(3)} s CPU`,
+    `  ${'node -e 0'.padEnd(LABEL_WIDTH)}${result.nodeBare.seconds.toFixed(3)} s wall, ${result.nodeBare.cpuSeconds.toFixed(3)} s CPU`,
   );
+  const bare = result.nodeBareWithoutExtraCerts;
+  if (bare)
+    lines.push(
+      `  ${'node -e 0, no extra CA certs'.padEnd(LABEL_WIDTH)}${bare.seconds.toFixed(3)} s wall, ${bare.cpuSeconds.toFixed(3)} s CPU`,
+      '  no extra CA certs: run without the NODE_EXTRA_CA_CERTS this machine sets, which every node process loads at start',
+    );
   if (result.dockerNote) lines.push(`  docker: ${result.dockerNote}`);
   return lines.join('\n');
 }
