@@ -499,12 +499,12 @@ export function summary(result) {
     const bare = result.nodeBareWithoutExtraCerts;
     figures.push(
       {
-        name: `${result.changedRows} changed of ${result.smallRows}: CPU ÷ node -e 0, no NODE_EXTRA_CA_CERTS`,
+        name: `${result.changedRows} changed of ${result.smallRows}: CPU ÷ node -e 0, no extra CA certs`,
         value: runs.smallChangedBare.cpuSeconds / bare.cpuSeconds,
         max: 10,
       },
       {
-        name: `${result.changedRows} changed of ${result.smallRows}: wall ÷ node -e 0, no NODE_EXTRA_CA_CERTS`,
+        name: `${result.changedRows} changed of ${result.smallRows}: wall ÷ node -e 0, no extra CA certs`,
         value: runs.smallChangedBare.seconds / bare.seconds,
         max: 20,
       },
@@ -529,12 +529,12 @@ export function summary(result) {
     const { first, smallChanged } = result.dockerRatios;
     figures.push(
       {
-        name: `docker ÷ process, first run (process s ÷ docker s, median of ${first.length} pairs)`,
+        name: `docker ÷ process, first run (median of ${first.length} pairs)`,
         value: median(first),
         min: 0.8,
       },
       {
-        name: `docker ÷ process, small sync (process s ÷ docker s, median of ${smallChanged.length} pairs)`,
+        name: `docker ÷ process, small sync (median of ${smallChanged.length} pairs)`,
         value: median(smallChanged),
         min: 0.8,
       },

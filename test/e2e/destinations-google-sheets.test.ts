@@ -13,15 +13,12 @@ import {
   type TestDatabase,
 } from '../support/postgres.js';
 import { REPO_ROOT, tempWorkspace } from '../support/workspace.js';
+import { dockerAnswers } from '../support/docker-events.js';
 
 // Postgres model → destination-google-sheets (one sheet, mirrored) → the Sheets fake, through the runner.
 
 const docker = new Docker();
-const dockerUp = await docker.ping().then(
-  () => true,
-  () => false,
-);
-const requireDocker = process.env.BACKFLOW_REQUIRE_DOCKER === '1';
+const { dockerUp, requireDocker } = await dockerAnswers(docker);
 const IMAGE = 'backflow/destination-google-sheets:0.1.0';
 
 let ws: Awaited<ReturnType<typeof tempWorkspace>>;

@@ -13,16 +13,13 @@ import {
   type TestDatabase,
 } from '../support/postgres.js';
 import { REPO_ROOT, tempWorkspace } from '../support/workspace.js';
+import { dockerAnswers } from '../support/docker-events.js';
 
 // Postgres model → destination-salesforce (Contact) → the Salesforce fake, through the runner.
 
 // The Docker launcher runs when an engine answers (CI sets BACKFLOW_REQUIRE_DOCKER=1).
 const docker = new Docker();
-const dockerUp = await docker.ping().then(
-  () => true,
-  () => false,
-);
-const requireDocker = process.env['BACKFLOW_REQUIRE_DOCKER'] === '1';
+const { dockerUp, requireDocker } = await dockerAnswers(docker);
 const IMAGES = ['backflow/source-postgres:0.1.0', 'backflow/destination-salesforce:0.1.0'];
 
 let ws: Awaited<ReturnType<typeof tempWorkspace>>;

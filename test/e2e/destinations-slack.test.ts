@@ -6,6 +6,7 @@ import { EXIT_CODES, sync } from '@backflow/runner';
 import { startSlackFake, validateSlackCall, type SlackFake } from '../fakes/slack/index.js';
 import { createTestDatabase, seedModelTable, type TestDatabase } from '../support/postgres.js';
 import { REPO_ROOT, tempWorkspace } from '../support/workspace.js';
+import { dockerAnswers } from '../support/docker-events.js';
 
 // Postgres model → destination-slack → the Slack fake, through the runner: one message per
 // customer, kept in step with the model, never doubled by a crash.
@@ -15,11 +16,7 @@ const DESTINATION_BIN = join(REPO_ROOT, 'connectors', 'destination-slack', 'bin'
 const CRASH_AFTER_LOG = join(REPO_ROOT, 'test', 'support', 'crash-after-log.mjs');
 
 const IMAGE = 'backflow/destination-slack:0.1.0';
-const dockerUp = await new Docker().ping().then(
-  () => true,
-  () => false,
-);
-const requireDocker = process.env.BACKFLOW_REQUIRE_DOCKER === '1';
+const { dockerUp, requireDocker } = await dockerAnswers(new Docker());
 
 let ws: Awaited<ReturnType<typeof tempWorkspace>>;
 let source: TestDatabase;

@@ -16,6 +16,7 @@ import {
   type TestDatabase,
 } from '../support/postgres.js';
 import { REPO_ROOT, tempWorkspace } from '../support/workspace.js';
+import { dockerAnswers } from '../support/docker-events.js';
 
 // Postgres model → destination-zendesk (users; tickets for routing) → the Zendesk fake, through the runner.
 
@@ -285,32 +286,25 @@ describe('destination-zendesk end to end', { timeout: 300_000 }, () => {
 });
 
 const docker = new Docker();
-const dockerUp = await docker.ping().then(
-  () => true,
-  () => false,
-);
+const { dockerUp, requireDocker } = await dockerAnswers(docker);
 
-describe.runIf(dockerUp || process.env.BACKFLOW_REQUIRE_DOCKER === '1')(
-  'destination-zendesk under the Docker launcher',
-  { timeout: 300_000 },
-  () => {
-    it('syncs the model into the fake from its image', async () => {
-      const image = 'backflow/destination-zendesk:0.1.0';
-      const present = (await docker.listImages()).flatMap((info) => info.RepoTags ?? []);
-      if (!present.includes(image))
-        await execa(process.execPath, ['scripts/build-images.mjs', 'destination-zendesk'], { cwd: REPO_ROOT });
-      await seedModelTable(source, 300);
-      // The destination from its image; the source stays a local process (its image is not ours to build).
-      const { connector: _connector, ...destination } = connection().destination;
-      const summary = await sync(
-        await ws.connection(
-          'docker',
-          connection({}, {}, { destination: { ...destination, image, network: 'host', memory_mb: 256 } }),
-        ),
-      );
-      expect(summary.error).toBeUndefined();
-      expect(summary.streams['customers']).toMatchObject({ added: 300, committed: 300 });
-      expect(accountUsers()).toEqual(await modelUsers());
-    });
-  },
-);
+describe.runIf(dockerUp || requireDocker)('destination-zendesk under the Docker launcher', { timeout: 300_000 }, () => {
+  it('syncs the model into the fake from its image', async () => {
+    const image = 'backflow/destination-zendesk:0.1.0';
+    const present = (await docker.listImages()).flatMap((info) => info.RepoTags ?? []);
+    if (!present.includes(image))
+      await execa(process.execPath, ['scripts/build-images.mjs', 'destination-zendesk'], { cwd: REPO_ROOT });
+    await seedModelTable(source, 300);
+    // The destination from its image; the source stays a local process (its image is not ours to build).
+    const { connector: _connector, ...destination } = connection().destination;
+    const summary = await sync(
+      await ws.connection(
+        'docker',
+        connection({}, {}, { destination: { ...destination, image, network: 'host', memory_mb: 256 } }),
+      ),
+    );
+    expect(summary.error).toBeUndefined();
+    expect(summary.streams['customers']).toMatchObject({ added: 300, committed: 300 });
+    expect(accountUsers()).toEqual(await modelUsers());
+  });
+});

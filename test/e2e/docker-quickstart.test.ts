@@ -4,17 +4,14 @@ import Docker from 'dockerode';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, RUNNER_BIN, tempWorkspace } from '../support/workspace.js';
+import { dockerAnswers } from '../support/docker-events.js';
 
 // The quick start as documented, under --executor docker, run the way cron runs it: from
 // another directory, with the connection file's absolute path. Its relative paths (the
 // warehouse, the output folder) resolve next to the file, and the Docker launcher mounts them
 // because the connectors' specs mark them `backflow_path`; no `mounts:` in the file.
 const docker = new Docker();
-const dockerUp = await docker.ping().then(
-  () => true,
-  () => false,
-);
-const requireDocker = process.env.BACKFLOW_REQUIRE_DOCKER === '1';
+const { dockerUp, requireDocker } = await dockerAnswers(docker);
 const IMAGES = ['backflow/source-duckdb:0.1.0', 'backflow/destination-file:0.2.0'];
 
 let ws: Awaited<ReturnType<typeof tempWorkspace>>;

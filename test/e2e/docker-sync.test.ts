@@ -4,7 +4,7 @@ import Docker from 'dockerode';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sync, type SyncSummary } from '@backflow/runner';
-import { ownContainers } from '../support/docker-events.js';
+import { dockerAnswers, ownContainers } from '../support/docker-events.js';
 import { createTestDatabase, modelSource, seedModelTable, tableRows, type TestDatabase } from '../support/postgres.js';
 import { REPO_ROOT, tempWorkspace } from '../support/workspace.js';
 
@@ -12,11 +12,7 @@ import { REPO_ROOT, tempWorkspace } from '../support/workspace.js';
 // a container from a process. CI (BACKFLOW_REQUIRE_DOCKER=1) builds the images and runs this
 // for real; elsewhere it runs when a Docker engine answers.
 const docker = new Docker();
-const dockerUp = await docker.ping().then(
-  () => true,
-  () => false,
-);
-const requireDocker = process.env.BACKFLOW_REQUIRE_DOCKER === '1';
+const { dockerUp, requireDocker } = await dockerAnswers(docker);
 const IMAGES = [
   'backflow/source-postgres:0.1.0',
   'backflow/destination-postgres:0.2.0',

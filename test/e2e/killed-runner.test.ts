@@ -10,17 +10,14 @@ import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LABELS } from '@backflow/runner';
 import { REPO_ROOT, RUNNER_BIN, fixtureCommand, tempWorkspace } from '../support/workspace.js';
+import { dockerAnswers } from '../support/docker-events.js';
 
 // kill -9 of a runner's process group gives it no chance to clean up: what it leaves — private
 // folders with connector configs, containers and the folders their config.json is mounted from — holds the
 // connectors' secrets, and the next run (of any connection) must remove it.
 const HANGING = `${process.execPath} ${join(REPO_ROOT, 'test/support/hanging-connector.mjs')}`;
 const docker = new Docker();
-const dockerUp = await docker.ping().then(
-  () => true,
-  () => false,
-);
-const requireDocker = process.env.BACKFLOW_REQUIRE_DOCKER === '1';
+const { dockerUp, requireDocker } = await dockerAnswers(docker);
 
 let ws: Awaited<ReturnType<typeof tempWorkspace>>;
 let tmp: string;

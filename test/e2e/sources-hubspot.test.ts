@@ -5,13 +5,11 @@ import { EXIT_CODES, sync } from '@backflow/runner';
 import { startHubSpotFake, type HubSpotFake } from '../fakes/hubspot/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { REPO_ROOT, tempWorkspace } from '../support/workspace.js';
+import { dockerAnswers } from '../support/docker-events.js';
 
 // The Docker variant runs where an engine answers (CI sets BACKFLOW_REQUIRE_DOCKER=1).
 const docker = new Docker();
-const dockerUp = await docker.ping().then(
-  () => true,
-  () => false,
-);
+const { dockerUp, requireDocker } = await dockerAnswers(docker);
 const IMAGE = 'backflow/source-hubspot:0.1.0';
 
 // The HubSpot fake → source-hubspot → destination-postgres, through the runner: a CRM backed
@@ -94,7 +92,7 @@ describe('runner sync from HubSpot into Postgres', () => {
     expect(third.streams['contacts']).toMatchObject({ read: 0, committed: 0 });
   });
 
-  it.runIf(dockerUp || process.env.BACKFLOW_REQUIRE_DOCKER === '1')(
+  it.runIf(dockerUp || requireDocker)(
     'reads the same through the Docker image',
     async () => {
       const present = (await docker.listImages()).flatMap((image) => image.RepoTags ?? []);

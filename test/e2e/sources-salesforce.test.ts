@@ -5,13 +5,11 @@ import { EXIT_CODES, sync } from '@backflow/runner';
 import { startSalesforceFake, type SalesforceFake } from '../fakes/salesforce/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { REPO_ROOT, tempWorkspace } from '../support/workspace.js';
+import { dockerAnswers } from '../support/docker-events.js';
 
 // The Docker variant runs where an engine answers (CI sets BACKFLOW_REQUIRE_DOCKER=1).
 const docker = new Docker();
-const dockerUp = await docker.ping().then(
-  () => true,
-  () => false,
-);
+const { dockerUp, requireDocker } = await dockerAnswers(docker);
 const IMAGE = 'backflow/source-salesforce:0.1.0';
 
 // The Salesforce fake → source-salesforce → destination-postgres, through the runner: a CRM
@@ -118,7 +116,7 @@ describe('runner sync from Salesforce into Postgres', () => {
     expect(await rows()).toHaveLength(300);
   }, 120_000);
 
-  it.runIf(dockerUp || process.env.BACKFLOW_REQUIRE_DOCKER === '1')(
+  it.runIf(dockerUp || requireDocker)(
     'reads the same through the Docker image',
     async () => {
       const present = (await docker.listImages()).flatMap((image) => image.RepoTags ?? []);

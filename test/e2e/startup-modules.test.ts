@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dockerAnswers } from '../support/docker-events.js';
 import { FIXTURE_CONNECTORS, REPO_ROOT, RUNNER_BIN, fixtureCommand, tempWorkspace } from '../support/workspace.js';
 
 // dockerode costs about 0.25 s of CPU to load: it loads only when the Docker launcher is used;
@@ -14,11 +15,7 @@ import { FIXTURE_CONNECTORS, REPO_ROOT, RUNNER_BIN, fixtureCommand, tempWorkspac
 // inside the package, or — a bundle file — when its text holds the bundler's region markers of
 // the package's files.
 const docker = new Docker();
-const dockerUp = await docker.ping().then(
-  () => true,
-  () => false,
-);
-const requireDocker = process.env.BACKFLOW_REQUIRE_DOCKER === '1';
+const { dockerUp, requireDocker } = await dockerAnswers(docker);
 const IMAGES = ['backflow/fixture-source-counter:0.0.0', 'backflow/fixture-destination-null:0.0.0'];
 const HOOKS = `import { appendFileSync } from 'node:fs';
 export async function load(url, context, next) {
