@@ -262,9 +262,10 @@ export async function buildConnectorImage(connectorDir, { docker = new Docker(),
         'io.backflow.version': manifest.version,
         'io.backflow.network': network,
         // The SDK takes its stdin and stdout as named pipes when the runner offers them.
-        // It can also start before its run and take its command line from a pipe (BACKFLOW_ARGS).
+        // It can also start before its run and take its command line from a pipe (BACKFLOW_ARGS),
+        // and wait for it as long as BACKFLOW_ARGS_WAIT_MS says (a container kept warm).
         ...(manifest.dependencies?.['@backflow/protocol']
-          ? { 'io.backflow.stdio': 'fifo', 'io.backflow.args': 'fifo' }
+          ? { 'io.backflow.stdio': 'fifo', 'io.backflow.args': 'fifo', 'io.backflow.args-wait': 'true' }
           : {}),
       }),
     });

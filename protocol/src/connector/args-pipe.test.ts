@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ARGS_ENV, argsFromPipe } from './args-pipe.js';
+import { ARGS_ENV, ARGS_WAIT_ENV, argsFromPipe, argsWaitMs } from './args-pipe.js';
 
 const DESTINATION_FILE_BIN = resolve(
   fileURLToPath(new URL('../../../connectors/destination-file/bin/main.js', import.meta.url)),
@@ -51,6 +51,30 @@ describe('argsFromPipe', () => {
     await expect(args).resolves.toBeUndefined();
   });
 
+  it('waits for a line while nobody holds the other end, when kept warm', async () => {
+    closeRunnerEnd();
+    const args = argsFromPipe(pipe, 60_000);
+    // A run takes the container: it opens the pipe, writes its line and may close it at once.
+    const claimer = openSync(pipe, constants.O_WRONLY);
+    writeSync(claimer, '["write","--config","/run/backflow/config.json"]\n');
+    closeSync(claimer);
+    await expect(args).resolves.toEqual(['write', '--config', '/run/backflow/config.json']);
+  });
+
+  it('gives nothing once the wait is over, when kept warm and no run came', async () => {
+    closeRunnerEnd();
+    await expect(argsFromPipe(pipe, 50)).resolves.toBeUndefined();
+  });
+
+  it('refuses a wait that is not a whole number of milliseconds, naming the variable', () => {
+    expect(argsWaitMs(undefined)).toBeUndefined();
+    expect(argsWaitMs('600000')).toBe(600_000);
+    for (const value of ['0', '-5', '10m', ''])
+      expect(() => argsWaitMs(value)).toThrow(
+        `${ARGS_WAIT_ENV}: expected a whole number of milliseconds, got ${value}`,
+      );
+  });
+
   it('refuses a line that is not an array of strings, or not JSON, naming the variable', async () => {
     writeSync(runnerEnd, '{"command":"read"}\n');
     await expect(argsFromPipe(pipe)).rejects.toThrow(`${ARGS_ENV}: expected a JSON array of strings`);
@@ -60,9 +84,9 @@ describe('argsFromPipe', () => {
 });
 
 describe('a connector started with BACKFLOW_ARGS', () => {
-  function startConnector() {
+  function startConnector(env: Record<string, string> = {}) {
     const child = spawn(process.execPath, [DESTINATION_FILE_BIN, 'check'], {
-      env: { ...process.env, [ARGS_ENV]: pipe },
+      env: { ...process.env, [ARGS_ENV]: pipe, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -103,5 +127,13 @@ describe('a connector started with BACKFLOW_ARGS', () => {
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toContain(`${ARGS_ENV}: the runner went away before giving a command`);
+  });
+
+  it('exits quietly once its wait is over, when kept warm and no run came', async () => {
+    closeRunnerEnd();
+    const { code, stdout, stderr } = await startConnector({ [ARGS_WAIT_ENV]: '100' });
+    expect(code).toBe(0);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(`${ARGS_WAIT_ENV}: no run took this connector within 100 ms`);
   });
 });

@@ -79,7 +79,7 @@ export {
   TAB,
 } from '../ndjson/ascii-bytes.js';
 export { EXIT, runConnector, type ConnectorIO } from './run-connector.js';
-export { ARGS_ENV } from './args-pipe.js';
+export { ARGS_ENV, ARGS_WAIT_ENV } from './args-pipe.js';
 export { EXIT_LINE_ENV, exitLinePrefix } from './exit-line.js';
 export { STDIO_ENV } from './process-stdio.js';
 export { REDACTED, collectSecrets, redact, redactConfig } from './secrets.js';

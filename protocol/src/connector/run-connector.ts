@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { NdjsonParser, type DecodedMessage } from '../ndjson/ndjson-parser.js';
 import type { AirbyteMessage, ConfiguredAirbyteCatalog } from '../types.js';
 import { ProtocolError, compileConfigSchema, validateMessage, validateWith } from '../validation/index.js';
-import { ARGS_ENV, argsFromPipe } from './args-pipe.js';
+import { ARGS_ENV, ARGS_WAIT_ENV, argsFromPipe, argsWaitMs } from './args-pipe.js';
 import { parseConnectorArgs, type Command, type ParsedArgs } from './argv.js';
 import type { CheckResult, ConnectorContext, ConnectorDefinition } from './definitions.js';
 import { ConfigError, InternalError, asConnectorError, type ConnectorError } from './errors.js';
@@ -46,8 +46,22 @@ export async function runConnector<Config>(
   // Started ahead of its run, the connector is given its command line once the runner is
   // ready, before it opens its input and output.
   const argsPipe = io ? undefined : process.env[ARGS_ENV];
-  const commandLine = argsPipe === undefined ? argv : await argsFromPipe(argsPipe).catch(usageExit);
+  let commandLine: readonly string[] | undefined = argv;
+  let waitMs: number | undefined;
+  if (argsPipe !== undefined) {
+    try {
+      waitMs = argsWaitMs(process.env[ARGS_WAIT_ENV]);
+      commandLine = await argsFromPipe(argsPipe, waitMs);
+    } catch (error) {
+      usageExit(error);
+    }
+  }
   if (!commandLine) {
+    // Kept warm for a run that did not come: not a failure.
+    if (waitMs !== undefined) {
+      process.stderr.write(`${ARGS_WAIT_ENV}: no run took this connector within ${waitMs} ms\n`);
+      process.exit(EXIT.ok);
+    }
     process.stderr.write(`${ARGS_ENV}: the runner went away before giving a command\n`);
     process.exit(EXIT.failed);
   }

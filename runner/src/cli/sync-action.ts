@@ -1,8 +1,13 @@
+import { keepContainersWarm } from '../launchers/early-containers.js';
+import { formatDuration } from '../serve/duration.js';
 import { sync } from '../sync/run-sync.js';
 import { formatSummary } from './format-summary.js';
 import { interruptibleRun, type RunCommandOptions } from './interruptible-run.js';
 
-export type SyncCommandOptions = RunCommandOptions;
+export interface SyncCommandOptions extends RunCommandOptions {
+  /** `--keep-warm`, in milliseconds. */
+  keepWarm?: number;
+}
 
 /** Runs `runner sync <file>` with a live display or logs, prints the summary; returns the exit code. */
 export async function runSyncCommand(file: string, options: SyncCommandOptions): Promise<number> {
@@ -10,6 +15,12 @@ export async function runSyncCommand(file: string, options: SyncCommandOptions):
     const summary = await sync(file, shared);
     if (options.json) process.stdout.write(JSON.stringify(summary) + '\n');
     else process.stdout.write(formatSummary(summary));
+    if (options.keepWarm !== undefined && summary.status === 'succeeded') {
+      if (summary.executor !== 'docker')
+        shared.reporter.log('runner', 'warn', '--keep-warm: nothing kept warm, the connectors ran as processes');
+      else if (await keepContainersWarm(options.keepWarm))
+        shared.reporter.log('runner', 'info', `containers kept warm for ${formatDuration(options.keepWarm)}`);
+    }
     return summary.exitCode;
   });
 }

@@ -24,6 +24,12 @@ export const LABELS = {
    * line from the named pipe given in BACKFLOW_ARGS (the SDK can; see early-start.cts).
    */
   args: 'io.backflow.args',
+  /**
+   * On images: "true" when the connector, started before any run, can wait for its command
+   * line as long as BACKFLOW_ARGS_WAIT_MS says with nobody holding the pipe (the SDK can), so
+   * that its containers can be kept warm (`runner sync --keep-warm`).
+   */
+  argsWait: 'io.backflow.args-wait',
 } as const;
 
 /** The value of the owner label for containers started by this process (or by the one `pid` will stand for). */

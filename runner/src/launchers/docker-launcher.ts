@@ -114,18 +114,19 @@ export class DockerLauncher implements Launcher {
     await containerComing();
     let created: CreatedContainer;
     try {
-      const [docker, network, fifo, mounts, argsPipe] = await Promise.all([
+      const [docker, network, fifo, mounts, argsPipe, waits] = await Promise.all([
         this.client(),
         this.networkOf(invocation.name),
         this.takesFifoStdio(invocation.name),
         this.mountsFor(invocation),
         this.takesArgsPipe(invocation.name),
+        this.waitsForArgs(invocation.name),
       ]);
       const planFile =
         fifo && argsPipe && !this.hostFilesRefused && engineSharesHostFiles(docker)
           ? earlyPlanFile(invocation.name, invocation.command)
           : undefined;
-      const plan = planFile === undefined ? undefined : this.earlyPlan(invocation, network, mounts);
+      const plan = planFile === undefined ? undefined : this.earlyPlan(invocation, network, mounts, waits);
       if (planFile !== undefined && plan) {
         const adopted = await this.adopt(docker, takeEarlyContainer(planFile), plan, invocation, files);
         if (adopted) {
@@ -301,6 +302,7 @@ export class DockerLauncher implements Launcher {
     invocation: ConnectorInvocation,
     network: 'none' | 'host',
     mounts: readonly ContainerMount[],
+    waits: boolean,
   ): EarlyPlan {
     const {
       name,
@@ -325,6 +327,7 @@ export class DockerLauncher implements Launcher {
       dirPrefix: join(tmpdir(), invocationDirPrefix('{{pid}}')),
       fifos: [FIFO_NAMES.stdin, FIFO_NAMES.stdout, FIFO_NAMES.args],
       argsFifo: FIFO_NAMES.args,
+      ...(waits ? { waits } : {}),
     };
   }
 
@@ -350,6 +353,11 @@ export class DockerLauncher implements Launcher {
   /** Whether the image's connector can start early and take its command line from a pipe (see early-start.cts). */
   private async takesArgsPipe(name: string): Promise<boolean> {
     return (await this.labelsFor(name))[LABELS.args] === 'fifo';
+  }
+
+  /** Whether the image's connector can wait for its command line, so that its containers can be kept warm (early-start.cts). */
+  private async waitsForArgs(name: string): Promise<boolean> {
+    return (await this.labelsFor(name))[LABELS.argsWait] === 'true';
   }
 
   /** Whether the image's connector takes its stdin and stdout as named pipes (see {@link openFifoStdio}). */

@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
 
 /**
@@ -23,6 +25,11 @@ export interface EarlyPlan {
   fifos: string[];
   /** The one of them the connector reads its command line from (the SDK's BACKFLOW_ARGS). */
   argsFifo: string;
+  /**
+   * Whether the connector can wait for its command line with nobody holding the pipe (the
+   * SDK's BACKFLOW_ARGS_WAIT_MS), so that a container of this plan can be kept warm.
+   */
+  waits?: boolean;
 }
 
 /** A container started early from a plan, waiting for its command line. */
@@ -81,11 +88,21 @@ export function takeUnadoptedContainers(): EarlyContainer[] {
 /** How long the plans of a command line no run has used are kept: each edit of a connection file leaves its old ones. */
 export const UNUSED_PLANS_KEPT_MS = 30 * 24 * 3600 * 1000;
 
+/** The plan writes of this run not yet done: containers are kept warm from the plans once they are. */
+const planWrites = new Set<Promise<void>>();
+
 /**
  * Keeps the plan for the next run (replacing it atomically), and removes the plans of command
  * lines unused for {@link UNUSED_PLANS_KEPT_MS}; a failure only costs a run its early start.
  */
-export async function keepEarlyPlan(planFile: string, plan: EarlyPlan, now = Date.now()): Promise<void> {
+export function keepEarlyPlan(planFile: string, plan: EarlyPlan, now = Date.now()): Promise<void> {
+  const written = writePlan(planFile, plan, now);
+  planWrites.add(written);
+  void written.finally(() => planWrites.delete(written));
+  return written;
+}
+
+async function writePlan(planFile: string, plan: EarlyPlan, now: number): Promise<void> {
   const text = JSON.stringify(plan);
   const temporary = `${planFile}.${process.pid}.tmp`;
   try {
@@ -123,4 +140,25 @@ export function closeArgsPipe(container: EarlyContainer): void {
   if (container.argsFd < 0) return;
   closeSync(container.argsFd);
   container.argsFd = -1;
+}
+
+/** early-start.cjs, from this module's folder or the bundle's (both one folder below dist/). */
+const EARLY_START = fileURLToPath(new URL('../launchers/early-start.cjs', import.meta.url));
+
+/**
+ * Once this run's plans are written, starts a detached `early-start.cjs warm`, which starts
+ * their containers again and leaves them waiting up to `waitMs` for the next run of the same
+ * command line to claim them; the run does not wait for it. False when this process is not such
+ * a run (no plans' folder).
+ */
+export async function keepContainersWarm(waitMs: number): Promise<boolean> {
+  if (!early) return false;
+  await Promise.allSettled([...planWrites]);
+  const warmer = spawn(process.execPath, [EARLY_START, 'warm', early.planDir, String(waitMs)], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  warmer.on('error', () => undefined);
+  warmer.unref();
+  return true;
 }

@@ -5,6 +5,10 @@
 // its command line on a named pipe: nothing runs before the run holds its connection's lock,
 // and the run adopts it only if it would have started the very same container.
 //
+// A run given `--keep-warm` starts, once it is over, a detached `node early-start.cjs warm`:
+// it starts the same containers again, for the next run to claim already up and loaded (see
+// warmContainers below).
+//
 // CommonJS, loading only Node's own modules, and talking to the engine over plain HTTP:
 // loading dockerode costs the ~20 ms this step exists to save. Node's HTTP client and
 // child_process load only when there are containers to start: every other command pays for
@@ -20,7 +24,21 @@ import type { EarlyContainer, EarlyPlan, EarlyStart } from './early-containers.j
 const CREATE_TIMEOUT_MS = 2000;
 
 /** Options of `runner sync` that take a value (the rest are flags). */
-const VALUE_OPTIONS = new Set(['--executor', '--connectors-dir', '--stream']);
+const VALUE_OPTIONS = new Set(['--executor', '--connectors-dir', '--stream', '--keep-warm']);
+
+/**
+ * How much longer a warm container waits than runs may claim it: a run that claims it at the
+ * last moment still gives it its command line well before it gives up.
+ */
+const WARM_GRACE_MS = 60_000;
+
+/** What a warm container's folder holds for the run that claims it, as `warm.json`. */
+interface WarmRecord {
+  id: string;
+  exitToken: string;
+  /** The plan's options it was created from, as JSON. */
+  template: string;
+}
 
 /**
  * For `runner sync <file> …` with plans kept for this command line, in this folder, for this
@@ -47,14 +65,18 @@ async function startEarly(
     const socketPath = engineSocket(env);
     if (plans.length === 0 || socketPath === undefined) return early;
     const pid = String(process.pid);
-    const folders = plans.map(({ plan }) => makeFolder(plan, pid));
-    // One mkfifo for every pipe: Node cannot make one, and each process started costs a few ms.
-    (require('node:child_process') as typeof import('node:child_process')).execFileSync('mkfifo', [
-      '-m',
-      '666',
-      ...plans.flatMap(({ plan }, i) => plan.fifos.map((name) => path.join(folders[i]!.filesDir, name))),
-    ]);
-    plans.forEach(({ file, plan }, i) => {
+    const cold: typeof plans = [];
+    for (const entry of plans) {
+      const warm = claimWarm(entry.file, entry.plan, pid, socketPath);
+      if (warm) early.containers.push(warm);
+      else cold.push(entry);
+    }
+    const folders = cold.map(({ plan }) => makeFolder(plan, pid));
+    makeFifos(
+      cold.map(({ plan }) => plan),
+      folders,
+    );
+    cold.forEach(({ file, plan }, i) => {
       const container = askEngine(file, plan, folders[i]!, pid, socketPath);
       early.containers.push(container.early);
       asked.push(container.asked);
@@ -126,11 +148,26 @@ function engineSocket(env: NodeJS.ProcessEnv): string | undefined {
   return host.startsWith('unix://') ? host.slice('unix://'.length) : undefined;
 }
 
-/** Makes a container's private folder, and the folder of files and pipes in it that the container mounts. */
-function makeFolder(plan: EarlyPlan, pid: string): { outerDir: string; filesDir: string } {
+/** One mkfifo for every pipe of these plans' folders: Node cannot make one, and each process started costs a few ms. */
+function makeFifos(plans: readonly EarlyPlan[], folders: readonly { filesDir: string }[]): void {
+  if (plans.length === 0) return;
+  (require('node:child_process') as typeof import('node:child_process')).execFileSync('mkfifo', [
+    '-m',
+    '666',
+    ...plans.flatMap((plan, i) => plan.fifos.map((name) => path.join(folders[i]!.filesDir, name))),
+  ]);
+}
+
+/**
+ * Makes a container's private folder, and the folder of files and pipes in it that the
+ * container mounts. `owner` is the runner's pid, or for a warm container `warm.<until>`: no
+ * runner owns it until one claims it, and the sweeps of killed runners' leftovers leave it
+ * alone (they match pids only) until then.
+ */
+function makeFolder(plan: EarlyPlan, owner: string): { outerDir: string; filesDir: string } {
   // Written first, as the launcher does: should this runner die, a later run sweeps what it left.
-  fs.writeFileSync(fill(plan.ownerFile, { pid }), '');
-  const outerDir = fs.mkdtempSync(fill(plan.dirPrefix, { pid }));
+  if (/^\d+$/.test(owner)) fs.writeFileSync(fill(plan.ownerFile, { pid: owner }), '');
+  const outerDir = fs.mkdtempSync(fill(plan.dirPrefix, { pid: owner }));
   const filesDir = path.join(outerDir, 'files');
   fs.mkdirSync(filesDir);
   // Readable by the container whatever uid it runs as, whatever the umask.
@@ -152,28 +189,7 @@ function askEngine(
   // Read-write, so that the connector's open does not wait and its read ends if this runner dies.
   const argsFd = fs.openSync(path.join(filesDir, plan.argsFifo), fs.constants.O_RDWR);
   const exitToken = crypto.randomBytes(8).toString('hex');
-  // Each value as it is written inside a JSON string.
-  const values = Object.fromEntries(
-    Object.entries({ pid, files: filesDir, 'exit-token': exitToken, run: crypto.randomUUID() }).map(([key, value]) => [
-      key,
-      JSON.stringify(value).slice(1, -1),
-    ]),
-  );
-  const options = JSON.parse(fill(JSON.stringify(plan.options), values)) as Record<string, unknown>;
-  const name = `${plan.namePrefix}${crypto.randomBytes(4).toString('hex')}`;
-  const created = engine(
-    socketPath,
-    `/containers/create?name=${encodeURIComponent(name)}`,
-    options,
-    CREATE_TIMEOUT_MS,
-  ).then((body) => (JSON.parse(body) as { Id: string }).Id);
-  let asked!: () => void;
-  const startAsked = new Promise<void>((resolve) => (asked = resolve));
-  const started = created.then((id) =>
-    engine(socketPath, `/containers/${id}/start`, undefined, undefined, asked).then(() => id),
-  );
-  created.catch(asked);
-  started.catch(() => undefined);
+  const { created, started, asked: startAsked } = createAndStart(plan, pid, filesDir, exitToken, socketPath);
   return {
     early: {
       planFile: file,
@@ -189,19 +205,162 @@ function askEngine(
   };
 }
 
+/**
+ * Asks the engine to create the plan's container, then to start it: `created` and `started`
+ * resolve to its id once each is done, `asked` once the start is asked. `env` is added to the
+ * plan's.
+ */
+function createAndStart(
+  plan: EarlyPlan,
+  owner: string,
+  filesDir: string,
+  exitToken: string,
+  socketPath: string,
+  env: readonly string[] = [],
+): { created: Promise<string>; started: Promise<string>; asked: Promise<void> } {
+  // Each value as it is written inside a JSON string.
+  const values = Object.fromEntries(
+    Object.entries({ pid: owner, files: filesDir, 'exit-token': exitToken, run: crypto.randomUUID() }).map(
+      ([key, value]) => [key, JSON.stringify(value).slice(1, -1)],
+    ),
+  );
+  const options = JSON.parse(fill(JSON.stringify(plan.options), values)) as { Env?: string[] };
+  options.Env = [...(options.Env ?? []), ...env];
+  const name = `${plan.namePrefix}${crypto.randomBytes(4).toString('hex')}`;
+  const created = engine(
+    socketPath,
+    'POST',
+    `/containers/create?name=${encodeURIComponent(name)}`,
+    options,
+    CREATE_TIMEOUT_MS,
+  ).then((body) => (JSON.parse(body) as { Id: string }).Id);
+  let asked!: () => void;
+  const startAsked = new Promise<void>((resolve) => (asked = resolve));
+  const started = created.then((id) =>
+    engine(socketPath, 'POST', `/containers/${id}/start`, undefined, undefined, asked).then(() => id),
+  );
+  created.catch(asked);
+  started.catch(() => undefined);
+  return { created, started, asked: startAsked };
+}
+
+/** The file in the plans' folder naming the folder of the container kept warm for `planFile`. */
+function warmPointer(planFile: string): string {
+  return planFile.replace(/\.json$/, '.warm');
+}
+
+/** The owner that stands for a warm container's runner in its names and labels, `warm.<until>`. */
+function warmOwner(until: number): string {
+  return `warm.${Math.floor(until / 1000)}`;
+}
+
+/**
+ * Takes the container kept warm for `planFile`, if there is one no other run took and its wait
+ * is not over: its folder is renamed into this runner's own (one rename wins), so that from
+ * then on it is this runner's, swept as its other folders should it die. `started` resolves
+ * once the engine says the container still runs; the run removes it otherwise.
+ */
+function claimWarm(planFile: string, plan: EarlyPlan, pid: string, socketPath: string): EarlyContainer | undefined {
+  const pointer = warmPointer(planFile);
+  let warmDir: string;
+  try {
+    warmDir = fs.readFileSync(pointer, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const until = /^backflow-warm\.(\d+)\./.exec(path.basename(warmDir));
+  const ownDir = fill(plan.dirPrefix, { pid }) + warmDir.slice(-6);
+  if (!until || Number(until[1]) * 1000 <= Date.now() || path.dirname(ownDir) !== path.dirname(warmDir))
+    return undefined;
+  try {
+    fs.renameSync(warmDir, ownDir);
+  } catch {
+    return undefined;
+  }
+  if (fs.readFileSync(pointer, 'utf8') === warmDir) fs.rmSync(pointer, { force: true });
+  const filesDir = path.join(ownDir, 'files');
+  const record = JSON.parse(fs.readFileSync(path.join(ownDir, 'warm.json'), 'utf8')) as WarmRecord;
+  const created = Promise.resolve(record.id);
+  const started = engine(socketPath, 'GET', `/containers/${record.id}/json`).then((body) => {
+    if (!(JSON.parse(body) as { State?: { Running?: boolean } }).State?.Running)
+      throw new Error(`the warm container ${record.id} is no longer running`);
+    return record.id;
+  });
+  started.catch(() => undefined);
+  return {
+    planFile,
+    template: record.template,
+    outerDir: ownDir,
+    filesDir,
+    argsFd: fs.openSync(path.join(filesDir, plan.argsFifo), fs.constants.O_RDWR),
+    exitToken: record.exitToken,
+    created,
+    started,
+  };
+}
+
+/**
+ * Starts the containers of the plans in `planDir` and leaves them waiting, up to `waitMs`, for
+ * a later run of the same command line to claim them (see claimWarm): up and loaded, they cost
+ * that run no engine start. Each replaces the one kept for its plan before, if no run took it.
+ * Resolves once every container has started and its pointer is written.
+ */
+async function warmContainers(planDir: string, waitMs: number, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const socketPath = engineSocket(env);
+  if (socketPath === undefined) return;
+  const plans = readPlans(planDir).filter(({ plan }) => plan.waits);
+  await Promise.all(plans.map(({ file, plan }) => discardWarm(file, plan, socketPath)));
+  const until = Date.now() + waitMs;
+  const owner = warmOwner(until);
+  const folders = plans.map(({ plan }) => makeFolder(plan, owner));
+  makeFifos(
+    plans.map(({ plan }) => plan),
+    folders,
+  );
+  // The SDK's ARGS_WAIT_ENV (this module loads nothing but Node's own).
+  const waitEnv = [`BACKFLOW_ARGS_WAIT_MS=${waitMs + WARM_GRACE_MS}`];
+  await Promise.all(
+    plans.map(async ({ file, plan }, i) => {
+      const { outerDir, filesDir } = folders[i]!;
+      const exitToken = crypto.randomBytes(8).toString('hex');
+      try {
+        const { started } = createAndStart(plan, owner, filesDir, exitToken, socketPath, waitEnv);
+        const record: WarmRecord = { id: await started, exitToken, template: JSON.stringify(plan.options) };
+        fs.writeFileSync(path.join(outerDir, 'warm.json'), JSON.stringify(record), { mode: 0o600 });
+        const pointer = warmPointer(file);
+        fs.writeFileSync(`${pointer}.${process.pid}.tmp`, outerDir, { mode: 0o600 });
+        fs.renameSync(`${pointer}.${process.pid}.tmp`, pointer);
+      } catch {
+        // No warm container for this plan: the next run starts it as usual.
+        fs.rmSync(outerDir, { recursive: true, force: true });
+      }
+    }),
+  );
+}
+
+/** Removes the container kept warm for `planFile` before, unless a run took it. */
+async function discardWarm(planFile: string, plan: EarlyPlan, socketPath: string): Promise<void> {
+  const warm = claimWarm(planFile, plan, String(process.pid), socketPath);
+  if (!warm) return;
+  fs.closeSync(warm.argsFd);
+  await engine(socketPath, 'DELETE', `/containers/${await warm.created}?force=true&v=true`).catch(() => undefined);
+  fs.rmSync(warm.outerDir, { recursive: true, force: true });
+}
+
 /** `text` with each `{{name}}` of `values` replaced by its value. */
 function fill(text: string, values: Record<string, string>): string {
   return text.replace(/\{\{([a-z-]+)\}\}/g, (placeholder, name: string) => values[name] ?? placeholder);
 }
 
 /**
- * POSTs to the engine; resolves to the body of a 2xx answer. `sent` is called once the request
+ * Asks the engine; resolves to the body of a 2xx answer. `sent` is called once the request
  * has gone out, so the caller can block its thread (loading the runner) while the engine works.
  */
 function engine(
   socketPath: string,
+  method: 'GET' | 'POST' | 'DELETE',
   url: string,
-  body: unknown,
+  body?: unknown,
   timeoutMs?: number,
   sent?: () => void,
 ): Promise<string> {
@@ -211,7 +370,7 @@ function engine(
       {
         socketPath,
         path: url,
-        method: 'POST',
+        method,
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
         ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }),
       },
@@ -234,4 +393,9 @@ function engine(
   });
 }
 
-export = { startEarly };
+// `node early-start.cjs warm <plans' folder> <milliseconds>`, started detached by a run given `--keep-warm`.
+if (require.main === module && process.argv[2] === 'warm') {
+  void warmContainers(process.argv[3]!, Number(process.argv[4])).catch(() => undefined);
+}
+
+export = { startEarly, warmContainers };

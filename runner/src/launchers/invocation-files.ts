@@ -50,14 +50,27 @@ export function invocationDirPrefix(pid: number | string = process.pid): string 
 }
 
 const INVOCATION_DIR = /^backflow-(\d+)\.(.+)-[A-Za-z0-9]{6}$/;
+/**
+ * The folder of a container kept warm (early-start.cts), `backflow-warm.<until>.<host>-`: no
+ * run may claim it after `until` (seconds since the epoch), so it is stale from then on.
+ */
+const WARM_DIR = /^backflow-warm\.(\d+)\.(.+)-[A-Za-z0-9]{6}$/;
 
-/** Removes the private folders in `dir` (default the temp folder) of runners of this host that died; returns them. */
-export async function removeStaleInvocationDirs(dir = tmpdir()): Promise<string[]> {
+/**
+ * Removes the private folders in `dir` (default the temp folder) of runners of this host that
+ * died, and of containers kept warm that no run claimed in time; returns them.
+ */
+export async function removeStaleInvocationDirs(dir = tmpdir(), now = Date.now()): Promise<string[]> {
   const host = hostname().replace(/[^A-Za-z0-9.-]/g, '_');
+  const isStale = (name: string): boolean => {
+    const owner = INVOCATION_DIR.exec(name);
+    if (owner) return owner[2] === host && ownerIsDead(hostname(), Number(owner[1]));
+    const warm = WARM_DIR.exec(name);
+    return warm !== null && warm[2] === host && Number(warm[1]) * 1000 <= now;
+  };
   const stale = (await readdir(dir, { withFileTypes: true }).catch(() => []))
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => ({ path: join(dir, entry.name), owner: INVOCATION_DIR.exec(entry.name) }))
-    .filter(({ owner }) => owner !== null && owner[2] === host && ownerIsDead(hostname(), Number(owner[1])));
-  await Promise.all(stale.map(({ path }) => rm(path, { recursive: true, force: true })));
-  return stale.map(({ path }) => path);
+    .filter((entry) => entry.isDirectory() && isStale(entry.name))
+    .map((entry) => join(dir, entry.name));
+  await Promise.all(stale.map((path) => rm(path, { recursive: true, force: true })));
+  return stale;
 }

@@ -1,0 +1,265 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import Docker from 'dockerode';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { sync } from '@backflow/runner';
+import earlyStartStep from '../../runner/dist/launchers/early-start.cjs';
+import { setEarlyStart, type EarlyStart } from '../../runner/src/launchers/early-containers.js';
+import { removeStaleInvocationDirs } from '../../runner/src/launchers/invocation-files.js';
+import {
+  createTestDatabase,
+  insertModelRows,
+  modelSource,
+  seedModelTable,
+  tableRows,
+  type TestDatabase,
+} from '../support/postgres.js';
+import { dockerAnswers, ownContainers } from '../support/docker-events.js';
+import { RUNNER_BIN, tempWorkspace } from '../support/workspace.js';
+
+// `runner sync --keep-warm <duration>`: once a Docker sync is over, a detached step starts its
+// containers again from the plans the run kept (early-start.cts), and leaves them waiting for
+// the next run of the same command line, which claims them already up and loaded. Most tests
+// run that step in this process, as docker-early-start.test.ts runs the first step, so that
+// they can follow each container; the last one runs the CLI as cron would.
+const docker = new Docker();
+const { dockerUp, requireDocker } = await dockerAnswers(docker);
+const containers = ownContainers(docker, dockerUp);
+const run = promisify(execFile);
+
+let db: TestDatabase;
+let ws: Awaited<ReturnType<typeof tempWorkspace>>;
+
+beforeAll(async () => {
+  db = await createTestDatabase('keep_warm');
+  await seedModelTable(db, 200);
+  ws = await tempWorkspace();
+  await containers.watching;
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+afterAll(async () => {
+  setEarlyStart(undefined);
+  containers.stop();
+  await db?.drop();
+  await ws?.cleanup();
+});
+
+const env = () => ({ ...process.env, BACKFLOW_CACHE_DIR: ws.path('cache') });
+
+function connectionFile(name: string): Promise<string> {
+  return ws.connection(name, {
+    name,
+    source: modelSource(db),
+    destination: { connector: 'destination-postgres', config: { ...db.config, schema: name } },
+    streams: [{ name: 'customers', primary_key: ['id'], behaviour: 'upsert' }],
+    state: ws.path(`state-${name}`),
+    executor: 'docker',
+  });
+}
+
+/** The first step of `runner sync <file>`, with plans kept in this test's cache folder. */
+async function firstStep(file: string): Promise<EarlyStart> {
+  const early = await earlyStartStep.startEarly(['node', RUNNER_BIN, 'sync', file], env());
+  if (!early) throw new Error('the first step did not take `runner sync <file>` for a sync');
+  return early;
+}
+
+/** Runs the sync with what the first step started, as bin/runner.js does. */
+async function syncWith(early: EarlyStart, file: string) {
+  setEarlyStart(early);
+  try {
+    return await sync(file);
+  } finally {
+    setEarlyStart(undefined);
+  }
+}
+
+async function runSync(file: string) {
+  const early = await firstStep(file);
+  const ids = await Promise.all(early.containers.map((c) => c.started));
+  return { early, ids, summary: await syncWith(early, file) };
+}
+
+/** The containers kept warm for the plans in `planDir`: each plan's pointer names a folder whose warm.json gives the id. */
+async function warmContainers(planDir: string): Promise<{ id: string; folder: string }[]> {
+  const pointers = (await readdir(planDir)).filter((name) => name.endsWith('.warm'));
+  return Promise.all(
+    pointers.map(async (name) => {
+      const folder = await readFile(join(planDir, name), 'utf8');
+      const { id } = JSON.parse(await readFile(join(folder, 'warm.json'), 'utf8')) as { id: string };
+      return { id, folder };
+    }),
+  );
+}
+
+async function isRunning(id: string): Promise<boolean> {
+  try {
+    return (await docker.getContainer(id).inspect()).State.Running;
+  } catch {
+    return false;
+  }
+}
+
+async function removeContainers(ids: readonly string[]): Promise<void> {
+  await Promise.all(
+    ids.map((id) =>
+      docker
+        .getContainer(id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
+}
+
+describe.runIf(dockerUp || requireDocker)('containers kept warm between runs', () => {
+  it('the next run of the same command claims the containers kept warm for it, and creates none', async () => {
+    const file = await connectionFile('claimed');
+    const first = await runSync(file);
+    expect(first.summary.error).toBeUndefined();
+    await earlyStartStep.warmContainers(first.early.planDir, 60_000, env());
+    const warm = await warmContainers(first.early.planDir);
+    expect(warm).toHaveLength(2);
+    for (const { id, folder } of warm) {
+      expect(await isRunning(id)).toBe(true);
+      expect(basename(folder)).toMatch(/^backflow-warm\.\d+\./);
+    }
+    await insertModelRows(db, 201, 230);
+    await containers.allDestroyed();
+    const before = containers.createdIds().length;
+
+    const second = await runSync(file);
+    expect(second.summary.error).toBeUndefined();
+    expect([...second.ids].sort()).toEqual(warm.map((w) => w.id).sort());
+    expect(second.summary.totals).toMatchObject({ read: 230, added: 30, sent: 30, committed: 30, rejected: 0 });
+    expect(await tableRows(db, 'claimed.customers')).toEqual(await tableRows(db, 'customers'));
+    // No container of its own, and nothing kept of the warm ones: pointers, folders.
+    expect(containers.createdIds().slice(before)).toEqual([]);
+    expect(await warmContainers(first.early.planDir)).toEqual([]);
+    for (const { folder } of warm) expect(existsSync(folder)).toBe(false);
+    const ownFolder = new RegExp(`^backflow-${process.pid}\\..+-[A-Za-z0-9]{6}$`);
+    await vi.waitFor(async () => expect((await readdir(tmpdir())).filter((name) => ownFolder.test(name))).toEqual([]));
+  });
+
+  it('of two runs at once, one claims each warm container and the other starts its own', async () => {
+    const file = await connectionFile('raced');
+    const { early } = await runSync(file);
+    await earlyStartStep.warmContainers(early.planDir, 60_000, env());
+    const warmIds = (await warmContainers(early.planDir)).map((w) => w.id).sort();
+    expect(warmIds).toHaveLength(2);
+
+    const [one, other] = await Promise.all([firstStep(file), firstStep(file)]);
+    const oneIds = await Promise.all(one.containers.map((c) => c.started));
+    const otherIds = await Promise.all(other.containers.map((c) => c.started));
+    expect([...oneIds, ...otherIds].filter((id) => warmIds.includes(id)).sort()).toEqual(warmIds);
+    expect(new Set([...oneIds, ...otherIds]).size).toBe(4);
+    // One after the other, as the connection's lock would have them: both succeed.
+    expect((await syncWith(one, file)).error).toBeUndefined();
+    expect((await syncWith(other, file)).error).toBeUndefined();
+  });
+
+  it('keeping warm again replaces the containers no run claimed', async () => {
+    const file = await connectionFile('replaced');
+    const { early } = await runSync(file);
+    await earlyStartStep.warmContainers(early.planDir, 60_000, env());
+    const unclaimed = await warmContainers(early.planDir);
+    await earlyStartStep.warmContainers(early.planDir, 60_000, env());
+    const kept = await warmContainers(early.planDir);
+    expect(kept).toHaveLength(2);
+    for (const { id, folder } of unclaimed) {
+      expect(await isRunning(id)).toBe(false);
+      expect(existsSync(folder)).toBe(false);
+    }
+    expect((await syncWith(await firstStep(file), file)).error).toBeUndefined();
+    for (const { id } of kept) await vi.waitFor(async () => expect(await isRunning(id)).toBe(false));
+  });
+
+  it('a warm container is not claimed once its wait is over, and its folder is swept', async () => {
+    const file = await connectionFile('expired');
+    const { early } = await runSync(file);
+    await earlyStartStep.warmContainers(early.planDir, 60_000, env());
+    const warm = await warmContainers(early.planDir);
+    try {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(Date.now() + 60_000);
+      const next = await firstStep(file);
+      const ids = await Promise.all(next.containers.map((c) => c.started));
+      expect(ids.filter((id) => warm.some((w) => w.id === id))).toEqual([]);
+      const swept = await removeStaleInvocationDirs(tmpdir(), Date.now());
+      expect(swept).toEqual(expect.arrayContaining(warm.map((w) => w.folder)));
+      vi.useRealTimers();
+      expect((await syncWith(next, file)).error).toBeUndefined();
+    } finally {
+      // It would give up by itself a minute after its wait; not worth the test's time.
+      await removeContainers(warm.map((w) => w.id));
+    }
+  });
+
+  it('`runner sync --keep-warm` keeps them warm after the run, for the next one to claim', async () => {
+    const file = await connectionFile('cli');
+    // A cache of its own: the only plans' folder in it is that of this command line.
+    const cache = ws.path('cache-cli');
+    const cli = async () =>
+      JSON.parse(
+        (
+          await run(process.execPath, [RUNNER_BIN, 'sync', file, '--keep-warm', '2m', '--json'], {
+            env: { ...process.env, BACKFLOW_CACHE_DIR: cache },
+          })
+        ).stdout,
+      ) as { status: string; totals: { sent: number } };
+    const kept = async () => {
+      const folders = await readdir(join(cache, 'early')).catch(() => []);
+      return folders.length === 1 ? warmContainers(join(cache, 'early', folders[0]!)) : [];
+    };
+    // The first run starts its containers itself and keeps their plans; the warm step after it starts them again.
+    expect(await cli()).toMatchObject({ status: 'succeeded' });
+    await vi.waitFor(async () => expect(await kept()).toHaveLength(2), { timeout: 30_000 });
+    const warm = await kept();
+    const attached: string[] = [];
+    const events = (await docker.getEvents({
+      filters: { container: warm.map((w) => w.id), event: ['attach'] },
+    })) as Readable;
+    createInterface({ input: events }).on('line', (line) => attached.push((JSON.parse(line) as { id: string }).id));
+    try {
+      await insertModelRows(db, 231, 240);
+      expect(await cli()).toMatchObject({ status: 'succeeded', totals: { sent: 10 } });
+      // Both claimed (a run attaches to what it adopts; a replaced one is only removed), then gone.
+      await vi.waitFor(() => expect([...attached].sort()).toEqual(warm.map((w) => w.id).sort()));
+      for (const { id } of warm) await vi.waitFor(async () => expect(await isRunning(id)).toBe(false));
+    } finally {
+      events.destroy();
+    }
+    // And new ones kept warm by the run that claimed them.
+    await vi.waitFor(
+      async () => {
+        const next = await kept();
+        expect(next).toHaveLength(2);
+        expect(next.filter((w) => warm.some((old) => old.id === w.id))).toEqual([]);
+      },
+      { timeout: 30_000 },
+    );
+    const left = await kept();
+    await removeContainers(left.map((w) => w.id));
+    await Promise.all(left.map((w) => rm(w.folder, { recursive: true, force: true })));
+  });
+
+  it('`runner sync --keep-warm` refuses a wait that is not a duration, naming the option', async () => {
+    const file = await connectionFile('bad_wait');
+    const failed = await run(process.execPath, [RUNNER_BIN, 'sync', file, '--keep-warm', '15'], { env: env() }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed).toMatchObject({ code: 2 });
+    expect((failed as { stderr: string }).stderr).toContain(
+      `option '--keep-warm <duration>' argument '15' is invalid. "15" is not a duration such as 30s, 15m, 2h or 1d`,
+    );
+  });
+});
