@@ -14,8 +14,9 @@
 //   npm run build && node scripts/bench/postgres-to-postgres.mjs [rows]   (default 1,000,000)
 //
 // Also a 10k-row sync with 100 rows changed, timed in wall and CPU seconds (the runner and the
-// connectors it waits for) next to a bare `node -e 0`, and the same small sync through Docker
-// (and, where NODE_EXTRA_CA_CERTS is set, both the sync and `node -e 0` again without it);
+// connectors it waits for) next to a bare `node -e 0`, the same small sync through Docker, and
+// through Docker again with the containers its last run kept warm (`--keep-warm`, as on a
+// schedule); where NODE_EXTRA_CA_CERTS is set, both the sync and `node -e 0` again without it;
 // and, for memory, a first run and an unchanged rerun of a model ten times as big (10M rows),
 // whose runner peak RSS is set beside the 1M-row runs': memory must stay flat as rows grow.
 import { execFileSync, spawn } from 'node:child_process';
@@ -23,8 +24,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout } from 'node:timers/promises';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -211,7 +213,7 @@ function timed(command, args, env = process.env) {
  * counts): its summary, the runner's peak RSS (printed at exit by a preload given to the
  * runner's node only, not to the connectors it starts), wall and CPU seconds.
  */
-async function syncInChild(connectionFile, executor, env) {
+async function syncInChild(connectionFile, executor, env, extraArgs = []) {
   const { out, err, seconds, cpuSeconds } = await timed(
     process.execPath,
     [
@@ -223,6 +225,7 @@ async function syncInChild(connectionFile, executor, env) {
       '--executor',
       executor,
       '--json',
+      ...extraArgs,
     ],
     env,
   );
@@ -258,6 +261,40 @@ function imagesPresent() {
     return { present: wanted.every((image) => have.has(image)), images: wanted };
   } catch {
     return { present: false, images: wanted };
+  }
+}
+
+/** The containers kept warm from the plans' folders in `cacheDir` (`runner sync --keep-warm`): id and folder of each. */
+async function warmContainers(cacheDir) {
+  const planDirs = await readdir(join(cacheDir, 'early')).catch(() => []);
+  const found = [];
+  for (const planDir of planDirs.map((name) => join(cacheDir, 'early', name)))
+    for (const pointer of (await readdir(planDir)).filter((name) => name.endsWith('.warm'))) {
+      const folder = await readFile(join(planDir, pointer), 'utf8');
+      const { id } = JSON.parse(await readFile(join(folder, 'warm.json'), 'utf8'));
+      found.push({ id, folder });
+    }
+  return found;
+}
+
+/**
+ * Resolves once the step a `--keep-warm` run starts after it has its `count` containers up,
+ * and a second more: their connectors load meanwhile, and a schedule leaves them minutes.
+ */
+async function warmReady(cacheDir, count) {
+  const deadline = Date.now() + 30_000;
+  while ((await warmContainers(cacheDir).catch(() => [])).length < count) {
+    if (Date.now() > deadline) throw new Error(`no ${count} containers kept warm in ${cacheDir} within 30 s`);
+    await setTimeout(50);
+  }
+  await setTimeout(1000);
+}
+
+/** Removes the containers kept warm in `cacheDir`, and their folders. */
+async function dropWarm(cacheDir) {
+  for (const { id, folder } of await warmContainers(cacheDir).catch(() => [])) {
+    execFileSync('docker', ['rm', '--force', id], { stdio: 'ignore' });
+    await rm(folder, { recursive: true, force: true });
   }
 }
 
@@ -349,8 +386,8 @@ export async function run({
         rounds: results.length,
       };
     };
-    const syncChecked = async (executor, schema, file, model = 'customers', env = undefined) => {
-      const value = await syncInChild(file, executor, env);
+    const syncChecked = async (executor, schema, file, model = 'customers', env = undefined, extraArgs = []) => {
+      const value = await syncInChild(file, executor, env, extraArgs);
       await check(`"${schema}".customers`, model);
       return value;
     };
@@ -416,20 +453,37 @@ export async function run({
         `UPDATE customers_small SET name = 'Customer ' || id || ' (renamed ${round})' WHERE id IN (SELECT id FROM customers_small ORDER BY id LIMIT $1)`,
         [changedRows],
       );
-    const changed = { process: [], docker: [], nodeBare: [] };
-    for (let round = 0; round < smallRounds; round++) {
-      for (let bare = 0; bare < 2; bare++) changed.nodeBare.push(await timed(process.execPath, ['-e', '0']));
-      await rename(round);
-      changed.process.push(await syncChecked('process', 'small', smallFile, 'customers_small'));
-      if (!dockerNote)
+    // A third connection runs as a schedule given `--keep-warm` would: each of its runs claims
+    // the containers the run before kept warm, once they are up (its first run primes it).
+    const warmCache = join(dir, 'cache-warm');
+    const warmEnv = { ...process.env, BACKFLOW_CACHE_DIR: warmCache };
+    const keepWarm = ['--keep-warm', '10m'];
+    const smallWarmFile = await connection(dir, 'smallWarm', source, target, 'small_warm', 'customers_small');
+    const syncWarm = () => syncChecked('docker', 'small_warm', smallWarmFile, 'customers_small', warmEnv, keepWarm);
+    const changed = { process: [], docker: [], warm: [], nodeBare: [] };
+    try {
+      if (!dockerNote) await syncWarm();
+      for (let round = 0; round < smallRounds; round++) {
+        for (let bare = 0; bare < 2; bare++) changed.nodeBare.push(await timed(process.execPath, ['-e', '0']));
+        await rename(round);
+        changed.process.push(await syncChecked('process', 'small', smallFile, 'customers_small'));
+        if (dockerNote) continue;
         changed.docker.push(await syncChecked('docker', 'small_docker', smallDockerFile, 'customers_small'));
+        await warmReady(warmCache, 2);
+        changed.warm.push(await syncWarm());
+      }
+      if (!dockerNote) await warmReady(warmCache, 2);
+    } finally {
+      await dropWarm(warmCache);
     }
     record('smallChanged', 'process', changed.process);
-    const pairRatios = (pairs) => pairs.process.map((run, i) => run.seconds / pairs.docker[i].seconds);
+    const pairRatios = (pairs, other = pairs.docker) => pairs.process.map((run, i) => run.seconds / other[i].seconds);
     const nodeBare = medians(changed.nodeBare);
     if (!dockerNote) {
       record('smallChangedDocker', 'docker', changed.docker);
       sameCounts('smallChangedDocker', 'smallChanged');
+      record('smallChangedWarm', 'docker', changed.warm);
+      sameCounts('smallChangedWarm', 'smallChanged');
     }
     // NODE_EXTRA_CA_CERTS (set on some machines, this one among them) makes every node process
     // load a CA bundle at start, doubling what a bare `node -e 0` costs; a sync starts three.
@@ -448,7 +502,13 @@ export async function run({
       sameCounts('smallChangedBare', 'smallChanged');
       withoutExtraCerts = medians(clean.nodeBare);
     }
-    const dockerRatios = dockerNote ? undefined : { first: pairRatios(first), smallChanged: pairRatios(changed) };
+    const dockerRatios = dockerNote
+      ? undefined
+      : {
+          first: pairRatios(first),
+          smallChanged: pairRatios(changed),
+          smallChangedWarm: pairRatios(changed, changed.warm),
+        };
 
     if (memoryRows > 0) {
       // Created only now, so that the throughput runs above see the same database as before.
@@ -529,7 +589,7 @@ export function summary(result) {
     );
   }
   if (result.dockerRatios) {
-    const { first, smallChanged } = result.dockerRatios;
+    const { first, smallChanged, smallChangedWarm } = result.dockerRatios;
     figures.push(
       {
         name: `docker ÷ process, first run (median of ${first.length} pairs)`,
@@ -539,6 +599,11 @@ export function summary(result) {
       {
         name: `docker ÷ process, small sync (median of ${smallChanged.length} pairs)`,
         value: median(smallChanged),
+        min: 0.8,
+      },
+      {
+        name: `docker ÷ process, small sync kept warm (median of ${smallChangedWarm.length} pairs)`,
+        value: median(smallChangedWarm),
         min: 0.8,
       },
     );
@@ -568,6 +633,7 @@ export function format(result) {
     smallFirstDocker: 'small sync, first run',
     smallChangedDocker: `small sync, ${result.changedRows} changed`,
     smallChangedBare: `small sync, ${result.changedRows} changed, no extra CA certs`,
+    smallChangedWarm: `small sync, ${result.changedRows} changed, kept warm`,
     dockerFirst: 'sync, first run',
     bigFirst: 'big sync, first run',
     bigUnchanged: 'big sync, unchanged rerun',
