@@ -208,20 +208,25 @@ describe.runIf(dockerUp || requireDocker)('containers kept warm between runs', (
     const file = await connectionFile('cli');
     // A cache of its own: the only plans' folder in it is that of this command line.
     const cache = ws.path('cache-cli');
-    const cli = async () =>
-      JSON.parse(
-        (
-          await run(process.execPath, [RUNNER_BIN, 'sync', file, '--keep-warm', '2m', '--json'], {
-            env: { ...process.env, BACKFLOW_CACHE_DIR: cache },
-          })
-        ).stdout,
-      ) as { status: string; totals: { sent: number } };
+    const logs: string[] = [];
+    const cli = async () => {
+      const { stdout, stderr } = await run(
+        process.execPath,
+        [RUNNER_BIN, 'sync', file, '--keep-warm', '2m', '--json'],
+        {
+          env: { ...process.env, BACKFLOW_CACHE_DIR: cache },
+        },
+      );
+      logs.push(stderr);
+      return JSON.parse(stdout) as { status: string; totals: { sent: number } };
+    };
     const kept = async () => {
       const folders = await readdir(join(cache, 'early')).catch(() => []);
       return folders.length === 1 ? warmContainers(join(cache, 'early', folders[0]!)) : [];
     };
     // The first run starts its containers itself and keeps their plans; the warm step after it starts them again.
     expect(await cli()).toMatchObject({ status: 'succeeded' });
+    expect(logs[0]).toContain('kept warm for 2 min 0 s: destination-postgres.write, source-postgres.read');
     await vi.waitFor(async () => expect(await kept()).toHaveLength(2), { timeout: 30_000 });
     const warm = await kept();
     const attached: string[] = [];
@@ -261,5 +266,30 @@ describe.runIf(dockerUp || requireDocker)('containers kept warm between runs', (
     expect((failed as { stderr: string }).stderr).toContain(
       `option '--keep-warm <duration>' argument '15' is invalid. "15" is not a duration such as 30s, 15m, 2h or 1d`,
     );
+  });
+});
+
+describe('runner sync --keep-warm under the process launcher', () => {
+  it('keeps nothing warm, and says so', async () => {
+    const file = await ws.connection('as_processes', {
+      name: 'as_processes',
+      source: modelSource(db),
+      destination: { connector: 'destination-postgres', config: { ...db.config, schema: 'as_processes' } },
+      streams: [{ name: 'customers', primary_key: ['id'], behaviour: 'upsert' }],
+      state: ws.path('state-as_processes'),
+    });
+    const { stdout, stderr } = await run(process.execPath, [RUNNER_BIN, 'sync', file, '--keep-warm', '5m', '--json'], {
+      env: env(),
+    });
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'succeeded', executor: 'process' });
+    const warning = stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { level: string; message?: string })
+      .find((log) => log.message?.startsWith('--keep-warm'));
+    expect(warning).toMatchObject({
+      level: 'warn',
+      message: '--keep-warm: nothing kept warm, the connectors ran as processes',
+    });
   });
 });

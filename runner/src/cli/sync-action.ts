@@ -16,10 +16,16 @@ export async function runSyncCommand(file: string, options: SyncCommandOptions):
     if (options.json) process.stdout.write(JSON.stringify(summary) + '\n');
     else process.stdout.write(formatSummary(summary));
     if (options.keepWarm !== undefined && summary.status === 'succeeded') {
-      if (summary.executor !== 'docker')
-        shared.reporter.log('runner', 'warn', '--keep-warm: nothing kept warm, the connectors ran as processes');
-      else if (await keepContainersWarm(options.keepWarm))
-        shared.reporter.log('runner', 'info', `containers kept warm for ${formatDuration(options.keepWarm)}`);
+      const kept = summary.executor === 'docker' ? await keepContainersWarm(options.keepWarm) : [];
+      shared.reporter.log(
+        'runner',
+        kept.length > 0 ? 'info' : 'warn',
+        kept.length > 0
+          ? `kept warm for ${formatDuration(options.keepWarm)}: ${kept.join(', ')}`
+          : summary.executor !== 'docker'
+            ? '--keep-warm: nothing kept warm, the connectors ran as processes'
+            : '--keep-warm: nothing kept warm, no image of this sync can wait for its run (label io.backflow.args-wait)',
+      );
     }
     return summary.exitCode;
   });

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
@@ -148,17 +148,26 @@ const EARLY_START = fileURLToPath(new URL('../launchers/early-start.cjs', import
 /**
  * Once this run's plans are written, starts a detached `early-start.cjs warm`, which starts
  * their containers again and leaves them waiting up to `waitMs` for the next run of the same
- * command line to claim them; the run does not wait for it. False when this process is not such
- * a run (no plans' folder).
+ * command line to claim them; the run does not wait for it. Resolves to the connectors kept
+ * warm: none when this process is not such a run (no plans' folder), or when no plan's image
+ * can wait (see {@link EarlyPlan.waits}).
  */
-export async function keepContainersWarm(waitMs: number): Promise<boolean> {
-  if (!early) return false;
+export async function keepContainersWarm(waitMs: number): Promise<string[]> {
+  if (!early) return [];
   await Promise.allSettled([...planWrites]);
-  const warmer = spawn(process.execPath, [EARLY_START, 'warm', early.planDir, String(waitMs)], {
+  const { planDir } = early;
+  const plans = await readdir(planDir).catch(() => []);
+  const waiting = [];
+  for (const name of plans.filter((file) => file.endsWith('.json'))) {
+    const plan = JSON.parse(await readFile(join(planDir, name), 'utf8')) as EarlyPlan;
+    if (plan.waits) waiting.push(name.replace(/\.json$/, ''));
+  }
+  if (waiting.length === 0) return [];
+  const warmer = spawn(process.execPath, [EARLY_START, 'warm', planDir, String(waitMs)], {
     detached: true,
     stdio: 'ignore',
   });
   warmer.on('error', () => undefined);
   warmer.unref();
-  return true;
+  return waiting;
 }

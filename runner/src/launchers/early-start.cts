@@ -141,6 +141,11 @@ function ownPrivateFile(file: string): boolean {
   return stat.isFile() && stat.uid === process.getuid?.() && (stat.mode & 0o022) === 0;
 }
 
+function ownPrivateFolder(folder: string): boolean {
+  const stat = fs.lstatSync(folder);
+  return stat.isDirectory() && stat.uid === process.getuid?.() && (stat.mode & 0o077) === 0;
+}
+
 /** The engine's local socket; an engine reached otherwise (TCP, SSH) gets no early start. */
 function engineSocket(env: NodeJS.ProcessEnv): string | undefined {
   const host = env['DOCKER_HOST'];
@@ -277,6 +282,8 @@ function claimWarm(planFile: string, plan: EarlyPlan, pid: string, socketPath: s
   } catch {
     return undefined;
   }
+  // Its files will hold the run's config and secrets: only a folder of this user's that nobody else can enter.
+  if (!ownPrivateFolder(ownDir)) return undefined;
   if (fs.readFileSync(pointer, 'utf8') === warmDir) fs.rmSync(pointer, { force: true });
   const filesDir = path.join(ownDir, 'files');
   const record = JSON.parse(fs.readFileSync(path.join(ownDir, 'warm.json'), 'utf8')) as WarmRecord;
