@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,7 @@ import {
   type TestDatabase,
 } from '../support/postgres.js';
 import { dockerAnswers, ownContainers } from '../support/docker-events.js';
-import { RUNNER_BIN, tempWorkspace } from '../support/workspace.js';
+import { REPO_ROOT, RUNNER_BIN, tempWorkspace } from '../support/workspace.js';
 
 // `runner sync --keep-warm <duration>`: once a Docker sync is over, a detached step starts its
 // containers again from the plans the run kept (early-start.cts), and leaves them waiting for
@@ -84,22 +84,37 @@ async function syncWith(early: EarlyStart, file: string) {
   }
 }
 
+/** `runner sync <file>` as bin/runner.js runs it; `ids`: the containers started for it that run (not those the run will replace). */
 async function runSync(file: string) {
   const early = await firstStep(file);
-  const ids = await Promise.all(early.containers.map((c) => c.started));
+  const started = await Promise.allSettled(early.containers.map((c) => c.started));
+  const ids = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   return { early, ids, summary: await syncWith(early, file) };
 }
 
-/** The containers kept warm for the plans in `planDir`: each plan's pointer names a folder whose warm.json gives the id. */
-async function warmContainers(planDir: string): Promise<{ id: string; folder: string }[]> {
+/**
+ * The containers kept warm for the plans in `planDir`: each plan's pointer (`<connector>.<command>.warm`)
+ * names a folder whose warm.json gives the id.
+ */
+async function warmContainers(planDir: string): Promise<{ plan: string; id: string; folder: string }[]> {
   const pointers = (await readdir(planDir)).filter((name) => name.endsWith('.warm'));
   return Promise.all(
     pointers.map(async (name) => {
       const folder = await readFile(join(planDir, name), 'utf8');
       const { id } = JSON.parse(await readFile(join(folder, 'warm.json'), 'utf8')) as { id: string };
-      return { id, folder };
+      return { plan: name.slice(0, -'.warm'.length), id, folder };
     }),
   );
+}
+
+/** The tag of source-postgres's image, as scripts/build-images.mjs builds it. */
+async function sourceImage(): Promise<string> {
+  const manifest = JSON.parse(
+    await readFile(join(REPO_ROOT, 'connectors', 'source-postgres', 'package.json'), 'utf8'),
+  ) as {
+    version: string;
+  };
+  return `backflow/source-postgres:${manifest.version}`;
 }
 
 async function isRunning(id: string): Promise<boolean> {
@@ -181,6 +196,44 @@ describe.runIf(dockerUp || requireDocker)('containers kept warm between runs', (
     }
     expect((await syncWith(await firstStep(file), file)).error).toBeUndefined();
     for (const { id } of kept) await vi.waitFor(async () => expect(await isRunning(id)).toBe(false));
+  });
+
+  it('a warm container of an image its tag no longer names is not adopted', async () => {
+    // An image of this test's own, built again under the same tag between the runs.
+    const tag = `backflow-test/keep-warm-source:${process.pid}`;
+    const from = await sourceImage();
+    const build = (label: string) =>
+      spawnSync('docker', ['build', '--quiet', '--tag', tag, '-'], {
+        input: `FROM ${from}\nLABEL io.backflow.test=${label}\n`,
+        env: { ...process.env, DOCKER_BUILDKIT: '0' },
+        encoding: 'utf8',
+      }).stdout.trim();
+    const before = build('one');
+    try {
+      const file = await ws.connection('rebuilt', {
+        name: 'rebuilt',
+        source: { image: tag, config: modelSource(db).config },
+        destination: { connector: 'destination-postgres', config: { ...db.config, schema: 'rebuilt' } },
+        streams: [{ name: 'customers', primary_key: ['id'], behaviour: 'upsert' }],
+        state: ws.path('state-rebuilt'),
+        executor: 'docker',
+      });
+      const { early } = await runSync(file);
+      await earlyStartStep.warmContainers(early.planDir, 60_000, env());
+      const warm = await warmContainers(early.planDir);
+      expect(warm).toHaveLength(2);
+      expect(build('two')).not.toBe(before);
+      const second = await runSync(file);
+      expect(second.summary.error).toBeUndefined();
+      // The destination's is adopted; the source's is removed, and the run starts its own from the new image.
+      expect(warm.filter((w) => second.ids.includes(w.id)).map((w) => w.plan)).toEqual(['destination-postgres.write']);
+      expect(await tableRows(db, 'rebuilt.customers')).toEqual(await tableRows(db, 'customers'));
+      await vi.waitFor(async () => {
+        for (const { id } of warm) expect(await isRunning(id)).toBe(false);
+      });
+    } finally {
+      spawnSync('docker', ['rmi', '--force', tag]);
+    }
   });
 
   it('a warm container is not claimed once its wait is over, and its folder is swept', async () => {

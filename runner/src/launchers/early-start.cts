@@ -288,9 +288,16 @@ function claimWarm(planFile: string, plan: EarlyPlan, pid: string, socketPath: s
   const filesDir = path.join(ownDir, 'files');
   const record = JSON.parse(fs.readFileSync(path.join(ownDir, 'warm.json'), 'utf8')) as WarmRecord;
   const created = Promise.resolve(record.id);
-  const started = engine(socketPath, 'GET', `/containers/${record.id}/json`).then((body) => {
-    if (!(JSON.parse(body) as { State?: { Running?: boolean } }).State?.Running)
-      throw new Error(`the warm container ${record.id} is no longer running`);
+  // Still running, and from the image its tag names now: not one replaced since (a pull, a build).
+  const image = (plan.options as { Image?: string }).Image ?? '';
+  const started = Promise.all([
+    engine(socketPath, 'GET', `/containers/${record.id}/json`),
+    engine(socketPath, 'GET', `/images/${image}/json`),
+  ]).then(([containerBody, imageBody]) => {
+    const container = JSON.parse(containerBody) as { Image?: string; State?: { Running?: boolean } };
+    if (!container.State?.Running) throw new Error(`the warm container ${record.id} is no longer running`);
+    if (container.Image !== (JSON.parse(imageBody) as { Id?: string }).Id)
+      throw new Error(`the warm container ${record.id} runs an image ${image} no longer names`);
     return record.id;
   });
   started.catch(() => undefined);
