@@ -4,7 +4,7 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES, sync } from '@backflow/runner';
 import earlyStartStep from '../../runner/dist/launchers/early-start.cjs';
-import { setEarlyStart, type EarlyPlan, type EarlyStart } from '../../runner/src/launchers/early-containers.js';
+import type { EarlyPlan, EarlyStart } from '../../runner/src/launchers/early-containers.js';
 import { openStore } from '../../runner/src/store/open-store.js';
 import {
   createTestDatabase,
@@ -36,7 +36,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  setEarlyStart(undefined);
   containers.stop();
   await db?.drop();
   await ws?.cleanup();
@@ -68,12 +67,7 @@ async function firstStep(file: string): Promise<EarlyStart> {
 async function runSync(file: string) {
   const early = await firstStep(file);
   const ids = await Promise.all(early.containers.map((c) => c.started));
-  setEarlyStart(early);
-  try {
-    return { early, ids, summary: await sync(file) };
-  } finally {
-    setEarlyStart(undefined);
-  }
+  return { early, ids, summary: await sync(file, { early }) };
 }
 
 describe.runIf(dockerUp || requireDocker)('containers started before the runner loads', () => {
@@ -151,11 +145,6 @@ describe.runIf(dockerUp || requireDocker)('containers started before the runner 
     await chmod(join(early.planDir, 'source-postgres.read.json'), 0o666);
     const next = await firstStep(file);
     expect(next.containers.map((c) => c.planFile)).toEqual([join(early.planDir, 'destination-postgres.write.json')]);
-    setEarlyStart(next);
-    try {
-      expect((await sync(file)).error).toBeUndefined();
-    } finally {
-      setEarlyStart(undefined);
-    }
+    expect((await sync(file, { early: next })).error).toBeUndefined();
   });
 });

@@ -10,7 +10,7 @@ import Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sync } from '@backflow/runner';
 import earlyStartStep from '../../runner/dist/launchers/early-start.cjs';
-import { setEarlyStart, type EarlyStart } from '../../runner/src/launchers/early-containers.js';
+import type { EarlyStart } from '../../runner/src/launchers/early-containers.js';
 import { removeStaleInvocationDirs } from '../../runner/src/launchers/invocation-files.js';
 import {
   createTestDatabase,
@@ -48,7 +48,6 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  setEarlyStart(undefined);
   containers.stop();
   await db?.drop();
   await ws?.cleanup();
@@ -75,13 +74,8 @@ async function firstStep(file: string): Promise<EarlyStart> {
 }
 
 /** Runs the sync with what the first step started, as bin/runner.js does. */
-async function syncWith(early: EarlyStart, file: string) {
-  setEarlyStart(early);
-  try {
-    return await sync(file);
-  } finally {
-    setEarlyStart(undefined);
-  }
+function syncWith(early: EarlyStart, file: string) {
+  return sync(file, { early });
 }
 
 /** `runner sync <file>` as bin/runner.js runs it; `ids`: the containers started for it that run (not those the run will replace). */

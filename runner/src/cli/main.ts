@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { EXIT_CODES } from '../errors.js';
-import { setEarlyStart, type EarlyStart } from '../launchers/early-containers.js';
+import type { EarlyStart } from '../launchers/index.js';
 import { connectorCommand } from './connector-command.js';
 import { newCommand } from './new-command.js';
 import { planCommand } from './plan-command.js';
@@ -28,7 +28,6 @@ const { version } = createRequire(import.meta.url)('../../package.json') as { ve
  * `early`: the containers bin/runner.js started for it before the runner loaded.
  */
 export async function main(argv: readonly string[], early?: EarlyStart): Promise<number> {
-  setEarlyStart(early);
   let exitCode: number = EXIT_CODES.success;
   const setExit = (code: number) => (exitCode = code);
   const program = new Command('runner')
@@ -42,7 +41,7 @@ export async function main(argv: readonly string[], early?: EarlyStart): Promise
   program.addCommand(
     connectorCommand('discover', 'list the streams (sources) or objects (destinations) a connector offers', setExit),
   );
-  program.addCommand(syncCommand(setExit));
+  program.addCommand(syncCommand(setExit, early));
   program.addCommand(planCommand(setExit));
   program.addCommand(runsCommand(setExit));
   program.addCommand(serveCommand(setExit));

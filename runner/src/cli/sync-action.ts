@@ -1,4 +1,4 @@
-import { keepContainersWarm } from '../launchers/early-containers.js';
+import { keepContainersWarm, type EarlyStart } from '../launchers/index.js';
 import { formatDuration } from '../serve/duration.js';
 import { sync } from '../sync/run-sync.js';
 import { formatSummary } from './format-summary.js';
@@ -9,14 +9,17 @@ export interface SyncCommandOptions extends RunCommandOptions {
   keepWarm?: number;
 }
 
-/** Runs `runner sync <file>` with a live display or logs, prints the summary; returns the exit code. */
-export async function runSyncCommand(file: string, options: SyncCommandOptions): Promise<number> {
+/**
+ * Runs `runner sync <file>` with a live display or logs, prints the summary; returns the exit
+ * code. `early`: the containers bin/runner.js started for it before the runner loaded.
+ */
+export async function runSyncCommand(file: string, options: SyncCommandOptions, early?: EarlyStart): Promise<number> {
   return interruptibleRun(options, async (shared) => {
-    const summary = await sync(file, shared);
+    const summary = await sync(file, { ...shared, ...(early ? { early } : {}) });
     if (options.json) process.stdout.write(JSON.stringify(summary) + '\n');
     else process.stdout.write(formatSummary(summary));
     if (options.keepWarm !== undefined && summary.status === 'succeeded') {
-      const kept = summary.executor === 'docker' ? await keepContainersWarm(options.keepWarm) : [];
+      const kept = summary.executor === 'docker' ? await keepContainersWarm(early, options.keepWarm) : [];
       shared.reporter.log(
         'runner',
         kept.length > 0 ? 'info' : 'warn',

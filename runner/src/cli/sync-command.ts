@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { collectStreamNames } from '../connection/select-streams.js';
 import { connectorsDirOption } from './connectors-dir-option.js';
 import { refreshConnectorsOption } from './refresh-connectors-option.js';
+import type { EarlyStart } from '../launchers/index.js';
 import { parseDuration } from '../serve/duration.js';
 import type { SyncCommandOptions } from './sync-action.js';
 
@@ -20,7 +21,7 @@ function parseKeepWarm(text: string): number {
 }
 
 /** `runner sync <connection.yaml>`: runs a sync with a live display, logs and a final summary. */
-export function syncCommand(setExit: (code: number) => void) {
+export function syncCommand(setExit: (code: number) => void, early?: EarlyStart) {
   return new Command('sync')
     .description('sync a connection: read the source, write the destination, checkpoint state')
     .argument('<connection>', 'connection file (YAML)')
@@ -47,6 +48,6 @@ export function syncCommand(setExit: (code: number) => void) {
     .action(async (file: string, options: SyncCommandOptions) => {
       // The sync's modules load only when it runs, not for `--help` or another command.
       const { runSyncCommand } = await import('./sync-action.js');
-      setExit(await runSyncCommand(file, options));
+      setExit(await runSyncCommand(file, options, early));
     });
 }

@@ -22,6 +22,7 @@ import {
   takeUnadoptedContainers,
   type EarlyContainer,
   type EarlyPlan,
+  type EarlyStart,
 } from './early-containers.js';
 import { LauncherError } from './errors.js';
 import { FIFO_NAMES, openFifoEnds, openFifoStdio, type FifoStdio } from './fifo-stdio.js';
@@ -63,6 +64,8 @@ export interface DockerLauncherOptions {
   workingDir?: string;
   /** Who the container runs as; default {@link containerUser}: the caller, or nobody for root. */
   user?: ContainerUser;
+  /** The sync's plans' folder and the containers started for it ahead (see early-containers.ts); none by default. */
+  early?: EarlyStart;
 }
 
 /**
@@ -124,11 +127,12 @@ export class DockerLauncher implements Launcher {
       ]);
       const planFile =
         fifo && argsPipe && !this.hostFilesRefused && engineSharesHostFiles(docker)
-          ? earlyPlanFile(invocation.name, invocation.command)
+          ? earlyPlanFile(this.options.early, invocation.name, invocation.command)
           : undefined;
       const plan = planFile === undefined ? undefined : this.earlyPlan(invocation, network, mounts, waits);
       if (planFile !== undefined && plan) {
-        const adopted = await this.adopt(docker, takeEarlyContainer(planFile), plan, invocation, files);
+        const early = takeEarlyContainer(this.options.early!, planFile);
+        const adopted = await this.adopt(docker, early, plan, invocation, files);
         if (adopted) {
           void earlyPlanUsed(planFile);
           return adopted;
@@ -670,16 +674,17 @@ function trackRemoval(removal: Promise<void> | undefined): Promise<void> {
 }
 
 /**
- * Resolves once the removals this process waits for are done: of each container that ended
+ * Resolves once the removals this process waits for are done: of each container of `early`
+ * (a sync's, see early-containers.ts) that no connector adopted, of each container that ended
  * without its exit line, or was stopped (the engine's own removal of one that printed it is not
  * waited for; it exits by itself right after); rejects with the first removal that failed since
  * the last call.
  */
-export async function containersRemoved(): Promise<void> {
-  const unadopted = takeUnadoptedContainers();
+export async function containersRemoved(early?: EarlyStart): Promise<void> {
+  const unadopted = takeUnadoptedContainers(early);
   if (unadopted.length > 0) {
     const docker = await dockerClient();
-    await Promise.all(unadopted.map((early) => removeEarlyContainer(docker, early)));
+    await Promise.all(unadopted.map((container) => removeEarlyContainer(docker, container)));
   }
   while (removing.size > 0) await Promise.allSettled([...removing]);
   const failed = failedRemovals.splice(0);

@@ -49,24 +49,21 @@ export interface EarlyContainer {
   started: Promise<string>;
 }
 
-/** The plans' folder of this process's command line, and the containers started from them. */
+/**
+ * A sync's plans' folder, and the containers started from its plans before it (by bin/runner.js
+ * for `runner sync`, or kept warm since its last run): its Docker launchers adopt them, keep
+ * their plans there, and remove what they did not adopt.
+ */
 export interface EarlyStart {
   planDir: string;
   containers: EarlyContainer[];
 }
 
-let early: EarlyStart | undefined;
-
-/** Hands over what bin/runner.js started before the runner's modules loaded. */
-export function setEarlyStart(started: EarlyStart | undefined): void {
-  early = started;
-}
-
 /**
- * The plan file of a connector's command, when this process is a sync whose containers may
- * start early: `read` and `write`, which a sync starts every time.
+ * The plan file of a connector's command, when the sync keeps plans (`early`): `read` and
+ * `write`, which a sync starts every time.
  */
-export function earlyPlanFile(name: string, command: string): string | undefined {
+export function earlyPlanFile(early: EarlyStart | undefined, name: string, command: string): string | undefined {
   if (!early || (command !== 'read' && command !== 'write')) return undefined;
   return join(early.planDir, `${name.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-')}.${command}.json`);
 }
@@ -75,13 +72,13 @@ export function earlyPlanFile(name: string, command: string): string | undefined
  * Takes the container started early from `planFile`, if any: the caller adopts it if its
  * options match, and removes it otherwise.
  */
-export function takeEarlyContainer(planFile: string): EarlyContainer | undefined {
-  const index = early?.containers.findIndex((c) => c.planFile === planFile) ?? -1;
-  return index < 0 ? undefined : early!.containers.splice(index, 1)[0];
+export function takeEarlyContainer(early: EarlyStart, planFile: string): EarlyContainer | undefined {
+  const index = early.containers.findIndex((c) => c.planFile === planFile);
+  return index < 0 ? undefined : early.containers.splice(index, 1)[0];
 }
 
 /** Takes every container started early that no connector adopted. */
-export function takeUnadoptedContainers(): EarlyContainer[] {
+export function takeUnadoptedContainers(early: EarlyStart | undefined): EarlyContainer[] {
   return early?.containers.splice(0) ?? [];
 }
 
@@ -152,7 +149,7 @@ const EARLY_START = fileURLToPath(new URL('../launchers/early-start.cjs', import
  * warm: none when this process is not such a run (no plans' folder), or when no plan's image
  * can wait (see {@link EarlyPlan.waits}).
  */
-export async function keepContainersWarm(waitMs: number): Promise<string[]> {
+export async function keepContainersWarm(early: EarlyStart | undefined, waitMs: number): Promise<string[]> {
   if (!early) return [];
   await Promise.allSettled([...planWrites]);
   const { planDir } = early;

@@ -1,5 +1,6 @@
 import type { Endpoint } from '../generated/connection.js';
 import type { DockerLauncherOptions } from './docker-launcher.js';
+import type { EarlyStart } from './early-containers.js';
 import { resolveConnector, type ResolveConnectorOptions } from './resolve-connector.js';
 import type { Launcher } from './types.js';
 
@@ -11,12 +12,20 @@ import type { Launcher } from './types.js';
  */
 export async function launcherForEndpoint(
   endpoint: Endpoint,
-  options: Pick<ResolveConnectorOptions, 'executor' | 'connectorsDir' | 'searchFrom'> & { workingDir?: string },
+  options: Pick<ResolveConnectorOptions, 'executor' | 'connectorsDir' | 'searchFrom'> & {
+    workingDir?: string;
+    /** The sync's plans and containers started ahead, for its Docker launchers. */
+    early?: EarlyStart;
+  },
 ): Promise<{ name: string; launcher: Launcher }> {
-  const { workingDir, ...rest } = options;
+  const { workingDir, early, ...rest } = options;
   const resolve = {
     ...rest,
-    docker: { ...dockerOptions(endpoint), ...(workingDir === undefined ? {} : { workingDir }) },
+    docker: {
+      ...dockerOptions(endpoint),
+      ...(workingDir === undefined ? {} : { workingDir }),
+      ...(early === undefined ? {} : { early }),
+    },
     ...(workingDir === undefined ? {} : { process: { cwd: workingDir } }),
   };
   if (endpoint.image)

@@ -22,3 +22,4 @@ export {
   type ResolveConnectorOptions,
 } from './resolve-connector.js';
 export { dockerOptions, launcherForEndpoint } from './endpoint-launcher.js';
+export { keepContainersWarm, type EarlyStart } from './early-containers.js';

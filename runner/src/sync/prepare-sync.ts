@@ -4,7 +4,7 @@ import { discoverDestination, discoverSource } from '../connectors/connector-com
 import { resolveTarget, type Target } from '../connectors/connector-target.js';
 import { connectionDir, type LoadedConnection } from '../connection/load-connection.js';
 import { RunnerError } from '../errors.js';
-import type { Executor } from '../launchers/index.js';
+import type { EarlyStart, Executor } from '../launchers/index.js';
 import { checkMappedFields } from '../mapping/check-mapping.js';
 import type { Reporter } from '../report/reporter.js';
 import { configureStreams, type ConfiguredStream } from './configured-catalog.js';
@@ -16,6 +16,8 @@ export interface PrepareOptions {
   connectorsDir?: string;
   /** Run `spec` and `discover` even when the connector cache has their answers. */
   refreshConnectors?: boolean;
+  /** The sync's plans and containers started ahead, for its Docker launchers. */
+  early?: EarlyStart;
 }
 
 export interface PreparedSync {

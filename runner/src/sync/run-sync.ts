@@ -10,7 +10,7 @@ import { selectStreams } from '../connection/select-streams.js';
 import type { FingerprintSession } from '../diff/fingerprint-session.js';
 import { StreamDiffer } from '../diff/stream-differ.js';
 import { ConnectorFailure, EXIT_CODES, InterruptedError, RunnerError, type ExitCode } from '../errors.js';
-import { containersRemoved, removeLeftovers, type Executor } from '../launchers/index.js';
+import { containersRemoved, removeLeftovers, type EarlyStart, type Executor } from '../launchers/index.js';
 import type { EventSink, Reporter } from '../report/reporter.js';
 import { createReporter } from '../report/reporter.js';
 import { emptyCounts, type EndStatus, type FailureReason, type StreamCounts } from '../report/events.js';
@@ -49,6 +49,11 @@ export interface SyncOptions {
   fullResync?: boolean;
   /** @internal the CLI's reporter, so its display sees everything. */
   reporter?: Reporter;
+  /**
+   * @internal the plans' folder this sync's Docker launchers keep their plans in, and the
+   * containers started for it ahead (by bin/runner.js, or kept warm): see early-containers.ts.
+   */
+  early?: EarlyStart;
 }
 
 /** A connector of a run: its name (connector, image or command) and how it ran. */
@@ -127,6 +132,7 @@ export async function sync(
         executor,
         ...(options.connectorsDir ? { connectorsDir: options.connectorsDir } : {}),
         ...(options.refreshConnectors ? { refreshConnectors: true } : {}),
+        ...(options.early ? { early: options.early } : {}),
       },
       reporter,
     );
@@ -198,7 +204,7 @@ export async function sync(
   }
   await session?.settle().catch((caught: unknown) => (error ??= caught));
   // The connectors' containers are removed in the background as they end; none outlives the run.
-  await containersRemoved().catch((caught: unknown) => (error ??= caught));
+  await containersRemoved(options.early).catch((caught: unknown) => (error ??= caught));
   const finishedAt = new Date();
   const totals = totalOf(counts);
   const exitCode: ExitCode =
