@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { sync } from '@backflow/runner';
+import { startServe, sync } from '@backflow/runner';
 import earlyStartStep from '../../runner/dist/launchers/early-start.cjs';
 import type { EarlyStart } from '../../runner/src/launchers/early-containers.js';
 import { removeStaleInvocationDirs } from '../../runner/src/launchers/invocation-files.js';
@@ -21,6 +21,7 @@ import {
   type TestDatabase,
 } from '../support/postgres.js';
 import { dockerAnswers, ownContainers } from '../support/docker-events.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { REPO_ROOT, RUNNER_BIN, tempWorkspace } from '../support/workspace.js';
 
 // `runner sync --keep-warm <duration>`: once a Docker sync is over, a detached step starts its
@@ -109,6 +110,14 @@ async function sourceImage(): Promise<string> {
     version: string;
   };
   return `backflow/source-postgres:${manifest.version}`;
+}
+
+/** The containers of `ids` a run attaches to from now on: a run attaches to each container it adopts. */
+async function attaches(ids: readonly string[]) {
+  const seen: string[] = [];
+  const events = (await docker.getEvents({ filters: { container: [...ids], event: ['attach'] } })) as Readable;
+  createInterface({ input: events }).on('line', (line) => seen.push((JSON.parse(line) as { id: string }).id));
+  return { ids: seen, stop: () => events.destroy() };
 }
 
 async function isRunning(id: string): Promise<boolean> {
@@ -276,19 +285,15 @@ describe.runIf(dockerUp || requireDocker)('containers kept warm between runs', (
     expect(logs[0]).toContain('kept warm for 2 min 0 s: destination-postgres.write, source-postgres.read');
     await vi.waitFor(async () => expect(await kept()).toHaveLength(2), { timeout: 30_000 });
     const warm = await kept();
-    const attached: string[] = [];
-    const events = (await docker.getEvents({
-      filters: { container: warm.map((w) => w.id), event: ['attach'] },
-    })) as Readable;
-    createInterface({ input: events }).on('line', (line) => attached.push((JSON.parse(line) as { id: string }).id));
+    const attached = await attaches(warm.map((w) => w.id));
     try {
       await insertModelRows(db, 231, 240);
       expect(await cli()).toMatchObject({ status: 'succeeded', totals: { sent: 10 } });
       // Both claimed (a run attaches to what it adopts; a replaced one is only removed), then gone.
-      await vi.waitFor(() => expect([...attached].sort()).toEqual(warm.map((w) => w.id).sort()));
+      await vi.waitFor(() => expect([...attached.ids].sort()).toEqual(warm.map((w) => w.id).sort()));
       for (const { id } of warm) await vi.waitFor(async () => expect(await isRunning(id)).toBe(false));
     } finally {
-      events.destroy();
+      attached.stop();
     }
     // And new ones kept warm by the run that claimed them.
     await vi.waitFor(
@@ -313,6 +318,63 @@ describe.runIf(dockerUp || requireDocker)('containers kept warm between runs', (
     expect((failed as { stderr: string }).stderr).toContain(
       `option '--keep-warm <duration>' argument '15' is invalid. "15" is not a duration such as 30s, 15m, 2h or 1d`,
     );
+  });
+});
+
+describe.runIf(dockerUp || requireDocker)('runner serve', () => {
+  it("keeps a scheduled Docker connection's containers warm for its next slot, and removes them when it stops", async () => {
+    const file = await ws.connection('served', {
+      name: 'served',
+      source: modelSource(db),
+      destination: { connector: 'destination-postgres', config: { ...db.config, schema: 'served' } },
+      streams: [{ name: 'customers', primary_key: ['id'], behaviour: 'upsert' }],
+      state: ws.path('state-served'),
+      executor: 'docker',
+      schedule: { every: '1h' },
+    });
+    // A cache of its own: the only plans' folder in it is this connection's.
+    const cache = ws.path('cache-serve');
+    const previousCache = process.env.BACKFLOW_CACHE_DIR;
+    process.env.BACKFLOW_CACHE_DIR = cache;
+    const kept = async () => {
+      const folders = await readdir(join(cache, 'early')).catch(() => []);
+      return folders.length === 1 ? warmContainers(join(cache, 'early', folders[0]!)) : [];
+    };
+    const start = Date.now();
+    const clock = new ManualClock(start);
+    const serving = await startServe({ paths: [file], port: 0, clock, log: () => undefined });
+    try {
+      // The first slot: the run starts its containers itself, then those of the next slot are started.
+      clock.advanceTo(start);
+      await serving.context.runs.idle();
+      await vi.waitFor(async () => expect(await kept()).toHaveLength(2), { timeout: 30_000 });
+      const warm = await kept();
+      const attached = await attaches(warm.map((w) => w.id));
+      try {
+        await insertModelRows(db, 241, 250);
+        clock.advanceTo(start + 3_600_000);
+        await serving.context.runs.idle();
+        const [latest] = await serving.context.store.runs(serving.context.connections.get('served')!.connection, 1);
+        expect(latest).toMatchObject({ status: 'succeeded' });
+        await vi.waitFor(() => expect([...attached.ids].sort()).toEqual(warm.map((w) => w.id).sort()));
+      } finally {
+        attached.stop();
+      }
+      await vi.waitFor(
+        async () => expect((await kept()).filter((w) => !warm.some((old) => old.id === w.id))).toHaveLength(2),
+        { timeout: 30_000 },
+      );
+      const next = await kept();
+      await serving.close();
+      for (const { id, folder } of next) {
+        expect(await isRunning(id)).toBe(false);
+        expect(existsSync(folder)).toBe(false);
+      }
+    } finally {
+      await serving.close();
+      if (previousCache === undefined) delete process.env.BACKFLOW_CACHE_DIR;
+      else process.env.BACKFLOW_CACHE_DIR = previousCache;
+    }
   });
 });
 

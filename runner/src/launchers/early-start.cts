@@ -352,6 +352,32 @@ async function warmContainers(planDir: string, waitMs: number, env: NodeJS.Proce
   );
 }
 
+/**
+ * For a sync run in a process that stays up (`runner serve`): the containers kept warm in
+ * `planDir` that no other run took, claimed for this one.
+ */
+function claimWarmContainers(planDir: string, env: NodeJS.ProcessEnv = process.env): EarlyStart {
+  const early: EarlyStart = { planDir, containers: [] };
+  const socketPath = engineSocket(env);
+  if (socketPath === undefined) return early;
+  try {
+    for (const { file, plan } of readPlans(planDir)) {
+      const warm = claimWarm(file, plan, String(process.pid), socketPath);
+      if (warm) early.containers.push(warm);
+    }
+  } catch {
+    // The run starts what it cannot claim.
+  }
+  return early;
+}
+
+/** Removes the containers kept warm in `planDir` that no run took. */
+async function discardWarmContainers(planDir: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const socketPath = engineSocket(env);
+  if (socketPath === undefined) return;
+  await Promise.all(readPlans(planDir).map(({ file, plan }) => discardWarm(file, plan, socketPath)));
+}
+
 /** Removes the container kept warm for `planFile` before, unless a run took it. */
 async function discardWarm(planFile: string, plan: EarlyPlan, socketPath: string): Promise<void> {
   const warm = claimWarm(planFile, plan, String(process.pid), socketPath);
@@ -412,4 +438,4 @@ if (require.main === module && process.argv[2] === 'warm') {
   void warmContainers(process.argv[3]!, Number(process.argv[4])).catch(() => undefined);
 }
 
-export = { startEarly, warmContainers };
+export = { startEarly, warmContainers, claimWarmContainers, discardWarmContainers };

@@ -3,6 +3,7 @@ import { ConfigurationError } from '../errors.js';
 import { emptyCounts, type StreamCounts, type SyncEvent } from '../report/events.js';
 import type { SyncSummary } from '../sync/run-sync.js';
 import { LockedElsewhere, type StoreAccess } from './store-access.js';
+import type { WarmKeeper } from './warm-keeper.js';
 
 export type Trigger = 'schedule' | 'api' | 'page';
 
@@ -58,7 +59,11 @@ export class RunManager {
   private readonly finished: FinishedListener[] = [];
   private stopping = false;
 
-  constructor(private readonly store: StoreAccess) {}
+  constructor(
+    private readonly store: StoreAccess,
+    /** Hands each run the containers kept warm for it. */
+    private readonly warm?: WarmKeeper,
+  ) {}
 
   onFinished(listener: FinishedListener): void {
     this.finished.push(listener);
@@ -107,6 +112,7 @@ export class RunManager {
     };
     const done = this.store
       .sync(selected, {
+        early: this.warm?.claim(connection),
         fullResync: options.fullResync ?? false,
         signal: abort.signal,
         onEvent,

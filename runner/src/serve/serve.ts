@@ -11,6 +11,7 @@ import { addPageRoutes } from './page-routes.js';
 import { RunManager } from './run-manager.js';
 import { connectionPath, runPath } from './run-view.js';
 import { Scheduler } from './scheduler.js';
+import { WarmKeeper } from './warm-keeper.js';
 import { DEFAULT_SERVE_PORT } from './serve-defaults.js';
 import { openStoreAccess } from './store-access.js';
 
@@ -49,8 +50,10 @@ export async function startServe(options: ServeOptions): Promise<Serving> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`));
   const connections = await loadServed(options.paths);
   const store = openStoreAccess();
-  const runs = new RunManager(store);
+  const warm = new WarmKeeper(clock, (name): number | undefined => scheduler.nextRun(name), log);
+  const runs = new RunManager(store, warm);
   const scheduler = new Scheduler(clock, runs, log);
+  runs.onFinished((connection, summary) => warm.finished(connection, summary));
   const context: ServeContext = { connections, store, runs, scheduler, token: options.token || undefined };
   const router = new Router();
   addApiRoutes(router, context);
@@ -117,6 +120,7 @@ export async function startServe(options: ServeOptions): Promise<Serving> {
       (closing ??= (async () => {
         scheduler.stop();
         await runs.stop();
+        await warm.close();
         await alerter.stop();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

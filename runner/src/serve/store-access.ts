@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { connectionDir, type LoadedConnection } from '../connection/load-connection.js';
 import { EXIT_CODES } from '../errors.js';
+import type { EarlyStart } from '../launchers/index.js';
 import { exportRows } from '../history/export-rows.js';
 import type { SyncEvent } from '../report/events.js';
 import { isPostgresLocation } from '../store/location.js';
@@ -45,6 +46,8 @@ export interface RunOptions {
   readonly signal: AbortSignal;
   readonly onEvent: (event: SyncEvent) => void;
   readonly onRun: (id: number) => void;
+  /** Its plans' folder and the containers kept warm for it (see warm-keeper.ts). */
+  readonly early?: EarlyStart | undefined;
 }
 
 /** Another process (a serve sharing the store, or `runner sync`) runs the connection. */
@@ -91,6 +94,7 @@ export function openStoreAccess(): StoreAccess {
         signal: options.signal,
         onEvent: options.onEvent,
         ...(options.fullResync ? { fullResync: true } : {}),
+        ...(options.early ? { early: options.early } : {}),
       });
       if (summary.exitCode === EXIT_CODES.locked)
         throw new LockedElsewhere(
