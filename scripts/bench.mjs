@@ -72,8 +72,9 @@ if (figures.length > 0) {
   console.log(
     `\n== summary${quick ? ' (quick scale)' : ''}: ${machine.cpus}, ${machine.memoryGb} GB, node ${machine.node} ==`,
   );
+  const width = Math.max(...figures.map((f) => f.name.length));
   for (const f of figures) {
-    console.log(`  ${f.name.padEnd(52)} ${f.value.toFixed(2).padStart(8)}  ${target(f).padEnd(7)} ${verdict(f)}`);
+    console.log(`  ${f.name.padEnd(width)} ${f.value.toFixed(2).padStart(8)}  ${target(f).padEnd(7)} ${verdict(f)}`);
   }
 }
 

@@ -611,7 +611,7 @@ export function summary(result) {
   return figures;
 }
 
-const LABEL_WIDTH = 52;
+const LABEL_WIDTH = 54;
 
 export function format(result) {
   const rate = (seconds, rows = result.rows) =>
