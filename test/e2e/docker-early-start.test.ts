@@ -3,19 +3,18 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES, sync } from '@backflow/runner';
-import earlyStartStep from '../../runner/dist/launchers/early-start.cjs';
-import type { EarlyPlan, EarlyStart } from '../../runner/src/launchers/early-containers.js';
+import type { EarlyPlan } from '../../runner/src/launchers/early-containers.js';
 import { openStore } from '../../runner/src/store/open-store.js';
 import {
   createTestDatabase,
   insertModelRows,
-  modelSource,
   seedModelTable,
   tableRows,
   type TestDatabase,
 } from '../support/postgres.js';
 import { dockerAnswers, ownContainers } from '../support/docker-events.js';
-import { RUNNER_BIN, tempWorkspace } from '../support/workspace.js';
+import { earlyStartRuns } from '../support/early-start.js';
+import { tempWorkspace } from '../support/workspace.js';
 
 // `runner sync` starts the containers of the last run of the same command line before the
 // runner loads (early-start.cts, from bin/runner.js); the run adopts them once it holds the
@@ -41,34 +40,10 @@ afterAll(async () => {
   await ws?.cleanup();
 });
 
-/** A Postgres → Postgres connection run under Docker, with its own state and target schema. */
-function connectionFile(name: string): Promise<string> {
-  return ws.connection(name, {
-    name,
-    source: modelSource(db),
-    destination: { connector: 'destination-postgres', config: { ...db.config, schema: name } },
-    streams: [{ name: 'customers', primary_key: ['id'], behaviour: 'upsert' }],
-    state: ws.path(`state-${name}`),
-    executor: 'docker',
-  });
-}
-
-/** The first step of `runner sync <file>`, with plans kept in this test's cache folder. */
-async function firstStep(file: string): Promise<EarlyStart> {
-  const early = await earlyStartStep.startEarly(['node', RUNNER_BIN, 'sync', file], {
-    ...process.env,
-    BACKFLOW_CACHE_DIR: ws.path('cache'),
-  });
-  if (!early) throw new Error('the first step did not take `runner sync <file>` for a sync');
-  return early;
-}
-
-/** `runner sync <file>` as bin/runner.js runs it: the first step, then the sync with what it started. */
-async function runSync(file: string) {
-  const early = await firstStep(file);
-  const ids = await Promise.all(early.containers.map((c) => c.started));
-  return { early, ids, summary: await sync(file, { early }) };
-}
+const { connectionFile, firstStep, runSync } = earlyStartRuns(
+  () => db,
+  () => ws,
+);
 
 describe.runIf(dockerUp || requireDocker)('containers started before the runner loads', () => {
   it('the next run of a sync adopts the containers started for it, and creates none', async () => {

@@ -21,6 +21,7 @@ import {
   type TestDatabase,
 } from '../support/postgres.js';
 import { dockerAnswers, ownContainers } from '../support/docker-events.js';
+import { earlyStartRuns } from '../support/early-start.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { REPO_ROOT, RUNNER_BIN, tempWorkspace } from '../support/workspace.js';
 
@@ -54,37 +55,14 @@ afterAll(async () => {
   await ws?.cleanup();
 });
 
-const env = () => ({ ...process.env, BACKFLOW_CACHE_DIR: ws.path('cache') });
-
-function connectionFile(name: string): Promise<string> {
-  return ws.connection(name, {
-    name,
-    source: modelSource(db),
-    destination: { connector: 'destination-postgres', config: { ...db.config, schema: name } },
-    streams: [{ name: 'customers', primary_key: ['id'], behaviour: 'upsert' }],
-    state: ws.path(`state-${name}`),
-    executor: 'docker',
-  });
-}
-
-/** The first step of `runner sync <file>`, with plans kept in this test's cache folder. */
-async function firstStep(file: string): Promise<EarlyStart> {
-  const early = await earlyStartStep.startEarly(['node', RUNNER_BIN, 'sync', file], env());
-  if (!early) throw new Error('the first step did not take `runner sync <file>` for a sync');
-  return early;
-}
+const { env, connectionFile, firstStep, runSync } = earlyStartRuns(
+  () => db,
+  () => ws,
+);
 
 /** Runs the sync with what the first step started, as bin/runner.js does. */
 function syncWith(early: EarlyStart, file: string) {
   return sync(file, { early });
-}
-
-/** `runner sync <file>` as bin/runner.js runs it; `ids`: the containers started for it that run (not those the run will replace). */
-async function runSync(file: string) {
-  const early = await firstStep(file);
-  const started = await Promise.allSettled(early.containers.map((c) => c.started));
-  const ids = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-  return { early, ids, summary: await syncWith(early, file) };
 }
 
 /**
@@ -323,15 +301,7 @@ describe.runIf(dockerUp || requireDocker)('containers kept warm between runs', (
 
 describe.runIf(dockerUp || requireDocker)('runner serve', () => {
   it("keeps a scheduled Docker connection's containers warm for its next slot, and removes them when it stops", async () => {
-    const file = await ws.connection('served', {
-      name: 'served',
-      source: modelSource(db),
-      destination: { connector: 'destination-postgres', config: { ...db.config, schema: 'served' } },
-      streams: [{ name: 'customers', primary_key: ['id'], behaviour: 'upsert' }],
-      state: ws.path('state-served'),
-      executor: 'docker',
-      schedule: { every: '1h' },
-    });
+    const file = await connectionFile('served', { schedule: { every: '1h' } });
     // A cache of its own: the only plans' folder in it is this connection's.
     const cache = ws.path('cache-serve');
     const previousCache = process.env.BACKFLOW_CACHE_DIR;
@@ -380,13 +350,7 @@ describe.runIf(dockerUp || requireDocker)('runner serve', () => {
 
 describe('runner sync --keep-warm under the process launcher', () => {
   it('keeps nothing warm, and says so', async () => {
-    const file = await ws.connection('as_processes', {
-      name: 'as_processes',
-      source: modelSource(db),
-      destination: { connector: 'destination-postgres', config: { ...db.config, schema: 'as_processes' } },
-      streams: [{ name: 'customers', primary_key: ['id'], behaviour: 'upsert' }],
-      state: ws.path('state-as_processes'),
-    });
+    const file = await connectionFile('as_processes', { executor: 'process' });
     const { stdout, stderr } = await run(process.execPath, [RUNNER_BIN, 'sync', file, '--keep-warm', '5m', '--json'], {
       env: env(),
     });
