@@ -284,9 +284,15 @@ function claimWarm(planFile: string, plan: EarlyPlan, pid: string, socketPath: s
   }
   // Its files will hold the run's config and secrets: only a folder of this user's that nobody else can enter.
   if (!ownPrivateFolder(ownDir)) return undefined;
-  if (fs.readFileSync(pointer, 'utf8') === warmDir) fs.rmSync(pointer, { force: true });
+  let record: WarmRecord;
+  try {
+    if (fs.readFileSync(pointer, 'utf8') === warmDir) fs.rmSync(pointer, { force: true });
+    record = JSON.parse(fs.readFileSync(path.join(ownDir, 'warm.json'), 'utf8')) as WarmRecord;
+  } catch {
+    // Half made (its warm step died): named after this runner now, swept once it is gone.
+    return undefined;
+  }
   const filesDir = path.join(ownDir, 'files');
-  const record = JSON.parse(fs.readFileSync(path.join(ownDir, 'warm.json'), 'utf8')) as WarmRecord;
   const created = Promise.resolve(record.id);
   // Still running, and from the image its tag names now: not one replaced since (a pull, a build).
   const image = (plan.options as { Image?: string }).Image ?? '';
