@@ -114,6 +114,19 @@ describe.runIf(dockerUp || requireDocker)('containers started before the runner 
     expect((JSON.parse(await readFile(planFile, 'utf8')) as EarlyPlan).options.HostConfig!.Memory).toBe(memory);
   });
 
+  it('a plan cut short costs only its own early start', async () => {
+    const file = await connectionFile('cut_plan');
+    const { early } = await runSync(file);
+    await writeFile(join(early.planDir, 'source-postgres.read.json'), '{"options":{"Ima');
+    const next = await firstStep(file);
+    expect(next.containers.map((c) => c.planFile)).toEqual([join(early.planDir, 'destination-postgres.write.json')]);
+    expect((await sync(file, { early: next })).error).toBeUndefined();
+    // The run keeps a whole plan again.
+    expect(JSON.parse(await readFile(join(early.planDir, 'source-postgres.read.json'), 'utf8'))).toHaveProperty(
+      'options.Image',
+    );
+  });
+
   it('a plan that others could change is not followed', async () => {
     const file = await connectionFile('shared_plan');
     const { early } = await runSync(file);

@@ -156,8 +156,11 @@ export async function keepContainersWarm(early: EarlyStart | undefined, waitMs: 
   const plans = await readdir(planDir).catch(() => []);
   const waiting = [];
   for (const name of plans.filter((file) => file.endsWith('.json'))) {
-    const plan = JSON.parse(await readFile(join(planDir, name), 'utf8')) as EarlyPlan;
-    if (plan.waits) waiting.push(name.replace(/\.json$/, ''));
+    // A plan that cannot be read is not kept warm (the warm step skips it too); the run succeeded all the same.
+    const plan = await readFile(join(planDir, name), 'utf8')
+      .then((text) => JSON.parse(text) as EarlyPlan)
+      .catch(() => undefined);
+    if (plan?.waits) waiting.push(name.replace(/\.json$/, ''));
   }
   if (waiting.length === 0) return [];
   const warmer = spawn(process.execPath, [EARLY_START, 'warm', planDir, String(waitMs)], {

@@ -128,8 +128,14 @@ function readPlans(planDir: string): { file: string; plan: EarlyPlan }[] {
   return names
     .filter((name) => name.endsWith('.json'))
     .map((name) => path.join(planDir, name))
-    .filter(ownPrivateFile)
-    .map((file) => ({ file, plan: JSON.parse(fs.readFileSync(file, 'utf8')) as EarlyPlan }));
+    .flatMap((file) => {
+      // One plan unreadable (cut short, say) costs its own container's early start only.
+      try {
+        return ownPrivateFile(file) ? [{ file, plan: JSON.parse(fs.readFileSync(file, 'utf8')) as EarlyPlan }] : [];
+      } catch {
+        return [];
+      }
+    });
 }
 
 /**
