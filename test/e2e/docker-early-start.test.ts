@@ -51,6 +51,10 @@ describe.runIf(dockerUp || requireDocker)('containers started before the runner 
     const first = await runSync(file);
     expect(first.summary.error).toBeUndefined();
     expect(first.ids).toEqual([]);
+    expect(first.summary.connectors).toMatchObject({
+      source: { container: 'created' },
+      destination: { container: 'created' },
+    });
     expect((await readdir(first.early.planDir)).sort()).toEqual([
       'destination-postgres.write.json',
       'source-postgres.read.json',
@@ -61,6 +65,10 @@ describe.runIf(dockerUp || requireDocker)('containers started before the runner 
     const second = await runSync(file);
     expect(second.summary.error).toBeUndefined();
     expect(second.ids).toHaveLength(2);
+    expect(second.summary.connectors).toMatchObject({
+      source: { container: 'early' },
+      destination: { container: 'early' },
+    });
     expect(second.summary.totals).toMatchObject({ read: 340, added: 40, sent: 40, committed: 40, rejected: 0 });
     expect(await tableRows(db, 'adopted.customers')).toEqual(await tableRows(db, 'customers'));
     // Both taken, and the run's only containers: the ones started before it.

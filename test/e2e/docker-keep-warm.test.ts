@@ -136,6 +136,10 @@ describe.runIf(dockerUp || requireDocker)('containers kept warm between runs', (
     const second = await runSync(file);
     expect(second.summary.error).toBeUndefined();
     expect([...second.ids].sort()).toEqual(warm.map((w) => w.id).sort());
+    expect(second.summary.connectors).toMatchObject({
+      source: { container: 'warm' },
+      destination: { container: 'warm' },
+    });
     expect(second.summary.totals).toMatchObject({ read: 230, added: 30, sent: 30, committed: 30, rejected: 0 });
     expect(await tableRows(db, 'claimed.customers')).toEqual(await tableRows(db, 'customers'));
     // No container of its own, and nothing kept of the warm ones: pointers, folders.
@@ -208,6 +212,10 @@ describe.runIf(dockerUp || requireDocker)('containers kept warm between runs', (
       expect(second.summary.error).toBeUndefined();
       // The destination's is adopted; the source's is removed, and the run starts its own from the new image.
       expect(warm.filter((w) => second.ids.includes(w.id)).map((w) => w.plan)).toEqual(['destination-postgres.write']);
+      expect(second.summary.connectors).toMatchObject({
+        source: { container: 'created' },
+        destination: { container: 'warm' },
+      });
       expect(await tableRows(db, 'rebuilt.customers')).toEqual(await tableRows(db, 'customers'));
       await vi.waitFor(async () => {
         for (const { id } of warm) expect(await isRunning(id)).toBe(false);
@@ -252,7 +260,7 @@ describe.runIf(dockerUp || requireDocker)('containers kept warm between runs', (
         },
       );
       logs.push(stderr);
-      return JSON.parse(stdout) as { status: string; totals: { sent: number } };
+      return JSON.parse(stdout) as { status: string; totals: { sent: number }; connectors: unknown };
     };
     const kept = async () => {
       const folders = await readdir(join(cache, 'early')).catch(() => []);
@@ -266,7 +274,11 @@ describe.runIf(dockerUp || requireDocker)('containers kept warm between runs', (
     const attached = await attaches(warm.map((w) => w.id));
     try {
       await insertModelRows(db, 231, 240);
-      expect(await cli()).toMatchObject({ status: 'succeeded', totals: { sent: 10 } });
+      expect(await cli()).toMatchObject({
+        status: 'succeeded',
+        totals: { sent: 10 },
+        connectors: { source: { container: 'warm' }, destination: { container: 'warm' } },
+      });
       // Both claimed (a run attaches to what it adopts; a replaced one is only removed), then gone.
       await vi.waitFor(() => expect([...attached.ids].sort()).toEqual(warm.map((w) => w.id).sort()));
       for (const { id } of warm) await vi.waitFor(async () => expect(await isRunning(id)).toBe(false));

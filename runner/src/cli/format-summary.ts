@@ -1,4 +1,5 @@
 import { COUNT_COLUMNS } from '../report/events.js';
+import type { ContainerStart } from '../launchers/index.js';
 import type { SyncSummary } from '../sync/run-sync.js';
 
 /** The final summary for people: per-stream counts, duration, the error if any. */
@@ -29,9 +30,27 @@ export function formatSummary(summary: SyncSummary): string {
   return out.join('\n') + '\n';
 }
 
-/** `process`, or each connector's real executor when they differ (an image always runs in Docker). */
+/**
+ * `process`, or each connector's real executor when they differ (an image always runs in
+ * Docker), then how their containers started, when they did not start with the run.
+ */
 function ranWith(summary: SyncSummary): string {
   const ran = summary.connectors;
-  if (!ran || ran.source.executor === ran.destination.executor) return ran?.source.executor ?? summary.executor;
-  return `source ${ran.source.executor}, destination ${ran.destination.executor}`;
+  const executors =
+    !ran || ran.source.executor === ran.destination.executor
+      ? (ran?.source.executor ?? summary.executor)
+      : `source ${ran.source.executor}, destination ${ran.destination.executor}`;
+  const source = ran?.source.container;
+  const destination = ran?.destination.container;
+  if ((source ?? 'created') === 'created' && (destination ?? 'created') === 'created') return executors;
+  if (source === destination) return `${executors}, containers ${CONTAINER_STARTS[source!]}`;
+  const started = (side: string, start: ContainerStart | undefined) =>
+    start === undefined ? [] : [`${side} ${CONTAINER_STARTS[start]}`];
+  return [executors, ...started('source', source), ...started('destination', destination)].join(', ');
 }
+
+const CONTAINER_STARTS: Record<ContainerStart, string> = {
+  warm: 'kept warm',
+  early: 'started ahead',
+  created: 'started by the run',
+};

@@ -32,6 +32,12 @@ import { invocationArgs, invocationDirPrefix, invocationFiles, type InvocationFi
 import { tarFiles } from './tar.js';
 import type { ConnectorExit, ConnectorInvocation, ConnectorProcess, Launcher } from './types.js';
 
+/**
+ * How a connector's container started: kept warm since an earlier run, started ahead of the
+ * run (while the runner loaded), or created by the run when it needed it.
+ */
+export type ContainerStart = 'warm' | 'early' | 'created';
+
 /** Options of {@link DockerLauncher}. */
 export interface DockerLauncherOptions {
   /** Image to run, e.g. "backflow/destination-postgres:0.1.0". It is never pulled. */
@@ -94,6 +100,7 @@ export class DockerLauncher implements Launcher {
   private imageLabels: Promise<Record<string, string>> | undefined;
   private hostFilesRefused = false;
   private configSpec: unknown;
+  private readonly starts = new Map<string, ContainerStart>();
 
   constructor(private readonly options: DockerLauncherOptions) {
     this.image = options.image;
@@ -102,6 +109,11 @@ export class DockerLauncher implements Launcher {
     // (when they are needed) begin now, while the run opens its store and reads its caches,
     // not when the first container is wanted. Their failures are reported by start().
     this.labels().catch(() => undefined);
+  }
+
+  /** How the last container of `command` (`read`, `write`…) started, if one did. */
+  startOf(command: string): ContainerStart | undefined {
+    return this.starts.get(command);
   }
 
   /**
@@ -135,10 +147,12 @@ export class DockerLauncher implements Launcher {
         const adopted = await this.adopt(docker, early, plan, invocation, files);
         if (adopted) {
           void earlyPlanUsed(planFile);
+          this.starts.set(invocation.command, early?.warm ? 'warm' : 'early');
           return adopted;
         }
       }
       created = await this.create(docker, invocation, network, files, mounts, fifo);
+      this.starts.set(invocation.command, 'created');
       // Kept for the next run while this one goes on (it never fails the run).
       if (planFile !== undefined && plan && created.hostFiles) void keepEarlyPlan(planFile, plan);
     } catch (error) {

@@ -47,6 +47,8 @@ export interface EarlyContainer {
   created: Promise<string>;
   /** The same, once the engine has started it. */
   started: Promise<string>;
+  /** Kept warm since an earlier run (claimed), rather than started for this one. */
+  warm?: boolean;
 }
 
 /**

@@ -322,6 +322,7 @@ function claimWarm(planFile: string, plan: EarlyPlan, pid: string, socketPath: s
     exitToken: record.exitToken,
     created,
     started,
+    warm: true,
   };
 }
 

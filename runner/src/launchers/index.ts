@@ -5,6 +5,7 @@ export {
   CONTAINER_FILES_DIR,
   DockerLauncher,
   containersRemoved,
+  type ContainerStart,
   type DockerLauncherOptions,
 } from './docker-launcher.js';
 export { NOBODY, containerUser, type ContainerMount, type ContainerUser } from './container-mounts.js';

@@ -10,7 +10,15 @@ import { selectStreams } from '../connection/select-streams.js';
 import type { FingerprintSession } from '../diff/fingerprint-session.js';
 import { StreamDiffer } from '../diff/stream-differ.js';
 import { ConnectorFailure, EXIT_CODES, InterruptedError, RunnerError, type ExitCode } from '../errors.js';
-import { containersRemoved, removeLeftovers, type EarlyStart, type Executor } from '../launchers/index.js';
+import {
+  DockerLauncher,
+  containersRemoved,
+  removeLeftovers,
+  type ContainerStart,
+  type EarlyStart,
+  type Executor,
+  type Launcher,
+} from '../launchers/index.js';
 import type { EventSink, Reporter } from '../report/reporter.js';
 import { createReporter } from '../report/reporter.js';
 import { emptyCounts, type EndStatus, type FailureReason, type StreamCounts } from '../report/events.js';
@@ -60,6 +68,12 @@ export interface SyncOptions {
 export interface ConnectorRun {
   name: string;
   executor: Executor;
+  /**
+   * Under Docker, how the container that read or wrote the rows started: kept warm since an
+   * earlier run (`--keep-warm`, `runner serve`), started ahead while the runner loaded, or
+   * created when the run needed it.
+   */
+  container?: ContainerStart;
 }
 
 /** What a sync did, for people (printed) and machines (`--json`, the library API). */
@@ -182,6 +196,10 @@ export async function sync(
     invalid = result.invalid;
     committedStates = result.committedStates;
     error = result.error;
+    connectors = {
+      source: { ...connectors.source, ...containerStart(prepared.source.launcher, 'read') },
+      destination: { ...connectors.destination, ...containerStart(prepared.destination.launcher, 'write') },
+    };
     // The kept catalog may be what failed the run (a column gone or retyped): discover next time.
     if (error) await prepared.forgetCatalog();
   } catch (caught) {
@@ -328,4 +346,10 @@ function describeError(error: unknown, reporter: Reporter): FailureReason {
   if (error && typeof error === 'object' && 'line' in error && typeof error.line === 'number')
     described.line = error.line;
   return described;
+}
+
+/** How the container of a Docker launcher's `command` started, as the summary tells it. */
+function containerStart(launcher: Launcher, command: 'read' | 'write'): Pick<ConnectorRun, 'container'> {
+  const started = launcher instanceof DockerLauncher ? launcher.startOf(command) : undefined;
+  return started === undefined ? {} : { container: started };
 }
