@@ -1,49 +1,18 @@
 import { chmod, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EXIT_CODES, sync } from '@backflow/runner';
 import type { EarlyPlan } from '../../runner/src/launchers/early-containers.js';
 import { openStore } from '../../runner/src/store/open-store.js';
-import {
-  createTestDatabase,
-  insertModelRows,
-  seedModelTable,
-  tableRows,
-  type TestDatabase,
-} from '../support/postgres.js';
-import { dockerAnswers, ownContainers } from '../support/docker-events.js';
+import { insertModelRows, tableRows } from '../support/postgres.js';
 import { earlyStartRuns } from '../support/early-start.js';
-import { tempWorkspace } from '../support/workspace.js';
 
 // `runner sync` starts the containers of the last run of the same command line before the
 // runner loads (early-start.cts, from bin/runner.js); the run adopts them once it holds the
 // lock, and removes them otherwise. Here the first step runs in this process, as bin/runner.js
 // runs it, so that the test can follow each container it started.
-const docker = new Docker();
-const { dockerUp, requireDocker } = await dockerAnswers(docker);
-const containers = ownContainers(docker, dockerUp);
-
-let db: TestDatabase;
-let ws: Awaited<ReturnType<typeof tempWorkspace>>;
-
-beforeAll(async () => {
-  db = await createTestDatabase('early_start');
-  await seedModelTable(db, 300);
-  ws = await tempWorkspace();
-  await containers.watching;
-});
-
-afterAll(async () => {
-  containers.stop();
-  await db?.drop();
-  await ws?.cleanup();
-});
-
-const { connectionFile, firstStep, runSync } = earlyStartRuns(
-  () => db,
-  () => ws,
-);
+const setup = await earlyStartRuns('early_start', 300);
+const { dockerUp, requireDocker, containers, connectionFile, firstStep, runSync } = setup;
 
 describe.runIf(dockerUp || requireDocker)('containers started before the runner loads', () => {
   it('the next run of a sync adopts the containers started for it, and creates none', async () => {
@@ -59,7 +28,7 @@ describe.runIf(dockerUp || requireDocker)('containers started before the runner 
       'destination-postgres.write.json',
       'source-postgres.read.json',
     ]);
-    await insertModelRows(db, 301, 340);
+    await insertModelRows(setup.db, 301, 340);
     await containers.allDestroyed();
     const before = containers.createdIds().length;
     const second = await runSync(file);
@@ -70,7 +39,7 @@ describe.runIf(dockerUp || requireDocker)('containers started before the runner 
       destination: { container: 'early' },
     });
     expect(second.summary.totals).toMatchObject({ read: 340, added: 40, sent: 40, committed: 40, rejected: 0 });
-    expect(await tableRows(db, 'adopted.customers')).toEqual(await tableRows(db, 'customers'));
+    expect(await tableRows(setup.db, 'adopted.customers')).toEqual(await tableRows(setup.db, 'customers'));
     // Both taken, and the run's only containers: the ones started before it.
     expect(second.early.containers).toEqual([]);
     await containers.allDestroyed();
@@ -80,7 +49,7 @@ describe.runIf(dockerUp || requireDocker)('containers started before the runner 
   it('a run that cannot take the lock removes the containers started for it', async () => {
     const file = await connectionFile('locked');
     expect((await runSync(file)).summary.error).toBeUndefined();
-    const store = openStore(ws.path('state-locked'), ws.dir);
+    const store = openStore(setup.ws.path('state-locked'), setup.ws.dir);
     const held = await store.openSync('locked');
     try {
       const { summary, ids } = await runSync(file);
@@ -108,7 +77,7 @@ describe.runIf(dockerUp || requireDocker)('containers started before the runner 
         options: { ...plan.options, HostConfig: { ...plan.options.HostConfig, Memory: memory * 2 } },
       }),
     );
-    await insertModelRows(db, 341, 350);
+    await insertModelRows(setup.db, 341, 350);
     await containers.allDestroyed();
     const before = containers.createdIds().length;
     const second = await runSync(file);

@@ -6,59 +6,28 @@ import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import Docker from 'dockerode';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startServe, sync } from '@backflow/runner';
 import earlyStartStep from '../../runner/dist/launchers/early-start.cjs';
 import type { EarlyStart } from '../../runner/src/launchers/early-containers.js';
 import { removeStaleInvocationDirs } from '../../runner/src/launchers/invocation-files.js';
-import {
-  createTestDatabase,
-  insertModelRows,
-  modelSource,
-  seedModelTable,
-  tableRows,
-  type TestDatabase,
-} from '../support/postgres.js';
-import { dockerAnswers, ownContainers } from '../support/docker-events.js';
+import { insertModelRows, modelSource, tableRows } from '../support/postgres.js';
 import { earlyStartRuns } from '../support/early-start.js';
 import { ManualClock } from '../support/manual-clock.js';
-import { REPO_ROOT, RUNNER_BIN, tempWorkspace } from '../support/workspace.js';
+import { REPO_ROOT, RUNNER_BIN } from '../support/workspace.js';
 
 // `runner sync --keep-warm <duration>`: once a Docker sync is over, a detached step starts its
 // containers again from the plans the run kept (early-start.cts), and leaves them waiting for
 // the next run of the same command line, which claims them already up and loaded. Most tests
 // run that step in this process, as docker-early-start.test.ts runs the first step, so that
 // they can follow each container; the last one runs the CLI as cron would.
-const docker = new Docker();
-const { dockerUp, requireDocker } = await dockerAnswers(docker);
-const containers = ownContainers(docker, dockerUp);
+const setup = await earlyStartRuns('keep_warm', 200);
+const { docker, dockerUp, requireDocker, containers, env, connectionFile, firstStep, runSync } = setup;
 const run = promisify(execFile);
-
-let db: TestDatabase;
-let ws: Awaited<ReturnType<typeof tempWorkspace>>;
-
-beforeAll(async () => {
-  db = await createTestDatabase('keep_warm');
-  await seedModelTable(db, 200);
-  ws = await tempWorkspace();
-  await containers.watching;
-});
 
 afterEach(() => {
   vi.useRealTimers();
 });
-
-afterAll(async () => {
-  containers.stop();
-  await db?.drop();
-  await ws?.cleanup();
-});
-
-const { env, connectionFile, firstStep, runSync } = earlyStartRuns(
-  () => db,
-  () => ws,
-);
 
 /** Runs the sync with what the first step started, as bin/runner.js does. */
 function syncWith(early: EarlyStart, file: string) {
@@ -129,7 +98,7 @@ describe.runIf(dockerUp || requireDocker)('containers kept warm between runs', (
       expect(await isRunning(id)).toBe(true);
       expect(basename(folder)).toMatch(/^backflow-warm\.\d+\./);
     }
-    await insertModelRows(db, 201, 230);
+    await insertModelRows(setup.db, 201, 230);
     await containers.allDestroyed();
     const before = containers.createdIds().length;
 
@@ -141,7 +110,7 @@ describe.runIf(dockerUp || requireDocker)('containers kept warm between runs', (
       destination: { container: 'warm' },
     });
     expect(second.summary.totals).toMatchObject({ read: 230, added: 30, sent: 30, committed: 30, rejected: 0 });
-    expect(await tableRows(db, 'claimed.customers')).toEqual(await tableRows(db, 'customers'));
+    expect(await tableRows(setup.db, 'claimed.customers')).toEqual(await tableRows(setup.db, 'customers'));
     // No container of its own, and nothing kept of the warm ones: pointers, folders.
     expect(containers.createdIds().slice(before)).toEqual([]);
     expect(await warmContainers(first.early.planDir)).toEqual([]);
@@ -195,14 +164,7 @@ describe.runIf(dockerUp || requireDocker)('containers kept warm between runs', (
       }).stdout.trim();
     const before = build('one');
     try {
-      const file = await ws.connection('rebuilt', {
-        name: 'rebuilt',
-        source: { image: tag, config: modelSource(db).config },
-        destination: { connector: 'destination-postgres', config: { ...db.config, schema: 'rebuilt' } },
-        streams: [{ name: 'customers', primary_key: ['id'], behaviour: 'upsert' }],
-        state: ws.path('state-rebuilt'),
-        executor: 'docker',
-      });
+      const file = await connectionFile('rebuilt', { source: { image: tag, config: modelSource(setup.db).config } });
       const { early } = await runSync(file);
       await earlyStartStep.warmContainers(early.planDir, 60_000, env());
       const warm = await warmContainers(early.planDir);
@@ -216,7 +178,7 @@ describe.runIf(dockerUp || requireDocker)('containers kept warm between runs', (
         source: { container: 'created' },
         destination: { container: 'warm' },
       });
-      expect(await tableRows(db, 'rebuilt.customers')).toEqual(await tableRows(db, 'customers'));
+      expect(await tableRows(setup.db, 'rebuilt.customers')).toEqual(await tableRows(setup.db, 'customers'));
       await vi.waitFor(async () => {
         for (const { id } of warm) expect(await isRunning(id)).toBe(false);
       });
@@ -249,7 +211,7 @@ describe.runIf(dockerUp || requireDocker)('containers kept warm between runs', (
   it('`runner sync --keep-warm` keeps them warm after the run, for the next one to claim', async () => {
     const file = await connectionFile('cli');
     // A cache of its own: the only plans' folder in it is that of this command line.
-    const cache = ws.path('cache-cli');
+    const cache = setup.ws.path('cache-cli');
     const logs: string[] = [];
     const cli = async () => {
       const { stdout, stderr } = await run(
@@ -273,7 +235,7 @@ describe.runIf(dockerUp || requireDocker)('containers kept warm between runs', (
     const warm = await kept();
     const attached = await attaches(warm.map((w) => w.id));
     try {
-      await insertModelRows(db, 231, 240);
+      await insertModelRows(setup.db, 231, 240);
       expect(await cli()).toMatchObject({
         status: 'succeeded',
         totals: { sent: 10 },
@@ -308,6 +270,13 @@ describe.runIf(dockerUp || requireDocker)('containers kept warm between runs', (
     expect((failed as { stderr: string }).stderr).toContain(
       `option '--keep-warm <duration>' argument '15' is invalid. "15" is not a duration such as 30s, 15m, 2h or 1d`,
     );
+    const tooLong = await run(process.execPath, [RUNNER_BIN, 'sync', file, '--keep-warm', '2d'], { env: env() }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(tooLong).toMatchObject({ code: 2 });
+    expect((tooLong as { stderr: string }).stderr).toContain(
+      `option '--keep-warm <duration>' argument '2d' is invalid. "2d" is longer than the longest wait, 24h`,
+    );
   });
 });
 
@@ -315,7 +284,7 @@ describe.runIf(dockerUp || requireDocker)('runner serve', () => {
   it("keeps a scheduled Docker connection's containers warm for its next slot, and removes them when it stops", async () => {
     const file = await connectionFile('served', { schedule: { every: '1h' } });
     // A cache of its own: the only plans' folder in it is this connection's.
-    const cache = ws.path('cache-serve');
+    const cache = setup.ws.path('cache-serve');
     const previousCache = process.env.BACKFLOW_CACHE_DIR;
     process.env.BACKFLOW_CACHE_DIR = cache;
     const kept = async () => {
@@ -333,7 +302,7 @@ describe.runIf(dockerUp || requireDocker)('runner serve', () => {
       const warm = await kept();
       const attached = await attaches(warm.map((w) => w.id));
       try {
-        await insertModelRows(db, 241, 250);
+        await insertModelRows(setup.db, 241, 250);
         clock.advanceTo(start + 3_600_000);
         await serving.context.runs.idle();
         const [latest] = await serving.context.store.runs(serving.context.connections.get('served')!.connection, 1);

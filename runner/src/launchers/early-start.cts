@@ -268,10 +268,9 @@ function warmOwner(until: number): string {
 /**
  * Takes the container kept warm for `planFile`, if there is one no other run took and its wait
  * is not over: its folder is renamed into this runner's own (one rename wins), so that from
- * then on it is this runner's, swept as its other folders should it die. `started` resolves
- * once the engine says the container still runs; the run removes it otherwise.
+ * then on it is this runner's, swept as its other folders should it die.
  */
-function claimWarm(planFile: string, plan: EarlyPlan, pid: string, socketPath: string): EarlyContainer | undefined {
+function takeWarm(planFile: string, plan: EarlyPlan, pid: string): { ownDir: string; record: WarmRecord } | undefined {
   const pointer = warmPointer(planFile);
   let warmDir: string;
   try {
@@ -290,17 +289,26 @@ function claimWarm(planFile: string, plan: EarlyPlan, pid: string, socketPath: s
   }
   // Its files will hold the run's config and secrets: only a folder of this user's that nobody else can enter.
   if (!ownPrivateFolder(ownDir)) return undefined;
-  let record: WarmRecord;
   try {
     if (fs.readFileSync(pointer, 'utf8') === warmDir) fs.rmSync(pointer, { force: true });
-    record = JSON.parse(fs.readFileSync(path.join(ownDir, 'warm.json'), 'utf8')) as WarmRecord;
+    return { ownDir, record: JSON.parse(fs.readFileSync(path.join(ownDir, 'warm.json'), 'utf8')) as WarmRecord };
   } catch {
     // Half made (its warm step died): named after this runner now, swept once it is gone.
     return undefined;
   }
+}
+
+/**
+ * Takes the container kept warm for `planFile` (see takeWarm) for this run: `started`
+ * resolves once the engine says it still runs, from the image its tag names now; the run
+ * removes it otherwise.
+ */
+function claimWarm(planFile: string, plan: EarlyPlan, pid: string, socketPath: string): EarlyContainer | undefined {
+  const taken = takeWarm(planFile, plan, pid);
+  if (!taken) return undefined;
+  const { ownDir, record } = taken;
   const filesDir = path.join(ownDir, 'files');
-  const created = Promise.resolve(record.id);
-  // Still running, and from the image its tag names now: not one replaced since (a pull, a build).
+  // Not one replaced since (a pull, a build).
   const image = (plan.options as { Image?: string }).Image ?? '';
   const started = Promise.all([
     engine(socketPath, 'GET', `/containers/${record.id}/json`),
@@ -320,7 +328,7 @@ function claimWarm(planFile: string, plan: EarlyPlan, pid: string, socketPath: s
     filesDir,
     argsFd: fs.openSync(path.join(filesDir, plan.argsFifo), fs.constants.O_RDWR),
     exitToken: record.exitToken,
-    created,
+    created: Promise.resolve(record.id),
     started,
     warm: true,
   };
@@ -393,11 +401,10 @@ async function discardWarmContainers(planDir: string, env: NodeJS.ProcessEnv = p
 
 /** Removes the container kept warm for `planFile` before, unless a run took it. */
 async function discardWarm(planFile: string, plan: EarlyPlan, socketPath: string): Promise<void> {
-  const warm = claimWarm(planFile, plan, String(process.pid), socketPath);
-  if (!warm) return;
-  fs.closeSync(warm.argsFd);
-  await engine(socketPath, 'DELETE', `/containers/${await warm.created}?force=true&v=true`).catch(() => undefined);
-  fs.rmSync(warm.outerDir, { recursive: true, force: true });
+  const taken = takeWarm(planFile, plan, String(process.pid));
+  if (!taken) return;
+  await engine(socketPath, 'DELETE', `/containers/${taken.record.id}?force=true&v=true`).catch(() => undefined);
+  fs.rmSync(taken.ownDir, { recursive: true, force: true });
 }
 
 /** `text` with each `{{name}}` of `values` replaced by its value. */
