@@ -209,7 +209,10 @@ describe.runIf(dockerUp || requireDocker)('containers kept warm between runs', (
   });
 
   it('`runner sync --keep-warm` keeps them warm after the run, for the next one to claim', async () => {
-    const file = await connectionFile('cli');
+    // The destination named as an installed package is: the log names it so, not as its plan file.
+    const file = await connectionFile('cli', {
+      destination: { connector: '@backflow/destination-postgres', config: { ...setup.db.config, schema: 'cli' } },
+    });
     // A cache of its own: the only plans' folder in it is that of this command line.
     const cache = setup.ws.path('cache-cli');
     const logs: string[] = [];
@@ -230,7 +233,7 @@ describe.runIf(dockerUp || requireDocker)('containers kept warm between runs', (
     };
     // The first run starts its containers itself and keeps their plans; the warm step after it starts them again.
     expect(await cli()).toMatchObject({ status: 'succeeded' });
-    expect(logs[0]).toContain('kept warm for 2 min 0 s: destination-postgres.write, source-postgres.read');
+    expect(logs[0]).toContain('kept warm for 2 min 0 s: @backflow/destination-postgres.write, source-postgres.read');
     await vi.waitFor(async () => expect(await kept()).toHaveLength(2), { timeout: 30_000 });
     const warm = await kept();
     const attached = await attaches(warm.map((w) => w.id));

@@ -4,6 +4,7 @@ import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'n
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
+import { LABELS } from './docker-labels.js';
 
 /**
  * What a sync's Docker launcher keeps, one file per connector command, so that the next run
@@ -162,7 +163,8 @@ export async function keepContainersWarm(early: EarlyStart | undefined, waitMs: 
     const plan = await readFile(join(planDir, name), 'utf8')
       .then((text) => JSON.parse(text) as EarlyPlan)
       .catch(() => undefined);
-    if (plan?.waits) waiting.push(name.replace(/\.json$/, ''));
+    // Named as the connection file names the connector (`@backflow/destination-postgres`), not as its plan file.
+    if (plan?.waits) waiting.push(`${plan.options.Labels?.[LABELS.connector] ?? name}.${name.split('.').at(-2)}`);
   }
   if (waiting.length === 0) return [];
   const warmer = spawn(process.execPath, [EARLY_START, 'warm', planDir, String(waitMs)], {
