@@ -36,3 +36,14 @@ export const LABELS = {
 export function ownerLabel(pid: number | string = process.pid): string {
   return `${hostname()}/${pid}`;
 }
+
+/**
+ * A connector's name as it goes into container and plan file names: `@backflow/source-postgres`
+ * gives `backflow-source-postgres`.
+ */
+export function connectorSlug(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9_.-]+/g, '-')
+    .replace(/^[-.]+|-+$/g, '');
+}

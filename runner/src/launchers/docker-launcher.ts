@@ -8,7 +8,7 @@ import type Docker from 'dockerode';
 import { configPaths } from './config-paths.js';
 import { containerComing, containerGone, ownerFile } from './container-owners.js';
 import { containerMounts, containerUser, type ContainerMount, type ContainerUser } from './container-mounts.js';
-import { LABELS, ownerLabel } from './docker-labels.js';
+import { LABELS, connectorSlug, ownerLabel } from './docker-labels.js';
 import { dockerClient } from './docker-client.js';
 import { dockerError, dockerStatus, imageNotFound } from './docker-errors.js';
 import { attachStdin, demuxAttachStream } from './docker-streams.js';
@@ -441,9 +441,8 @@ export class DockerLauncher implements Launcher {
     const workingDir = this.workingDir();
     const binds = mounts.map((m) => `${m.path}:${m.path}:${m.readOnly ? 'ro' : 'rw'}`);
     const user = this.user();
-    const slug = invocation.name.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-');
     return {
-      name: `backflow-${slug}-${randomBytes(4).toString('hex')}`,
+      name: `backflow-${connectorSlug(invocation.name)}-${randomBytes(4).toString('hex')}`,
       Image: this.options.image,
       Cmd: invocationArgs(invocation, files, (name) => posix.join(CONTAINER_FILES_DIR, name)),
       Env: [

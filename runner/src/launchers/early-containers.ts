@@ -4,7 +4,7 @@ import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'n
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Docker from 'dockerode';
-import { LABELS } from './docker-labels.js';
+import { LABELS, connectorSlug } from './docker-labels.js';
 
 /**
  * What a sync's Docker launcher keeps, one file per connector command, so that the next run
@@ -68,7 +68,7 @@ export interface EarlyStart {
  */
 export function earlyPlanFile(early: EarlyStart | undefined, name: string, command: string): string | undefined {
   if (!early || (command !== 'read' && command !== 'write')) return undefined;
-  return join(early.planDir, `${name.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-')}.${command}.json`);
+  return join(early.planDir, `${connectorSlug(name)}.${command}.json`);
 }
 
 /**
