@@ -618,6 +618,9 @@ class Window {
    * updates come ascending too, but far apart.
    */
   missed(key: number): boolean {
+    // The same key asked again (a row's delivered hash, then its whole prior) neither extends
+    // the run nor breaks it: breaking it there kept every read below the window on point lookups.
+    if (this.missRun > 0 && key === this.lastMiss) return false;
     if (this.missRun > 0 && key > this.lastMiss) this.missRun++;
     else {
       this.missRun = 1;
