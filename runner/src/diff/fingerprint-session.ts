@@ -78,6 +78,16 @@ export interface FingerprintSession {
    * `RowHash`); false otherwise. Allocates nothing: an unchanged rerun asks it of every row.
    */
   readonly deliveredHashNow?: (stream: number, key: number, into: Int32Array) => boolean;
+  /**
+   * With `lookupNow`: whether the keys asked lately came in an order the store could not read
+   * ahead by itself (a model's rows in hash-join order), so that each needed a lookup of its own.
+   */
+  readonly readAheadWanted?: () => boolean;
+  /**
+   * With `readAheadWanted`: reads what the store holds for integer keys about to be asked, in
+   * one query for many keys, so that `lookupNow` and `deliveredHashNow` answer them from memory.
+   */
+  readonly readAhead?: (stream: number, keys: readonly number[]) => void;
   /** Reasons kept for rows refused for good. */
   rejections(stream: number, keys: readonly FingerprintKey[]): Promise<Map<string, StoredRejection>>;
   /** Notes keys read this run, given as runs (for removed-row detection and duplicate checks). */

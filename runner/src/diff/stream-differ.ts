@@ -141,6 +141,16 @@ export class StreamDiffer {
     return `{${JSON.stringify(primaryKey[0]![0])}:`;
   }
 
+  /** Whether the store wants the keys of rows about to be read (see `FingerprintSession.readAhead`). */
+  get readsAhead(): boolean {
+    return this.session?.readAheadWanted?.() ?? false;
+  }
+
+  /** Has the store read ahead what it holds for these keys of the stream, about to be asked. */
+  readAhead(keys: readonly number[]): void {
+    this.session!.readAhead!(this.settings.streamId!, keys);
+  }
+
   /**
    * A row known only by its integer key and its text as printed, bytes `[start, end)` of
    * `line` (a stream with a `printedKeyField`): true, and the row is counted unchanged and

@@ -56,6 +56,7 @@ export async function readAndDiff(
     unreported = undefined;
   };
   for await (const batch of source.batches(decode && printed.take)) {
+    readAhead(batch);
     // Indexed: an iterator would allocate per row, across the awaits below.
     for (let i = 0; i < batch.length; i++) {
       const item = batch[i]!;
@@ -104,6 +105,26 @@ export async function readAndDiff(
     }
   }
   return true;
+}
+
+/**
+ * Has the store read ahead the keys of a batch's printed rows, when their stream's keys come in
+ * an order its own window cannot follow: one query for the batch instead of a lookup per row.
+ * The rows of the first stream in the batch only: a batch rarely holds two.
+ */
+function readAhead(batch: readonly (LineMessage | PrintedRow)[]): void {
+  let differ: StreamDiffer | undefined;
+  const keys: number[] = [];
+  for (let i = 0; i < batch.length; i++) {
+    const item = batch[i]!;
+    if (!(item instanceof PrintedRow)) continue;
+    if (differ === undefined) {
+      if (!item.differ.readsAhead) return;
+      differ = item.differ;
+    }
+    if (item.differ === differ) keys.push(item.key);
+  }
+  if (differ) differ.readAhead(keys);
 }
 
 const ROW_FIELDS = new Set(['stream', 'data', 'emitted_at']);

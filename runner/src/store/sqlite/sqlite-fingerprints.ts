@@ -141,7 +141,9 @@ export class SqliteFingerprints implements FingerprintSession {
       // Only a row marked gone needs its matching key: read it alone.
       if ((flags & GONE) === 0) return { hash: window.hashes.toString('hex', at * 8, at * 8 + 8), flags };
     }
-    const row = this.lookupOne.get(stream, key) as PriorRow | undefined;
+    const ahead = this.aheadRow(stream, key);
+    if (ahead === null) return undefined;
+    const row = ahead ?? (this.lookupOne.get(stream, key) as PriorRow | undefined);
     return row && prior(row[0], row[1], row[2]);
   };
 
@@ -153,6 +155,13 @@ export class SqliteFingerprints implements FingerprintSession {
       if (window.flagsAt(at) !== DELIVERED) return false;
       into[0] = window.words.getInt32(at * 8);
       into[1] = window.words.getInt32(at * 8 + 4);
+      return true;
+    }
+    const ahead = this.aheadRow(stream, key);
+    if (ahead !== undefined) {
+      if (ahead === null || ahead[1] !== DELIVERED) return false;
+      into[0] = parseInt(ahead[0].slice(0, 8), 16) | 0;
+      into[1] = parseInt(ahead[0].slice(8, 16), 16) | 0;
       return true;
     }
     const row = this.lookupOneHash.get(stream, key) as [Buffer, number] | undefined;
@@ -169,8 +178,52 @@ export class SqliteFingerprints implements FingerprintSession {
    */
   private window = new Window();
 
+  /**
+   * Keys in no useful order (a model's rows in the order of a hash join) are read ahead a batch
+   * at a time instead (`readAhead`): one query for a few hundred keys costs about half what as
+   * many point lookups do. Per key asked: its prior row, or null when the table holds none.
+   */
+  private readonly ahead = new Map<number, PriorRow | null>();
+  private aheadStream = -1;
+  /** Lookups the window answered, and those it could not, since the last `readAhead`. */
+  private located = 0;
+  private unlocated = 0;
+
+  readonly readAheadWanted = (): boolean => this.unlocated > this.located;
+
+  readonly readAhead = (stream: number, keys: readonly number[]): void => {
+    this.located = 0;
+    this.unlocated = 0;
+    this.ahead.clear();
+    this.aheadStream = stream;
+    for (const key of keys) this.ahead.set(key, null);
+    for (let i = 0; i < keys.length; i += LOOKUP_BATCH) {
+      const batch = keys.slice(i, i + LOOKUP_BATCH);
+      const rows = this.lookupStatement(batch.length).all(stream, ...batch) as [number, ...PriorRow][];
+      for (const [k, r, f, v] of rows) this.ahead.set(k, [r, f, v]);
+    }
+  };
+
+  /** What `readAhead` read for the key: its row, null when there is none, undefined when not read ahead. */
+  private aheadRow(stream: number, key: FingerprintKey): PriorRow | null | undefined {
+    return stream === this.aheadStream && typeof key === 'number' ? this.ahead.get(key) : undefined;
+  }
+
+  /** Forgets what lookups read ahead, once the table changed under it. */
+  private dropLookahead(): void {
+    this.window.stream = -1;
+    this.ahead.clear();
+  }
+
   /** Where the window holds an integer key (filled around it if need be), `ABSENT`, or `UNKNOWN`: a point lookup must tell. */
   private locate(stream: number, key: number): number {
+    const at = this.windowIndex(stream, key);
+    if (at === UNKNOWN) this.unlocated++;
+    else this.located++;
+    return at;
+  }
+
+  private windowIndex(stream: number, key: number): number {
     const window = this.window;
     if (!window.useful) return UNKNOWN;
     if (window.stream !== stream) this.fillWindow(stream, key);
@@ -351,7 +404,7 @@ export class SqliteFingerprints implements FingerprintSession {
 
   async retireUnseen(stream: number, markGone: boolean): Promise<number> {
     this.writable();
-    this.window.stream = -1;
+    this.dropLookahead();
     const table = this.seenIndexed(stream);
     const unseen = unseenIn(table);
     this.db.prepare(`delete from fingerprints where stream = ? and f & ${DELIVERED} = 0 and ${unseen}`).run(stream);
@@ -405,7 +458,7 @@ export class SqliteFingerprints implements FingerprintSession {
     this.appendRows.run(values);
     // Raised before the transaction commits: were it rolled back, later keys are only logged.
     for (const [stream, key] of through) this.appendedThrough.set(stream, key);
-    this.window.stream = -1;
+    this.dropLookahead();
     return true;
   }
 
@@ -462,7 +515,7 @@ export class SqliteFingerprints implements FingerprintSession {
    * other, in one statement (a delete applies after every upsert of its key).
    */
   async mergeLog(): Promise<void> {
-    this.window.stream = -1;
+    this.dropLookahead();
     const first = this.db.prepare('select min(seq) from outcome_log').pluck();
     let low = first.get() as number | null;
     while (low !== null && this.logChunkable) {
