@@ -79,10 +79,11 @@ export interface FingerprintSession {
    */
   readonly deliveredHashNow?: (stream: number, key: number, into: Int32Array) => boolean;
   /**
-   * With `lookupNow`: whether the keys asked lately came in an order the store could not read
-   * ahead by itself (a model's rows in hash-join order), so that each needed a lookup of its own.
+   * With `lookupNow`: whether the `asked` keys asked since the last call came in an order the
+   * store could not read ahead by itself (a model's rows in hash-join order), so that each
+   * needed a lookup of its own.
    */
-  readonly readAheadWanted?: () => boolean;
+  readonly readAheadWanted?: (asked: number) => boolean;
   /**
    * With `readAheadWanted`: reads what the store holds for integer keys about to be asked, in
    * one query for many keys, so that `lookupNow` and `deliveredHashNow` answer them from memory.

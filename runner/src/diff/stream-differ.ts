@@ -141,9 +141,9 @@ export class StreamDiffer {
     return `{${JSON.stringify(primaryKey[0]![0])}:`;
   }
 
-  /** Whether the store wants the keys of rows about to be read (see `FingerprintSession.readAhead`). */
-  get readsAhead(): boolean {
-    return this.session?.readAheadWanted?.() ?? false;
+  /** Whether the store wants the keys of rows about to be read, `asked` keys after its last answer (see `FingerprintSession.readAhead`). */
+  readsAhead(asked: number): boolean {
+    return this.session?.readAheadWanted?.(asked) ?? false;
   }
 
   /** Has the store read ahead what it holds for these keys of the stream, about to be asked. */

@@ -55,8 +55,9 @@ export async function readAndDiff(
     if (unreported !== undefined) target.read?.(unreported);
     unreported = undefined;
   };
+  let printedBefore = 0;
   for await (const batch of source.batches(decode && printed.take)) {
-    readAhead(batch);
+    printedBefore = readAhead(batch, printedBefore);
     // Indexed: an iterator would allocate per row, across the awaits below.
     for (let i = 0; i < batch.length; i++) {
       const item = batch[i]!;
@@ -108,23 +109,22 @@ export async function readAndDiff(
 }
 
 /**
- * Has the store read ahead the keys of a batch's printed rows, when their stream's keys come in
- * an order its own window cannot follow: one query for the batch instead of a lookup per row.
- * The rows of the first stream in the batch only: a batch rarely holds two.
+ * Has the store read ahead the keys of a batch's printed rows when their stream's keys come in
+ * an order its own window cannot follow (it failed about half the `asked` keys of the batch
+ * before): one query for the batch instead of a lookup per row. The rows of the first stream in
+ * the batch only: a batch rarely holds two. Returns how many keys that was.
  */
-function readAhead(batch: readonly (LineMessage | PrintedRow)[]): void {
+function readAhead(batch: readonly (LineMessage | PrintedRow)[], asked: number): number {
   let differ: StreamDiffer | undefined;
   const keys: number[] = [];
   for (let i = 0; i < batch.length; i++) {
     const item = batch[i]!;
     if (!(item instanceof PrintedRow)) continue;
-    if (differ === undefined) {
-      if (!item.differ.readsAhead) return;
-      differ = item.differ;
-    }
+    differ ??= item.differ;
     if (item.differ === differ) keys.push(item.key);
   }
-  if (differ) differ.readAhead(keys);
+  if (differ?.readsAhead(asked)) differ.readAhead(keys);
+  return keys.length;
 }
 
 const ROW_FIELDS = new Set(['stream', 'data', 'emitted_at']);

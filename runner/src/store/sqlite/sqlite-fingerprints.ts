@@ -185,15 +185,18 @@ export class SqliteFingerprints implements FingerprintSession {
    */
   private readonly ahead = new Map<number, PriorRow | null>();
   private aheadStream = -1;
-  /** Lookups the window answered, and those it could not, since the last `readAhead`. */
-  private located = 0;
+  /** Lookups the window could not answer since the last `readAheadWanted`. */
   private unlocated = 0;
 
-  readonly readAheadWanted = (): boolean => this.unlocated > this.located;
+  readonly readAheadWanted = (asked: number): boolean => {
+    // A key is asked once or twice (its delivered hash, then its whole prior): wanted once the
+    // window failed about half the keys, and kept while it does.
+    const wanted = this.unlocated * 2 >= asked && asked > 0;
+    this.unlocated = 0;
+    return wanted;
+  };
 
   readonly readAhead = (stream: number, keys: readonly number[]): void => {
-    this.located = 0;
-    this.unlocated = 0;
     this.ahead.clear();
     this.aheadStream = stream;
     for (const key of keys) this.ahead.set(key, null);
@@ -217,15 +220,8 @@ export class SqliteFingerprints implements FingerprintSession {
 
   /** Where the window holds an integer key (filled around it if need be), `ABSENT`, or `UNKNOWN`: a point lookup must tell. */
   private locate(stream: number, key: number): number {
-    const at = this.windowIndex(stream, key);
-    if (at === UNKNOWN) this.unlocated++;
-    else this.located++;
-    return at;
-  }
-
-  private windowIndex(stream: number, key: number): number {
     const window = this.window;
-    if (!window.useful) return UNKNOWN;
+    if (!window.useful) return this.unlocatedKey();
     if (window.stream !== stream) this.fillWindow(stream, key);
     else if (key >= window.low && key <= window.high) window.hit(key);
     // Outside the window: the read has passed it, or most often a row the table moved (Postgres
@@ -233,8 +229,14 @@ export class SqliteFingerprints implements FingerprintSession {
     // rather than by reading a window there and back, unless the read goes on ascending from it
     // (a scan that began mid-table).
     else if ((key > window.high && window.passed()) || window.missed(key)) this.fillWindow(stream, key);
-    else return UNKNOWN;
-    return window.useful ? window.indexOf(key) : UNKNOWN;
+    else return this.unlocatedKey();
+    return window.useful ? window.indexOf(key) : this.unlocatedKey();
+  }
+
+  /** Counts a key the window could not answer (see `readAheadWanted`): `UNKNOWN`. */
+  private unlocatedKey(): number {
+    this.unlocated++;
+    return UNKNOWN;
   }
 
   private fillWindow(stream: number, key: number): void {
