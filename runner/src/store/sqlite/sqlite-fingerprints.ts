@@ -17,6 +17,8 @@ import {
 
 /** Keys per lookup statement. */
 const LOOKUP_BATCH = 500;
+/** Keys per statement of `readAhead`, the largest of its power-of-two sizes. */
+const READ_AHEAD_CHUNK = 512;
 const OPS = { upsert: 0, reject: 1, delete: 2 } as const;
 /** A stored hash as `RowHash` reads it. */
 const HASH = 'lower(hex(r))';
@@ -200,9 +202,13 @@ export class SqliteFingerprints implements FingerprintSession {
     this.ahead.clear();
     this.aheadStream = stream;
     for (const key of keys) this.ahead.set(key, null);
-    for (let i = 0; i < keys.length; i += LOOKUP_BATCH) {
-      const batch = keys.slice(i, i + LOOKUP_BATCH);
-      const rows = this.lookupStatement(batch.length).all(stream, ...batch) as [number, ...PriorRow][];
+    for (let i = 0; i < keys.length; i += READ_AHEAD_CHUNK) {
+      const batch = keys.slice(i, i + READ_AHEAD_CHUNK);
+      // Padded with its last key to a power of two: batches of every length would each prepare
+      // (and keep) a statement of their own.
+      const size = Math.max(64, 2 ** Math.ceil(Math.log2(batch.length)));
+      while (batch.length < size) batch.push(batch[batch.length - 1]!);
+      const rows = this.lookupStatement(size).all(stream, ...batch) as [number, ...PriorRow][];
       for (const [k, r, f, v] of rows) this.ahead.set(k, [r, f, v]);
     }
   };
