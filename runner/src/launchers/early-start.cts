@@ -67,7 +67,7 @@ async function startEarly(
     const pid = String(process.pid);
     const cold: typeof plans = [];
     for (const entry of plans) {
-      const warm = claimWarm(entry.file, entry.plan, pid, socketPath);
+      const warm = claimWarmSafely(entry.file, entry.plan, pid, socketPath);
       if (warm) early.containers.push(warm);
       else cold.push(entry);
     }
@@ -334,6 +334,20 @@ function claimWarm(planFile: string, plan: EarlyPlan, pid: string, socketPath: s
   };
 }
 
+/** claimWarm, where a failure (a pipe gone from the folder, say) costs that plan's container only: the run starts its own. */
+function claimWarmSafely(
+  planFile: string,
+  plan: EarlyPlan,
+  pid: string,
+  socketPath: string,
+): EarlyContainer | undefined {
+  try {
+    return claimWarm(planFile, plan, pid, socketPath);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Starts the containers of the plans in `planDir` and leaves them waiting, up to `waitMs`, for
  * a later run of the same command line to claim them (see claimWarm): up and loaded, they cost
@@ -383,7 +397,7 @@ function claimWarmContainers(planDir: string, env: NodeJS.ProcessEnv = process.e
   if (socketPath === undefined) return early;
   try {
     for (const { file, plan } of readPlans(planDir)) {
-      const warm = claimWarm(file, plan, String(process.pid), socketPath);
+      const warm = claimWarmSafely(file, plan, String(process.pid), socketPath);
       if (warm) early.containers.push(warm);
     }
   } catch {

@@ -15,10 +15,8 @@ import {
   type StoredRejection,
 } from '../../diff/fingerprint-session.js';
 
-/** Keys per lookup statement. */
-const LOOKUP_BATCH = 500;
-/** Keys per statement of `readAhead`, the largest of its power-of-two sizes. */
-const READ_AHEAD_CHUNK = 512;
+/** Keys per lookup statement, the largest of its sizes (powers of two). */
+const LOOKUP_BATCH = 512;
 const OPS = { upsert: 0, reject: 1, delete: 2 } as const;
 /** A stored hash as `RowHash` reads it. */
 const HASH = 'lower(hex(r))';
@@ -202,15 +200,7 @@ export class SqliteFingerprints implements FingerprintSession {
     this.ahead.clear();
     this.aheadStream = stream;
     for (const key of keys) this.ahead.set(key, null);
-    for (let i = 0; i < keys.length; i += READ_AHEAD_CHUNK) {
-      const batch = keys.slice(i, i + READ_AHEAD_CHUNK);
-      // Padded with its last key to a power of two: batches of every length would each prepare
-      // (and keep) a statement of their own.
-      const size = Math.max(64, 2 ** Math.ceil(Math.log2(batch.length)));
-      while (batch.length < size) batch.push(batch[batch.length - 1]!);
-      const rows = this.lookupStatement(size).all(stream, ...batch) as [number, ...PriorRow][];
-      for (const [k, r, f, v] of rows) this.ahead.set(k, [r, f, v]);
-    }
+    this.eachStored(stream, keys, (key, row) => this.ahead.set(key, row));
   };
 
   /** What `readAhead` read for the key: its row, null when there is none, undefined when not read ahead. */
@@ -297,12 +287,25 @@ export class SqliteFingerprints implements FingerprintSession {
 
   async lookup(stream: number, keys: readonly FingerprintKey[]): Promise<Map<string, Prior>> {
     const found = new Map<string, Prior>();
+    this.eachStored(stream, keys, (k, [r, f, v]) => found.set(keyId(k), prior(r, f, v)));
+    return found;
+  }
+
+  /** Calls `visit` with the key and prior row of each of `keys` the stream holds, a few hundred keys a query. */
+  private eachStored<K extends FingerprintKey>(
+    stream: number,
+    keys: readonly K[],
+    visit: (key: K, row: PriorRow) => void,
+  ): void {
     for (let i = 0; i < keys.length; i += LOOKUP_BATCH) {
       const batch = keys.slice(i, i + LOOKUP_BATCH);
-      const rows = this.lookupStatement(batch.length).all(stream, ...batch) as [FingerprintKey, ...PriorRow][];
-      for (const [k, r, f, v] of rows) found.set(keyId(k), prior(r, f, v));
+      // Padded with its last key to a power of two: batches of every length would each prepare
+      // (and keep) a statement of their own.
+      const size = Math.max(64, 2 ** Math.ceil(Math.log2(batch.length)));
+      while (batch.length < size) batch.push(batch[batch.length - 1]!);
+      const rows = this.lookupStatement(size).all(stream, ...batch) as [K, ...PriorRow][];
+      for (const [k, r, f, v] of rows) visit(k, [r, f, v]);
     }
-    return found;
   }
 
   async rejections(stream: number, keys: readonly FingerprintKey[]): Promise<Map<string, StoredRejection>> {
